@@ -1,0 +1,316 @@
+//! A model field as the state knows it: its logical type and the options that shape its column.
+//!
+//! This is what migration files store (`field = { type = "integer", null = true }`), so every
+//! attribute has a stable serialised name and defaults that are left out when written.
+
+use serde::{Deserialize, Serialize};
+
+/// The logical type of a field; each backend maps it to a column type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// `i16`: smallint.
+    Smallint,
+    /// `i32`: integer.
+    Integer,
+    /// `i64`: bigint.
+    Bigint,
+    /// `bool`: boolean.
+    Boolean,
+    /// `f64`: double precision.
+    Float,
+    /// `String`: varchar(max_length), or text without a max_length.
+    String,
+    /// `Decimal`: numeric(max_digits, decimal_places).
+    Decimal,
+    /// `NaiveDate`: date.
+    Date,
+    /// `NaiveTime`: time.
+    Time,
+    /// `DateTime<Utc>`: timestamp with time zone.
+    Datetime,
+    /// `Uuid`: uuid.
+    Uuid,
+    /// `serde_json::Value`: jsonb.
+    Json,
+    /// `Vec<u8>`: bytea.
+    Binary,
+    /// `ForeignKey<T>`: a column `{name}_id` of T's key type, with a constraint.
+    ForeignKey,
+    /// `ManyToMany<T>`: no column; a join table `{table}_{name}`.
+    ManyToMany,
+}
+
+impl FieldType {
+    /// The name used in migration files and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::Smallint => "smallint",
+            FieldType::Integer => "integer",
+            FieldType::Bigint => "bigint",
+            FieldType::Boolean => "boolean",
+            FieldType::Float => "float",
+            FieldType::String => "string",
+            FieldType::Decimal => "decimal",
+            FieldType::Date => "date",
+            FieldType::Time => "time",
+            FieldType::Datetime => "datetime",
+            FieldType::Uuid => "uuid",
+            FieldType::Json => "json",
+            FieldType::Binary => "binary",
+            FieldType::ForeignKey => "foreign_key",
+            FieldType::ManyToMany => "many_to_many",
+        }
+    }
+
+    /// Whether a value of this type is an integer (the types an identity key may have).
+    pub fn is_integer(self) -> bool {
+        matches!(self, FieldType::Smallint | FieldType::Integer | FieldType::Bigint)
+    }
+
+    /// Whether this field points at another model.
+    pub fn is_relation(self) -> bool {
+        matches!(self, FieldType::ForeignKey | FieldType::ManyToMany)
+    }
+}
+
+/// What the database does to referring rows when the referred row is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDelete {
+    /// Delete the referring rows too.
+    Cascade,
+    /// Refuse the delete while referring rows exist.
+    Restrict,
+    /// Set the referring column to NULL (the field must be nullable).
+    SetNull,
+    /// Set the referring column to its database default.
+    SetDefault,
+    /// Do nothing (the deferred constraint check fails at commit if rows still refer).
+    DoNothing,
+}
+
+impl OnDelete {
+    /// All actions, in the spelling declarations and migration files use.
+    pub const ALL: [&'static str; 5] = ["cascade", "restrict", "set_null", "set_default", "do_nothing"];
+
+    /// Parses the spelling used in declarations.
+    pub fn parse(s: &str) -> Option<OnDelete> {
+        Some(match s {
+            "cascade" => OnDelete::Cascade,
+            "restrict" => OnDelete::Restrict,
+            "set_null" => OnDelete::SetNull,
+            "set_default" => OnDelete::SetDefault,
+            "do_nothing" => OnDelete::DoNothing,
+            _ => return None,
+        })
+    }
+
+    /// The spelling used in declarations and migration files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnDelete::Cascade => "cascade",
+            OnDelete::Restrict => "restrict",
+            OnDelete::SetNull => "set_null",
+            OnDelete::SetDefault => "set_default",
+            OnDelete::DoNothing => "do_nothing",
+        }
+    }
+
+    /// The SQL action, as it follows `ON DELETE`.
+    pub fn sql(self) -> &'static str {
+        match self {
+            OnDelete::Cascade => "CASCADE",
+            OnDelete::Restrict => "RESTRICT",
+            OnDelete::SetNull => "SET NULL",
+            OnDelete::SetDefault => "SET DEFAULT",
+            OnDelete::DoNothing => "NO ACTION",
+        }
+    }
+}
+
+/// A literal default: used by the ORM on create and as the value existing rows get when a migration
+/// adds the column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Literal {
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A string (also dates, times, uuids and decimals, in their text form).
+    Str(String),
+}
+
+impl Literal {
+    /// The literal as SQL text: strings quoted with `'` doubled, numbers and booleans as written.
+    pub fn to_sql(&self) -> String {
+        match self {
+            Literal::Bool(true) => "true".into(),
+            Literal::Bool(false) => "false".into(),
+            Literal::Int(i) => i.to_string(),
+            Literal::Float(f) => format_float(*f),
+            Literal::Str(s) => format!("'{}'", s.replace('\'', "''")),
+        }
+    }
+}
+
+impl std::fmt::Display for Literal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Literal::Str(s) => write!(f, "{s:?}"),
+            other => f.write_str(&other.to_sql()),
+        }
+    }
+}
+
+/// Formats a float so it reads back as a float (`0` becomes `0.0`).
+pub fn format_float(f: f64) -> String {
+    let s = f.to_string();
+    if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// One field of a model. The name is kept beside it (in [`crate::ModelState::fields`]), so two
+/// fields that differ only in name compare equal: that is what makes a rename candidate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// The logical type.
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    /// varchar(n); text when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u32>,
+    /// numeric precision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_digits: Option<u32>,
+    /// numeric scale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decimal_places: Option<u32>,
+    /// NULL allowed (`Option<T>`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub null: bool,
+    /// The primary key.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub primary_key: bool,
+    /// The database generates the value (an identity column).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub auto: bool,
+    /// A UNIQUE constraint on the column.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unique: bool,
+    /// An index on the column.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub db_index: bool,
+    /// The column name when it is not the default one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_column: Option<String>,
+    /// A literal the ORM uses on create and a migration uses to fill existing rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Literal>,
+    /// An SQL expression kept as the column's default in the database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_default: Option<String>,
+    /// For relations: the model pointed at, as `app.Model`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// For foreign keys: what the database does on delete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_delete: Option<OnDelete>,
+    /// For relations: the name of the reverse accessor on the target model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub related_name: Option<String>,
+    /// For foreign keys: at most one referring row per target (a unique foreign key).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub one_to_one: bool,
+}
+
+impl Field {
+    /// A field of the given type with every option off.
+    pub fn new(ty: FieldType) -> Field {
+        Field {
+            ty,
+            null: false,
+            primary_key: false,
+            auto: false,
+            unique: false,
+            db_index: false,
+            max_length: None,
+            max_digits: None,
+            decimal_places: None,
+            db_column: None,
+            default: None,
+            db_default: None,
+            to: None,
+            on_delete: None,
+            related_name: None,
+            one_to_one: false,
+        }
+    }
+
+    /// The column this field is stored in, or None for a many-to-many field.
+    pub fn column(&self, name: &str) -> Option<String> {
+        if self.ty == FieldType::ManyToMany {
+            return None;
+        }
+        if let Some(c) = &self.db_column {
+            return Some(c.clone());
+        }
+        Some(if self.ty == FieldType::ForeignKey { format!("{name}_id") } else { name.to_string() })
+    }
+
+    /// Whether the column is UNIQUE (declared unique, or a one-to-one key).
+    pub fn is_unique(&self) -> bool {
+        self.unique || self.one_to_one || self.primary_key
+    }
+
+    /// Whether the column gets its own index (declared, or a foreign key as Django gives it one;
+    /// a unique column already has one).
+    pub fn has_index(&self) -> bool {
+        (self.db_index || self.ty == FieldType::ForeignKey) && !self.is_unique()
+    }
+
+    /// The target model as `(app, Model)`, for relations.
+    pub fn target(&self) -> Option<(&str, &str)> {
+        self.to.as_deref().and_then(|t| t.split_once('.'))
+    }
+
+    /// A short human description, e.g. `varchar(200) NOT NULL`, for questions and messages.
+    pub fn describe(&self) -> String {
+        let mut s = match self.ty {
+            FieldType::String => match self.max_length {
+                Some(n) => format!("string(max_length = {n})"),
+                None => "string (text)".into(),
+            },
+            FieldType::Decimal => format!(
+                "decimal({}, {})",
+                self.max_digits.unwrap_or(0),
+                self.decimal_places.unwrap_or(0)
+            ),
+            FieldType::ForeignKey | FieldType::ManyToMany => {
+                format!("{} to {}", self.ty.as_str(), self.to.as_deref().unwrap_or("?"))
+            }
+            other => other.as_str().to_string(),
+        };
+        if self.null {
+            s.push_str(", null");
+        }
+        if self.unique {
+            s.push_str(", unique");
+        }
+        if self.db_index {
+            s.push_str(", db_index");
+        }
+        s
+    }
+}

@@ -1,0 +1,130 @@
+//! A model as the state knows it: table, fields in declaration order, indexes and constraints.
+
+use serde::{Deserialize, Serialize};
+
+use crate::field::{Field, FieldType};
+use crate::naming;
+
+/// An index declared on a model (`index(fields = ["author", "-published"], name = "...")`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Index {
+    /// The index name (required, as Django's Meta.indexes require one).
+    pub name: String,
+    /// Field names; a leading `-` means descending.
+    pub fields: Vec<String>,
+}
+
+/// What a constraint enforces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ConstraintKind {
+    /// The fields are unique together.
+    Unique {
+        /// Field names.
+        fields: Vec<String>,
+    },
+    /// An SQL boolean expression over the row's columns.
+    Check {
+        /// The expression, e.g. `price >= 0`.
+        check: String,
+    },
+}
+
+/// A named table constraint declared on a model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Constraint {
+    /// The constraint name.
+    pub name: String,
+    /// What it enforces.
+    #[serde(flatten)]
+    pub kind: ConstraintKind,
+}
+
+/// One model: everything a migration needs to know about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelState {
+    /// The app label, e.g. `library`.
+    pub app: String,
+    /// The struct name, e.g. `Book`.
+    pub name: String,
+    /// An explicit table name; `None` means `{app}_{name lowercased}`.
+    pub table: Option<String>,
+    /// `managed = false`: the ORM uses it, migrations never touch it.
+    pub managed: bool,
+    /// Fields in declaration order.
+    pub fields: Vec<(String, Field)>,
+    /// Declared indexes.
+    pub indexes: Vec<Index>,
+    /// Declared unique and check constraints.
+    pub constraints: Vec<Constraint>,
+}
+
+impl ModelState {
+    /// An empty managed model with no fields.
+    pub fn new(app: &str, name: &str) -> ModelState {
+        ModelState {
+            app: app.to_string(),
+            name: name.to_string(),
+            table: None,
+            managed: true,
+            fields: Vec::new(),
+            indexes: Vec::new(),
+            constraints: Vec::new(),
+        }
+    }
+
+    /// `app.Model`, the way relations name their target.
+    pub fn label(&self) -> String {
+        format!("{}.{}", self.app, self.name)
+    }
+
+    /// The lowercased model name, the key the state is indexed by.
+    pub fn name_lower(&self) -> String {
+        self.name.to_lowercase()
+    }
+
+    /// The table the model lives in.
+    pub fn table_name(&self) -> String {
+        match &self.table {
+            Some(t) => t.clone(),
+            None => naming::default_table(&self.app, &self.name),
+        }
+    }
+
+    /// The field called `name`.
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|(n, _)| n == name).map(|(_, f)| f)
+    }
+
+    /// The field called `name`, mutable.
+    pub fn field_mut(&mut self, name: &str) -> Option<&mut Field> {
+        self.fields.iter_mut().find(|(n, _)| n == name).map(|(_, f)| f)
+    }
+
+    /// The primary key field and its name.
+    pub fn primary_key(&self) -> Option<(&str, &Field)> {
+        self.fields.iter().find(|(_, f)| f.primary_key).map(|(n, f)| (n.as_str(), f))
+    }
+
+    /// The column a field name (or `-name`) refers to, for indexes and constraints.
+    pub fn column_of(&self, field_name: &str) -> Option<String> {
+        let bare = field_name.trim_start_matches('-');
+        self.field(bare).and_then(|f| f.column(bare))
+    }
+
+    /// Fields stored in a column (everything but many-to-many), with their columns.
+    pub fn concrete_fields(&self) -> impl Iterator<Item = (&str, &Field, String)> {
+        self.fields
+            .iter()
+            .filter_map(|(n, f)| f.column(n).map(|c| (n.as_str(), f, c)))
+    }
+
+    /// The many-to-many fields.
+    pub fn m2m_fields(&self) -> impl Iterator<Item = (&str, &Field)> {
+        self.fields
+            .iter()
+            .filter(|(_, f)| f.ty == FieldType::ManyToMany)
+            .map(|(n, f)| (n.as_str(), f))
+    }
+}

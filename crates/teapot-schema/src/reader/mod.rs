@@ -1,0 +1,427 @@
+//! The declaration reader: turns `#[derive(Model)]` structs into [`ModelState`]s.
+//!
+//! The CLI runs it over source files (without compiling them) and `#[derive(Model)]` runs it over
+//! the struct it is given, so the two can never disagree about what a declaration means.
+//! [`read_struct`] reads one struct; [`read_source`] finds the models in a file; cross-model rules
+//! (relation targets, reverse-name clashes) live in [`crate::resolve`].
+
+mod attrs;
+mod types;
+
+use proc_macro2::Span;
+
+use crate::field::{Field, FieldType};
+use crate::model::{ConstraintKind, ModelState};
+use crate::naming;
+
+pub use types::RUST_TYPES;
+
+/// Where something was declared: 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Location {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+impl Location {
+    /// The start of a span (line and column are known when read from a file).
+    pub fn of(span: Span) -> Location {
+        let lc = span.start();
+        Location { line: lc.line, column: lc.column + 1 }
+    }
+}
+
+/// A declaration the reader does not accept: what was wrong, the form it expected, and where.
+#[derive(Debug, Clone)]
+pub struct ReadError {
+    /// What was wrong.
+    pub message: String,
+    /// The form the reader expected there.
+    pub expected: Option<String>,
+    /// Where (for the derive macro, which reports through the compiler).
+    pub span: Span,
+}
+
+impl ReadError {
+    pub(crate) fn new(span: Span, message: impl Into<String>) -> ReadError {
+        ReadError { message: message.into(), expected: None, span }
+    }
+
+    pub(crate) fn expected(mut self, expected: impl Into<String>) -> ReadError {
+        self.expected = Some(expected.into());
+        self
+    }
+
+    /// Where the error is, as line and column.
+    pub fn location(&self) -> Location {
+        Location::of(self.span)
+    }
+
+    /// The message with the expected form, on one or two lines.
+    pub fn describe(&self) -> String {
+        match &self.expected {
+            Some(e) => format!("{}\n  expected: {}", self.message, e),
+            None => self.message.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+/// A model as declared, with what only the declaration knows: renames declared in code and the
+/// places of things, for messages about them.
+#[derive(Debug, Clone)]
+pub struct Declaration {
+    /// The model.
+    pub model: ModelState,
+    /// `#[teapot(renamed_from = "Old")]` on the struct.
+    pub renamed_from: Option<String>,
+    /// `(field, old name)` for fields with `renamed_from`.
+    pub field_renames: Vec<(String, String)>,
+    /// Where the struct name is.
+    pub location: Location,
+    /// Where each field is, by field name.
+    pub field_locations: Vec<(String, Location)>,
+    /// Relation targets as written (`Author`, `library::Author`, `Self`), by field name; the
+    /// resolver turns them into `app.Model`.
+    pub targets: Vec<(String, String)>,
+}
+
+impl Declaration {
+    /// Where a field is declared (the struct's place if unknown).
+    pub fn field_location(&self, name: &str) -> Location {
+        self.field_locations
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, l)| *l)
+            .unwrap_or(self.location)
+    }
+}
+
+/// Reads every struct with `#[derive(..., Model, ...)]` in a source file, including inline modules.
+/// `default_app` is the app the file is listed under in teapot.toml.
+pub fn read_source(source: &str, default_app: Option<&str>) -> Result<Vec<Declaration>, ReadError> {
+    let file = syn::parse_file(source).map_err(|e| {
+        ReadError::new(e.span(), format!("this file is not valid Rust: {e}"))
+            .expected("a Rust source file that compiles")
+    })?;
+    let mut out = Vec::new();
+    collect_items(&file.items, default_app, &mut out)?;
+    Ok(out)
+}
+
+fn collect_items(
+    items: &[syn::Item],
+    default_app: Option<&str>,
+    out: &mut Vec<Declaration>,
+) -> Result<(), ReadError> {
+    for item in items {
+        match item {
+            syn::Item::Struct(s) if derives_model(&s.attrs) => out.push(read_struct(s, default_app)?),
+            syn::Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    collect_items(items, default_app, out)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Whether the attributes hold `#[derive(Model)]` (or `teapot::Model`).
+pub fn derives_model(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().filter(|a| a.path().is_ident("derive")).any(|a| {
+        let mut found = false;
+        let _ = a.parse_nested_meta(|meta| {
+            if meta.path.segments.last().is_some_and(|s| s.ident == "Model") {
+                found = true;
+            }
+            Ok(())
+        });
+        found
+    })
+}
+
+/// Reads one model struct. The struct's own `#[teapot(app = ...)]` wins over `default_app`; one of
+/// the two must be given.
+pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<Declaration, ReadError> {
+    let name = item.ident.to_string();
+    let opts = attrs::read_model_attrs(&item.attrs, item.ident.span())?;
+    if !item.generics.params.is_empty() {
+        return Err(ReadError::new(item.generics.span_of(), "a model cannot be generic")
+            .expected(format!("struct {name} {{ ... }} without type parameters")));
+    }
+    let app = match (&opts.app, default_app) {
+        (Some((a, _)), _) => a.clone(),
+        (None, Some(d)) => d.to_string(),
+        (None, None) => {
+            return Err(ReadError::new(item.ident.span(), format!("model {name} names no app"))
+                .expected(format!("#[teapot(app = \"...\")] on struct {name}")))
+        }
+    };
+    if let (Some((a, span)), Some(d)) = (&opts.app, default_app) {
+        if a != d {
+            return Err(ReadError::new(
+                *span,
+                format!("model {name} says app = \"{a}\" but teapot.toml lists this file under app \"{d}\""),
+            )
+            .expected(format!("app = \"{d}\", or list the file under [apps.{a}] in teapot.toml")));
+        }
+    }
+    check_identifier(&app, item.ident.span(), "an app label")?;
+
+    let syn::Fields::Named(named) = &item.fields else {
+        return Err(ReadError::new(item.ident.span(), format!("model {name} must have named fields"))
+            .expected(format!("struct {name} {{ pub id: i64, ... }}")));
+    };
+
+    let mut model = ModelState::new(&app, &name);
+    model.table = opts.table.clone();
+    model.managed = opts.managed;
+    let mut decl_fields = Vec::new();
+    let mut field_renames = Vec::new();
+    let mut field_locations = Vec::new();
+    let mut targets = Vec::new();
+    for f in &named.named {
+        let Some(ident) = &f.ident else { continue };
+        let fname = ident.to_string().trim_start_matches("r#").to_string();
+        let fopts = attrs::read_field_attrs(&f.attrs)?;
+        let read = types::read_type(&f.ty)?;
+        let field = build_field(&fname, ident.span(), read.clone(), &fopts)?;
+        if let Some(t) = read.target {
+            targets.push((fname.clone(), t));
+        }
+        if let Some(old) = &fopts.renamed_from {
+            field_renames.push((fname.clone(), old.clone()));
+        }
+        field_locations.push((fname.clone(), Location::of(ident.span())));
+        decl_fields.push((fname, field, ident.span()));
+    }
+
+    // Primary key: a declared one, else the field named `id`, which becomes an identity key.
+    let declared_pks: Vec<_> = decl_fields.iter().filter(|(_, f, _)| f.primary_key).collect();
+    if declared_pks.len() > 1 {
+        return Err(ReadError::new(declared_pks[1].2, format!("model {name} declares two primary keys"))
+            .expected("primary_key on one field only"));
+    }
+    if declared_pks.is_empty() {
+        match decl_fields.iter_mut().find(|(n, _, _)| n == "id") {
+            Some((_, f, span)) => {
+                if !f.ty.is_integer() || f.null {
+                    return Err(ReadError::new(*span, "the implicit primary key `id` must be an integer")
+                        .expected("pub id: i64 (or i32 / i16), or #[teapot(primary_key)] on another field"));
+                }
+                f.primary_key = true;
+                f.auto = true;
+            }
+            None => {
+                return Err(ReadError::new(item.ident.span(), format!("model {name} has no primary key"))
+                    .expected("a field `pub id: i64`, or #[teapot(primary_key)] on one field"))
+            }
+        }
+    }
+    model.fields = decl_fields.iter().map(|(n, f, _)| (n.clone(), f.clone())).collect();
+
+    // Two fields on one column.
+    for (i, (n, f, span)) in decl_fields.iter().enumerate() {
+        let Some(col) = f.column(n) else { continue };
+        if let Some((other, _, _)) = decl_fields[..i].iter().find(|(on, of, _)| of.column(on).as_deref() == Some(&col)) {
+            return Err(ReadError::new(*span, format!("fields `{other}` and `{n}` of {name} both use column \"{col}\""))
+                .expected("a distinct db_column for one of them"));
+        }
+    }
+
+    // Indexes and constraints name fields of this model.
+    for (idx, span) in &opts.indexes {
+        check_fields_exist(&model, &idx.fields, *span, "index")?;
+        model.indexes.push(idx.clone());
+    }
+    for (mut c, span) in opts.constraints.clone() {
+        if let ConstraintKind::Unique { fields } = &c.kind {
+            check_fields_exist(&model, fields, span, "unique")?;
+            if c.name.is_empty() {
+                let cols: Vec<String> = fields.iter().filter_map(|f| model.column_of(f)).collect();
+                let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+                c.name = naming::unique_together_name(&model.table_name(), &cols);
+            }
+        }
+        model.constraints.push(c);
+    }
+    let mut names: Vec<&str> = model.indexes.iter().map(|i| i.name.as_str()).collect();
+    names.extend(model.constraints.iter().map(|c| c.name.as_str()));
+    for (i, n) in names.iter().enumerate() {
+        if names[..i].contains(n) {
+            return Err(ReadError::new(item.ident.span(), format!("model {name} declares \"{n}\" twice"))
+                .expected("one name per index and constraint"));
+        }
+        if n.len() > naming::MAX_NAME_LENGTH {
+            return Err(ReadError::new(item.ident.span(), format!("the name \"{n}\" is longer than 63 bytes"))
+                .expected("a name PostgreSQL keeps whole (63 bytes at most)"));
+        }
+    }
+
+    Ok(Declaration {
+        model,
+        renamed_from: opts.renamed_from,
+        field_renames,
+        location: Location::of(item.ident.span()),
+        field_locations,
+        targets,
+    })
+}
+
+fn check_fields_exist(model: &ModelState, fields: &[String], span: Span, what: &str) -> Result<(), ReadError> {
+    if fields.is_empty() {
+        return Err(ReadError::new(span, format!("{what} on {} lists no field", model.name))
+            .expected(format!("{what}(fields = [\"a\", \"b\"], ...)")));
+    }
+    for f in fields {
+        let bare = f.trim_start_matches('-');
+        if what != "index" && f.starts_with('-') {
+            return Err(ReadError::new(span, format!("\"{f}\": only an index field can be descending"))
+                .expected("field names without a leading -"));
+        }
+        match model.field(bare) {
+            None => {
+                let known: Vec<&str> = model.fields.iter().map(|(n, _)| n.as_str()).collect();
+                return Err(ReadError::new(span, format!("{what} names field \"{bare}\", which {} does not have", model.name))
+                    .expected(format!("one of: {}", known.join(", "))));
+            }
+            Some(fd) if fd.ty == FieldType::ManyToMany => {
+                return Err(ReadError::new(span, format!("{what} names many-to-many field \"{bare}\", which has no column"))
+                    .expected("fields stored in a column"));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn check_identifier(s: &str, span: Span, what: &str) -> Result<(), ReadError> {
+    let ok = !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(ReadError::new(span, format!("\"{s}\" is not a valid {what}"))
+            .expected("letters, digits and _, not starting with a digit"))
+    }
+}
+
+fn build_field(name: &str, span: Span, read: types::ReadType, o: &attrs::FieldOpts) -> Result<Field, ReadError> {
+    let mut f = Field::new(read.ty);
+    f.null = read.null;
+    let ty = read.ty;
+    let kind = match ty {
+        FieldType::ForeignKey => "a ForeignKey",
+        FieldType::ManyToMany => "a ManyToMany",
+        _ => "this type",
+    };
+    let only = |ok: bool, opt: &str, for_what: &str| -> Result<(), ReadError> {
+        if ok {
+            Ok(())
+        } else {
+            Err(ReadError::new(span, format!("`{opt}` does not apply to field `{name}` ({kind})"))
+                .expected(format!("`{opt}` only on {for_what}")))
+        }
+    };
+    if o.max_length.is_some() {
+        only(ty == FieldType::String, "max_length", "String fields")?;
+    }
+    if o.max_digits.is_some() || o.decimal_places.is_some() {
+        only(ty == FieldType::Decimal, "max_digits / decimal_places", "Decimal fields")?;
+    }
+    if ty == FieldType::Decimal {
+        match (o.max_digits, o.decimal_places) {
+            (Some(d), Some(p)) if p <= d && d > 0 => {}
+            _ => {
+                return Err(ReadError::new(span, format!("Decimal field `{name}` needs a precision and a scale"))
+                    .expected("#[teapot(max_digits = 8, decimal_places = 2)] with decimal_places <= max_digits"))
+            }
+        }
+    }
+    if o.on_delete.is_some() || o.one_to_one {
+        only(ty == FieldType::ForeignKey, if o.one_to_one { "one_to_one" } else { "on_delete" }, "ForeignKey fields")?;
+    }
+    if o.related_name.is_some() {
+        only(ty.is_relation(), "related_name", "ForeignKey and ManyToMany fields")?;
+    }
+    if ty == FieldType::ManyToMany {
+        for (set, opt) in [
+            (o.unique, "unique"),
+            (o.db_index, "db_index"),
+            (o.primary_key, "primary_key"),
+            (o.db_column.is_some(), "db_column"),
+            (o.default.is_some(), "default"),
+            (o.db_default.is_some(), "db_default"),
+        ] {
+            if set {
+                only(false, opt, "fields stored in a column")?;
+            }
+        }
+    }
+    if ty == FieldType::ForeignKey {
+        match o.on_delete {
+            Some(a) => {
+                if a == crate::OnDelete::SetNull && !f.null {
+                    return Err(ReadError::new(span, format!("`{name}` is set_null on delete but cannot hold NULL"))
+                        .expected(format!("pub {name}: Option<ForeignKey<...>>, or another on_delete")));
+                }
+                f.on_delete = Some(a);
+            }
+            None => {
+                return Err(ReadError::new(span, format!("ForeignKey `{name}` does not say what happens on delete"))
+                    .expected(format!("#[teapot(on_delete = \"...\")] with one of: {}", crate::OnDelete::ALL.join(", "))))
+            }
+        }
+    }
+    if let Some(d) = &o.default {
+        types::check_default(ty, d, span, name)?;
+    }
+    if o.primary_key && f.null {
+        return Err(ReadError::new(span, format!("primary key `{name}` cannot be an Option"))
+            .expected("a non-optional type"));
+    }
+    f.primary_key = o.primary_key;
+    f.unique = o.unique && !o.primary_key;
+    f.db_index = o.db_index;
+    f.max_length = o.max_length;
+    f.max_digits = o.max_digits;
+    f.decimal_places = o.decimal_places;
+    f.db_column = o.db_column.clone();
+    f.default = o.default.clone();
+    f.db_default = o.db_default.clone();
+    f.related_name = o.related_name.clone();
+    f.one_to_one = o.one_to_one;
+    if let Some(t) = &read.target {
+        // Provisional until the resolver knows every app: `?.Name` or `app.Name`.
+        f.to = Some(t.clone());
+    }
+    Ok(f)
+}
+
+trait SpanOf {
+    fn span_of(&self) -> Span;
+}
+
+impl SpanOf for syn::Generics {
+    fn span_of(&self) -> Span {
+        self.lt_token.map(|t| t.span).unwrap_or_else(Span::call_site)
+    }
+}
+
+/// Reads one struct from its source text (what `#[derive(Model)]` stores for the ORM).
+pub fn read_struct_source(source: &str, default_app: Option<&str>) -> Result<Declaration, ReadError> {
+    let item: syn::ItemStruct = syn::parse_str(source).map_err(|e| {
+        ReadError::new(e.span(), format!("not a struct declaration: {e}")).expected("struct Name { ... }")
+    })?;
+    read_struct(&item, default_app)
+}

@@ -1,0 +1,177 @@
+//! Rules across models: relation targets, reverse accessors, tables. Turns the declarations of a
+//! whole project into a [`ProjectState`].
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use crate::error::{ErrorKind, SchemaError};
+use crate::field::FieldType;
+use crate::naming;
+use crate::project::ProjectState;
+use crate::reader::Declaration;
+
+/// A declaration and the file it was read from.
+#[derive(Debug, Clone)]
+pub struct SourcedDeclaration {
+    /// The file.
+    pub file: PathBuf,
+    /// What was declared there.
+    pub decl: Declaration,
+}
+
+/// Builds the declared project state: resolves relation targets to `app.Model` and checks that
+/// models, tables and reverse accessors do not clash.
+pub fn resolve(decls: &mut [SourcedDeclaration]) -> Result<ProjectState, SchemaError> {
+    // Which models exist, by name.
+    let mut by_name: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for (i, d) in decls.iter().enumerate() {
+        let m = &d.decl.model;
+        if let Some(&j) = seen.get(&(m.app.clone(), m.name_lower())) {
+            let other = &decls[j];
+            return Err(SchemaError::new(
+                ErrorKind::Clash,
+                Some(d.file.clone()),
+                d.decl.location,
+                format!(
+                    "model {} is declared twice in app {} (also at {}:{})",
+                    m.name,
+                    m.app,
+                    other.file.display(),
+                    other.decl.location.line
+                ),
+            )
+            .expected("one struct per model name in an app"));
+        }
+        seen.insert((m.app.clone(), m.name_lower()), i);
+        by_name.entry(m.name.clone()).or_default().push((m.app.clone(), m.name.clone()));
+    }
+    let apps: Vec<String> = seen.keys().map(|(a, _)| a.clone()).collect();
+
+    for d in decls.iter_mut() {
+        let (app, own) = (d.decl.model.app.clone(), d.decl.model.name.clone());
+        for (field, written) in d.decl.targets.clone() {
+            let loc = d.decl.field_location(&field);
+            let err = |msg: String, exp: String| {
+                SchemaError::new(ErrorKind::UnknownModel, Some(d.file.clone()), loc, msg).expected(exp)
+            };
+            let segs: Vec<&str> = written.split("::").collect();
+            let name = *segs.last().unwrap_or(&"");
+            let resolved = if name == "Self" {
+                format!("{app}.{own}")
+            } else {
+                let hinted_app = segs.iter().rev().skip(1).find(|s| apps.iter().any(|a| a == *s)).copied();
+                let candidates = by_name.get(name).cloned().unwrap_or_default();
+                let pick = match hinted_app {
+                    Some(h) => candidates.iter().find(|(a, _)| a == h).cloned(),
+                    None => candidates
+                        .iter()
+                        .find(|(a, _)| *a == app)
+                        .cloned()
+                        .or_else(|| if candidates.len() == 1 { candidates.first().cloned() } else { None }),
+                };
+                match pick {
+                    Some((a, n)) => format!("{a}.{n}"),
+                    None if candidates.len() > 1 => {
+                        let opts: Vec<String> = candidates.iter().map(|(a, n)| format!("{a}::{n}")).collect();
+                        return Err(err(
+                            format!("field `{field}` of {own} points at `{written}`, which several apps declare"),
+                            format!("the app in the path: one of {}", opts.join(", ")),
+                        ));
+                    }
+                    None => {
+                        return Err(err(
+                            format!("field `{field}` of {own} points at model `{written}`, which no app in teapot.toml declares"),
+                            "a model declared with #[derive(Model)] in a file listed in teapot.toml".to_string(),
+                        ));
+                    }
+                }
+            };
+            if let Some(f) = d.decl.model.field_mut(&field) {
+                f.to = Some(resolved);
+            }
+        }
+    }
+    let mut state = ProjectState::new();
+    for d in decls.iter() {
+        state.insert(d.decl.model.clone());
+    }
+    check_targets_and_accessors(&state, decls)?;
+    check_tables(&state, decls)?;
+    Ok(state)
+}
+
+fn locate<'a>(decls: &'a [SourcedDeclaration], app: &str, model: &str) -> Option<&'a SourcedDeclaration> {
+    decls.iter().find(|d| d.decl.model.app == app && d.decl.model.name == model)
+}
+
+fn check_targets_and_accessors(state: &ProjectState, decls: &[SourcedDeclaration]) -> Result<(), SchemaError> {
+    // (target label, accessor) -> (app, model, field) that claims it
+    let mut accessors: BTreeMap<(String, String), (String, String, String)> = BTreeMap::new();
+    for m in state.models() {
+        for (fname, f) in &m.fields {
+            let Some(to) = &f.to else { continue };
+            let place = locate(decls, &m.app, &m.name);
+            let loc = place.map(|d| d.decl.field_location(fname)).unwrap_or_default();
+            let file = place.map(|d| d.file.clone());
+            let Some(target) = state.resolve(to) else { continue };
+            if f.ty == FieldType::ForeignKey && target.primary_key().is_none() {
+                return Err(SchemaError::new(ErrorKind::UnknownModel, file, loc, format!("{to} has no primary key to point at")));
+            }
+            let accessor = match &f.related_name {
+                Some(r) if r.ends_with('+') => continue,
+                Some(r) => r.clone(),
+                None if f.one_to_one => m.name_lower(),
+                None => format!("{}_set", m.name_lower()),
+            };
+            if target.field(&accessor).is_some() {
+                return Err(SchemaError::new(
+                    ErrorKind::Clash,
+                    file,
+                    loc,
+                    format!("the reverse accessor `{accessor}` of {}.{fname} clashes with field `{accessor}` of {to}", m.name),
+                )
+                .expected(format!("#[teapot(related_name = \"...\")] on `{fname}` with another name")));
+            }
+            let key = (to.clone(), accessor.clone());
+            if let Some((oa, om, of)) = accessors.get(&key) {
+                return Err(SchemaError::new(
+                    ErrorKind::Clash,
+                    file,
+                    loc,
+                    format!(
+                        "the reverse accessor `{accessor}` on {to} is claimed by both {oa}.{om}.{of} and {}.{}.{fname}",
+                        m.app, m.name
+                    ),
+                )
+                .expected(format!("#[teapot(related_name = \"...\")] on `{fname}` with a name of its own")));
+            }
+            accessors.insert(key, (m.app.clone(), m.name.clone(), fname.clone()));
+        }
+    }
+    Ok(())
+}
+
+fn check_tables(state: &ProjectState, decls: &[SourcedDeclaration]) -> Result<(), SchemaError> {
+    let mut tables: BTreeMap<String, String> = BTreeMap::new();
+    for m in state.models() {
+        let mut mine = vec![m.table_name()];
+        for (fname, _) in m.m2m_fields() {
+            mine.push(naming::m2m_table(&m.table_name(), fname));
+        }
+        for t in mine {
+            if let Some(other) = tables.get(&t) {
+                let place = locate(decls, &m.app, &m.name);
+                return Err(SchemaError::new(
+                    ErrorKind::Clash,
+                    place.map(|d| d.file.clone()),
+                    place.map(|d| d.decl.location).unwrap_or_default(),
+                    format!("{} and {other} both use table \"{t}\"", m.label()),
+                )
+                .expected("#[teapot(table = \"...\")] with a table of its own"));
+            }
+            tables.insert(t, m.label());
+        }
+    }
+    Ok(())
+}

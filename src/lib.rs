@@ -1,0 +1,31 @@
+//! teapot: an async-native ORM in the spirit of Django's, with migrations that are zero-downtime
+//! by default on PostgreSQL.
+//!
+//! Where to find things:
+//! - [`config`]: teapot.toml.
+//! - [`declared`]: the models the source files declare (read with syn, never compiled).
+//! - [`migrations`]: operations, migration files, the graph, the autodetector, makemigrations.
+//! - [`orm`]: the [`Model`] trait `#[derive(Model)]` implements, and the relation types.
+//! - [`cli`]: the `teapot` command; it wires the pieces together and holds no SQL.
+//! - [`teapot_schema`] (re-exported as [`schema`]): model state, naming rules, the declaration reader.
+#![warn(missing_docs, unreachable_pub)]
+
+pub mod cli;
+pub mod config;
+pub mod declared;
+pub mod error;
+pub mod migrations;
+pub mod orm;
+
+pub use error::{Error, ErrorKind, Result};
+pub use orm::{ForeignKey, ManyToMany, Model};
+pub use teapot_macros::Model;
+pub use teapot_schema as schema;
+
+/// What a model file needs: `use teapot::prelude::*;`.
+pub mod prelude {
+    pub use crate::orm::{ForeignKey, ManyToMany, Model};
+    pub use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+    pub use rust_decimal::Decimal;
+    pub use uuid::Uuid;
+}

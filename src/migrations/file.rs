@@ -1,0 +1,166 @@
+//! Migration files: TOML, one per migration, `migrations/{app}/{NNNN}_{name}.toml`.
+//!
+//! Reading is strict (unknown keys are errors, with the line); writing is deterministic: the same
+//! operations always give byte-identical files.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::operation::Operation;
+use crate::error::{Error, ErrorKind};
+
+/// A migration: its place in the graph and its operations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Migration {
+    /// App label.
+    pub app: String,
+    /// File stem, e.g. `0002_book_pages`.
+    pub name: String,
+    /// `app/name` of the migrations that must be applied first.
+    pub dependencies: Vec<String>,
+    /// The operations, in order.
+    pub operations: Vec<Operation>,
+    /// Where it was read from (None for one not written yet).
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMigration {
+    #[serde(default)]
+    dependencies: Vec<String>,
+    #[serde(default)]
+    operations: Vec<Operation>,
+}
+
+impl Migration {
+    /// `app/name`, the key dependencies use.
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.app, self.name)
+    }
+
+    /// The number at the start of the name (`0002_x` is 2).
+    pub fn number(&self) -> Option<u32> {
+        number_of(&self.name)
+    }
+
+    /// Parses a migration file's text.
+    pub fn parse(app: &str, name: &str, text: &str, path: Option<&Path>) -> Result<Migration, Error> {
+        let shown = path.map(|p| p.display().to_string()).unwrap_or_else(|| format!("{app}/{name}"));
+        let raw: RawMigration = toml::from_str(text).map_err(|e| {
+            let (line, col) = e
+                .span()
+                .map(|s| line_col(text, s.start))
+                .unwrap_or((1, 1));
+            Error::new(
+                ErrorKind::MigrationFile,
+                format!("{shown}:{line}:{col}: this migration file cannot be read: {}", e.message()),
+            )
+            .hint("fix the file by hand, or restore it from version control; `teapot makemigrations` writes valid files")
+        })?;
+        for d in &raw.dependencies {
+            if !d.contains('/') {
+                return Err(Error::new(
+                    ErrorKind::MigrationFile,
+                    format!("{shown}: dependency \"{d}\" is not of the form \"app/NNNN_name\""),
+                )
+                .hint("write dependencies as \"library/0001_initial\""));
+            }
+        }
+        Ok(Migration {
+            app: app.to_string(),
+            name: name.to_string(),
+            dependencies: raw.dependencies,
+            operations: raw.operations,
+            path: path.map(Path::to_path_buf),
+        })
+    }
+
+    /// Reads a migration file.
+    pub fn read(app: &str, path: &Path) -> Result<Migration, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::new(ErrorKind::Io, format!("cannot read {}: {e}", path.display()))
+        })?;
+        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        Migration::parse(app, name, &text, Some(path))
+    }
+
+    /// The file's text: deterministic, so the same migration always gives the same bytes.
+    pub fn to_toml(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!("# teapot migration {}\n", self.key()));
+        out.push_str("dependencies = [");
+        out.push_str(&self.dependencies.iter().map(|d| quote(d)).collect::<Vec<_>>().join(", "));
+        out.push_str("]\n");
+        for op in &self.operations {
+            out.push_str("\n[[operations]]\n");
+            let value = toml::Value::try_from(op).unwrap_or_else(|e| {
+                // Every operation is plain data; failing here is a bug in the operation types.
+                panic!("operation {op:?} cannot be written as TOML: {e}")
+            });
+            if let toml::Value::Table(t) = value {
+                for (k, v) in t {
+                    match &v {
+                        toml::Value::Array(items) if items.iter().all(|i| i.is_table()) && !items.is_empty() => {
+                            out.push_str(&format!("{} = [\n", key(&k)));
+                            for i in items {
+                                out.push_str(&format!("    {},\n", inline(i)));
+                            }
+                            out.push_str("]\n");
+                        }
+                        _ => out.push_str(&format!("{} = {}\n", key(&k), inline(&v))),
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The number a migration name starts with.
+pub fn number_of(name: &str) -> Option<u32> {
+    let digits: String = name.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if digits.is_empty() {
+        None
+    } else {
+        digits.parse().ok()
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+fn quote(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn key(k: &str) -> String {
+    if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        k.to_string()
+    } else {
+        quote(k)
+    }
+}
+
+fn inline(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => quote(s),
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Float(f) => teapot_schema::field::format_float(*f),
+        toml::Value::Boolean(b) => b.to_string(),
+        toml::Value::Datetime(d) => d.to_string(),
+        toml::Value::Array(a) => format!("[{}]", a.iter().map(inline).collect::<Vec<_>>().join(", ")),
+        toml::Value::Table(t) => {
+            if t.is_empty() {
+                return "{}".into();
+            }
+            let parts: Vec<String> = t.iter().map(|(k, v)| format!("{} = {}", key(k), inline(v))).collect();
+            format!("{{ {} }}", parts.join(", "))
+        }
+    }
+}
