@@ -1,0 +1,95 @@
+//! Benchmark: makemigrations on a generated project.
+//!
+//!     cargo run --release --example schema_bench -- --models 1000
+//!
+//! Generates `--models` models of 10 fields plus a foreign key each, with an index on every tenth
+//! model, in files of 100 models, then times `makemigrations` from nothing and
+//! `makemigrations --check` with no change (each through the `teapot` binary when `--bin` is
+//! given, else in process), and prints the figures.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+use teapot::config::Config;
+use teapot::migrations::make::{make_migrations, MakeOptions};
+use teapot::migrations::questioner::FlagQuestioner;
+
+fn model_source(i: usize) -> String {
+    let target = if i == 0 { "Self".to_string() } else { format!("Model{}", i / 2) };
+    let mut s = String::new();
+    let index = if i % 10 == 0 { format!(", index(fields = [\"f1\", \"-f2\"], name = \"m{i}_f1_f2_idx\")") } else { String::new() };
+    let _ = writeln!(s, "#[derive(Model)]\n#[teapot(app = \"bench\"{index})]\npub struct Model{i} {{");
+    let _ = writeln!(s, "    pub id: i64,");
+    let _ = writeln!(s, "    #[teapot(max_length = 100)]\n    pub f1: String,");
+    let _ = writeln!(s, "    pub f2: i32,\n    pub f3: Option<i64>,\n    pub f4: bool,\n    pub f5: f64,");
+    let _ = writeln!(s, "    pub f6: Option<String>,\n    pub f7: NaiveDate,\n    pub f8: DateTime<Utc>,");
+    let _ = writeln!(s, "    #[teapot(max_digits = 10, decimal_places = 2)]\n    pub f9: Decimal,");
+    let _ = writeln!(s, "    #[teapot(on_delete = \"cascade\", related_name = \"children_{i}\")]\n    pub parent: Option<ForeignKey<{target}>>,");
+    let _ = writeln!(s, "}}\n");
+    s
+}
+
+fn generate(dir: &Path, models: usize) {
+    std::fs::create_dir_all(dir.join("models")).expect("create models dir");
+    let files = models.div_ceil(100);
+    for f in 0..files {
+        let mut src = String::from("use teapot::prelude::*;\n\n");
+        for i in (f * 100)..((f + 1) * 100).min(models) {
+            src.push_str(&model_source(i));
+        }
+        std::fs::write(dir.join(format!("models/part{f:03}.rs")), src).expect("write models");
+    }
+    std::fs::write(
+        dir.join("teapot.toml"),
+        "[database]\nurl = \"sqlite://bench.db\"\n\n[apps.bench]\nmodels = [\"models/*.rs\"]\n",
+    )
+    .expect("write teapot.toml");
+}
+
+fn main() {
+    let mut models = 1000usize;
+    let mut bin: Option<String> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--models" => models = args.next().and_then(|v| v.parse().ok()).expect("--models N"),
+            "--bin" => bin = Some(args.next().expect("--bin PATH")),
+            other => panic!("unknown argument {other}; usage: schema_bench [--models N] [--bin PATH/TO/teapot]"),
+        }
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    generate(dir.path(), models);
+    let config_path = dir.path().join("teapot.toml");
+
+    let run = |check: bool| -> f64 {
+        let start = Instant::now();
+        match &bin {
+            Some(b) => {
+                let mut cmd = std::process::Command::new(b);
+                cmd.current_dir(dir.path()).arg("makemigrations").arg("--noinput");
+                if check {
+                    cmd.arg("--check");
+                }
+                let out = cmd.output().expect("run teapot");
+                assert!(out.status.code() == Some(0), "teapot failed: {}", String::from_utf8_lossy(&out.stderr));
+            }
+            None => {
+                let config = Config::load(Some(&config_path)).expect("config");
+                let mut q = FlagQuestioner::default();
+                let opts = MakeOptions { dry_run: check, ..Default::default() };
+                let outcome = make_migrations(&config, &opts, &mut q).expect("makemigrations");
+                assert_eq!(outcome.made.is_empty(), check, "unexpected outcome");
+            }
+        }
+        start.elapsed().as_secs_f64()
+    };
+    let first = run(false);
+    let check = run(true);
+    let size = std::fs::read_dir(dir.path().join("migrations/bench"))
+        .map(|d| d.flatten().map(|e| e.metadata().map(|m| m.len()).unwrap_or(0)).sum::<u64>())
+        .unwrap_or(0);
+    println!("schema_bench: {models} models x 10 fields + 1 foreign key, an index on every tenth ({})", if bin.is_some() { "teapot binary" } else { "in process" });
+    println!("  makemigrations from nothing      {:>8.3} s   ({} KiB of migrations)", first, size / 1024);
+    println!("  makemigrations --check, no change {:>8.3} s", check);
+}
