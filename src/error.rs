@@ -19,6 +19,12 @@ pub enum ErrorKind {
     Io,
     /// Bad command-line input.
     Usage,
+    /// An operation that cannot be undone (raw SQL without reverse_sql).
+    Irreversible,
+    /// The database refused a statement, or could not be reached.
+    Database,
+    /// A migration was applied in part and rolled back.
+    MigrationFailed,
 }
 
 /// An error with a message for people and a kind for programs.

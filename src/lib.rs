@@ -10,6 +10,7 @@
 //! - [`teapot_schema`] (re-exported as [`schema`]): model state, naming rules, the declaration reader.
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod declared;

@@ -1,0 +1,135 @@
+//! Per-dialect SQL for operations (the schema editors) and the names of what they create.
+//!
+//! - [`postgres`]: PostgreSQL DDL, statement for statement what Django emits for the same models.
+//! - [`sqlite`]: SQLite DDL; what ALTER TABLE cannot do is a table rebuild (create, copy, drop, rename).
+//! - [`inverse`]: the operations that undo an operation, which is how backwards SQL is rendered.
+//! - [`objects`]: the indexes and constraints a model's state implies, with their names.
+//!
+//! Each operation renders to statements run at once and statements deferred to the end of the
+//! migration (foreign keys and indexes, as Django defers them), given the project state just
+//! before and just after it.
+
+pub mod inverse;
+pub mod objects;
+pub mod postgres;
+pub mod sqlite;
+
+use teapot_schema::{Field, FieldType, ProjectState};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::migrations::Operation;
+
+/// A SQL dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// PostgreSQL 12 or later.
+    Postgres,
+    /// SQLite 3.35 or later.
+    Sqlite,
+}
+
+impl Dialect {
+    /// The dialect of a database URL.
+    pub fn of_url(url: &str) -> Result<Dialect> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Dialect::Postgres)
+        } else if url.starts_with("sqlite:") {
+            Ok(Dialect::Sqlite)
+        } else {
+            Err(Error::new(ErrorKind::Config, format!("unsupported database url \"{}\"", redact(url)))
+                .hint("use postgres://user@host:port/db or sqlite://path/to/file.db"))
+        }
+    }
+
+    /// The name people know it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "PostgreSQL",
+            Dialect::Sqlite => "SQLite",
+        }
+    }
+}
+
+/// A URL with its password hidden, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The SQL of one operation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rendered {
+    /// Run now, in order.
+    pub now: Vec<String>,
+    /// Run at the end of the migration (foreign keys, indexes).
+    pub deferred: Vec<String>,
+}
+
+impl Rendered {
+    fn push(&mut self, s: impl Into<String>) {
+        self.now.push(s.into());
+    }
+    fn defer(&mut self, s: impl Into<String>) {
+        self.deferred.push(s.into());
+    }
+    fn extend(&mut self, other: Rendered) {
+        self.now.extend(other.now);
+        self.deferred.extend(other.deferred);
+    }
+}
+
+/// `"ident"`, with `"` doubled.
+pub fn quote(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// Renders an operation forwards, given the state before and after it.
+pub fn render(dialect: Dialect, app: &str, op: &Operation, before: &ProjectState, after: &ProjectState) -> Result<Rendered> {
+    match dialect {
+        Dialect::Postgres => postgres::render(app, op, before, after),
+        Dialect::Sqlite => sqlite::render(app, op, before, after),
+    }
+}
+
+/// Renders the SQL that undoes `op`, given the state before it (the state it returns to).
+pub fn render_backwards(dialect: Dialect, app: &str, op: &Operation, before: &ProjectState) -> Result<Rendered> {
+    let inverse = inverse::inverse(app, op, before)?;
+    let mut state = before.clone();
+    op.apply(app, &mut state).map_err(|e| Error::new(ErrorKind::MigrationFile, e.to_string()))?;
+    let mut out = Rendered::default();
+    for inv in inverse {
+        let prev = state.clone();
+        inv.apply(app, &mut state).map_err(|e| Error::new(ErrorKind::MigrationFile, format!("cannot undo {}: {e}", op.describe())))?;
+        out.extend(render(dialect, app, &inv, &prev, &state)?);
+    }
+    Ok(out)
+}
+
+/// The model a relation points at, or an error naming it.
+pub(crate) fn target<'a>(state: &'a ProjectState, f: &Field) -> Result<&'a teapot_schema::ModelState> {
+    let to = f.to.as_deref().unwrap_or("?");
+    state.resolve(to).ok_or_else(|| {
+        Error::new(ErrorKind::MigrationFile, format!("relation to {to}, which does not exist at this point of the history"))
+    })
+}
+
+/// The primary key column of a model (name, field).
+pub(crate) fn pk_column(m: &teapot_schema::ModelState) -> Result<(String, &Field)> {
+    let (name, f) = m
+        .primary_key()
+        .ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("model {} has no primary key", m.label())))?;
+    Ok((f.column(name).unwrap_or_else(|| name.to_string()), f))
+}
+
+/// Whether a column's values are strings of the given kind for `_like` indexes.
+pub(crate) fn is_textual(f: &Field) -> bool {
+    f.ty == FieldType::String
+}
