@@ -93,7 +93,7 @@ pub(super) fn run(config: &Config, a: Args) -> Result<i32> {
         if m.migration.operations.is_empty() {
             println!("    (no operations)");
         }
-        if a.verbose || (a.dry_run && !a.check) && a.verbose {
+        if a.verbose {
             println!("{}", m.text);
         }
     }

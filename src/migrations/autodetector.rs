@@ -549,6 +549,22 @@ fn chop(planned: &[Planned], leaves: &BTreeMap<String, String>, from: &ProjectSt
     for (i, p) in planned.iter().enumerate() {
         queues.entry(p.app.clone()).or_default().push_back(i);
     }
+    // Other apps whose existing models an operation points at, when those apps also get
+    // migrations in this run: as Django, the operation waits for that app's newest migration and
+    // depends on it; only when nothing else can move ("chop mode") does it take the old leaf.
+    let existing_in: Vec<BTreeSet<String>> = planned
+        .iter()
+        .map(|p| {
+            p.needs
+                .iter()
+                .filter(|n| !creators.contains_key(&n.to_lowercase()) && from.resolve(n).is_some())
+                .filter_map(|n| n.split_once('.').map(|(a, _)| a.to_string()))
+                .filter(|a| *a != p.app)
+                .collect()
+        })
+        .collect();
+    let has_ops: BTreeSet<String> = queues.keys().cloned().collect();
+    let mut chop_mode = false;
     let mut placed: Vec<Option<usize>> = vec![None; planned.len()];
     let mut out: Vec<NewMigration> = Vec::new();
     let mut last_of_app: BTreeMap<String, usize> = BTreeMap::new();
@@ -559,7 +575,9 @@ fn chop(planned: &[Planned], leaves: &BTreeMap<String, String>, from: &ProjectSt
             let queue = queues.get_mut(&app).expect("listed");
             let mut taken = Vec::new();
             while let Some(&i) = queue.front() {
-                if cross[i].iter().all(|&c| placed[c].is_some()) {
+                let waits = !chop_mode
+                    && existing_in[i].iter().any(|a| has_ops.contains(a) && !last_of_app.contains_key(a));
+                if cross[i].iter().all(|&c| placed[c].is_some()) && !waits {
                     taken.push(i);
                     queue.pop_front();
                 } else {
@@ -589,13 +607,14 @@ fn chop(planned: &[Planned], leaves: &BTreeMap<String, String>, from: &ProjectSt
                         new_deps.insert(m);
                     }
                 }
-                // A relation into another app's existing model depends on that app's latest migration.
-                for need in &planned[i].needs {
-                    let Some((napp, _)) = need.split_once('.') else { continue };
-                    if napp != app && !creators.contains_key(&need.to_lowercase()) && from.resolve(need).is_some() {
-                        if let Some(l) = leaves.get(napp) {
-                            existing.insert(l.clone());
+                // A relation into another app's existing model depends on that app's latest
+                // migration: one made in this run, else its leaf.
+                for napp in &existing_in[i] {
+                    match last_of_app.get(napp) {
+                        Some(&m) => {
+                            new_deps.insert(m);
                         }
+                        None => existing.extend(leaves.get(napp).cloned()),
                     }
                 }
             }
@@ -609,6 +628,11 @@ fn chop(planned: &[Planned], leaves: &BTreeMap<String, String>, from: &ProjectSt
                 new_dependencies: new_deps.into_iter().collect(),
             });
             last_of_app.insert(app.clone(), idx);
+            chop_mode = false;
+        }
+        if !progressed && !chop_mode {
+            chop_mode = true;
+            continue;
         }
         if !progressed {
             return Err(Error::new(

@@ -118,7 +118,7 @@ pub fn make_migrations(config: &Config, opts: &MakeOptions, q: &mut dyn Question
     check_targets_migrated(&declared.state, &from, &apps)?;
     let detector = Autodetector::new(&from, &declared.state, &declared.hints, &apps);
     let new = detector.detect(q, &leaves)?;
-    let made = arrange(new, &graph, opts.name.as_deref(), now);
+    let made = arrange(new, &graph, &from, opts.name.as_deref(), now);
     finish(config, made, opts.dry_run)
 }
 

@@ -2,6 +2,7 @@
 //! `0002_book_pages`, `0003_remove_book_pages_book_weight`, else `auto_<date>_<time>`.
 
 use chrono::{DateTime, Local};
+use teapot_schema::ProjectState;
 
 use super::autodetector::NewMigration;
 use super::file::Migration;
@@ -55,12 +56,15 @@ pub fn next_number(graph: &Graph, app: &str) -> u32 {
     graph.app_migrations(app).filter_map(|m| m.number()).max().unwrap_or(0) + 1
 }
 
-/// Turns the autodetector's migrations into named migrations with full dependencies.
-pub fn arrange(new: Vec<NewMigration>, graph: &Graph, name: Option<&str>, now: DateTime<Local>) -> Vec<Migration> {
+/// Turns the autodetector's migrations into named migrations with full dependencies. `from` is
+/// the state the history gives: as in Django, a migration of an app that has no model there yet
+/// is an initial one (`0002_initial` after an empty `0001_initial`, or the second half of a
+/// cross-app cycle).
+pub fn arrange(new: Vec<NewMigration>, graph: &Graph, from: &ProjectState, name: Option<&str>, now: DateTime<Local>) -> Vec<Migration> {
     let mut numbers: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
     let mut out: Vec<Migration> = Vec::with_capacity(new.len());
     for nm in &new {
-        let initial = graph.app_migrations(&nm.app).next().is_none();
+        let initial = from.app_models(&nm.app).next().is_none();
         let number = numbers.entry(nm.app.clone()).or_insert_with(|| next_number(graph, &nm.app));
         let suffix = match name {
             Some(n) => n.to_string(),
