@@ -13,6 +13,7 @@
 pub mod backend;
 pub mod cli;
 pub mod config;
+pub mod db;
 pub mod declared;
 pub mod error;
 pub mod migrations;

@@ -9,6 +9,7 @@
 //! migration (foreign keys and indexes, as Django defers them), given the project state just
 //! before and just after it.
 
+pub mod introspect;
 pub mod inverse;
 pub mod objects;
 pub mod postgres;

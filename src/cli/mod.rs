@@ -1,6 +1,7 @@
 //! The `teapot` command: parses arguments, calls the library, prints. No SQL is built here.
 
 mod makemigrations;
+mod migrate;
 mod prompt;
 
 use std::path::PathBuf;
@@ -27,6 +28,12 @@ pub struct Cli {
 pub enum Command {
     /// Diff the declared models against the migration history and write a migration.
     Makemigrations(makemigrations::Args),
+    /// Apply (or unapply) migrations, each in one transaction.
+    Migrate(migrate::MigrateArgs),
+    /// Print the SQL of a migration, forwards or backwards.
+    Sqlmigrate(migrate::SqlMigrateArgs),
+    /// List migrations and whether each is applied.
+    Showmigrations(migrate::ShowArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -49,5 +56,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Makemigrations(args) => makemigrations::run(&config, args),
+        Command::Migrate(args) => migrate::migrate(&config, args),
+        Command::Sqlmigrate(args) => migrate::sqlmigrate(&config, args),
+        Command::Showmigrations(args) => migrate::showmigrations(&config, args),
     }
 }

@@ -9,12 +9,14 @@
 
 pub mod autodetector;
 pub mod checksum;
+pub mod executor;
 pub mod file;
 pub mod graph;
 pub mod loader;
 pub mod make;
 pub mod operation;
 pub mod questioner;
+pub mod recorder;
 pub mod writer;
 
 pub use file::Migration;

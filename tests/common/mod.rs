@@ -175,3 +175,4 @@ pub fn only(outcome: &MakeOutcome) -> &Migration {
     assert_eq!(outcome.made.len(), 1, "expected one migration, got {:?}", keys(outcome));
     &outcome.made[0].migration
 }
+pub mod db;

@@ -1,0 +1,119 @@
+//! Real databases for tests: a fresh PostgreSQL database per test (made on the server that
+//! TEAPOT_TEST_PG names and dropped afterwards), or a SQLite file in a temp dir.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use teapot::backend::introspect::schema_lines;
+use teapot::db::Conn;
+
+/// The PostgreSQL server tests use.
+pub fn pg_admin_url() -> String {
+    std::env::var("TEAPOT_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A database that exists for one test.
+pub struct TestDb {
+    /// Its URL.
+    pub url: String,
+    name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn with_db(url: &str, db: &str) -> String {
+    match url.rfind('/') {
+        Some(i) if url[..i].contains("://") && i > url.find("://").unwrap_or(0) + 2 => format!("{}/{db}", &url[..i]),
+        _ => format!("{url}/{db}"),
+    }
+}
+
+impl TestDb {
+    /// A new, empty PostgreSQL database.
+    pub async fn postgres() -> TestDb {
+        let name = format!(
+            "teapot_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
+        );
+        let admin = pg_admin_url();
+        let mut conn = Conn::connect(&admin).await.unwrap_or_else(|e| panic!("PostgreSQL for tests ({admin}) is not reachable: {e}"));
+        conn.execute(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+        conn.close().await;
+        TestDb { url: with_db(&admin, &name), name: Some(name), _dir: None }
+    }
+
+    /// A new SQLite file.
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        TestDb { url, name: None, _dir: Some(dir) }
+    }
+
+    /// A connection to it.
+    pub async fn conn(&self) -> Conn {
+        Conn::connect(&self.url).await.expect("connect to the test database")
+    }
+
+    /// Its schema, one fact per line.
+    pub async fn schema(&self) -> Vec<String> {
+        let mut c = self.conn().await;
+        let lines = schema_lines(&mut c).await.expect("introspect");
+        c.close().await;
+        lines
+    }
+
+    /// Runs a query and returns the first column of every row.
+    pub async fn column(&self, sql: &str) -> Vec<Option<String>> {
+        let mut c = self.conn().await;
+        let rows = c.query_strings(sql, &[]).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        c.close().await;
+        rows.into_iter().map(|r| r.into_iter().next().flatten()).collect()
+    }
+
+    /// Runs SQL.
+    pub async fn exec(&self, sql: &str) {
+        let mut c = self.conn().await;
+        c.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        c.close().await;
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.name.take() else { return };
+        let admin = pg_admin_url();
+        // Dropped from a thread of its own: Drop may run inside a runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                if let Ok(mut c) = Conn::connect(&admin).await {
+                    let _ = c.execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                    c.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// Migrates a project's database to a target (`None`: everything), as `teapot migrate` does.
+pub async fn migrate(config: &teapot::config::Config, url: &str, app: Option<&str>, name: Option<&str>) -> teapot::Result<()> {
+    use teapot::migrations::executor::{execute, plan, Target};
+    let graph = teapot::migrations::loader::load_graph(config)?;
+    let mut conn = Conn::connect(url).await?;
+    let applied = teapot::migrations::recorder::applied(&mut conn).await?.into_iter().map(|a| a.key()).collect();
+    let steps = plan(&graph, &applied, &Target { app: app.map(str::to_string), name: name.map(str::to_string) })?;
+    let result = execute(&mut conn, &graph, &steps, false, &mut |_| {}).await;
+    conn.close().await;
+    result
+}
+
+/// The keys of the applied migrations.
+pub async fn applied(url: &str) -> Vec<String> {
+    let mut conn = Conn::connect(url).await.expect("connect");
+    let rows = teapot::migrations::recorder::applied(&mut conn).await.expect("read teapot_migrations");
+    conn.close().await;
+    rows.into_iter().map(|a| a.key()).collect()
+}
