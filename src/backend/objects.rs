@@ -120,10 +120,24 @@ pub fn derived(state: &ProjectState, m: &ModelState) -> Result<Vec<Derived>> {
             add(format!("like:{fname}"), ObjectKind::Index, &table, like_index_name(&table, &col));
         }
     }
-    // Foreign keys elsewhere whose names carry this model's table.
+    // Foreign keys and join tables elsewhere whose names carry this model's table or name.
     for other in state.models() {
         if other.label() == m.label() {
             continue;
+        }
+        for (fname, f) in other.m2m_fields() {
+            if f.to.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&m.label())) {
+                let (jt, a, b) = join_table(state, other, fname, f)?;
+                let r = |s: &str| format!("in-m2m:{}:{fname}:{s}", other.label());
+                out.push(Derived { role: r("uniq"), kind: ObjectKind::Constraint, table: jt.clone(), name: unique_together_name(&jt, &[&a, &b]) });
+                out.push(Derived {
+                    role: r("fk_to"),
+                    kind: ObjectKind::Constraint,
+                    table: jt.clone(),
+                    name: foreign_key_name(&jt, &b, &m.table_name(), &pk_column(m)?.0),
+                });
+                out.push(Derived { role: r("idx_to"), kind: ObjectKind::Index, table: jt.clone(), name: field_index_name(&jt, &b) });
+            }
         }
         for (fname, f) in &other.fields {
             if f.ty == FieldType::ForeignKey && f.to.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&m.label())) {

@@ -350,12 +350,15 @@ fn rename_table(before: &ProjectState, mb: &ModelState, after: &ProjectState, ma
             out.push(format!("ALTER TABLE {} RENAME COLUMN {} TO {};", quote(&njt), quote(&ofrom), quote(&nfrom)));
         }
         if ojt != njt || ofrom != nfrom {
+            let uniq = teapot_schema::naming::unique_together_name;
             for c in [&ofrom, &oto] {
                 out.push(format!("DROP INDEX IF EXISTS {};", quote(&field_index_name(&ojt, c))));
             }
+            out.push(format!("DROP INDEX IF EXISTS {};", quote(&uniq(&ojt, &[&ofrom, &oto]))));
             for c in [&nfrom, &nto] {
                 out.push(format!("CREATE INDEX {} ON {} ({});", quote(&field_index_name(&njt, c)), quote(&njt), quote(c)));
             }
+            out.push(format!("CREATE UNIQUE INDEX {} ON {} ({}, {});", quote(&uniq(&njt, &[&nfrom, &nto])), quote(&njt), quote(&nfrom), quote(&nto)));
         }
     }
     for other in before.models() {
@@ -371,9 +374,13 @@ fn rename_table(before: &ProjectState, mb: &ModelState, after: &ProjectState, ma
             let Some(af) = oa.field(fname) else { continue };
             let (_, _, nto) = join_table(after, oa, fname, af)?;
             if oto != nto {
+                let (_, from, _) = join_table(after, oa, fname, af)?;
+                let uniq = teapot_schema::naming::unique_together_name;
                 out.push(format!("ALTER TABLE {} RENAME COLUMN {} TO {};", quote(&jt), quote(&oto), quote(&nto)));
                 out.push(format!("DROP INDEX IF EXISTS {};", quote(&field_index_name(&jt, &oto))));
                 out.push(format!("CREATE INDEX {} ON {} ({});", quote(&field_index_name(&jt, &nto)), quote(&jt), quote(&nto)));
+                out.push(format!("DROP INDEX IF EXISTS {};", quote(&uniq(&jt, &[&from, &oto]))));
+                out.push(format!("CREATE UNIQUE INDEX {} ON {} ({}, {});", quote(&uniq(&jt, &[&from, &nto])), quote(&jt), quote(&from), quote(&nto)));
             }
         }
     }

@@ -180,6 +180,10 @@ pub fn migration_sql(dialect: Dialect, m: &Migration, state: &mut ProjectState, 
     match direction {
         Direction::Forwards => {
             for (i, op) in m.operations.iter().enumerate() {
+                if moves_names(op) && !deferred.is_empty() {
+                    // Indexes and keys still deferred would be looked for under old names.
+                    per_op.push(("Deferred statements of the operations above".to_string(), std::mem::take(&mut deferred)));
+                }
                 let rendered: Rendered = if needs_before(op) {
                     let before = state.clone();
                     op.apply(&m.app, state).map_err(|e| fail(i, op, Error::new(ErrorKind::MigrationFile, e.0)))?;
@@ -209,6 +213,13 @@ pub fn migration_sql(dialect: Dialect, m: &Migration, state: &mut ProjectState, 
         }
     }
     Ok((per_op, deferred))
+}
+
+/// Operations that rename or drop what earlier operations' deferred statements refer to.
+fn moves_names(op: &super::Operation) -> bool {
+    use super::Operation::*;
+    matches!(op, RenameModel { .. } | AlterModelTable { .. } | RenameField { .. } | DeleteModel { .. } | RemoveField { .. })
+        || matches!(op, AlterField { field, .. } if field.db_column.is_some())
 }
 
 /// Operations whose SQL needs the state before them (the rest render from the state after).
