@@ -6,6 +6,9 @@
 //! model, in files of 100 models, then times `makemigrations` from nothing and
 //! `makemigrations --check` with no change (each through the `teapot` binary when `--bin` is
 //! given, else in process), and prints the figures.
+//!
+//! With `--database-url URL` (an empty PostgreSQL or SQLite database) it then times `migrate` of
+//! the generated project into it, and `migrate` again with nothing to do.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -50,12 +53,14 @@ fn generate(dir: &Path, models: usize) {
 fn main() {
     let mut models = 1000usize;
     let mut bin: Option<String> = None;
+    let mut database_url: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--models" => models = args.next().and_then(|v| v.parse().ok()).expect("--models N"),
             "--bin" => bin = Some(args.next().expect("--bin PATH")),
-            other => panic!("unknown argument {other}; usage: schema_bench [--models N] [--bin PATH/TO/teapot]"),
+            "--database-url" => database_url = Some(args.next().expect("--database-url URL")),
+            other => panic!("unknown argument {other}; usage: schema_bench [--models N] [--bin PATH/TO/teapot] [--database-url URL]"),
         }
     }
     let dir = tempfile::tempdir().expect("temp dir");
@@ -92,4 +97,39 @@ fn main() {
     println!("schema_bench: {models} models x 10 fields + 1 foreign key, an index on every tenth ({})", if bin.is_some() { "teapot binary" } else { "in process" });
     println!("  makemigrations from nothing      {:>8.3} s   ({} KiB of migrations)", first, size / 1024);
     println!("  makemigrations --check, no change {:>8.3} s", check);
+
+    if let Some(url) = database_url {
+        let migrate = || -> f64 {
+            let start = Instant::now();
+            match &bin {
+                Some(b) => {
+                    let out = std::process::Command::new(b)
+                        .current_dir(dir.path())
+                        .args(["migrate", "--database-url", &url])
+                        .output()
+                        .expect("run teapot");
+                    assert!(out.status.success(), "teapot migrate failed: {}", String::from_utf8_lossy(&out.stderr));
+                }
+                None => {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                    rt.block_on(async {
+                        use teapot::migrations::executor::{execute, plan, Target};
+                        let config = Config::load(Some(&config_path)).expect("config");
+                        let graph = teapot::migrations::loader::load_graph(&config).expect("graph");
+                        let mut conn = teapot::db::Conn::connect(&url).await.expect("connect");
+                        let applied = teapot::migrations::recorder::applied(&mut conn).await.expect("applied").into_iter().map(|a| a.key()).collect();
+                        let steps = plan(&graph, &applied, &Target::default()).expect("plan");
+                        execute(&mut conn, &graph, &steps, false, &mut |_| {}).await.expect("migrate");
+                        conn.close().await;
+                    });
+                }
+            }
+            start.elapsed().as_secs_f64()
+        };
+        let first = migrate();
+        let again = migrate();
+        println!("  migrate into an empty database   {:>8.3} s   ({})", first, teapot::backend::redact(&url));
+        println!("  migrate with nothing to do       {:>8.3} s", again);
+    }
 }
+
