@@ -1,4 +1,4 @@
-//! The Django reference blog app (../shared/reference/django-blog): teapot's PostgreSQL DDL for
+//! The Django reference blog app (fixtures/blog/django: what Django 5.2 emits): teapot's PostgreSQL DDL for
 //! the same models is Django's, statement for statement, and the live schema after both
 //! migrations is the one Django builds (foreign keys aside: teapot enforces on_delete).
 
@@ -13,7 +13,7 @@ use teapot::migrations::executor::{ancestors, migration_sql, Direction};
 use teapot::migrations::loader::load_graph;
 
 fn reference(file: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/django-blog").join(file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/blog/django").join(file);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 

@@ -56,6 +56,8 @@ pub fn inverse(app: &str, op: &Operation, before: &ProjectState) -> Result<Vec<O
             let c = model(mn)?.constraints.iter().find(|c| &c.name == name).ok_or_else(|| missing(format!("constraint {name}")))?;
             vec![AddConstraint { model: mn.clone(), constraint: c.clone() }]
         }
+        // A backfill leaves its data in place when its migration is unapplied.
+        Backfill { .. } => vec![],
         RunSql { sql, reverse_sql } => match reverse_sql {
             Some(r) => vec![RunSql { sql: r.clone(), reverse_sql: Some(sql.clone()) }],
             None => {

@@ -323,6 +323,7 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
             r.now.extend(rebuild(before, mb, after, ma, &same_columns(mb, ma))?);
         }
         RunSql { sql, .. } => r.now.push(sql.clone()),
+        Backfill { model: mn, set, filter, .. } => r.now.push(super::postgres::backfill_sql(model(after, app, mn)?, set, filter.as_deref())),
     }
     Ok(r)
 }

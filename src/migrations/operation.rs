@@ -16,6 +16,14 @@ pub struct NamedField {
     pub field: Field,
 }
 
+fn default_batch_size() -> u32 {
+    1000
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 fn default_true() -> bool {
     true
 }
@@ -139,6 +147,23 @@ pub enum Operation {
         /// Constraint name.
         name: String,
     },
+    /// A data change run in keyed batches: `UPDATE table SET {set} WHERE {where}`, a batch of
+    /// rows at a time in primary key order, each batch in its own transaction under `--online`.
+    Backfill {
+        /// Model name.
+        model: String,
+        /// The assignments, as SQL: `status = 'open', total = 0`.
+        set: String,
+        /// Which rows, as SQL (all rows when absent).
+        #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+        filter: Option<String>,
+        /// Rows per batch.
+        #[serde(default = "default_batch_size")]
+        batch_size: u32,
+        /// Pause between batches, in milliseconds.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        pause_ms: u64,
+    },
     /// Raw SQL, with the SQL that undoes it.
     RunSql {
         /// The SQL run forwards.
@@ -184,7 +209,8 @@ impl Operation {
             | RemoveIndex { model, .. }
             | RenameIndex { model, .. }
             | AddConstraint { model, .. }
-            | RemoveConstraint { model, .. } => Some(model),
+            | RemoveConstraint { model, .. }
+            | Backfill { model, .. } => Some(model),
             RunSql { .. } => None,
         }
     }
@@ -207,6 +233,7 @@ impl Operation {
             AddConstraint { .. } => "add_constraint",
             RemoveConstraint { .. } => "remove_constraint",
             RunSql { .. } => "run_sql",
+            Backfill { .. } => "backfill",
         }
     }
 
@@ -236,6 +263,7 @@ impl Operation {
             AddConstraint { model, constraint } => format!("Create constraint {} on model {model}", constraint.name),
             RemoveConstraint { model, name } => format!("Remove constraint {name} from model {model}"),
             RunSql { .. } => "Raw SQL operation".to_string(),
+            Backfill { model, set, .. } => format!("Backfill {model}: SET {set}"),
         }
     }
 
@@ -258,7 +286,7 @@ impl Operation {
             RenameIndex { old_name, new_name, .. } => format!("rename_{}_{}", l(old_name), l(new_name)),
             AddConstraint { model, constraint } => format!("{}_{}", l(model), l(&constraint.name)),
             RemoveConstraint { model, name } => format!("remove_{}_{}", l(model), l(name)),
-            RunSql { .. } => return None,
+            RunSql { .. } | Backfill { .. } => return None,
         })
     }
 
@@ -384,6 +412,9 @@ impl Operation {
                 if before == m.constraints.len() {
                     return Err(StateError(format!("constraint {name} does not exist on {app}.{model}")));
                 }
+            }
+            Backfill { model, .. } => {
+                model_mut(state, app, model)?;
             }
             RunSql { .. } => {}
         }
