@@ -51,6 +51,13 @@ pub struct OnlineConfig {
     /// Attempts before giving up on a lock.
     #[serde(default = "default_attempts")]
     pub lock_attempts: u32,
+    /// A transaction older than this holding a lock on a table a migration touches is reported.
+    #[serde(default = "default_long_transaction")]
+    pub long_transaction: String,
+}
+
+fn default_long_transaction() -> String {
+    "10s".into()
 }
 
 fn default_lock_timeout() -> String {
@@ -62,7 +69,7 @@ fn default_attempts() -> u32 {
 
 impl Default for OnlineConfig {
     fn default() -> Self {
-        OnlineConfig { lock_timeout: default_lock_timeout(), lock_attempts: default_attempts() }
+        OnlineConfig { lock_timeout: default_lock_timeout(), lock_attempts: default_attempts(), long_transaction: default_long_transaction() }
     }
 }
 

@@ -25,6 +25,12 @@ pub enum ErrorKind {
     Database,
     /// A migration was applied in part and rolled back.
     MigrationFailed,
+    /// A change `--online` refuses: it would rewrite or lock a table for long.
+    Unsafe,
+    /// A lock was not granted within lock_timeout, after every retry.
+    LockTimeout,
+    /// Another migrator holds the migration lock (with --no-wait).
+    Busy,
 }
 
 /// An error with a message for people and a kind for programs.

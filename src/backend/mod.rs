@@ -12,6 +12,7 @@
 pub mod introspect;
 pub mod inverse;
 pub mod objects;
+pub mod online;
 pub mod postgres;
 pub mod sqlite;
 

@@ -5,7 +5,8 @@
 use teapot_schema::{ConstraintKind, Field, FieldType, Index, ModelState, ProjectState};
 
 use super::objects::{self, derived, field_index_name, fk_name, join_table, like_index_name, needs_like_index, pg_default_name, ObjectKind};
-use super::{pk_column, quote, target, Rendered};
+pub use super::quote;
+use super::{pk_column, target, Rendered};
 use crate::error::{Error, ErrorKind, Result};
 use crate::migrations::Operation;
 
@@ -192,13 +193,13 @@ pub(crate) fn create_join_table(state: &ProjectState, m: &ModelState, field: &st
     Ok(r)
 }
 
-fn model<'a>(state: &'a ProjectState, app: &str, name: &str) -> Result<&'a ModelState> {
+pub(crate) fn model<'a>(state: &'a ProjectState, app: &str, name: &str) -> Result<&'a ModelState> {
     state
         .get(app, name)
         .ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("model {app}.{name} does not exist at this point of the history")))
 }
 
-fn field<'a>(m: &'a ModelState, name: &str) -> Result<&'a Field> {
+pub(crate) fn field<'a>(m: &'a ModelState, name: &str) -> Result<&'a Field> {
     m.field(name)
         .ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("field {}.{name} does not exist at this point of the history", m.label())))
 }

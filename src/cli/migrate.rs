@@ -11,6 +11,7 @@ use crate::db::Conn;
 use crate::error::{Error, ErrorKind, Result};
 use crate::migrations::executor::{self, ancestors, find_migration, plan, Direction, Event, Target};
 use crate::migrations::loader::load_graph;
+use crate::migrations::online::{self, OnlineOptions};
 use crate::migrations::recorder;
 
 /// Apply (or unapply) migrations.
@@ -31,6 +32,22 @@ pub struct MigrateArgs {
     /// The database (overrides DATABASE_URL and teapot.toml).
     #[arg(long, value_name = "URL")]
     database_url: Option<String>,
+    /// PostgreSQL: apply with non-blocking steps (CONCURRENTLY, NOT VALID + VALIDATE, batched
+    /// backfills), recording each step so a rerun resumes.
+    #[arg(long)]
+    online: bool,
+    /// lock_timeout for steps that take a strong lock (default: [online] lock_timeout, else 2s).
+    #[arg(long, value_name = "DURATION", requires = "online")]
+    lock_timeout: Option<String>,
+    /// Attempts at a strong lock before giving up (default: [online] lock_attempts, else 10).
+    #[arg(long, value_name = "N", requires = "online")]
+    lock_attempts: Option<u32>,
+    /// Run changes --online refuses (table rewrites), with their blocking locks.
+    #[arg(long, requires = "online")]
+    allow_unsafe: bool,
+    /// Fail at once if another migrator holds the migration lock, instead of waiting.
+    #[arg(long)]
+    no_wait: bool,
 }
 
 /// Print the SQL of a migration.
@@ -43,6 +60,9 @@ pub struct SqlMigrateArgs {
     /// The SQL that unapplies it.
     #[arg(long)]
     backwards: bool,
+    /// The steps `migrate --online` runs, with their lock level and transaction mode (PostgreSQL).
+    #[arg(long, conflicts_with = "backwards")]
+    online: bool,
     /// The database whose dialect to print (overrides DATABASE_URL and teapot.toml; not connected to).
     #[arg(long, value_name = "URL")]
     database_url: Option<String>,
@@ -90,6 +110,21 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
     let graph = load_graph(config)?;
     runtime()?.block_on(async {
         let mut conn = Conn::connect(&url).await?;
+        let pg = conn.dialect() == Dialect::Postgres;
+        if a.online && !pg {
+            return Err(Error::new(ErrorKind::Usage, "--online is for PostgreSQL; SQLite has no concurrent schema changes")
+                .hint("run migrate without --online on SQLite"));
+        }
+        let tty = std::io::stdout().is_terminal();
+        if pg && !a.plan {
+            online::acquire_migration_lock(&mut conn, a.no_wait, &mut |e| {
+                if let Event::Message(m) = e {
+                    eprintln!("{m}");
+                }
+            })
+            .await?;
+        }
+        // Read what is applied only once the lock is held: never apply anything twice.
         let applied: BTreeSet<String> = recorder::applied(&mut conn).await?.into_iter().map(|x| x.key()).collect();
         let steps = plan(&graph, &applied, &Target { app: a.app.clone(), name: a.name.clone() })?;
         if a.plan {
@@ -113,7 +148,6 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
             conn.close().await;
             return Ok(0);
         }
-        let tty = std::io::stdout().is_terminal();
         let mut bar: Option<ProgressBar> = None;
         let mut on_event = |e: Event| match e {
             Event::Start { key, direction, operations } => {
@@ -139,6 +173,29 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
                     b.inc(1);
                 }
             }
+            Event::Message(m) => {
+                if let Some(b) = &bar {
+                    b.println(&m);
+                } else if tty {
+                    println!("{m}");
+                } else {
+                    println!("[{}] {}", chrono::Local::now().format("%H:%M:%S"), m.trim_start());
+                }
+            }
+            Event::Progress { phase, done, total } => {
+                if tty {
+                    let b = bar.get_or_insert_with(|| {
+                        let b = ProgressBar::new(total.max(1));
+                        b.set_style(ProgressStyle::with_template("    {msg} [{bar:30}] {pos}/{len}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+                        b
+                    });
+                    b.set_length(total.max(done).max(1));
+                    b.set_position(done);
+                    b.set_message(phase);
+                } else {
+                    println!("[{}]     {phase}: {done}/{total}", chrono::Local::now().format("%H:%M:%S"));
+                }
+            }
             Event::Done { key, elapsed } => {
                 if let Some(b) = bar.take() {
                     b.finish_and_clear();
@@ -150,7 +207,21 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
                 }
             }
         };
-        let result = executor::execute(&mut conn, &graph, &steps, a.fake, &mut on_event).await;
+        let result = if a.online {
+            let mut opts = OnlineOptions {
+                lock_timeout: online::parse_duration(a.lock_timeout.as_deref().unwrap_or(&config.online.lock_timeout))?,
+                lock_attempts: a.lock_attempts.unwrap_or(config.online.lock_attempts).max(1),
+                allow_unsafe: a.allow_unsafe,
+                ..OnlineOptions::default()
+            };
+            opts.long_transaction = online::parse_duration(&config.online.long_transaction)?;
+            online::execute_online(&mut conn, &url, &graph, &steps, &opts, &mut on_event).await
+        } else {
+            executor::execute(&mut conn, &graph, &steps, a.fake, &mut on_event).await
+        };
+        if pg {
+            online::release_migration_lock(&mut conn).await;
+        }
         if let Some(b) = bar.take() {
             b.abandon();
         }
@@ -171,6 +242,35 @@ pub(super) fn sqlmigrate(config: &Config, a: SqlMigrateArgs) -> Result<i32> {
     let graph = load_graph(config)?;
     let key = find_migration(&graph, &a.app, &a.name)?;
     let m = graph.get(&key).expect("found in the graph");
+    if a.online {
+        let before = ancestors(&graph, &key);
+        let steps = online::online_steps(&graph, &key, |x| before.contains(&x.key()), false)?;
+        println!("-- {} online: {} step(s)", dotted(&key), steps.len());
+        for (n, (op, s)) in steps.iter().enumerate() {
+            println!(
+                "--\n-- step {}: {} (operation {})\n--   lock: {}; {}\n--",
+                n + 1,
+                s.description,
+                op + 1,
+                s.lock.name(),
+                if s.transaction { "in its own transaction" } else { "no transaction" }
+            );
+            for q in &s.sql {
+                println!("{q}");
+            }
+            if let Some(b) = &s.batches {
+                println!(
+                    "UPDATE {} SET {} WHERE {} IN (next {} keys{}) -- repeated until no row is left",
+                    b.table,
+                    b.set,
+                    b.key,
+                    b.batch_size,
+                    b.filter.as_ref().map(|f| format!(" WHERE {f}")).unwrap_or_default()
+                );
+            }
+        }
+        return Ok(0);
+    }
     let before = ancestors(&graph, &key);
     let mut state = graph.state_until(|x| before.contains(&x.key()) && x.key() != key)?;
     let direction = if a.backwards { Direction::Backwards } else { Direction::Forwards };

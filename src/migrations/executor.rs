@@ -160,6 +160,17 @@ pub enum Event {
         /// What it was.
         description: String,
     },
+    /// A line for people (a step, a retry, a warning).
+    Message(String),
+    /// Progress of a long step (an index build's blocks, a backfill's rows).
+    Progress {
+        /// The phase, as PostgreSQL or the backfill names it.
+        phase: String,
+        /// Done so far.
+        done: u64,
+        /// In all (0 when unknown).
+        total: u64,
+    },
     /// A migration finished.
     Done {
         /// `app/name`.

@@ -14,6 +14,7 @@ pub mod file;
 pub mod graph;
 pub mod loader;
 pub mod make;
+pub mod online;
 pub mod operation;
 pub mod questioner;
 pub mod recorder;

@@ -1,0 +1,483 @@
+//! `migrate --online` on PostgreSQL: runs the online planner's steps, records every finished step
+//! (so running the command again after a crash resumes where it stopped), holds strong locks only
+//! under a short lock_timeout with retries, and names the sessions that block a lock.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use super::executor::{file_checksum, Event, PlanStep};
+use super::graph::Graph;
+use super::recorder;
+use crate::backend::online::{plan_migration, Batches, Guard, Lock, Step};
+use crate::backend::quote;
+use crate::db::{db_error, Conn};
+use crate::error::{Error, ErrorKind, Result};
+
+/// How `--online` runs.
+#[derive(Debug, Clone)]
+pub struct OnlineOptions {
+    /// lock_timeout for steps that take a strong lock.
+    pub lock_timeout: Duration,
+    /// Attempts at a strong lock before giving up.
+    pub lock_attempts: u32,
+    /// Run changes the planner refuses, with their blocking locks.
+    pub allow_unsafe: bool,
+    /// A transaction older than this holding a lock on a table the migration touches is reported
+    /// before starting.
+    pub long_transaction: Duration,
+}
+
+impl Default for OnlineOptions {
+    fn default() -> Self {
+        OnlineOptions { lock_timeout: Duration::from_secs(2), lock_attempts: 10, allow_unsafe: false, long_transaction: Duration::from_secs(10) }
+    }
+}
+
+/// Parses `2s`, `500ms`, `1m`, or a number of milliseconds.
+pub fn parse_duration(s: &str) -> Result<Duration> {
+    let t = s.trim();
+    let (num, unit) = t.find(|c: char| !c.is_ascii_digit() && c != '.').map(|i| t.split_at(i)).unwrap_or((t, "ms"));
+    let n: f64 = num.parse().map_err(|_| bad_duration(s))?;
+    let ms = match unit.trim() {
+        "ms" => n,
+        "s" => n * 1000.0,
+        "m" | "min" => n * 60_000.0,
+        _ => return Err(bad_duration(s)),
+    };
+    Ok(Duration::from_millis(ms as u64))
+}
+
+fn bad_duration(s: &str) -> Error {
+    Error::new(ErrorKind::Config, format!("\"{s}\" is not a duration")).hint("write it as 500ms, 2s or 1m")
+}
+
+/// A session that holds a lock someone waits for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Blocker {
+    /// Backend pid.
+    pub pid: String,
+    /// application_name.
+    pub application: String,
+    /// state (idle in transaction, active, ...).
+    pub state: String,
+    /// Seconds since its transaction began.
+    pub transaction_age: String,
+    /// The first 200 characters of its query.
+    pub query: String,
+    /// The table it holds a lock on.
+    pub table: String,
+}
+
+impl std::fmt::Display for Blocker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "pid {} ({}) {}, transaction open {}s, on {}: {}",
+            self.pid,
+            if self.application.is_empty() { "no application_name" } else { &self.application },
+            self.state,
+            self.transaction_age,
+            self.table,
+            self.query
+        )
+    }
+}
+
+const LOCK_KEY: i64 = 0x7ea9_075a;
+
+/// Sessions other than this one holding locks on the given tables, in transactions older than
+/// `min_age_secs`.
+pub async fn lock_holders(conn: &mut Conn, tables: &[String], min_age_secs: f64) -> Result<Vec<Blocker>> {
+    let sql = "SELECT DISTINCT a.pid::text, coalesce(a.application_name, ''), coalesce(a.state, ''), \
+        coalesce(round(extract(epoch FROM now() - a.xact_start)::numeric, 1)::text, '?'), left(coalesce(a.query, ''), 200), c.relname::text \
+        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_class c ON c.oid = l.relation \
+        WHERE l.granted AND c.relname = ANY(string_to_array($1, ',')) AND a.pid <> pg_backend_pid() \
+        AND a.xact_start IS NOT NULL AND extract(epoch FROM now() - a.xact_start) >= $2::float8";
+    let rows = conn
+        .query_strings(sql, &[&tables.join(","), &min_age_secs.to_string()])
+        .await
+        .map_err(|e| db_error("cannot read pg_locks", e))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let s = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+            Blocker { pid: s(0), application: s(1), state: s(2), transaction_age: s(3), query: s(4), table: s(5) }
+        })
+        .collect())
+}
+
+/// Takes the migration lock (a PostgreSQL advisory lock): one migrator at a time. Waits, with a
+/// message, unless `no_wait`.
+pub async fn acquire_migration_lock(conn: &mut Conn, no_wait: bool, on_event: &mut dyn FnMut(Event)) -> Result<()> {
+    let got = conn
+        .query_strings(&format!("SELECT pg_try_advisory_lock({LOCK_KEY})::text"), &[])
+        .await
+        .map_err(|e| db_error("cannot take the migration lock", e))?;
+    if got.first().and_then(|r| r.first().cloned().flatten()).as_deref() == Some("true") {
+        return Ok(());
+    }
+    let holder = conn
+        .query_strings(
+            &format!(
+                "SELECT a.pid::text, coalesce(a.application_name, '') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                 WHERE l.locktype = 'advisory' AND l.granted AND l.objid = ({LOCK_KEY} & 4294967295)::oid"
+            ),
+            &[],
+        )
+        .await
+        .map_err(|e| db_error("cannot read pg_locks", e))?;
+    let who = holder
+        .first()
+        .map(|r| format!("pid {} ({})", r.first().cloned().flatten().unwrap_or_default(), r.get(1).cloned().flatten().unwrap_or_default()))
+        .unwrap_or_else(|| "another session".into());
+    if no_wait {
+        return Err(Error::new(ErrorKind::Busy, format!("another migrator holds the migration lock: {who}"))
+            .hint("wait for it to finish, or run without --no-wait to wait"));
+    }
+    on_event(Event::Message(format!("waiting for another migrator to finish ({who})...")));
+    conn.execute(&format!("SELECT pg_advisory_lock({LOCK_KEY})")).await.map_err(|e| db_error("cannot take the migration lock", e))?;
+    Ok(())
+}
+
+/// Releases the migration lock.
+pub async fn release_migration_lock(conn: &mut Conn) {
+    let _ = conn.execute(&format!("SELECT pg_advisory_unlock({LOCK_KEY})")).await;
+}
+
+async fn ensure_progress_table(conn: &mut Conn) -> Result<()> {
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS \"teapot_online_progress\" (\"app\" varchar(255) NOT NULL, \"name\" varchar(255) NOT NULL, \
+         \"step\" integer NOT NULL, \"finished\" boolean NOT NULL, \"progress\" text NULL, PRIMARY KEY (\"app\", \"name\", \"step\"))",
+    )
+    .await
+    .map_err(|e| db_error("cannot create teapot_online_progress", e))?;
+    Ok(())
+}
+
+fn save_progress_sql() -> &'static str {
+    "INSERT INTO teapot_online_progress (app, name, step, finished, progress) VALUES ($1, $2, $3::int, $4::boolean, $5) \
+     ON CONFLICT (app, name, step) DO UPDATE SET finished = EXCLUDED.finished, progress = EXCLUDED.progress"
+}
+
+fn is_lock_timeout(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("55P03"))
+}
+
+/// The steps of a migration, numbered from 1, as `sqlmigrate --online` prints them.
+pub fn online_steps(graph: &Graph, key: &str, applied: impl Fn(&super::Migration) -> bool, allow_unsafe: bool) -> Result<Vec<(usize, Step)>> {
+    let m = graph.get(key).ok_or_else(|| Error::new(ErrorKind::Graph, format!("{key} is not in the graph")))?;
+    let mut state = graph.state_until(|x| applied(x) && x.key() != key)?;
+    plan_migration(&m.app, key, &m.operations, &mut state, allow_unsafe)
+}
+
+/// Runs a forwards plan online. Each migration's steps run one by one; a finished step is
+/// recorded; the migration is recorded as applied when all are done.
+pub async fn execute_online(conn: &mut Conn, url: &str, graph: &Graph, steps: &[PlanStep], opts: &OnlineOptions, on_event: &mut dyn FnMut(Event)) -> Result<()> {
+    if steps.iter().any(|s| s.direction == super::executor::Direction::Backwards) {
+        return Err(Error::new(ErrorKind::Usage, "--online applies migrations; it does not unapply them")
+            .hint("run the backwards migration without --online"));
+    }
+    recorder::ensure_table(conn).await?;
+    ensure_progress_table(conn).await?;
+    let mut applied: std::collections::BTreeSet<String> = recorder::applied(conn).await?.into_iter().map(|a| a.key()).collect();
+    let mut killed_after: Option<usize> = std::env::var("TEAPOT_TEST_KILL_AFTER_STEP").ok().and_then(|v| v.parse().ok());
+    let mut counter = 0usize;
+    for ps in steps {
+        let m = graph.get(&ps.key).ok_or_else(|| Error::new(ErrorKind::Graph, format!("{} is not in the graph", ps.key)))?;
+        let start = Instant::now();
+        let plan = online_steps(graph, &ps.key, |x| applied.contains(&x.key()), opts.allow_unsafe)?;
+        on_event(Event::Start { key: m.key(), direction: ps.direction, operations: plan.len() });
+        let tables: Vec<String> = plan.iter().map(|(_, s)| s.table.clone()).filter(|t| !t.is_empty()).collect();
+        let old = lock_holders(conn, &tables, opts.long_transaction.as_secs_f64()).await?;
+        for b in old {
+            on_event(Event::Message(format!("warning: a long transaction holds a lock on a table this migration touches: {b}")));
+        }
+        let done: BTreeMap<usize, (bool, Option<String>)> = conn
+            .query_strings("SELECT step::text, finished::text, progress FROM teapot_online_progress WHERE app = $1 AND name = $2", &[&m.app, &m.name])
+            .await
+            .map_err(|e| db_error("cannot read teapot_online_progress", e))?
+            .into_iter()
+            .filter_map(|r| {
+                let n = r.first().cloned().flatten()?.parse().ok()?;
+                Some((n, (r.get(1).cloned().flatten().as_deref() == Some("true"), r.get(2).cloned().flatten())))
+            })
+            .collect();
+        for (n, (op_index, step)) in plan.iter().enumerate() {
+            let n = n + 1;
+            let (finished, progress) = done.get(&n).cloned().unwrap_or((false, None));
+            if finished {
+                on_event(Event::Message(format!("  step {n}/{}: {} (done before)", plan.len(), step.description)));
+                continue;
+            }
+            on_event(Event::Message(format!(
+                "  step {n}/{}: {}  [{}, {}]",
+                plan.len(),
+                step.description,
+                step.lock.name(),
+                if step.transaction { "in a transaction" } else { "no transaction" }
+            )));
+            let ctx = format!("{} operation {} step {n} ({})", m.key(), op_index + 1, step.description);
+            if let Some(b) = &step.batches {
+                run_backfill(conn, &m.app, &m.name, n, b, progress, opts, &ctx, on_event).await?;
+            } else if step.transaction {
+                run_transactional(conn, &m.app, &m.name, n, step, opts, &ctx, on_event).await?;
+            } else {
+                run_concurrent(conn, url, &m.app, &m.name, n, step, &ctx, on_event).await?;
+            }
+            counter += 1;
+            if killed_after == Some(counter) {
+                killed_after = None;
+                kill_self();
+            }
+        }
+        conn.execute("BEGIN").await.map_err(|e| db_error("cannot begin", e))?;
+        let rec = async {
+            recorder::record(conn, &m.app, &m.name, &file_checksum(m)).await?;
+            conn.query_strings("DELETE FROM teapot_online_progress WHERE app = $1 AND name = $2", &[&m.app, &m.name])
+                .await
+                .map_err(|e| db_error("cannot clear teapot_online_progress", e))?;
+            Ok::<_, Error>(())
+        }
+        .await;
+        match rec {
+            Ok(()) => {
+                conn.execute("COMMIT").await.map_err(|e| db_error("cannot commit", e))?;
+            }
+            Err(e) => {
+                let _ = conn.execute("ROLLBACK").await;
+                return Err(e);
+            }
+        }
+        applied.insert(m.key());
+        on_event(Event::Done { key: m.key(), elapsed: start.elapsed() });
+    }
+    Ok(())
+}
+
+/// A test hook: the process ends as SIGKILL ends it, with no cleanup, after the given step.
+fn kill_self() {
+    let pid = std::process::id().to_string();
+    let _ = std::process::Command::new("kill").args(["-9", &pid]).status();
+    std::process::abort();
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let base = 200u64.saturating_mul(1 << attempt.min(6));
+    let capped = base.min(10_000);
+    // Jitter from the clock's nanoseconds: enough to keep two migrators from retrying in step.
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0) as u64;
+    Duration::from_millis(capped / 2 + nanos % (capped / 2 + 1))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_transactional(conn: &mut Conn, app: &str, name: &str, n: usize, step: &Step, opts: &OnlineOptions, ctx: &str, on_event: &mut dyn FnMut(Event)) -> Result<()> {
+    let timeout_ms = if step.lock.is_strong() { opts.lock_timeout.as_millis() } else { 0 };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let res: std::result::Result<(), sqlx::Error> = async {
+            conn.execute("BEGIN").await?;
+            conn.execute(&format!("SET LOCAL lock_timeout = {timeout_ms}")).await?;
+            for s in &step.sql {
+                conn.execute(s).await?;
+            }
+            conn.query_strings(save_progress_sql(), &[app, name, &n.to_string(), "true", ""]).await?;
+            conn.execute("COMMIT").await?;
+            Ok(())
+        }
+        .await;
+        match res {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                let _ = conn.execute("ROLLBACK").await;
+                if !is_lock_timeout(&e) {
+                    return Err(step_failed(ctx, e));
+                }
+                let blockers = lock_holders(conn, &[step.table.clone()], 0.0).await.unwrap_or_default();
+                let named: Vec<String> = blockers.iter().map(|b| b.to_string()).collect();
+                if attempt >= opts.lock_attempts {
+                    return Err(Error::new(
+                        ErrorKind::LockTimeout,
+                        format!(
+                            "{ctx}: the {} lock on {} was not granted within {:?}, {attempt} times; blocked by:\n    {}",
+                            step.lock.name(),
+                            step.table,
+                            opts.lock_timeout,
+                            if named.is_empty() { "(the blocker had finished by the time it was looked up)".to_string() } else { named.join("\n    ") }
+                        ),
+                    )
+                    .hint("end or wait out the blocking transactions, then run migrate --online again: finished steps are kept"));
+                }
+                let wait = backoff(attempt);
+                on_event(Event::Message(format!(
+                    "    lock on {} not granted within {:?} (attempt {attempt}/{}); retrying in {:?}; blocked by: {}",
+                    step.table,
+                    opts.lock_timeout,
+                    opts.lock_attempts,
+                    wait,
+                    if named.is_empty() { "(already gone)".to_string() } else { named.join("; ") }
+                )));
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+fn step_failed(ctx: &str, e: sqlx::Error) -> Error {
+    let msg = match &e {
+        sqlx::Error::Database(d) => d.message().to_string(),
+        other => other.to_string(),
+    };
+    Error::new(ErrorKind::MigrationFailed, format!("{ctx} failed: {msg}"))
+        .hint("the steps finished before it are kept; fix the cause and run migrate --online again to resume")
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_concurrent(conn: &mut Conn, url: &str, app: &str, name: &str, n: usize, step: &Step, ctx: &str, on_event: &mut dyn FnMut(Event)) -> Result<()> {
+    // A CONCURRENTLY build waits for old snapshots by design: no short lock_timeout here.
+    conn.execute("SET lock_timeout = 0").await.map_err(|e| step_failed(ctx, e))?;
+    if let Guard::Index(index) = &step.guard {
+        let rows = conn
+            .query_strings(
+                "SELECT i.indisvalid::text FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid \
+                 WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace",
+                &[index],
+            )
+            .await
+            .map_err(|e| step_failed(ctx, e))?;
+        match rows.first().and_then(|r| r.first().cloned().flatten()).as_deref() {
+            Some("true") => {
+                on_event(Event::Message(format!("    index {index} exists and is valid: kept")));
+                return mark_done(conn, app, name, n, ctx).await;
+            }
+            Some(_) => {
+                on_event(Event::Message(format!("    index {index} was left INVALID by an interrupted build: dropped and built again")));
+                conn.execute(&format!("DROP INDEX CONCURRENTLY IF EXISTS {}", quote(index))).await.map_err(|e| step_failed(ctx, e))?;
+            }
+            None => {}
+        }
+    }
+    let pid = conn
+        .query_strings("SELECT pg_backend_pid()::text", &[])
+        .await
+        .map_err(|e| step_failed(ctx, e))?
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .unwrap_or_default();
+    let mut watcher = Conn::connect(url).await.ok();
+    for s in &step.sql {
+        let build = conn.execute(s);
+        tokio::pin!(build);
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        let res = loop {
+            tokio::select! {
+                r = &mut build => break r,
+                _ = tick.tick() => {
+                    if let Some(w) = watcher.as_mut() {
+                        if let Ok(rows) = w.query_strings(
+                            "SELECT phase, blocks_done::text, blocks_total::text, tuples_done::text, tuples_total::text FROM pg_stat_progress_create_index WHERE pid = $1::int",
+                            &[&pid],
+                        ).await {
+                            if let Some(r) = rows.first() {
+                                let g = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+                                on_event(Event::Progress { phase: g(0), done: g(1).parse().unwrap_or(0), total: g(2).parse().unwrap_or(0) });
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        res.map_err(|e| step_failed(ctx, e))?;
+    }
+    if let Some(w) = watcher {
+        w.close().await;
+    }
+    mark_done(conn, app, name, n, ctx).await
+}
+
+async fn mark_done(conn: &mut Conn, app: &str, name: &str, n: usize, ctx: &str) -> Result<()> {
+    conn.query_strings(save_progress_sql(), &[app, name, &n.to_string(), "true", ""]).await.map_err(|e| step_failed(ctx, e))?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_backfill(
+    conn: &mut Conn,
+    app: &str,
+    name: &str,
+    n: usize,
+    b: &Batches,
+    progress: Option<String>,
+    opts: &OnlineOptions,
+    ctx: &str,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<()> {
+    let filter = b.filter.clone().unwrap_or_else(|| "true".to_string());
+    let (t, k) = (quote(&b.table), quote(&b.key));
+    let total: u64 = conn
+        .query_strings(&format!("SELECT count(*)::text FROM {t} WHERE {filter}"), &[])
+        .await
+        .map_err(|e| step_failed(ctx, e))?
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let mut last = progress.filter(|p| !p.is_empty());
+    if let Some(l) = &last {
+        on_event(Event::Message(format!("    resuming after key {l}")));
+    }
+    let mut done_rows = 0u64;
+    loop {
+        let bound = if last.is_some() { format!("{k} > $1::{} AND ", b.key_type) } else { String::new() };
+        let sql = format!(
+            "WITH batch AS (SELECT {k} FROM {t} WHERE {bound}({filter}) ORDER BY {k} LIMIT {size}), \
+             upd AS (UPDATE {t} SET {set} WHERE {k} IN (SELECT {k} FROM batch) RETURNING {k}) \
+             SELECT max({k})::text, count(*)::text FROM upd",
+            size = b.batch_size,
+            set = b.set
+        );
+        let mut attempt = 0;
+        let (max_key, count) = loop {
+            attempt += 1;
+            let res: std::result::Result<(Option<String>, u64), sqlx::Error> = async {
+                conn.execute("BEGIN").await?;
+                conn.execute(&format!("SET LOCAL lock_timeout = {}", opts.lock_timeout.as_millis())).await?;
+                let params: Vec<&str> = last.as_deref().into_iter().collect();
+                let rows = conn.query_strings(&sql, &params).await?;
+                let r = rows.into_iter().next().unwrap_or_default();
+                let max_key = r.first().cloned().flatten();
+                let count = r.get(1).cloned().flatten().and_then(|c| c.parse().ok()).unwrap_or(0);
+                let finished = if count == 0 { "true" } else { "false" };
+                let saved = max_key.clone().or_else(|| last.clone()).unwrap_or_default();
+                conn.query_strings(save_progress_sql(), &[app, name, &n.to_string(), finished, &saved]).await?;
+                conn.execute("COMMIT").await?;
+                Ok((max_key, count))
+            }
+            .await;
+            match res {
+                Ok(v) => break v,
+                Err(e) => {
+                    let _ = conn.execute("ROLLBACK").await;
+                    if !is_lock_timeout(&e) || attempt >= opts.lock_attempts {
+                        return Err(step_failed(ctx, e));
+                    }
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+            }
+        };
+        if count == 0 {
+            return Ok(());
+        }
+        done_rows += count;
+        last = max_key;
+        on_event(Event::Progress { phase: "backfill".into(), done: done_rows, total });
+        if b.pause_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(b.pause_ms)).await;
+        }
+    }
+}
+
+/// The lock level names, for messages.
+pub fn lock_name(l: Lock) -> &'static str {
+    l.name()
+}
