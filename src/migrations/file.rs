@@ -51,7 +51,7 @@ impl Migration {
         let raw: RawMigration = toml::from_str(text).map_err(|e| {
             let (line, col) = e
                 .span()
-                .map(|s| line_col(text, s.start))
+                .map(|s| line_col(text, key_offset(text, s.clone(), e.message()).unwrap_or(s.start)))
                 .unwrap_or((1, 1));
             Error::new(
                 ErrorKind::MigrationFile,
@@ -133,6 +133,19 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
     (line, col)
+}
+
+/// For "unknown field `x`" inside an operation, the parser's span covers the whole operation
+/// (its tag is read first, which loses the keys' places): find the key `x = ` in that span.
+fn key_offset(text: &str, span: std::ops::Range<usize>, message: &str) -> Option<usize> {
+    let key = message.strip_prefix("unknown field `")?.split('`').next()?;
+    let region = text.get(span.start..span.end.min(text.len()))?;
+    region.match_indices(key).find_map(|(i, _)| {
+        let before = region[..i].trim_end_matches([' ', '\t']);
+        let after = region[i + key.len()..].trim_start_matches([' ', '\t']);
+        let starts_key = before.is_empty() || before.ends_with(['\n', '{', ',']);
+        (starts_key && after.starts_with('=')).then_some(span.start + i)
+    })
 }
 
 fn quote(s: &str) -> String {

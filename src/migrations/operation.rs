@@ -7,13 +7,29 @@ use serde::{Deserialize, Serialize};
 use teapot_schema::{Constraint, ConstraintKind, Field, FieldType, Index, Literal, ModelState, ProjectState};
 
 /// A field with its name, as `create_model` lists them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NamedField {
     /// The field name.
     pub name: String,
     /// The field.
     #[serde(flatten)]
     pub field: Field,
+}
+
+impl<'de> Deserialize<'de> for NamedField {
+    /// Not derived: a `#[serde(flatten)]` struct is only shown the keys it knows, so a misspelt key
+    /// (`colour = "red"`) would be dropped silently instead of refused as `Field` refuses it.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let mut table = toml::Table::deserialize(d)?;
+        let name = match table.remove("name") {
+            Some(toml::Value::String(s)) => s,
+            Some(other) => return Err(D::Error::custom(format!("invalid type: {}, expected a string for `name`", other.type_str()))),
+            None => return Err(D::Error::missing_field("name")),
+        };
+        let field = Field::deserialize(toml::Value::Table(table)).map_err(|e| D::Error::custom(e.message()))?;
+        Ok(NamedField { name, field })
+    }
 }
 
 fn default_batch_size() -> u32 {

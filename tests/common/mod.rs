@@ -175,4 +175,5 @@ pub fn only(outcome: &MakeOutcome) -> &Migration {
     assert_eq!(outcome.made.len(), 1, "expected one migration, got {:?}", keys(outcome));
     &outcome.made[0].migration
 }
+pub mod cli;
 pub mod db;

@@ -1,0 +1,211 @@
+//! Bad input to the real `teapot` binary: a database that is down, a malformed teapot.toml, a
+//! broken migration file, a declaration the reader does not accept, questions nobody answers.
+//! Each gets an exit code, a message that says what and where, and nothing on disk changes.
+
+mod common;
+
+use std::path::Path;
+
+use common::cli::teapot;
+use common::db::{applied, TestDb};
+use common::Project;
+
+const SHOP: &str = r#"
+use teapot::prelude::*;
+
+#[derive(Model)]
+pub struct Customer {
+    pub id: i64,
+    #[teapot(max_length = 100)]
+    pub name: String,
+}
+"#;
+
+/// A shop project with its 0001_initial written.
+fn shop() -> Project {
+    let p = Project::new(&[("shop", SHOP)]);
+    teapot(p.root(), &["makemigrations"]).ok();
+    assert_eq!(p.names("shop"), ["0001_initial"]);
+    p
+}
+
+/// Every file of the project (teapot.toml, models, migrations, teapot.sum) with its bytes.
+fn files(root: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).expect("list").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, root, out);
+            } else {
+                out.push((p.strip_prefix(root).expect("under root").display().to_string(), std::fs::read(&p).expect("read")));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn unreachable_database_says_it_cannot_connect_and_where_the_url_comes_from() {
+    let p = shop();
+    let before = files(p.root());
+    let url = "postgres://postgres:s3cret@127.0.0.1:1/x";
+    for cmd in ["migrate", "showmigrations"] {
+        let out = teapot(p.root(), &[cmd, "--database-url", url]);
+        out.fails_with(1);
+        out.says(&["cannot connect to postgres://postgres:***@127.0.0.1:1/x", "teapot.toml [database] url", "DATABASE_URL", "--database-url"]);
+        assert!(!out.stderr.contains("s3cret"), "the password is shown\n{out}");
+        assert!(!out.stdout.contains("Applying"), "{out}");
+    }
+    assert_eq!(files(p.root()), before);
+}
+
+#[test]
+fn missing_teapot_toml_is_a_usage_error_pointing_at_config() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = teapot(dir.path(), &["makemigrations"]);
+    out.fails_with(2);
+    out.says(&["cannot read teapot.toml", "--config PATH"]);
+}
+
+#[test]
+fn malformed_teapot_toml_is_exit_2_naming_file_and_line() {
+    let p = shop();
+    let cases: [(&str, &[&str]); 2] = [
+        ("[apps.shop\nmodels = [\"models/shop.rs\"]\n", &["teapot.toml:1:11: invalid table header"]),
+        ("[apps.shop]\nmodels = [\"models/shop.rs\"]\ncolour = \"red\"\n", &["teapot.toml:3:1: unknown field `colour`", "expected `models` or `migrations`"]),
+    ];
+    for (toml, says) in cases {
+        std::fs::write(p.root().join("teapot.toml"), toml).expect("write teapot.toml");
+        let before = files(p.root());
+        for args in [&["makemigrations"][..], &["migrate", "--database-url", "sqlite://never.db"], &["showmigrations", "--database-url", "sqlite://never.db"]] {
+            let out = teapot(p.root(), args);
+            out.fails_with(2);
+            out.says(says);
+        }
+        assert_eq!(files(p.root()), before, "a run with a bad teapot.toml changed files");
+    }
+}
+
+#[test]
+fn app_whose_model_file_does_not_exist_is_exit_2() {
+    let p = shop();
+    std::fs::write(p.root().join("teapot.toml"), "[apps.shop]\nmodels = [\"models/nope.rs\"]\n").expect("write");
+    let before = files(p.root());
+    for args in [&["makemigrations"][..], &["makemigrations", "--check"]] {
+        let out = teapot(p.root(), args);
+        out.fails_with(2);
+        out.says(&["teapot.toml: [apps.shop] lists models/nope.rs, which does not exist"]);
+    }
+    assert_eq!(files(p.root()), before);
+}
+
+#[tokio::test]
+async fn broken_migration_file_is_named_with_its_line_and_nothing_changes() {
+    let p = shop();
+    let db = TestDb::sqlite();
+    teapot(p.root(), &["migrate", "--database-url", &db.url]).ok();
+    let head = "dependencies = [\"shop/0001_initial\"]\n\n[[operations]]\n";
+    let cases = [
+        // An unterminated string.
+        (format!("{head}op = \"run_sql\"\nsql = \"SELECT 1\n"), ":5:16: this migration file cannot be read: invalid basic string"),
+        (format!("{head}op = \"drop_everything\"\nmodel = \"Customer\"\n"), ":4:6: this migration file cannot be read: unknown variant `drop_everything`"),
+        // An unknown key in an operation: the line of the key, not of [[operations]].
+        (format!("{head}op = \"run_sql\"\nsql = \"SELECT 1\"\nreverse = \"SELECT 1\"\n"), ":6:1: this migration file cannot be read: unknown field `reverse`"),
+        // An unknown key in a field of create_model (it used to be dropped without a word).
+        (
+            format!("{head}op = \"create_model\"\nname = \"Coupon\"\nfields = [\n    {{ name = \"id\", type = \"bigint\", primary_key = true, auto = true }},\n    {{ name = \"code\", type = \"string\", colour = \"red\" }},\n]\n"),
+            ":8:39: this migration file cannot be read: unknown field `colour`",
+        ),
+    ];
+    for (text, says) in cases {
+        p.write_migration("shop", "0002_broken", &text);
+        let before = files(p.root());
+        for args in [&["makemigrations"][..], &["migrate", "--database-url", &db.url], &["showmigrations", "--database-url", &db.url]] {
+            let out = teapot(p.root(), args);
+            out.fails_with(1);
+            out.says(&[&format!("migrations/shop/0002_broken.toml{says}"), "restore it from version control"]);
+        }
+        assert_eq!(files(p.root()), before, "files changed after:\n{text}");
+        assert_eq!(applied(&db.url).await, ["shop/0001_initial"]);
+    }
+}
+
+/// (what to declare in a model, what the error says)
+const UNSUPPORTED: [(&str, &[&str]); 5] = [
+    ("    pub qty: u32,\n", &["models/shop.rs:14:14: `u32` has no column type", "expected: i16, i32, i64, bool"]),
+    ("    #[teapot(max_length = 10, colour = \"red\")]\n    pub code: String,\n", &["models/shop.rs:14:31: unknown field option `colour`", "expected: primary_key, max_length = N"]),
+    ("    #[teapot(on_delete = \"cascade\")]\n    pub owner: ForeignKey<Ghost>,\n", &["models/shop.rs:15:9: field `owner` of Item points at model `Ghost`", "expected: a model declared with #[derive(Model)]"]),
+    (
+        "    #[teapot(db_column = \"x\")]\n    pub a: i32,\n    #[teapot(db_column = \"x\")]\n    pub b: i32,\n",
+        &["models/shop.rs:17:9: fields `a` and `b` of Item both use column \"x\"", "expected: a distinct db_column"],
+    ),
+    (
+        "    #[teapot(on_delete = \"cascade\", related_name = \"things\")]\n    pub a: ForeignKey<Customer>,\n    #[teapot(on_delete = \"cascade\", related_name = \"things\")]\n    pub b: ForeignKey<Customer>,\n",
+        &["models/shop.rs:17:9: the reverse accessor `things` on shop.Customer is claimed by both shop.Item.a and shop.Item.b", "expected: #[teapot(related_name = \"...\")] on `b`"],
+    ),
+];
+
+#[test]
+fn unsupported_declaration_is_an_error_at_file_line_column_and_writes_nothing() {
+    let p = shop();
+    for (fields, says) in UNSUPPORTED {
+        // SHOP and a blank line are lines 1-10: Item is declared on 11-12, its id on 13, the fields from 14.
+        p.set("shop", &format!("{SHOP}\n#[derive(Model)]\npub struct Item {{\n    pub id: i64,\n{fields}}}\n"));
+        let before = files(p.root());
+        for args in [&["makemigrations"][..], &["makemigrations", "--check"], &["makemigrations", "--dry-run"]] {
+            let out = teapot(p.root(), args);
+            out.fails_with(1);
+            out.says(says);
+        }
+        assert_eq!(files(p.root()), before, "files changed for:\n{fields}");
+    }
+}
+
+#[test]
+fn makemigrations_check_exits_1_on_changes_0_without_and_writes_nothing() {
+    let p = shop();
+    let clean = teapot(p.root(), &["makemigrations", "--check"]);
+    assert!(clean.ok().contains("No changes detected"), "{clean}");
+
+    p.set("shop", &SHOP.replace("    pub name: String,\n", "    pub name: String,\n    pub age: Option<i32>,\n"));
+    let before = files(p.root());
+    let out = teapot(p.root(), &["makemigrations", "--check"]);
+    assert_eq!(out.code, 1, "{out}");
+    assert!(out.stdout.contains("+ Add field age to Customer"), "{out}");
+    assert_eq!(files(p.root()), before, "--check wrote a file");
+    assert_eq!(p.names("shop"), ["0001_initial"]);
+}
+
+#[test]
+fn noinput_with_an_unanswered_rename_lists_the_flags_and_writes_nothing() {
+    let p = shop();
+    p.set("shop", &SHOP.replace("pub name: String", "pub full_name: String"));
+    let before = files(p.root());
+    let out = teapot(p.root(), &["makemigrations", "--noinput"]);
+    out.fails_with(1);
+    out.says(&["--rename shop.Customer.name=full_name", "--no-rename", "--default shop.Customer.full_name=<value>"]);
+    assert_eq!(files(p.root()), before);
+
+    // The flag it names answers the question.
+    let out = teapot(p.root(), &["makemigrations", "--noinput", "--rename", "shop.Customer.name=full_name"]);
+    assert!(out.ok().contains("~ Rename field name on Customer to full_name"), "{out}");
+}
+
+#[test]
+fn every_subcommand_answers_help_with_exit_0_without_a_project() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (cmd, says) in [
+        ("", "makemigrations"),
+        ("makemigrations", "--check"),
+        ("migrate", "--fake"),
+        ("sqlmigrate", "--backwards"),
+        ("showmigrations", "--plan"),
+    ] {
+        let args: Vec<&str> = [cmd, "--help"].into_iter().filter(|a| !a.is_empty()).collect();
+        let out = teapot(dir.path(), &args);
+        assert!(out.ok().contains(says), "teapot {cmd} --help\n{out}");
+    }
+}
