@@ -11,6 +11,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod backend;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -369,8 +369,8 @@ fn field_index_steps(table: &str, col: &str, f: &Field) -> Vec<Step> {
     out
 }
 
-/// Whether a type change keeps the bytes on disk (no rewrite, no scan).
-fn binary_compatible(old: &str, new: &str) -> bool {
+/// Whether a PostgreSQL type change keeps the bytes on disk (no rewrite, no scan).
+pub fn binary_compatible(old: &str, new: &str) -> bool {
     let len = |t: &str| t.strip_prefix("varchar(").and_then(|r| r.strip_suffix(')')).and_then(|n| n.parse::<u32>().ok());
     match (len(old), len(new)) {
         (Some(a), Some(b)) => b >= a,

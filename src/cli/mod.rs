@@ -1,5 +1,6 @@
 //! The `teapot` command: parses arguments, calls the library, prints. No SQL is built here.
 
+mod check;
 mod makemigrations;
 mod migrate;
 mod prompt;
@@ -34,6 +35,8 @@ pub enum Command {
     Sqlmigrate(migrate::SqlMigrateArgs),
     /// List migrations and whether each is applied.
     Showmigrations(migrate::ShowArgs),
+    /// In CI: models and migrations agree, nothing unsafe, files untouched, no drift.
+    Check(check::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -59,5 +62,6 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Migrate(args) => migrate::migrate(&config, args),
         Command::Sqlmigrate(args) => migrate::sqlmigrate(&config, args),
         Command::Showmigrations(args) => migrate::showmigrations(&config, args),
+        Command::Check(args) => check::run(&config, args),
     }
 }

@@ -23,6 +23,20 @@ pub struct Migration {
     pub operations: Vec<Operation>,
     /// Where it was read from (None for one not written yet).
     pub path: Option<PathBuf>,
+    /// Lint rules silenced on purpose, per operation: `allow = ["TP002"]` and
+    /// `allow_reason = "..."` in the operation's table (each on one line).
+    pub allows: Vec<Allow>,
+}
+
+/// Rules an operation silences, and why.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Allow {
+    /// 0-based operation index.
+    pub operation: usize,
+    /// Rule ids.
+    pub rules: Vec<String>,
+    /// Why (required by `teapot check`).
+    pub reason: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -48,6 +62,9 @@ impl Migration {
     /// Parses a migration file's text.
     pub fn parse(app: &str, name: &str, text: &str, path: Option<&Path>) -> Result<Migration, Error> {
         let shown = path.map(|p| p.display().to_string()).unwrap_or_else(|| format!("{app}/{name}"));
+        let allows = read_allows(text);
+        let stripped = strip_allow_lines(text);
+        let text = stripped.as_str();
         let raw: RawMigration = toml::from_str(text).map_err(|e| {
             let (line, col) = e
                 .span()
@@ -74,6 +91,7 @@ impl Migration {
             dependencies: raw.dependencies,
             operations: raw.operations,
             path: path.map(Path::to_path_buf),
+            allows,
         })
     }
 
@@ -93,7 +111,7 @@ impl Migration {
         out.push_str("dependencies = [");
         out.push_str(&self.dependencies.iter().map(|d| quote(d)).collect::<Vec<_>>().join(", "));
         out.push_str("]\n");
-        for op in &self.operations {
+        for (i, op) in self.operations.iter().enumerate() {
             out.push_str("\n[[operations]]\n");
             let value = toml::Value::try_from(op).unwrap_or_else(|e| {
                 // Every operation is plain data; failing here is a bug in the operation types.
@@ -113,9 +131,42 @@ impl Migration {
                     }
                 }
             }
+            if let Some(a) = self.allows.iter().find(|a| a.operation == i) {
+                out.push_str(&format!("allow = [{}]\n", a.rules.iter().map(|r| quote(r)).collect::<Vec<_>>().join(", ")));
+                if let Some(r) = &a.reason {
+                    out.push_str(&format!("allow_reason = {}\n", quote(r)));
+                }
+            }
         }
         out
     }
+}
+
+fn is_allow_line(line: &str) -> bool {
+    let t = line.trim_start();
+    ["allow", "allow_reason"].iter().any(|k| t.strip_prefix(k).is_some_and(|r| r.trim_start().starts_with('=')))
+}
+
+/// The text with `allow` lines blanked (line numbers kept), for the strict parse.
+fn strip_allow_lines(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|l| if is_allow_line(l) { if l.ends_with('\n') { "\n" } else { "" } } else { l })
+        .collect()
+}
+
+/// `allow` / `allow_reason` of each operation (a file that does not parse has none: the strict
+/// parse reports it).
+fn read_allows(text: &str) -> Vec<Allow> {
+    let Ok(table) = text.parse::<toml::Table>() else { return Vec::new() };
+    let Some(toml::Value::Array(ops)) = table.get("operations") else { return Vec::new() };
+    ops.iter()
+        .enumerate()
+        .filter_map(|(i, op)| {
+            let rules: Vec<String> = op.get("allow")?.as_array()?.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+            let reason = op.get("allow_reason").and_then(|v| v.as_str()).map(str::to_string);
+            Some(Allow { operation: i, rules, reason })
+        })
+        .collect()
 }
 
 /// The number a migration name starts with.

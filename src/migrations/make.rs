@@ -78,7 +78,7 @@ pub fn make_migrations(config: &Config, opts: &MakeOptions, q: &mut dyn Question
             let names: Vec<String> = leaves.iter().map(|k| k.split_once('/').map(|x| x.1).unwrap_or(k).to_string()).collect();
             let suffix = opts.name.clone().unwrap_or_else(|| merge_name(&names, now));
             let number = next_number(&graph, &app);
-            let m = Migration { app: app.clone(), name: format!("{number:04}_{suffix}"), dependencies: leaves, operations: vec![], path: None };
+            let m = Migration { app: app.clone(), name: format!("{number:04}_{suffix}"), dependencies: leaves, operations: vec![], path: None, allows: vec![] };
             made.push(m);
         }
         return finish(config, made, opts.dry_run);
@@ -108,7 +108,7 @@ pub fn make_migrations(config: &Config, opts: &MakeOptions, q: &mut dyn Question
             let suffix = opts.name.clone().unwrap_or_else(|| if initial { "initial".into() } else { timestamp_name(now) });
             let number = next_number(&graph, app);
             let deps = leaves.get(app).cloned().into_iter().collect();
-            made.push(Migration { app: app.clone(), name: format!("{number:04}_{suffix}"), dependencies: deps, operations: vec![], path: None });
+            made.push(Migration { app: app.clone(), name: format!("{number:04}_{suffix}"), dependencies: deps, operations: vec![], path: None, allows: vec![] });
         }
         return finish(config, made, opts.dry_run);
     }
