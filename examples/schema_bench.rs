@@ -7,6 +7,8 @@
 //! `makemigrations --check` with no change (each through the `teapot` binary when `--bin` is
 //! given, else in process), and prints the figures.
 //!
+//! It also times `teapot check` without a database.
+//!
 //! With `--database-url URL` (an empty PostgreSQL or SQLite database) it then times `migrate` of
 //! the generated project into it, and `migrate` again with nothing to do.
 
@@ -97,6 +99,19 @@ fn main() {
     println!("schema_bench: {models} models x 10 fields + 1 foreign key, an index on every tenth ({})", if bin.is_some() { "teapot binary" } else { "in process" });
     println!("  makemigrations from nothing      {:>8.3} s   ({} KiB of migrations)", first, size / 1024);
     println!("  makemigrations --check, no change {:>8.3} s", check);
+    let start = Instant::now();
+    match &bin {
+        Some(b) => {
+            let out = std::process::Command::new(b).current_dir(dir.path()).arg("check").output().expect("run teapot check");
+            assert!(out.status.success(), "teapot check failed: {}", String::from_utf8_lossy(&out.stdout));
+        }
+        None => {
+            let config = Config::load(Some(&config_path)).expect("config");
+            let findings = teapot::check::run_offline(&config, &Default::default(), None).expect("check");
+            assert!(findings.is_empty(), "unexpected findings: {findings:?}");
+        }
+    }
+    println!("  check (no database)               {:>8.3} s", start.elapsed().as_secs_f64());
 
     if let Some(url) = database_url {
         let migrate = || -> f64 {

@@ -133,11 +133,15 @@ pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool
         let check = include(m);
         let mut new_models: Vec<String> = Vec::new();
         for (i, op) in m.operations.iter().enumerate() {
-            let before = if check { Some(state.clone()) } else { None };
+            // Operations that only add need no copy of the state before them.
+            let before = if check && crate::migrations::executor::needs_before(op) { Some(state.clone()) } else { None };
             op.apply(&m.app, &mut state).map_err(|e| Error::new(crate::ErrorKind::MigrationFile, format!("{} operation {}: {e}", m.key(), i + 1)))?;
-            let Some(before) = before else { continue };
+            if !check {
+                continue;
+            }
+            let before = before.as_ref().unwrap_or(&state);
             let allowed = m.allows.iter().find(|a| a.operation == i);
-            for h in rules::lint(&m.app, op, &before, &state, &new_models) {
+            for h in rules::lint(&m.app, op, before, &state, &new_models) {
                 if online && h.rule.online_safe {
                     continue;
                 }

@@ -234,9 +234,9 @@ fn moves_names(op: &super::Operation) -> bool {
 }
 
 /// Operations whose SQL needs the state before them (the rest render from the state after).
-fn needs_before(op: &super::Operation) -> bool {
+pub fn needs_before(op: &super::Operation) -> bool {
     use super::Operation::*;
-    !matches!(op, CreateModel { .. } | AddField { .. } | AddIndex { .. } | AddConstraint { .. } | RunSql { .. })
+    !matches!(op, CreateModel { .. } | AddField { .. } | AddIndex { .. } | AddConstraint { .. } | RunSql { .. } | Backfill { .. })
 }
 
 /// The checksum of a migration's file as it is now.
