@@ -91,6 +91,8 @@ pub struct Step {
     pub transaction: bool,
     /// The table whose lock it waits for (named when blockers are reported).
     pub table: String,
+    /// Another table it locks, whose holders can block it too (a foreign key's referenced table).
+    pub also_locks: Option<String>,
     /// How a rerun after a crash stays correct.
     pub guard: Guard,
     /// For a backfill: the batches.
@@ -99,7 +101,7 @@ pub struct Step {
 
 impl Step {
     fn tx(description: impl Into<String>, table: &str, lock: Lock, sql: Vec<String>) -> Step {
-        Step { description: description.into(), sql, lock, transaction: true, table: table.to_string(), guard: Guard::Transaction, batches: None }
+        Step { description: description.into(), sql, lock, transaction: true, table: table.to_string(), also_locks: None, guard: Guard::Transaction, batches: None }
     }
 }
 
@@ -198,6 +200,7 @@ fn index_step(table: &str, name: &str, create_sql: &str, unique: bool) -> Step {
         lock: Lock::ShareUpdateExclusive,
         transaction: false,
         table: table.to_string(),
+        also_locks: None,
         guard: Guard::Index(name.to_string()),
         batches: None,
     }
@@ -210,6 +213,7 @@ fn drop_index_step(table: &str, name: &str) -> Step {
         lock: Lock::ShareUpdateExclusive,
         transaction: false,
         table: table.to_string(),
+        also_locks: None,
         guard: Guard::Idempotent,
         batches: None,
     }
@@ -247,19 +251,22 @@ fn check_steps(table: &str, name: &str, check: &str) -> Vec<Step> {
 
 fn fk_steps(state: &ProjectState, table: &str, col: &str, f: &Field) -> Result<Vec<Step>> {
     let name = fk_name(state, table, col, f)?;
+    // ADD FOREIGN KEY takes SHARE ROW EXCLUSIVE on the referenced table too: its writers block it.
+    let mut add = Step::tx(
+        format!("Add foreign key {name} NOT VALID"),
+        table,
+        Lock::ShareRowExclusive,
+        vec![format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) {} NOT VALID;",
+            quote(table),
+            quote(&name),
+            quote(col),
+            postgres::references(state, f)?
+        )],
+    );
+    add.also_locks = Some(super::target(state, f)?.table_name()).filter(|t| t != table);
     Ok(vec![
-        Step::tx(
-            format!("Add foreign key {name} NOT VALID"),
-            table,
-            Lock::ShareRowExclusive,
-            vec![format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) {} NOT VALID;",
-                quote(table),
-                quote(&name),
-                quote(col),
-                postgres::references(state, f)?
-            )],
-        ),
+        add,
         Step::tx(
             format!("Validate foreign key {name}"),
             table,
@@ -296,6 +303,7 @@ fn backfill_step(m: &ModelState, set: &str, filter: Option<String>, batch_size: 
         lock: Lock::RowExclusive,
         transaction: true,
         table: m.table_name(),
+        also_locks: None,
         guard: Guard::Transaction,
         batches: Some(Batches { table: m.table_name(), key, key_type, set: set.to_string(), filter, batch_size: batch_size.max(1), pause_ms }),
     })

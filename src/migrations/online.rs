@@ -83,7 +83,8 @@ impl std::fmt::Display for Blocker {
     }
 }
 
-const LOCK_KEY: i64 = 0x7ea9_075a;
+/// The key of the PostgreSQL advisory lock that lets one migrator run at a time.
+pub const MIGRATION_LOCK_KEY: i64 = 0x7ea9_075a;
 
 /// Sessions other than this one holding locks on the given tables, in transactions older than
 /// `min_age_secs`.
@@ -110,7 +111,7 @@ pub async fn lock_holders(conn: &mut Conn, tables: &[String], min_age_secs: f64)
 /// message, unless `no_wait`.
 pub async fn acquire_migration_lock(conn: &mut Conn, no_wait: bool, on_event: &mut dyn FnMut(Event)) -> Result<()> {
     let got = conn
-        .query_strings(&format!("SELECT pg_try_advisory_lock({LOCK_KEY})::text"), &[])
+        .query_strings(&format!("SELECT pg_try_advisory_lock({MIGRATION_LOCK_KEY})::text"), &[])
         .await
         .map_err(|e| db_error("cannot take the migration lock", e))?;
     if got.first().and_then(|r| r.first().cloned().flatten()).as_deref() == Some("true") {
@@ -120,7 +121,8 @@ pub async fn acquire_migration_lock(conn: &mut Conn, no_wait: bool, on_event: &m
         .query_strings(
             &format!(
                 "SELECT a.pid::text, coalesce(a.application_name, '') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-                 WHERE l.locktype = 'advisory' AND l.granted AND l.objid = ({LOCK_KEY} & 4294967295)::oid"
+                 WHERE l.locktype = 'advisory' AND l.granted AND l.objid = ({MIGRATION_LOCK_KEY} & 4294967295)::oid \
+                 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             ),
             &[],
         )
@@ -135,13 +137,13 @@ pub async fn acquire_migration_lock(conn: &mut Conn, no_wait: bool, on_event: &m
             .hint("wait for it to finish, or run without --no-wait to wait"));
     }
     on_event(Event::Message(format!("waiting for another migrator to finish ({who})...")));
-    conn.execute(&format!("SELECT pg_advisory_lock({LOCK_KEY})")).await.map_err(|e| db_error("cannot take the migration lock", e))?;
+    conn.execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).await.map_err(|e| db_error("cannot take the migration lock", e))?;
     Ok(())
 }
 
 /// Releases the migration lock.
 pub async fn release_migration_lock(conn: &mut Conn) {
-    let _ = conn.execute(&format!("SELECT pg_advisory_unlock({LOCK_KEY})")).await;
+    let _ = conn.execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).await;
 }
 
 async fn ensure_progress_table(conn: &mut Conn) -> Result<()> {
@@ -182,12 +184,19 @@ pub async fn execute_online(conn: &mut Conn, url: &str, graph: &Graph, steps: &[
     let mut applied: std::collections::BTreeSet<String> = recorder::applied(conn).await?.into_iter().map(|a| a.key()).collect();
     let mut killed_after: Option<usize> = std::env::var("TEAPOT_TEST_KILL_AFTER_STEP").ok().and_then(|v| v.parse().ok());
     let mut counter = 0usize;
+    // Every migration is planned before anything runs: a refused one stops the run before the
+    // migrations ahead of it are applied, not halfway through.
+    let mut plans = Vec::with_capacity(steps.len());
+    let mut will_apply = applied.clone();
     for ps in steps {
+        plans.push(online_steps(graph, &ps.key, |x| will_apply.contains(&x.key()), opts.allow_unsafe)?);
+        will_apply.insert(ps.key.clone());
+    }
+    for (ps, plan) in steps.iter().zip(plans) {
         let m = graph.get(&ps.key).ok_or_else(|| Error::new(ErrorKind::Graph, format!("{} is not in the graph", ps.key)))?;
         let start = Instant::now();
-        let plan = online_steps(graph, &ps.key, |x| applied.contains(&x.key()), opts.allow_unsafe)?;
         on_event(Event::Start { key: m.key(), direction: ps.direction, operations: plan.len() });
-        let tables: Vec<String> = plan.iter().map(|(_, s)| s.table.clone()).filter(|t| !t.is_empty()).collect();
+        let tables: Vec<String> = plan.iter().flat_map(|(_, s)| step_tables(s)).collect();
         let old = lock_holders(conn, &tables, opts.long_transaction.as_secs_f64()).await?;
         for b in old {
             on_event(Event::Message(format!("warning: a long transaction holds a lock on a table this migration touches: {b}")));
@@ -293,7 +302,8 @@ async fn run_transactional(conn: &mut Conn, app: &str, name: &str, n: usize, ste
                 if !is_lock_timeout(&e) {
                     return Err(step_failed(ctx, e));
                 }
-                let blockers = lock_holders(conn, &[step.table.clone()], 0.0).await.unwrap_or_default();
+                let tables = step_tables(step);
+                let blockers = lock_holders(conn, &tables, 0.0).await.unwrap_or_default();
                 let named: Vec<String> = blockers.iter().map(|b| b.to_string()).collect();
                 if attempt >= opts.lock_attempts {
                     return Err(Error::new(
@@ -301,7 +311,7 @@ async fn run_transactional(conn: &mut Conn, app: &str, name: &str, n: usize, ste
                         format!(
                             "{ctx}: the {} lock on {} was not granted within {:?}, {attempt} times; blocked by:\n    {}",
                             step.lock.name(),
-                            step.table,
+                            tables.join(" and "),
                             opts.lock_timeout,
                             if named.is_empty() { "(the blocker had finished by the time it was looked up)".to_string() } else { named.join("\n    ") }
                         ),
@@ -311,7 +321,7 @@ async fn run_transactional(conn: &mut Conn, app: &str, name: &str, n: usize, ste
                 let wait = backoff(attempt);
                 on_event(Event::Message(format!(
                     "    lock on {} not granted within {:?} (attempt {attempt}/{}); retrying in {:?}; blocked by: {}",
-                    step.table,
+                    tables.join(" and "),
                     opts.lock_timeout,
                     opts.lock_attempts,
                     wait,
@@ -321,6 +331,11 @@ async fn run_transactional(conn: &mut Conn, app: &str, name: &str, n: usize, ste
             }
         }
     }
+}
+
+/// The tables a step locks, whose holders can block it.
+fn step_tables(step: &Step) -> Vec<String> {
+    std::iter::once(step.table.clone()).chain(step.also_locks.clone()).filter(|t| !t.is_empty()).collect()
 }
 
 fn step_failed(ctx: &str, e: sqlx::Error) -> Error {
