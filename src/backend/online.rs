@@ -340,10 +340,9 @@ fn add_field(state: &ProjectState, m: &ModelState, name: &str, f: &Field, one_of
         (None, Some(v)) => def.push_str(&format!(" DEFAULT {v}{}", if f.null { " NULL" } else { " NOT NULL" })),
         (None, None) => def.push_str(if f.null { " NULL" } else { " NOT NULL" }),
     }
+    // Unlike a plain migrate (and Django), the literal default stays in the database: code that
+    // is still deployed does not know the column, and its inserts must keep working.
     let mut sql = vec![format!("ALTER TABLE {} ADD COLUMN {def};", quote(&table))];
-    if literal.is_some() && f.db_default.is_none() {
-        sql.push(format!("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;", quote(&table), quote(&col)));
-    }
     if let Some(d) = &backfill {
         sql.push(format!("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d};", quote(&table), quote(&col)));
     }
