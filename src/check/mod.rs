@@ -150,6 +150,8 @@ pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool
                         f.file = m.path.as_ref().map(|p| rel(config, p));
                         f.line = op_line(m, i);
                         f.migration = Some(m.key());
+                        f.operation = Some(format!("{}: {}", i + 1, op.describe()));
+                        f.fix = Some(format!("add allow_reason = \"...\" on the line after allow, or remove the allow and fix the operation ({})", h.rule.fix));
                         out.push(f);
                         continue;
                     }
