@@ -125,6 +125,44 @@ fn op_line(m: &Migration, index: usize) -> Option<usize> {
     text.lines().enumerate().filter(|(_, l)| l.trim() == "[[operations]]").nth(index).map(|(i, _)| i + 1)
 }
 
+/// Whether the model whose table operation `index` renames has, at the end of the migration,
+/// the table it had at its start: `makemigrations` writes a model renamed with
+/// `#[teapot(table = "old")]` as a rename then a table change back, in one transaction.
+fn table_kept(m: &Migration, index: usize, start: &teapot_schema::ProjectState) -> bool {
+    use crate::migrations::Operation::*;
+    let mut name = match &m.operations[index] {
+        RenameModel { new_name, .. } => new_name.clone(),
+        AlterModelTable { name, .. } => name.clone(),
+        _ => return false,
+    };
+    let end_name = {
+        let mut n = name.clone();
+        for op in &m.operations[index + 1..] {
+            match op {
+                RenameModel { old_name, new_name } if old_name.eq_ignore_ascii_case(&n) => n = new_name.clone(),
+                DeleteModel { name } if name.eq_ignore_ascii_case(&n) => return false,
+                _ => {}
+            }
+        }
+        n
+    };
+    for op in m.operations[..=index].iter().rev() {
+        match op {
+            RenameModel { old_name, new_name } if new_name.eq_ignore_ascii_case(&name) => name = old_name.clone(),
+            CreateModel { name: n, .. } if n.eq_ignore_ascii_case(&name) => return false,
+            _ => {}
+        }
+    }
+    let mut end = start.clone();
+    if m.operations.iter().any(|op| op.apply(&m.app, &mut end).is_err()) {
+        return false;
+    }
+    match (start.get(&m.app, &name), end.get(&m.app, &end_name)) {
+        (Some(a), Some(b)) => a.table_name() == b.table_name(),
+        _ => false,
+    }
+}
+
 /// The lint over the given migrations.
 pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool, online: bool) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
@@ -132,6 +170,8 @@ pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool
     for m in graph.order()? {
         let check = include(m);
         let mut new_models: Vec<String> = Vec::new();
+        let renames = m.operations.iter().any(|op| matches!(op, crate::migrations::Operation::RenameModel { .. } | crate::migrations::Operation::AlterModelTable { .. }));
+        let start = (check && renames).then(|| state.clone());
         for (i, op) in m.operations.iter().enumerate() {
             // Operations that only add need no copy of the state before them.
             let before = if check && crate::migrations::executor::needs_before(op) { Some(state.clone()) } else { None };
@@ -145,6 +185,9 @@ pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool
                 if online && h.rule.online_safe {
                     continue;
                 }
+                if h.rule.id == "TP005" && start.as_ref().is_some_and(|s| table_kept(m, i, s)) {
+                    continue;
+                }
                 if let Some(a) = allowed {
                     if a.rules.iter().any(|r| r == h.rule.id || r == h.rule.name) {
                         if a.reason.as_deref().is_some_and(|r| !r.trim().is_empty()) {
@@ -154,6 +197,8 @@ pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool
                         f.file = m.path.as_ref().map(|p| rel(config, p));
                         f.line = op_line(m, i);
                         f.migration = Some(m.key());
+                        f.operation = Some(format!("{}: {}", i + 1, op.describe()));
+                        f.fix = Some(format!("add allow_reason = \"...\" on the line after allow, or remove the allow and fix the operation ({})", h.rule.fix));
                         out.push(f);
                         continue;
                     }

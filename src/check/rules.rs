@@ -113,7 +113,14 @@ pub fn lint(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSta
                 out.push(hit("TP005", format!("{} to {}", o.unwrap_or_default(), n.unwrap_or_default())));
             }
         }
-        AlterModelTable { name, .. } => out.push(hit("TP005", format!("table of {name}"))),
+        AlterModelTable { name, .. } => {
+            // Pinning the table to the name it already has (to keep it through a model rename)
+            // renames nothing.
+            let (o, n) = (before.get(app, name).map(|m| m.table_name()), after.get(app, name).map(|m| m.table_name()));
+            if o != n {
+                out.push(hit("TP005", format!("{} to {}", o.unwrap_or_default(), n.unwrap_or_default())));
+            }
+        }
         RemoveField { model, name } => {
             let m2m = before.get(app, model).and_then(|m| m.field(name)).is_some_and(|f| f.ty == FieldType::ManyToMany);
             out.push(if m2m { hit("TP003", format!("join table of {model}.{name}")) } else { hit("TP002", format!("{}.{name}", table(model))) });

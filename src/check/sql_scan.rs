@@ -11,14 +11,18 @@ pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
         }
         let shown: String = stmt.trim().chars().take(80).collect();
         let has = |w: &str| s.contains(w);
+        let word = |w: &str| s.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|t| t == w);
         let starts = |w: &str| s.starts_with(w);
         let mut found = Vec::new();
         if (starts("CREATE INDEX") || starts("CREATE UNIQUE INDEX") || starts("DROP INDEX") || starts("REINDEX")) && !has("CONCURRENTLY") {
             found.push("TP007");
         }
         if starts("ALTER TABLE") {
-            if (has("FOREIGN KEY") || has(" REFERENCES ") || has(" CHECK ")) && has(" ADD ") && !has("NOT VALID") {
+            if (has("FOREIGN KEY") || has(" REFERENCES ") || has(" CHECK ") || has(" CHECK(")) && has(" ADD ") && !has("NOT VALID") {
                 found.push("TP008");
+            }
+            if (word("UNIQUE") || has("PRIMARY KEY")) && has(" ADD ") && !has("USING INDEX") {
+                found.push("TP007");
             }
             if has("DROP COLUMN") {
                 found.push("TP002");
@@ -72,8 +76,7 @@ pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
 }
 
 fn normalise(stmt: &str) -> String {
-    let no_comments: String = stmt.lines().map(|l| l.split("--").next().unwrap_or("")).collect::<Vec<_>>().join(" ");
-    let upper = no_comments.to_uppercase().replace('"', "");
+    let upper = stmt.to_uppercase().replace('"', "");
     let mut out = String::with_capacity(upper.len());
     let mut last_space = true;
     for c in upper.chars() {
@@ -90,28 +93,59 @@ fn normalise(stmt: &str) -> String {
     out.trim().to_string()
 }
 
-/// Splits on `;` outside quotes and dollar-quoted bodies.
+/// The tag of a dollar quote starting at `i` (`$$` or `$name$`), with both dollars.
+fn dollar_tag(chars: &[char], i: usize) -> Option<String> {
+    let mut j = i + 1;
+    while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_') {
+        j += 1;
+    }
+    (chars.get(j) == Some(&'$') && !chars.get(i + 1).is_some_and(char::is_ascii_digit)).then(|| chars[i..=j].iter().collect())
+}
+
+/// Splits on `;` outside quotes, dollar-quoted bodies (`$$` or `$tag$`) and comments; comments
+/// are dropped (an apostrophe in `-- don't` must not open a string).
 fn split_statements(sql: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
-    let (mut in_str, mut dollar) = (false, false);
     let chars: Vec<char> = sql.chars().collect();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        if c == '\'' && !dollar {
-            in_str = !in_str;
-        } else if c == '$' && !in_str && chars.get(i + 1) == Some(&'$') {
-            dollar = !dollar;
-            cur.push_str("$$");
-            i += 2;
-            continue;
-        } else if c == ';' && !in_str && !dollar {
-            out.push(std::mem::take(&mut cur));
-            i += 1;
+        let next = chars.get(i + 1).copied();
+        if c == '-' && next == Some('-') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+            cur.push(' ');
             continue;
         }
-        cur.push(c);
+        if c == '/' && next == Some('*') {
+            let end = (i + 2..chars.len().saturating_sub(1)).find(|&j| chars[j] == '*' && chars[j + 1] == '/');
+            i = end.map(|j| j + 2).unwrap_or(chars.len());
+            cur.push(' ');
+            continue;
+        }
+        if c == '\'' || c == '"' {
+            let end = (i + 1..chars.len()).find(|&j| chars[j] == c).unwrap_or(chars.len() - 1);
+            cur.extend(&chars[i..=end]);
+            i = end + 1;
+            continue;
+        }
+        if c == '$' {
+            if let Some(tag) = dollar_tag(&chars, i) {
+                let t: Vec<char> = tag.chars().collect();
+                let body = i + t.len();
+                let end = (body..chars.len()).find(|&j| chars[j..].starts_with(&t)).map(|j| j + t.len()).unwrap_or(chars.len());
+                cur.extend(&chars[i..end]);
+                i = end;
+                continue;
+            }
+        }
+        if c == ';' {
+            out.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
         i += 1;
     }
     out.push(cur);

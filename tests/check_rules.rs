@@ -1,0 +1,251 @@
+//! The safety lint of `teapot check`: for every rule TP001..TP013 a migration file that breaks it
+//! and its safe version, in a real temp project (0001_initial made by makemigrations, then a
+//! hand-written 0002), checked through `teapot::check::run_offline` and `teapot::check::lint`.
+
+mod common;
+
+use common::Project;
+use teapot::check::{lint, run_offline, CheckOptions, Finding};
+use teapot::migrations::loader::load_graph;
+
+const SHOP: &str = r#"
+use teapot::prelude::*;
+
+#[derive(Model)]
+pub struct Author {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Model)]
+pub struct Book {
+    pub id: i64,
+    #[teapot(max_length = 100)]
+    pub title: String,
+    pub pages: Option<i32>,
+    pub legacy_code: String,
+}
+"#;
+
+const M2: &str = "shop/0002_change";
+
+fn project() -> Project {
+    let p = Project::new(&[("shop", SHOP)]);
+    p.make();
+    p
+}
+
+/// Writes `shop/0002_change` with these `[[operations]]` and returns the lint findings in it.
+fn check_with(p: &Project, ops: &str, online: bool) -> Vec<Finding> {
+    p.write_migration("shop", "0002_change", &format!("dependencies = [\"shop/0001_initial\"]\n{ops}"));
+    let opts = CheckOptions { online, ..CheckOptions::default() };
+    let all = run_offline(&p.config, &opts, None).expect("check runs");
+    all.into_iter().filter(|f| f.migration.as_deref() == Some(M2)).collect()
+}
+
+fn rules_of(p: &Project, ops: &str, online: bool) -> Vec<String> {
+    check_with(p, ops, online).into_iter().map(|f| f.rule).collect()
+}
+
+/// `ops` breaks exactly `rule`; `safe` breaks nothing.
+fn case(rule: &str, ops: &str, safe: &str) {
+    let p = project();
+    assert_eq!(rules_of(&p, ops, false), vec![rule.to_string()], "{rule} expected for\n{ops}");
+    assert_eq!(rules_of(&p, safe, false), Vec::<String>::new(), "no finding expected for\n{safe}");
+}
+
+fn allowed(ops: &str, rule: &str) -> String {
+    format!("{ops}allow = [\"{rule}\"]\nallow_reason = \"reviewed: no deployed release reads it\"\n")
+}
+
+#[test]
+fn tp001_not_null_without_default() {
+    let add = |field: &str| format!("\n[[operations]]\nop = \"add_field\"\nmodel = \"Book\"\nname = \"stock\"\nfield = {field}\n");
+    case("TP001", &add("{ type = \"integer\" }"), &add("{ type = \"integer\", default = 0 }"));
+    case("TP001", &add("{ type = \"integer\" }"), &add("{ type = \"integer\", null = true }"));
+}
+
+const REMOVE_LEGACY: &str = "\n[[operations]]\nop = \"remove_field\"\nmodel = \"Book\"\nname = \"legacy_code\"\n";
+
+#[test]
+fn tp002_drop_column_and_allow_with_reason() {
+    case("TP002", REMOVE_LEGACY, &allowed(REMOVE_LEGACY, "TP002"));
+    // by name as well as by id
+    case("TP002", REMOVE_LEGACY, &allowed(REMOVE_LEGACY, "drop-column"));
+}
+
+#[test]
+fn allow_without_reason_is_a_finding() {
+    let p = project();
+    let ops = format!("{REMOVE_LEGACY}allow = [\"TP002\"]\n");
+    let f = check_with(&p, &ops, false);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].rule, "TP002");
+    assert!(f[0].message.contains("allow_reason"), "{f:#?}");
+    assert_eq!(f[0].file.as_deref(), Some("migrations/shop/0002_change.toml"));
+    assert_eq!(f[0].line, Some(3));
+    assert!(f[0].operation.as_deref().is_some_and(|o| o.contains("legacy_code")), "{f:#?}");
+    assert!(f[0].fix.as_deref().is_some_and(|x| x.contains("allow_reason")), "{f:#?}");
+    // an empty reason is no reason
+    let f = check_with(&p, &format!("{ops}allow_reason = \"  \"\n"), false);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    // allowing another rule does not silence this one
+    let f = check_with(&p, &allowed(REMOVE_LEGACY, "TP003"), false);
+    assert_eq!(f.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(), ["TP002"]);
+}
+
+#[test]
+fn finding_names_rule_file_line_operation_reason_and_fix() {
+    let p = project();
+    let ops = format!("\n# a comment\n[[operations]]\nop = \"run_sql\"\nsql = \"COMMENT ON TABLE shop_book IS 'books'\"\n{REMOVE_LEGACY}");
+    let f = check_with(&p, &ops, false);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    let f = &f[0];
+    assert_eq!((f.rule.as_str(), f.name.as_str()), ("TP002", "drop-column"));
+    assert_eq!(f.file.as_deref(), Some("migrations/shop/0002_change.toml"));
+    let text = std::fs::read_to_string(p.migrations_dir("shop").join("0002_change.toml")).unwrap();
+    assert_eq!(text.lines().nth(f.line.unwrap() - 1), Some("[[operations]]"));
+    assert_eq!(f.line, Some(8));
+    assert_eq!(f.operation.as_deref(), Some("2: Remove field legacy_code from Book"));
+    assert!(f.message.contains("shop_book.legacy_code") && f.message.contains("still reads the column"), "{}", f.message);
+    assert!(f.fix.as_deref().unwrap().contains("deploy code that no longer uses the field first"));
+    assert_eq!(f.online_safe, Some(false));
+}
+
+#[test]
+fn tp003_drop_table() {
+    let del = "\n[[operations]]\nop = \"delete_model\"\nname = \"Author\"\n";
+    case("TP003", del, &allowed(del, "TP003"));
+}
+
+#[test]
+fn tp004_rename_column() {
+    let rename = "\n[[operations]]\nop = \"rename_field\"\nmodel = \"Book\"\nold_name = \"title\"\nnew_name = \"heading\"\n";
+    // the safe way: keep the column with db_column, then rename only the field
+    let keep = format!(
+        "\n[[operations]]\nop = \"alter_field\"\nmodel = \"Book\"\nname = \"title\"\nfield = {{ type = \"string\", max_length = 100, db_column = \"title\" }}\n{rename}"
+    );
+    case("TP004", rename, &keep);
+}
+
+#[test]
+fn tp005_rename_table() {
+    let rename = "\n[[operations]]\nop = \"rename_model\"\nold_name = \"Author\"\nnew_name = \"Writer\"\n";
+    // the safe way: pin the table name first (no rename in the database), then rename the model
+    let keep = format!("\n[[operations]]\nop = \"alter_model_table\"\nname = \"Author\"\ntable = \"shop_author\"\n{rename}");
+    case("TP005", rename, &keep);
+    // as makemigrations writes a rename with `#[teapot(table = "shop_author")]`: renamed, then back
+    let back = format!("{rename}\n[[operations]]\nop = \"alter_model_table\"\nname = \"Writer\"\ntable = \"shop_author\"\n");
+    case("TP005", rename, &back);
+    let p = project();
+    let moved = "\n[[operations]]\nop = \"alter_model_table\"\nname = \"Author\"\ntable = \"writers\"\n";
+    assert_eq!(rules_of(&p, moved, false), ["TP005"]);
+}
+
+#[test]
+fn tp006_type_rewrite() {
+    let alter = |field: &str| format!("\n[[operations]]\nop = \"alter_field\"\nmodel = \"Book\"\nname = \"title\"\nfield = {field}\n");
+    // varchar(100) -> varchar(200) is binary compatible; -> integer rewrites the table
+    case("TP006", &alter("{ type = \"integer\" }"), &alter("{ type = \"string\", max_length = 200 }"));
+}
+
+const ADD_INDEX: &str = "\n[[operations]]\nop = \"add_index\"\nmodel = \"Book\"\nindex = { name = \"book_title_idx\", fields = [\"title\"] }\n";
+
+#[test]
+fn tp007_blocking_index() {
+    let p = project();
+    assert_eq!(rules_of(&p, ADD_INDEX, false), ["TP007"]);
+    assert_eq!(rules_of(&p, ADD_INDEX, true), Vec::<String>::new(), "--online builds it CONCURRENTLY");
+    // on a table created earlier in the same migration: it is empty
+    let fresh = "\n[[operations]]\nop = \"create_model\"\nname = \"Shelf\"\nfields = [\n    { name = \"id\", type = \"bigint\", primary_key = true, auto = true },\n    { name = \"label\", type = \"string\" },\n]\n\n[[operations]]\nop = \"add_index\"\nmodel = \"Shelf\"\nindex = { name = \"shelf_label_idx\", fields = [\"label\"] }\n";
+    assert_eq!(rules_of(&p, fresh, false), Vec::<String>::new());
+    // and through run_sql: CONCURRENTLY is the safe version
+    let sql = |s: &str| format!("\n[[operations]]\nop = \"run_sql\"\nsql = \"{s}\"\n");
+    case("TP007", &sql("CREATE INDEX book_t ON shop_book (title)"), &sql("CREATE INDEX CONCURRENTLY book_t ON shop_book (title)"));
+}
+
+#[test]
+fn tp008_validating_constraint() {
+    let p = project();
+    let fk = "\n[[operations]]\nop = \"add_field\"\nmodel = \"Book\"\nname = \"author\"\nfield = { type = \"foreign_key\", to = \"shop.Author\", on_delete = \"cascade\", null = true }\n";
+    let rules = rules_of(&p, fk, false);
+    assert!(rules.contains(&"TP008".to_string()), "{rules:?}");
+    assert_eq!(rules_of(&p, fk, true), Vec::<String>::new());
+    let check = "\n[[operations]]\nop = \"add_constraint\"\nmodel = \"Book\"\nconstraint = { name = \"pages_gte_0\", kind = \"check\", check = \"pages >= 0\" }\n";
+    assert_eq!(rules_of(&p, check, false), ["TP008"]);
+    assert_eq!(rules_of(&p, check, true), Vec::<String>::new());
+    let sql = |s: &str| format!("\n[[operations]]\nop = \"run_sql\"\nsql = \"{s}\"\n");
+    let add = "ALTER TABLE shop_book ADD CONSTRAINT p CHECK (pages >= 0)";
+    case("TP008", &sql(add), &sql(&format!("{add} NOT VALID")));
+}
+
+#[test]
+fn tp009_set_not_null() {
+    let p = project();
+    let alter = "\n[[operations]]\nop = \"alter_field\"\nmodel = \"Book\"\nname = \"pages\"\nfield = { type = \"integer\", default = 0 }\n";
+    assert_eq!(rules_of(&p, alter, false), ["TP009"]);
+    assert_eq!(rules_of(&p, alter, true), Vec::<String>::new());
+}
+
+#[test]
+fn tp010_volatile_default() {
+    let p = project();
+    let add = |d: &str| format!("\n[[operations]]\nop = \"add_field\"\nmodel = \"Book\"\nname = \"added_at\"\nfield = {{ type = \"datetime\", db_default = \"{d}\" }}\n");
+    assert_eq!(rules_of(&p, &add("clock_timestamp()"), false), ["TP010"]);
+    assert_eq!(rules_of(&p, &add("clock_timestamp()"), true), Vec::<String>::new());
+    assert_eq!(rules_of(&p, &add("'2024-01-01 00:00:00'"), false), Vec::<String>::new());
+}
+
+#[test]
+fn tp011_integer_primary_key() {
+    let create = |ty: &str| format!("\n[[operations]]\nop = \"create_model\"\nname = \"Shelf\"\nfields = [\n    {{ name = \"id\", type = \"{ty}\", primary_key = true, auto = true }},\n]\n");
+    case("TP011", &create("integer"), &create("bigint"));
+}
+
+#[test]
+fn tp012_run_sql_review() {
+    let sql = |s: &str| format!("\n[[operations]]\nop = \"run_sql\"\nsql = \"{s}\"\n");
+    case("TP012", &sql("VACUUM FULL shop_book"), &sql("COMMENT ON TABLE shop_book IS 'books'"));
+    case("TP012", &sql("VACUUM FULL shop_book"), &allowed(&sql("VACUUM FULL shop_book"), "TP012"));
+}
+
+#[test]
+fn tp013_unbatched_data_change() {
+    let update = "\n[[operations]]\nop = \"run_sql\"\nsql = \"UPDATE shop_book SET pages = 0 WHERE pages IS NULL\"\n";
+    let backfill = |n: u32| format!("\n[[operations]]\nop = \"backfill\"\nmodel = \"Book\"\nset = \"pages = 0\"\nwhere = \"pages IS NULL\"\nbatch_size = {n}\n");
+    case("TP013", update, &backfill(1000));
+    case("TP013", &backfill(500_000), &backfill(100_000));
+}
+
+#[test]
+fn lint_only_what_is_included() {
+    // `lint` directly: the initial migration is excluded as if applied; TP011 in it is not reported
+    let p = Project::new(&[("shop", "use teapot::prelude::*;\n#[derive(Model)]\npub struct Tag {\n    pub id: i32,\n}\n")]);
+    p.make();
+    let graph = load_graph(&p.config).unwrap();
+    let all = lint(&p.config, &graph, &|_| true, false).unwrap();
+    assert_eq!(all.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(), ["TP011"]);
+    assert_eq!(all[0].line, Some(4));
+    assert!(lint(&p.config, &graph, &|m| m.name != "0001_initial", false).unwrap().is_empty());
+}
+
+#[test]
+fn run_sql_is_split_past_comments_and_dollar_quotes() {
+    let p = project();
+    let sql = |s: &str| format!("\n[[operations]]\nop = \"run_sql\"\nsql = '''\n{s}\n'''\n");
+    // an apostrophe in a comment does not hide the statements after it
+    let hidden = "-- don't lock the table\nCREATE INDEX CONCURRENTLY book_t ON shop_book (title);\nUPDATE shop_book SET pages = 0;";
+    assert_eq!(rules_of(&p, &sql(hidden), false), ["TP013"]);
+    let hidden = "/* it's safe */ COMMENT ON TABLE shop_book IS 'a;b'; DROP TABLE shop_author;";
+    assert_eq!(rules_of(&p, &sql(hidden), false), ["TP003"]);
+    // a function body in tagged dollar quotes is one statement
+    let body = "CREATE FUNCTION touch() RETURNS trigger AS $fn$ BEGIN NEW.pages := 0; RETURN NEW; END $fn$ LANGUAGE plpgsql;";
+    assert_eq!(rules_of(&p, &sql(body), false), Vec::<String>::new());
+    // CHECK( without a space, and a unique constraint (an index built under the lock)
+    assert_eq!(rules_of(&p, &sql("ALTER TABLE shop_book ADD CONSTRAINT p CHECK(pages >= 0)"), false), ["TP008"]);
+    assert_eq!(rules_of(&p, &sql("ALTER TABLE shop_book ADD CONSTRAINT u UNIQUE (title)"), false), ["TP007"]);
+    assert_eq!(rules_of(&p, &sql("ALTER TABLE shop_book ADD CONSTRAINT u UNIQUE USING INDEX book_t"), false), Vec::<String>::new());
+    assert_eq!(rules_of(&p, &sql("ALTER TABLE shop_book ADD COLUMN unique_code text"), false), Vec::<String>::new());
+    // `--` inside a string is no comment
+    assert_eq!(rules_of(&p, &sql("COMMENT ON TABLE shop_book IS 'a -- b'; UPDATE shop_book SET pages = 1"), false), ["TP013"]);
+}
