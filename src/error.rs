@@ -31,6 +31,18 @@ pub enum ErrorKind {
     LockTimeout,
     /// Another migrator holds the migration lock (with --no-wait).
     Busy,
+    /// A unique constraint refused the write.
+    UniqueViolation,
+    /// A foreign key refused the write.
+    ForeignKeyViolation,
+    /// `get()` found no row.
+    NotFound,
+    /// `get()` found more than one row.
+    MultipleObjects,
+    /// A relation was read that was not fetched (no hidden query is ever made).
+    NotLoaded,
+    /// The database could not be reached, or the connection broke.
+    Connection,
 }
 
 /// An error with a message for people and a kind for programs.
@@ -55,6 +67,26 @@ impl Error {
     pub fn hint(mut self, hint: impl Into<String>) -> Error {
         self.hint = Some(hint.into());
         self
+    }
+
+    /// A unique constraint refused the write.
+    pub fn is_unique_violation(&self) -> bool {
+        self.kind == ErrorKind::UniqueViolation
+    }
+
+    /// A foreign key refused the write.
+    pub fn is_foreign_key_violation(&self) -> bool {
+        self.kind == ErrorKind::ForeignKeyViolation
+    }
+
+    /// `get()` found no row.
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::NotFound
+    }
+
+    /// A relation was read that was not fetched.
+    pub fn is_not_loaded(&self) -> bool {
+        self.kind == ErrorKind::NotLoaded
     }
 
     /// Whether the problem is in the configuration or command line (exit code 2), not the project.

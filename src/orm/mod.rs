@@ -1,16 +1,42 @@
-//! The ORM side of a model declaration: the [`Model`] trait the derive implements, and the
-//! relation field types [`ForeignKey`] and [`ManyToMany`].
+//! The async ORM: every database hit is an explicit `.await`, nothing is fetched lazily.
+//!
+//! - [`db`]: [`Db`], a pool (or a transaction) on PostgreSQL or SQLite, with a query counter.
+//! - [`value`]: [`Value`] and [`FieldValue`]: Rust field types to and from both backends.
+//! - [`expression`]: typed column handles, lookups, conditions, orderings, F-style updates.
+//! - [`queryset`]: [`QuerySet`], built then run with `.await`.
+//! - [`relation`]: [`ForeignKey`] and [`ManyToMany`], filled only on request.
+//! - [`instance`]: create, save, delete, refresh, bulk operations.
 
-mod relation;
+pub mod db;
+pub mod expression;
+pub mod instance;
+pub mod queryset;
+pub mod relation;
+pub mod sql;
+pub mod value;
 
+use std::future::Future;
+use std::pin::Pin;
+
+pub use db::{Db, DbRow};
+pub use expression::{Assign, Column, Cond, Join, Op, Order, Related, TextColumn};
+pub use queryset::{Agg, QuerySet};
 pub use relation::{ForeignKey, ManyToMany};
+pub use value::{FieldValue, IntoArg, Value};
 
 use teapot_schema::ModelState;
+
+use crate::error::Result;
+
+/// A boxed future, for the per-relation code the derive generates.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A model declared with `#[derive(Model)]`.
 pub trait Model: Sized + Send + Sync + 'static {
     /// The primary key's Rust type.
-    type Key: Clone + std::fmt::Debug + Send + Sync + 'static;
+    type Key: FieldValue + Clone + std::fmt::Debug + PartialEq + std::hash::Hash + Eq + Send + Sync + 'static;
+    /// The column handles, reached through a path of joins.
+    type Columns;
     /// The app label.
     const APP: &'static str;
     /// The struct name.
@@ -20,11 +46,130 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// The declaration's source, read again by [`Model::model_state`] with the same reader the
     /// CLI uses, so the ORM and the migrations agree by construction.
     const SOURCE: &'static str;
+    /// The primary key column.
+    const PK: &'static str;
+    /// Whether the database generates the key.
+    const PK_AUTO: bool;
+    /// The columns, in field order (many-to-many fields have none).
+    const COLUMNS: &'static [&'static str];
+
+    /// Decodes `COLUMNS.len()` columns starting at `offset`.
+    fn from_row(row: &DbRow, offset: usize) -> Result<Self>;
+    /// The values of the columns, in `COLUMNS` order.
+    fn to_values(&self) -> Vec<Value>;
+    /// The key.
+    fn key(&self) -> Self::Key;
+    /// Sets the key (after an insert).
+    fn set_key(&mut self, key: Self::Key);
+    /// The column handles at the end of a path of joins.
+    fn columns_at(path: Vec<Join>) -> Self::Columns;
+    /// The join that fetches a foreign key's row, and that row's columns.
+    fn relation_join(field: &str) -> Option<(Join, &'static [&'static str])>;
+    /// Fills a foreign key's slot from a joined row.
+    fn load_related(&mut self, field: &str, row: &DbRow, offset: usize) -> Result<()>;
+    /// Fetches a relation of many rows at once (one query) and fills their slots.
+    fn prefetch<'a>(db: &'a Db, rows: &'a mut [Self], field: &'a str) -> BoxFuture<'a, Result<()>>;
+
+    /// A query over every row.
+    fn objects() -> QuerySet<Self> {
+        QuerySet::new()
+    }
 
     /// The model as the migration state knows it (relation targets as written, not resolved).
     fn model_state() -> ModelState {
         teapot_schema::read_struct_source(Self::SOURCE, Some(Self::APP))
             .unwrap_or_else(|e| panic!("the derive accepted a declaration of {} the reader refuses: {e}", Self::NAME))
             .model
+    }
+}
+
+/// A literal default turned into a field's value (the derive uses it for `Model::defaults()`).
+pub trait FromLiteral: Sized {
+    /// The value, if the literal fits.
+    fn from_literal(l: &teapot_schema::Literal) -> Option<Self>;
+}
+
+macro_rules! lit_int {
+    ($($t:ty),*) => {$(
+        impl FromLiteral for $t {
+            fn from_literal(l: &teapot_schema::Literal) -> Option<Self> {
+                match l { teapot_schema::Literal::Int(i) => <$t>::try_from(*i).ok(), _ => None }
+            }
+        }
+    )*};
+}
+lit_int!(i16, i32, i64);
+
+impl FromLiteral for f64 {
+    fn from_literal(l: &teapot_schema::Literal) -> Option<Self> {
+        match l {
+            teapot_schema::Literal::Int(i) => Some(*i as f64),
+            teapot_schema::Literal::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+}
+
+impl FromLiteral for bool {
+    fn from_literal(l: &teapot_schema::Literal) -> Option<Self> {
+        match l {
+            teapot_schema::Literal::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+}
+
+impl FromLiteral for String {
+    fn from_literal(l: &teapot_schema::Literal) -> Option<Self> {
+        match l {
+            teapot_schema::Literal::Str(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl FromLiteral for rust_decimal::Decimal {
+    fn from_literal(l: &teapot_schema::Literal) -> Option<Self> {
+        match l {
+            teapot_schema::Literal::Str(s) => s.parse().ok(),
+            teapot_schema::Literal::Int(i) => Some((*i).into()),
+            teapot_schema::Literal::Float(f) => rust_decimal::Decimal::try_from(*f).ok(),
+            _ => None,
+        }
+    }
+}
+
+impl FromLiteral for serde_json::Value {
+    fn from_literal(l: &teapot_schema::Literal) -> Option<Self> {
+        match l {
+            teapot_schema::Literal::Str(s) => serde_json::from_str(s).ok(),
+            _ => None,
+        }
+    }
+}
+
+macro_rules! lit_parse {
+    ($($t:ty),*) => {$(
+        impl FromLiteral for $t {
+            fn from_literal(l: &teapot_schema::Literal) -> Option<Self> {
+                match l { teapot_schema::Literal::Str(s) => s.parse().ok(), _ => None }
+            }
+        }
+    )*};
+}
+lit_parse!(chrono::NaiveDate, chrono::NaiveTime, chrono::DateTime<chrono::Utc>, uuid::Uuid);
+
+impl<T: FromLiteral> FromLiteral for Option<T> {
+    fn from_literal(l: &teapot_schema::Literal) -> Option<Self> {
+        T::from_literal(l).map(Some)
+    }
+}
+
+impl<T: Model> FromLiteral for ForeignKey<T>
+where
+    T::Key: FromLiteral,
+{
+    fn from_literal(l: &teapot_schema::Literal) -> Option<Self> {
+        T::Key::from_literal(l).map(ForeignKey::new)
     }
 }

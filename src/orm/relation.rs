@@ -1,20 +1,35 @@
 //! Relation fields. A relation holds the key and a slot that is filled only when the related rows
-//! were fetched on purpose; reading an empty slot is an error, never a hidden query.
+//! were fetched on purpose (`select_related`, `prefetch_related`); reading an empty slot is an
+//! error that says how to fetch it, never a hidden query.
 
 use std::fmt;
+use std::sync::Arc;
 
 use super::Model;
+use crate::error::{Error, ErrorKind, Result};
+
+fn not_loaded(owner: &str, kind: &str) -> Error {
+    let (model, field) = owner.split_once('.').unwrap_or(("the model", owner));
+    Error::new(ErrorKind::NotLoaded, format!("{model}.{field} ({kind}) was not fetched; teapot never fetches it behind your back"))
+        .hint(format!("add .select_related(&[\"{field}\"]) or .prefetch_related(&[\"{field}\"]) to the query that loaded the {model}"))
+}
 
 /// A foreign key to `T`: the key, and the related row once fetched.
 pub struct ForeignKey<T: Model> {
     key: T::Key,
-    loaded: Option<Box<T>>,
+    loaded: Option<Arc<T>>,
+    owner: &'static str,
 }
 
 impl<T: Model> ForeignKey<T> {
     /// A reference to the row with this key (not fetched).
     pub fn new(key: T::Key) -> Self {
-        ForeignKey { key, loaded: None }
+        ForeignKey { key, loaded: None, owner: "" }
+    }
+
+    /// The same, saying which model field it is (for the not-loaded error).
+    pub fn of(key: T::Key, owner: &'static str) -> Self {
+        ForeignKey { key, loaded: None, owner }
     }
 
     /// The key of the related row.
@@ -22,14 +37,34 @@ impl<T: Model> ForeignKey<T> {
         &self.key
     }
 
-    /// The related row, if it was fetched.
-    pub fn get(&self) -> Option<&T> {
-        self.loaded.as_deref()
+    /// The related row: an error of kind NotLoaded if it was not fetched.
+    pub fn get(&self) -> Result<&T> {
+        self.loaded.as_deref().ok_or_else(|| not_loaded(self.owner, "a foreign key"))
+    }
+
+    /// Whether the related row was fetched.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.is_some()
     }
 
     /// Fills the slot with a fetched row.
-    pub fn set_loaded(&mut self, row: T) {
-        self.loaded = Some(Box::new(row));
+    pub fn set_loaded(&mut self, row: Arc<T>) {
+        self.loaded = Some(row);
+    }
+}
+
+impl<T: Model> From<&T> for ForeignKey<T> {
+    fn from(t: &T) -> Self {
+        ForeignKey::new(t.key())
+    }
+}
+
+impl<T: Model> Default for ForeignKey<T>
+where
+    T::Key: Default,
+{
+    fn default() -> Self {
+        ForeignKey::new(T::Key::default())
     }
 }
 
@@ -39,33 +74,36 @@ impl<T: Model> fmt::Debug for ForeignKey<T> {
     }
 }
 
-impl<T: Model> Clone for ForeignKey<T>
-where
-    T: Clone,
-{
+impl<T: Model> Clone for ForeignKey<T> {
     fn clone(&self) -> Self {
-        ForeignKey { key: self.key.clone(), loaded: self.loaded.clone() }
+        ForeignKey { key: self.key.clone(), loaded: self.loaded.clone(), owner: self.owner }
     }
 }
 
 /// A many-to-many relation to `T`: the related rows once fetched.
 pub struct ManyToMany<T: Model> {
-    loaded: Option<Vec<T>>,
+    loaded: Option<Vec<Arc<T>>>,
+    owner: &'static str,
 }
 
 impl<T: Model> ManyToMany<T> {
     /// A relation whose rows were not fetched.
     pub fn new() -> Self {
-        ManyToMany { loaded: None }
+        ManyToMany { loaded: None, owner: "" }
     }
 
-    /// The related rows, if they were fetched.
-    pub fn get(&self) -> Option<&[T]> {
-        self.loaded.as_deref()
+    /// The same, saying which model field it is.
+    pub fn of(owner: &'static str) -> Self {
+        ManyToMany { loaded: None, owner }
+    }
+
+    /// The related rows: an error of kind NotLoaded if they were not fetched.
+    pub fn get(&self) -> Result<&[Arc<T>]> {
+        self.loaded.as_deref().ok_or_else(|| not_loaded(self.owner, "a many-to-many"))
     }
 
     /// Fills the slot with fetched rows.
-    pub fn set_loaded(&mut self, rows: Vec<T>) {
+    pub fn set_loaded(&mut self, rows: Vec<Arc<T>>) {
         self.loaded = Some(rows);
     }
 }
@@ -73,6 +111,12 @@ impl<T: Model> ManyToMany<T> {
 impl<T: Model> Default for ManyToMany<T> {
     fn default() -> Self {
         ManyToMany::new()
+    }
+}
+
+impl<T: Model> Clone for ManyToMany<T> {
+    fn clone(&self) -> Self {
+        ManyToMany { loaded: self.loaded.clone(), owner: self.owner }
     }
 }
 

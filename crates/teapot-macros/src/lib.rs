@@ -1,10 +1,13 @@
 //! `#[derive(Model)]`: reads the struct with teapot-schema's declaration reader (the same one the
-//! CLI runs over source files) and implements `teapot::Model`. A declaration the reader refuses is
-//! a compile error at the place it points to.
+//! CLI runs over source files) and implements `teapot::Model`: row decoding, typed column handles
+//! (`Book::title()`, `Book::author().name()`), relation loading, defaults. A declaration the
+//! reader refuses is a compile error at the place it points to.
 
 use proc_macro::TokenStream;
-use quote::{quote, ToTokens};
+use proc_macro2::TokenStream as Tokens;
+use quote::{format_ident, quote, ToTokens};
 use syn::parse_macro_input;
+use teapot_schema::{naming, FieldType, Literal};
 
 /// Implements `teapot::Model` for a struct declared as DESIGN.md describes.
 #[proc_macro_derive(Model, attributes(teapot))]
@@ -16,31 +19,285 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
     }
 }
 
-fn expand(item: &syn::ItemStruct) -> syn::Result<proc_macro2::TokenStream> {
+/// The `T` of `ForeignKey<T>`, `Option<ForeignKey<T>>` or `ManyToMany<T>`, with `Self` made the
+/// struct's own name (generated code lives in other impls, where `Self` is something else).
+fn relation_target(ty: &syn::Type, own: &syn::Ident) -> Option<syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &seg.arguments else { return None };
+    let syn::GenericArgument::Type(inner) = args.args.first()? else { return None };
+    if seg.ident == "Option" {
+        return relation_target(inner, own);
+    }
+    if seg.ident != "ForeignKey" && seg.ident != "ManyToMany" {
+        return None;
+    }
+    if let syn::Type::Path(ip) = inner {
+        if ip.path.is_ident("Self") {
+            return Some(syn::parse_quote!(#own));
+        }
+    }
+    Some(inner.clone())
+}
+
+/// The field type with `Self` replaced by the struct's name.
+fn field_type(ty: &syn::Type, own: &syn::Ident) -> syn::Type {
+    let text = ty.to_token_stream().to_string();
+    if text.split(|c: char| !c.is_alphanumeric() && c != '_').any(|w| w == "Self") {
+        let replaced = text
+            .split_inclusive(|c: char| !c.is_alphanumeric() && c != '_')
+            .map(|w| {
+                let (word, rest) = w.split_at(w.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_').len());
+                if word == "Self" { format!("{own}{rest}") } else { w.to_string() }
+            })
+            .collect::<String>();
+        syn::parse_str(&replaced).unwrap_or_else(|_| ty.clone())
+    } else {
+        ty.clone()
+    }
+}
+
+fn literal_tokens(l: &Literal) -> Tokens {
+    match l {
+        Literal::Bool(b) => quote!(::teapot::schema::Literal::Bool(#b)),
+        Literal::Int(i) => quote!(::teapot::schema::Literal::Int(#i)),
+        Literal::Float(f) => quote!(::teapot::schema::Literal::Float(#f)),
+        Literal::Str(s) => quote!(::teapot::schema::Literal::Str(::std::string::String::from(#s))),
+    }
+}
+
+fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
     let decl = teapot_schema::read_struct(item, None).map_err(|e| syn::Error::new(e.span, e.describe()))?;
     let model = &decl.model;
     let ident = &item.ident;
-    let (pk_name, _) = model
-        .primary_key()
-        .ok_or_else(|| syn::Error::new(ident.span(), "model has no primary key"))?;
-    let key_ty = item
-        .fields
-        .iter()
-        .find(|f| f.ident.as_ref().is_some_and(|i| i == pk_name))
-        .map(|f| f.ty.clone())
-        .ok_or_else(|| syn::Error::new(ident.span(), "primary key field not found"))?;
+    let vis = &item.vis;
+    let columns_ident = format_ident!("{}Columns", ident);
+    let (pk_name, pk_field) = model.primary_key().ok_or_else(|| syn::Error::new(ident.span(), "model has no primary key"))?;
+    let pk_column = pk_field.column(pk_name).unwrap_or_else(|| pk_name.to_string());
+    let pk_auto = pk_field.auto;
     let app = &model.app;
     let name = &model.name;
     let table = model.table_name();
-    // The struct's own text: `Model::model_state` reads it again with the same reader.
     let source = item.to_token_stream().to_string();
+
+    let syn_fields: Vec<&syn::Field> = item.fields.iter().collect();
+    let find = |n: &str| syn_fields.iter().find(|f| f.ident.as_ref().is_some_and(|i| i.to_string().trim_start_matches("r#") == n)).copied();
+    let pk_ty = find(pk_name).map(|f| field_type(&f.ty, ident)).ok_or_else(|| syn::Error::new(ident.span(), "primary key field not found"))?;
+    let pk_ident = find(pk_name).and_then(|f| f.ident.clone()).expect("found above");
+
+    let mut columns = Vec::new();
+    let mut decode = Vec::new();
+    let mut to_values = Vec::new();
+    let mut col_methods = Vec::new();
+    let mut static_methods = Vec::new();
+    let mut joins = Vec::new();
+    let mut loads = Vec::new();
+    let mut prefetches = Vec::new();
+    let mut defaults = Vec::new();
+    let mut m2m_adds = Vec::new();
+    let mut idx = 0usize;
+    for (fname, f) in &model.fields {
+        let sf = find(fname).ok_or_else(|| syn::Error::new(ident.span(), format!("field {fname} not found")))?;
+        let fid = sf.ident.clone().expect("named field");
+        let ty = field_type(&sf.ty, ident);
+        let owner = format!("{name}.{fname}");
+        let method = format_ident!("{}", fname);
+        match f.ty {
+            FieldType::ManyToMany => {
+                let target = relation_target(&sf.ty, ident).ok_or_else(|| syn::Error::new_spanned(&sf.ty, "ManyToMany needs a target model"))?;
+                let target_name = match &target {
+                    syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+                    _ => String::new(),
+                };
+                let jt = naming::m2m_table(&table, fname);
+                let (from_col, to_col) = naming::m2m_columns(name, &target_name);
+                decode.push(quote!(#fid: ::teapot::ManyToMany::of(#owner)));
+                defaults.push(quote!(#fid: ::teapot::ManyToMany::of(#owner)));
+                prefetches.push(quote! {
+                    #fname => ::teapot::orm::instance::prefetch_m2m::<#ident, #target>(db, rows, #jt, #from_col, #to_col, |r, ts| r.#fid.set_loaded(ts)).await,
+                });
+                let add = format_ident!("{}_add", fname.trim_start_matches("r#"));
+                m2m_adds.push(quote! {
+                    /// Adds rows to this many-to-many (one query).
+                    pub async fn #add(&self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<()> {
+                        ::teapot::orm::instance::m2m_add::<#ident, #target>(db, self, #jt, #from_col, #to_col, targets).await
+                    }
+                });
+                continue;
+            }
+            FieldType::ForeignKey => {
+                let col = f.column(fname).unwrap_or_default();
+                let target = relation_target(&sf.ty, ident).ok_or_else(|| syn::Error::new_spanned(&sf.ty, "ForeignKey needs a target model"))?;
+                let i = idx;
+                if f.null {
+                    decode.push(quote!(#fid: <::std::option::Option<<#target as ::teapot::Model>::Key> as ::teapot::orm::FieldValue>::decode(row, offset + #i)?.map(|k| ::teapot::ForeignKey::of(k, #owner))));
+                    loads.push(quote! {
+                        #fname => {
+                            if !row.is_null(offset) {
+                                let t = <#target as ::teapot::Model>::from_row(row, offset)?;
+                                if let ::std::option::Option::Some(fk) = self.#fid.as_mut() { fk.set_loaded(::std::sync::Arc::new(t)); }
+                            }
+                            ::std::result::Result::Ok(())
+                        }
+                    });
+                    prefetches.push(quote! {
+                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, |r| r.#fid.as_ref().map(|f| f.key().clone()), |r, t| if let ::std::option::Option::Some(f) = r.#fid.as_mut() { f.set_loaded(t) }).await,
+                    });
+                } else {
+                    decode.push(quote!(#fid: ::teapot::ForeignKey::of(<<#target as ::teapot::Model>::Key as ::teapot::orm::FieldValue>::decode(row, offset + #i)?, #owner)));
+                    loads.push(quote! {
+                        #fname => {
+                            if !row.is_null(offset) {
+                                let t = <#target as ::teapot::Model>::from_row(row, offset)?;
+                                self.#fid.set_loaded(::std::sync::Arc::new(t));
+                            }
+                            ::std::result::Result::Ok(())
+                        }
+                    });
+                    prefetches.push(quote! {
+                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, |r| ::std::option::Option::Some(r.#fid.key().clone()), |r, t| r.#fid.set_loaded(t)).await,
+                    });
+                }
+                joins.push(quote! {
+                    #fname => ::std::option::Option::Some((
+                        ::teapot::orm::Join { fk_column: #col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK },
+                        <#target as ::teapot::Model>::COLUMNS,
+                    )),
+                });
+                col_methods.push(quote! {
+                    /// The foreign key; derefs to the columns of the model it points at (joined).
+                    pub fn #method(&self) -> ::teapot::orm::Related<#ty, <#target as ::teapot::Model>::Columns> {
+                        let mut path = self.path.clone();
+                        path.push(::teapot::orm::Join { fk_column: #col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK });
+                        ::teapot::orm::Related { key: ::teapot::orm::Column::new(self.path.clone(), #col), columns: <#target as ::teapot::Model>::columns_at(path) }
+                    }
+                });
+                static_methods.push(quote! {
+                    /// The foreign key; derefs to the columns of the model it points at (joined).
+                    pub fn #method() -> ::teapot::orm::Related<#ty, <#target as ::teapot::Model>::Columns> {
+                        #columns_ident { path: ::std::vec::Vec::new() }.#method()
+                    }
+                });
+                columns.push(col);
+                to_values.push(quote!(::teapot::orm::FieldValue::to_value(&self.#fid)));
+                defaults.push(match &f.default {
+                    Some(l) => {
+                        let lit = literal_tokens(l);
+                        quote!(#fid: <#ty as ::teapot::orm::FromLiteral>::from_literal(&#lit).unwrap_or_default())
+                    }
+                    None => quote!(#fid: ::std::default::Default::default()),
+                });
+                idx += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let col = f.column(fname).unwrap_or_default();
+        let i = idx;
+        decode.push(quote!(#fid: <#ty as ::teapot::orm::FieldValue>::decode(row, offset + #i)?));
+        to_values.push(quote!(::teapot::orm::FieldValue::to_value(&self.#fid)));
+        col_methods.push(quote! {
+            /// This column, for filters, orderings and updates.
+            pub fn #method(&self) -> ::teapot::orm::Column<#ty> { ::teapot::orm::Column::new(self.path.clone(), #col) }
+        });
+        static_methods.push(quote! {
+            /// This column, for filters, orderings and updates.
+            pub fn #method() -> ::teapot::orm::Column<#ty> { #columns_ident { path: ::std::vec::Vec::new() }.#method() }
+        });
+        defaults.push(match &f.default {
+            Some(l) => {
+                let lit = literal_tokens(l);
+                quote!(#fid: <#ty as ::teapot::orm::FromLiteral>::from_literal(&#lit).unwrap_or_default())
+            }
+            None => quote!(#fid: ::std::default::Default::default()),
+        });
+        columns.push(col);
+        idx += 1;
+    }
+    let model_name = name.clone();
+
     Ok(quote! {
+        /// Column handles of the model, reached through a path of joins.
+        #[derive(Clone, Debug)]
+        #vis struct #columns_ident {
+            path: ::std::vec::Vec<::teapot::orm::Join>,
+        }
+
+        impl #columns_ident {
+            #(#col_methods)*
+        }
+
+        impl #ident {
+            #(#static_methods)*
+
+            /// A value with every declared default, and the type's default elsewhere.
+            pub fn defaults() -> Self {
+                #ident { #(#defaults),* }
+            }
+
+            #(#m2m_adds)*
+        }
+
         impl ::teapot::Model for #ident {
-            type Key = #key_ty;
+            type Key = #pk_ty;
+            type Columns = #columns_ident;
             const APP: &'static str = #app;
             const NAME: &'static str = #name;
             const TABLE: &'static str = #table;
             const SOURCE: &'static str = #source;
+            const PK: &'static str = #pk_column;
+            const PK_AUTO: bool = #pk_auto;
+            const COLUMNS: &'static [&'static str] = &[#(#columns),*];
+
+            fn from_row(row: &::teapot::orm::DbRow, offset: usize) -> ::teapot::Result<Self> {
+                ::std::result::Result::Ok(#ident { #(#decode),* })
+            }
+
+            fn to_values(&self) -> ::std::vec::Vec<::teapot::orm::Value> {
+                ::std::vec![#(#to_values),*]
+            }
+
+            fn key(&self) -> Self::Key {
+                ::std::clone::Clone::clone(&self.#pk_ident)
+            }
+
+            fn set_key(&mut self, key: Self::Key) {
+                self.#pk_ident = key;
+            }
+
+            fn columns_at(path: ::std::vec::Vec<::teapot::orm::Join>) -> Self::Columns {
+                #columns_ident { path }
+            }
+
+            fn relation_join(field: &str) -> ::std::option::Option<(::teapot::orm::Join, &'static [&'static str])> {
+                match field {
+                    #(#joins)*
+                    _ => ::std::option::Option::None,
+                }
+            }
+
+            #[allow(unused_variables)]
+            fn load_related(&mut self, field: &str, row: &::teapot::orm::DbRow, offset: usize) -> ::teapot::Result<()> {
+                match field {
+                    #(#loads)*
+                    other => ::std::result::Result::Err(::teapot::Error::new(
+                        ::teapot::ErrorKind::Usage,
+                        ::std::format!("{} has no foreign key `{}` to select_related", #model_name, other),
+                    )),
+                }
+            }
+
+            fn prefetch<'a>(db: &'a ::teapot::orm::Db, rows: &'a mut [Self], field: &'a str) -> ::teapot::orm::BoxFuture<'a, ::teapot::Result<()>> {
+                ::std::boxed::Box::pin(async move {
+                    match field {
+                        #(#prefetches)*
+                        other => ::std::result::Result::Err(::teapot::Error::new(
+                            ::teapot::ErrorKind::Usage,
+                            ::std::format!("{} has no relation `{}` to prefetch_related", #model_name, other),
+                        )),
+                    }
+                })
+            }
         }
     })
 }

@@ -1,0 +1,362 @@
+//! [`Db`]: a pool of connections to PostgreSQL or SQLite, cheap to clone and shared by many tasks;
+//! or, inside a transaction, a handle on that transaction's connection. Every statement goes
+//! through here, so [`Db::query_count`] counts them all.
+
+use std::future::Future;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use sqlx::{AssertSqlSafe, Row as _};
+use tokio::sync::Mutex;
+
+use super::value::Value;
+use crate::backend::{redact, Dialect};
+use crate::error::{Error, ErrorKind, Result};
+
+/// A row from either backend.
+pub enum DbRow {
+    /// PostgreSQL.
+    Pg(sqlx::postgres::PgRow),
+    /// SQLite.
+    Sqlite(sqlx::sqlite::SqliteRow),
+}
+
+impl DbRow {
+    /// Whether column `idx` is NULL.
+    pub fn is_null(&self, idx: usize) -> bool {
+        use sqlx::ValueRef as _;
+        match self {
+            DbRow::Pg(r) => r.try_get_raw(idx).map(|v| v.is_null()).unwrap_or(true),
+            DbRow::Sqlite(r) => r.try_get_raw(idx).map(|v| v.is_null()).unwrap_or(true),
+        }
+    }
+
+    /// Number of columns.
+    pub fn len(&self) -> usize {
+        match self {
+            DbRow::Pg(r) => r.len(),
+            DbRow::Sqlite(r) => r.len(),
+        }
+    }
+
+    /// Whether the row has no column.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+enum Pool {
+    Pg(sqlx::PgPool),
+    Sqlite(sqlx::SqlitePool),
+}
+
+enum TxInner {
+    Pg(sqlx::Transaction<'static, sqlx::Postgres>),
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+}
+
+struct TxState {
+    tx: Option<TxInner>,
+    depth: u32,
+}
+
+struct Shared {
+    pool: Pool,
+    queries: AtomicU64,
+}
+
+/// A database: a pool, or a transaction on one of its connections.
+#[derive(Clone)]
+pub struct Db {
+    shared: Arc<Shared>,
+    tx: Option<Arc<Mutex<TxState>>>,
+    /// This handle's savepoint depth (0: the transaction itself).
+    level: u32,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Db({}{})", self.dialect().name(), if self.tx.is_some() { ", in a transaction" } else { "" })
+    }
+}
+
+/// Maps a driver error to teapot's kinds (unique and foreign key violations, connection).
+pub fn map_err(e: sqlx::Error, sql: &str) -> Error {
+    match &e {
+        sqlx::Error::Database(d) => {
+            let kind = match d.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => ErrorKind::UniqueViolation,
+                sqlx::error::ErrorKind::ForeignKeyViolation => ErrorKind::ForeignKeyViolation,
+                sqlx::error::ErrorKind::NotNullViolation | sqlx::error::ErrorKind::CheckViolation => ErrorKind::Database,
+                _ => ErrorKind::Database,
+            };
+            let shown: String = sql.chars().take(200).collect();
+            Error::new(kind, format!("{} (in: {shown})", d.message()))
+        }
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => {
+            Error::new(ErrorKind::Connection, format!("database connection: {e}"))
+        }
+        other => Error::new(ErrorKind::Database, other.to_string()),
+    }
+}
+
+macro_rules! bind_null {
+    ($q:expr, $t:expr) => {{
+        use super::value::NullType as N;
+        match $t {
+            N::Bool => $q.bind(None::<bool>),
+            N::I16 => $q.bind(None::<i16>),
+            N::I32 => $q.bind(None::<i32>),
+            N::I64 => $q.bind(None::<i64>),
+            N::F64 => $q.bind(None::<f64>),
+            N::String => $q.bind(None::<String>),
+            N::Decimal => $q.bind(None::<rust_decimal::Decimal>),
+            N::Date => $q.bind(None::<chrono::NaiveDate>),
+            N::Time => $q.bind(None::<chrono::NaiveTime>),
+            N::DateTime => $q.bind(None::<chrono::DateTime<chrono::Utc>>),
+            N::Uuid => $q.bind(None::<uuid::Uuid>),
+            N::Json => $q.bind(None::<sqlx::types::Json<serde_json::Value>>),
+            N::Bytes => $q.bind(None::<Vec<u8>>),
+        }
+    }};
+}
+
+macro_rules! bind_all {
+    ($q:expr, $values:expr, pg) => {{
+        let mut q = $q;
+        for v in $values {
+            q = match v {
+                Value::Null => q.bind(None::<i64>),
+                Value::NullOf(t) => bind_null!(q, t),
+                Value::Bool(b) => q.bind(*b),
+                Value::I16(i) => q.bind(*i),
+                Value::I32(i) => q.bind(*i),
+                Value::I64(i) => q.bind(*i),
+                Value::F64(f) => q.bind(*f),
+                Value::String(s) => q.bind(s.clone()),
+                Value::Decimal(d) => q.bind(*d),
+                Value::Date(d) => q.bind(*d),
+                Value::Time(t) => q.bind(*t),
+                Value::DateTime(t) => q.bind(*t),
+                Value::Uuid(u) => q.bind(*u),
+                Value::Json(j) => q.bind(sqlx::types::Json(j.clone())),
+                Value::Bytes(b) => q.bind(b.clone()),
+            };
+        }
+        q
+    }};
+    ($q:expr, $values:expr, sqlite) => {{
+        let mut q = $q;
+        for v in $values {
+            q = match v {
+                Value::Null => q.bind(None::<i64>),
+                Value::NullOf(_) => q.bind(None::<i64>),
+                Value::Bool(b) => q.bind(*b),
+                Value::I16(i) => q.bind(*i),
+                Value::I32(i) => q.bind(*i),
+                Value::I64(i) => q.bind(*i),
+                Value::F64(f) => q.bind(*f),
+                Value::String(s) => q.bind(s.clone()),
+                Value::Decimal(d) => q.bind(d.to_string()),
+                Value::Date(d) => q.bind(*d),
+                Value::Time(t) => q.bind(*t),
+                Value::DateTime(t) => q.bind(*t),
+                Value::Uuid(u) => q.bind(u.simple().to_string()),
+                Value::Json(j) => q.bind(j.to_string()),
+                Value::Bytes(b) => q.bind(b.clone()),
+            };
+        }
+        q
+    }};
+}
+
+impl Db {
+    /// Connects to `postgres://...` or `sqlite://...` (a SQLite file is created if missing).
+    pub async fn connect(url: &str) -> Result<Db> {
+        let fail = |e: sqlx::Error| {
+            Error::new(ErrorKind::Connection, format!("cannot connect to {}: {e}", redact(url)))
+                .hint("check that the database runs and the URL is right")
+        };
+        let pool = match Dialect::of_url(url)? {
+            Dialect::Postgres => Pool::Pg(sqlx::postgres::PgPoolOptions::new().max_connections(10).connect(url).await.map_err(fail)?),
+            Dialect::Sqlite => {
+                let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+                    .map_err(fail)?
+                    .create_if_missing(true)
+                    .foreign_keys(true)
+                    .busy_timeout(std::time::Duration::from_secs(10));
+                Pool::Sqlite(sqlx::sqlite::SqlitePoolOptions::new().max_connections(4).connect_with(opts).await.map_err(fail)?)
+            }
+        };
+        Ok(Db { shared: Arc::new(Shared { pool, queries: AtomicU64::new(0) }), tx: None, level: 0 })
+    }
+
+    /// The dialect.
+    pub fn dialect(&self) -> Dialect {
+        match self.shared.pool {
+            Pool::Pg(_) => Dialect::Postgres,
+            Pool::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+
+    /// Statements run through this database (and its clones and transactions) so far.
+    pub fn query_count(&self) -> u64 {
+        self.shared.queries.load(Ordering::SeqCst)
+    }
+
+    /// The most values one statement may bind.
+    pub fn max_binds(&self) -> usize {
+        match self.dialect() {
+            Dialect::Postgres => 65_535,
+            Dialect::Sqlite => 32_766,
+        }
+    }
+
+    /// The placeholder for the `n`-th (1-based) value.
+    pub fn placeholder(&self, n: usize) -> String {
+        match self.dialect() {
+            Dialect::Postgres => format!("${n}"),
+            Dialect::Sqlite => format!("?{n}"),
+        }
+    }
+
+    /// Runs a statement; returns the rows it affected.
+    pub async fn execute(&self, sql: &str, values: &[Value]) -> Result<u64> {
+        self.shared.queries.fetch_add(1, Ordering::SeqCst);
+        let sql_owned = sql.to_string();
+        if let Some(tx) = &self.tx {
+            let mut st = tx.lock().await;
+            let inner = st.tx.as_mut().ok_or_else(|| Error::new(ErrorKind::Database, "the transaction is already over"))?;
+            return match inner {
+                TxInner::Pg(t) => bind_all!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), values, pg).execute(&mut **t).await.map(|r| r.rows_affected()),
+                TxInner::Sqlite(t) => bind_all!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), values, sqlite).execute(&mut **t).await.map(|r| r.rows_affected()),
+            }
+            .map_err(|e| map_err(e, sql));
+        }
+        match &self.shared.pool {
+            Pool::Pg(p) => bind_all!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), values, pg).execute(p).await.map(|r| r.rows_affected()),
+            Pool::Sqlite(p) => bind_all!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), values, sqlite).execute(p).await.map(|r| r.rows_affected()),
+        }
+        .map_err(|e| map_err(e, sql))
+    }
+
+    /// Runs a query; returns every row.
+    pub async fn fetch_all(&self, sql: &str, values: &[Value]) -> Result<Vec<DbRow>> {
+        self.shared.queries.fetch_add(1, Ordering::SeqCst);
+        let sql_owned = sql.to_string();
+        if let Some(tx) = &self.tx {
+            let mut st = tx.lock().await;
+            let inner = st.tx.as_mut().ok_or_else(|| Error::new(ErrorKind::Database, "the transaction is already over"))?;
+            return match inner {
+                TxInner::Pg(t) => bind_all!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), values, pg)
+                    .fetch_all(&mut **t)
+                    .await
+                    .map(|rows| rows.into_iter().map(DbRow::Pg).collect()),
+                TxInner::Sqlite(t) => bind_all!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), values, sqlite)
+                    .fetch_all(&mut **t)
+                    .await
+                    .map(|rows| rows.into_iter().map(DbRow::Sqlite).collect()),
+            }
+            .map_err(|e| map_err(e, sql));
+        }
+        match &self.shared.pool {
+            Pool::Pg(p) => bind_all!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), values, pg)
+                .fetch_all(p)
+                .await
+                .map(|rows| rows.into_iter().map(DbRow::Pg).collect()),
+            Pool::Sqlite(p) => bind_all!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), values, sqlite)
+                .fetch_all(p)
+                .await
+                .map(|rows| rows.into_iter().map(DbRow::Sqlite).collect()),
+        }
+        .map_err(|e| map_err(e, sql))
+    }
+
+    /// Begins a transaction (a savepoint when this handle is already in one). Dropped without
+    /// [`Db::commit`], a transaction rolls back.
+    pub async fn begin(&self) -> Result<Db> {
+        self.shared.queries.fetch_add(1, Ordering::SeqCst);
+        if let Some(tx) = &self.tx {
+            let mut st = tx.lock().await;
+            st.depth += 1;
+            let level = st.depth;
+            drop(st);
+            let child = Db { shared: self.shared.clone(), tx: Some(tx.clone()), level };
+            child.raw(&format!("SAVEPOINT teapot_sp_{level}")).await?;
+            return Ok(child);
+        }
+        let inner = match &self.shared.pool {
+            Pool::Pg(p) => TxInner::Pg(p.begin().await.map_err(|e| map_err(e, "BEGIN"))?),
+            Pool::Sqlite(p) => TxInner::Sqlite(p.begin().await.map_err(|e| map_err(e, "BEGIN"))?),
+        };
+        Ok(Db { shared: self.shared.clone(), tx: Some(Arc::new(Mutex::new(TxState { tx: Some(inner), depth: 0 }))), level: 0 })
+    }
+
+    async fn raw(&self, sql: &str) -> Result<()> {
+        self.execute(sql, &[]).await.map(|_| ())
+    }
+
+    /// Commits this transaction (releases the savepoint, when nested).
+    pub async fn commit(self) -> Result<()> {
+        let tx = self.tx.clone().ok_or_else(|| Error::new(ErrorKind::Usage, "commit() outside a transaction"))?;
+        if self.level > 0 {
+            self.raw(&format!("RELEASE SAVEPOINT teapot_sp_{}", self.level)).await?;
+            tx.lock().await.depth -= 1;
+            return Ok(());
+        }
+        self.shared.queries.fetch_add(1, Ordering::SeqCst);
+        let inner = tx.lock().await.tx.take();
+        match inner {
+            Some(TxInner::Pg(t)) => t.commit().await.map_err(|e| map_err(e, "COMMIT")),
+            Some(TxInner::Sqlite(t)) => t.commit().await.map_err(|e| map_err(e, "COMMIT")),
+            None => Err(Error::new(ErrorKind::Database, "the transaction is already over")),
+        }
+    }
+
+    /// Rolls this transaction back (to the savepoint, when nested).
+    pub async fn rollback(self) -> Result<()> {
+        let tx = self.tx.clone().ok_or_else(|| Error::new(ErrorKind::Usage, "rollback() outside a transaction"))?;
+        if self.level > 0 {
+            self.raw(&format!("ROLLBACK TO SAVEPOINT teapot_sp_{}", self.level)).await?;
+            tx.lock().await.depth -= 1;
+            return Ok(());
+        }
+        self.shared.queries.fetch_add(1, Ordering::SeqCst);
+        let inner = tx.lock().await.tx.take();
+        match inner {
+            Some(TxInner::Pg(t)) => t.rollback().await.map_err(|e| map_err(e, "ROLLBACK")),
+            Some(TxInner::Sqlite(t)) => t.rollback().await.map_err(|e| map_err(e, "ROLLBACK")),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs `f` in a transaction (a savepoint when nested): committed when it returns Ok, rolled
+    /// back when it returns an error or panics (the panic then goes on).
+    pub async fn atomic<T, F, Fut>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(Db) -> Fut,
+        Fut: Future<Output = Result<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let tx = self.begin().await?;
+        let handle = tokio::spawn(f(tx.clone()));
+        match handle.await {
+            Ok(Ok(v)) => {
+                tx.commit().await?;
+                Ok(v)
+            }
+            Ok(Err(e)) => {
+                tx.rollback().await?;
+                Err(e)
+            }
+            Err(join) => {
+                let _ = tx.rollback().await;
+                if join.is_panic() {
+                    std::panic::resume_unwind(join.into_panic());
+                }
+                Err(Error::new(ErrorKind::Database, "the transaction's task was cancelled; rolled back"))
+            }
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! Column handles and conditions: `Book::title().icontains("rust")`, `Book::author().name().eq("Ann")`,
+//! combined with `&`, `|` and `!`. A lookup takes the field's own Rust type, so a wrong type does
+//! not compile.
+
+use std::marker::PhantomData;
+
+use super::value::{FieldValue, IntoArg, Value};
+
+/// One join from a model to a model it points at.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Join {
+    /// The foreign key column on the model joined from.
+    pub fk_column: &'static str,
+    /// The table joined.
+    pub table: &'static str,
+    /// Its key column.
+    pub pk: &'static str,
+}
+
+/// A column, reached from the queried model through zero or more joins.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColRef {
+    /// Joins from the queried model.
+    pub path: Vec<Join>,
+    /// The column.
+    pub column: &'static str,
+}
+
+/// A typed handle on a column: lookups take `T`'s argument type.
+#[derive(Debug, Clone)]
+pub struct Column<T> {
+    /// Which column.
+    pub col: ColRef,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Column<T> {
+    /// A handle on `column`, reached through `path`.
+    pub fn new(path: Vec<Join>, column: &'static str) -> Self {
+        Column { col: ColRef { path, column }, _t: PhantomData }
+    }
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// =
+    Eq,
+    /// <>
+    Ne,
+    /// <
+    Lt,
+    /// <=
+    Lte,
+    /// >
+    Gt,
+    /// >=
+    Gte,
+}
+
+impl Op {
+    pub(crate) fn sql(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Ne => "<>",
+            Op::Lt => "<",
+            Op::Lte => "<=",
+            Op::Gt => ">",
+            Op::Gte => ">=",
+        }
+    }
+}
+
+/// How a text pattern matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Like {
+    /// The whole value, ignoring case.
+    IExact,
+    /// Contains.
+    Contains,
+    /// Starts with.
+    StartsWith,
+    /// Ends with.
+    EndsWith,
+}
+
+/// A condition on rows.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Cond {
+    /// `col op value`.
+    Cmp(ColRef, Op, Value),
+    /// `col op other_col`.
+    CmpCol(ColRef, Op, ColRef),
+    /// `col IN (values)`.
+    In(ColRef, Vec<Value>),
+    /// `col IS NULL` (true) or `IS NOT NULL`.
+    IsNull(ColRef, bool),
+    /// A LIKE match; `bool` for case-insensitive.
+    Like(ColRef, Like, String, bool),
+    /// A regular expression (PostgreSQL).
+    Regex(ColRef, String),
+    /// All of them.
+    And(Vec<Cond>),
+    /// Any of them.
+    Or(Vec<Cond>),
+    /// Not.
+    Not(Box<Cond>),
+}
+
+impl std::ops::BitAnd for Cond {
+    type Output = Cond;
+    fn bitand(self, rhs: Cond) -> Cond {
+        Cond::And(vec![self, rhs])
+    }
+}
+
+impl std::ops::BitOr for Cond {
+    type Output = Cond;
+    fn bitor(self, rhs: Cond) -> Cond {
+        Cond::Or(vec![self, rhs])
+    }
+}
+
+impl std::ops::Not for Cond {
+    type Output = Cond;
+    fn not(self) -> Cond {
+        Cond::Not(Box::new(self))
+    }
+}
+
+impl<T: FieldValue> Column<T> {
+    fn cmp(self, op: Op, v: impl IntoArg<T::Arg>) -> Cond {
+        Cond::Cmp(self.col, op, T::arg_value(&v.into_arg()))
+    }
+    /// Equal (`exact`).
+    pub fn eq(self, v: impl IntoArg<T::Arg>) -> Cond {
+        self.cmp(Op::Eq, v)
+    }
+    /// Not equal.
+    pub fn ne(self, v: impl IntoArg<T::Arg>) -> Cond {
+        self.cmp(Op::Ne, v)
+    }
+    /// Less than.
+    pub fn lt(self, v: impl IntoArg<T::Arg>) -> Cond {
+        self.cmp(Op::Lt, v)
+    }
+    /// Less than or equal.
+    pub fn lte(self, v: impl IntoArg<T::Arg>) -> Cond {
+        self.cmp(Op::Lte, v)
+    }
+    /// Greater than.
+    pub fn gt(self, v: impl IntoArg<T::Arg>) -> Cond {
+        self.cmp(Op::Gt, v)
+    }
+    /// Greater than or equal.
+    pub fn gte(self, v: impl IntoArg<T::Arg>) -> Cond {
+        self.cmp(Op::Gte, v)
+    }
+    /// One of the values.
+    pub fn is_in<I: IntoIterator<Item = A>, A: IntoArg<T::Arg>>(self, values: I) -> Cond {
+        Cond::In(self.col, values.into_iter().map(|v| T::arg_value(&v.into_arg())).collect())
+    }
+    /// Between two values, both included.
+    pub fn range(self, low: impl IntoArg<T::Arg>, high: impl IntoArg<T::Arg>) -> Cond {
+        let c = self.col.clone();
+        Cond::And(vec![Cond::Cmp(c.clone(), Op::Gte, T::arg_value(&low.into_arg())), Cond::Cmp(c, Op::Lte, T::arg_value(&high.into_arg()))])
+    }
+    /// NULL (true) or not NULL (false).
+    pub fn is_null(self, null: bool) -> Cond {
+        Cond::IsNull(self.col, null)
+    }
+    /// Compared with another column of the same type (an F expression).
+    pub fn cmp_col(self, op: Op, other: Column<T>) -> Cond {
+        Cond::CmpCol(self.col, op, other.col)
+    }
+    /// `SET col = value`, for `QuerySet::update`.
+    pub fn set(self, v: impl IntoArg<T::Arg>) -> Assign {
+        Assign { column: self.col.column, expr: SetExpr::Value(T::arg_value(&v.into_arg())) }
+    }
+    /// `SET col = col + value` (an F expression), for `QuerySet::update`.
+    pub fn add(self, v: impl IntoArg<T::Arg>) -> Assign {
+        Assign { column: self.col.column, expr: SetExpr::Add(T::arg_value(&v.into_arg())) }
+    }
+    /// Ascending order.
+    pub fn asc(self) -> Order {
+        Order { col: self.col, desc: false }
+    }
+    /// Descending order.
+    pub fn desc(self) -> Order {
+        Order { col: self.col, desc: true }
+    }
+}
+
+/// Text lookups, for `String` and `Option<String>` columns.
+pub trait TextColumn {
+    /// The column.
+    fn col_ref(self) -> ColRef;
+    /// Equal ignoring case.
+    fn iexact(self, s: &str) -> Cond
+    where
+        Self: Sized,
+    {
+        Cond::Like(self.col_ref(), Like::IExact, s.to_string(), true)
+    }
+    /// Contains.
+    fn contains(self, s: &str) -> Cond
+    where
+        Self: Sized,
+    {
+        Cond::Like(self.col_ref(), Like::Contains, s.to_string(), false)
+    }
+    /// Contains, ignoring case.
+    fn icontains(self, s: &str) -> Cond
+    where
+        Self: Sized,
+    {
+        Cond::Like(self.col_ref(), Like::Contains, s.to_string(), true)
+    }
+    /// Starts with.
+    fn startswith(self, s: &str) -> Cond
+    where
+        Self: Sized,
+    {
+        Cond::Like(self.col_ref(), Like::StartsWith, s.to_string(), false)
+    }
+    /// Starts with, ignoring case.
+    fn istartswith(self, s: &str) -> Cond
+    where
+        Self: Sized,
+    {
+        Cond::Like(self.col_ref(), Like::StartsWith, s.to_string(), true)
+    }
+    /// Ends with.
+    fn endswith(self, s: &str) -> Cond
+    where
+        Self: Sized,
+    {
+        Cond::Like(self.col_ref(), Like::EndsWith, s.to_string(), false)
+    }
+    /// Ends with, ignoring case.
+    fn iendswith(self, s: &str) -> Cond
+    where
+        Self: Sized,
+    {
+        Cond::Like(self.col_ref(), Like::EndsWith, s.to_string(), true)
+    }
+    /// Matches a regular expression (PostgreSQL).
+    fn regex(self, re: &str) -> Cond
+    where
+        Self: Sized,
+    {
+        Cond::Regex(self.col_ref(), re.to_string())
+    }
+}
+
+impl TextColumn for Column<String> {
+    fn col_ref(self) -> ColRef {
+        self.col
+    }
+}
+
+impl TextColumn for Column<Option<String>> {
+    fn col_ref(self) -> ColRef {
+        self.col
+    }
+}
+
+/// An ORDER BY term.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    /// The column.
+    pub col: ColRef,
+    /// Descending.
+    pub desc: bool,
+}
+
+/// What an UPDATE sets a column to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetExpr {
+    /// A value.
+    Value(Value),
+    /// The column plus a value.
+    Add(Value),
+}
+
+/// One assignment of an UPDATE.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assign {
+    /// The column (of the queried model).
+    pub column: &'static str,
+    /// Its new value.
+    pub expr: SetExpr,
+}
+
+/// A relation handle: `Book::author()` is the foreign key's column, and (through Deref) the
+/// columns of the model it points at, joined: `Book::author().name()`.
+pub struct Related<T, C> {
+    /// The key column.
+    pub key: Column<T>,
+    /// The target's columns, reached through the join.
+    pub columns: C,
+}
+
+impl<T, C> std::ops::Deref for Related<T, C> {
+    type Target = C;
+    fn deref(&self) -> &C {
+        &self.columns
+    }
+}
+
+impl<T: FieldValue, C> Related<T, C> {
+    /// The key equals (a key value).
+    pub fn eq(self, v: impl IntoArg<T::Arg>) -> Cond {
+        self.key.eq(v)
+    }
+    /// The key is one of.
+    pub fn is_in<I: IntoIterator<Item = A>, A: IntoArg<T::Arg>>(self, values: I) -> Cond {
+        self.key.is_in(values)
+    }
+    /// The key is NULL.
+    pub fn is_null(self, null: bool) -> Cond {
+        self.key.is_null(null)
+    }
+}

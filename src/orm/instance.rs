@@ -1,0 +1,288 @@
+//! Instances: create, save, delete, refresh; bulk_create and bulk_update in batches that fit the
+//! backend's bind-parameter limit; get_or_create and update_or_create; and the helpers the derive
+//! uses to prefetch relations with one query each.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use super::db::Db;
+use super::expression::{ColRef, Cond};
+use super::value::{FieldValue, Value};
+use super::{Model, QuerySet};
+use crate::backend::quote;
+use crate::error::{ErrorKind, Result};
+
+fn key_unset<M: Model>(m: &M) -> bool {
+    M::PK_AUTO && matches!(m.key().to_value(), Value::I16(0) | Value::I32(0) | Value::I64(0))
+}
+
+fn pk_index<M: Model>() -> usize {
+    M::COLUMNS.iter().position(|c| *c == M::PK).unwrap_or(0)
+}
+
+fn placeholders(db: &Db, start: usize, n: usize) -> String {
+    (start..start + n).map(|i| db.placeholder(i)).collect::<Vec<_>>().join(", ")
+}
+
+/// Inserts rows (keys generated when unset) in as few statements as the bind limit allows, and
+/// sets the keys the database gave.
+async fn insert_rows<M: Model>(db: &Db, rows: &mut [&mut M]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let pk = pk_index::<M>();
+    // Rows with and without a key go in separate statements (different column lists).
+    let (mut with_key, mut without): (Vec<&mut &mut M>, Vec<&mut &mut M>) = rows.iter_mut().partition(|m| !key_unset(&***m));
+    for (group, skip_pk) in [(&mut without, true), (&mut with_key, false)] {
+        if group.is_empty() {
+            continue;
+        }
+        let cols: Vec<usize> = (0..M::COLUMNS.len()).filter(|&i| !(skip_pk && i == pk)).collect();
+        let per_batch = (db.max_binds() / cols.len().max(1)).clamp(1, 1000);
+        for batch in group.chunks_mut(per_batch) {
+            let mut values = Vec::with_capacity(batch.len() * cols.len());
+            let mut tuples = Vec::with_capacity(batch.len());
+            for m in batch.iter() {
+                let all = m.to_values();
+                tuples.push(format!("({})", placeholders(db, values.len() + 1, cols.len())));
+                values.extend(cols.iter().map(|&i| all[i].clone()));
+            }
+            let col_list: Vec<String> = cols.iter().map(|&i| quote(M::COLUMNS[i])).collect();
+            let sql = format!(
+                "INSERT INTO {} ({}) VALUES {} RETURNING {}",
+                quote(M::TABLE),
+                col_list.join(", "),
+                tuples.join(", "),
+                quote(M::PK)
+            );
+            let returned = db.fetch_all(&sql, &values).await?;
+            for (m, row) in batch.iter_mut().zip(returned.iter()) {
+                m.set_key(M::Key::decode(row, 0)?);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What every model can do with a database.
+pub trait ModelExt: Model {
+    /// Inserts the row; a generated key is set on `self` (one query).
+    fn create<'a>(&'a mut self, db: &'a Db) -> impl Future<Output = Result<()>> + Send + 'a {
+        async move { insert_rows(db, &mut [self]).await }
+    }
+
+    /// Inserts the row if its generated key is unset, else updates it (inserting it if no row
+    /// has its key). One query, two when the key is set but the row is gone.
+    fn save<'a>(&'a mut self, db: &'a Db) -> impl Future<Output = Result<()>> + Send + 'a {
+        async move {
+            if key_unset(self) {
+                return insert_rows(db, &mut [self]).await;
+            }
+            let pk = pk_index::<Self>();
+            let values = self.to_values();
+            let mut binds = Vec::new();
+            let mut sets = Vec::new();
+            for (i, c) in Self::COLUMNS.iter().enumerate() {
+                if i != pk {
+                    binds.push(values[i].clone());
+                    sets.push(format!("{} = {}", quote(c), db.placeholder(binds.len())));
+                }
+            }
+            binds.push(values[pk].clone());
+            if sets.is_empty() {
+                return Ok(());
+            }
+            let sql = format!("UPDATE {} SET {} WHERE {} = {}", quote(Self::TABLE), sets.join(", "), quote(Self::PK), db.placeholder(binds.len()));
+            if db.execute(&sql, &binds).await? == 0 {
+                insert_rows(db, &mut [self]).await?;
+            }
+            Ok(())
+        }
+    }
+
+    /// Deletes the row (one query).
+    fn delete<'a>(&'a self, db: &'a Db) -> impl Future<Output = Result<u64>> + Send + 'a {
+        async move {
+            let sql = format!("DELETE FROM {} WHERE {} = {}", quote(Self::TABLE), quote(Self::PK), db.placeholder(1));
+            db.execute(&sql, &[self.key().to_value()]).await
+        }
+    }
+
+    /// Reads the row again (one query); relations come back not loaded.
+    fn refresh<'a>(&'a mut self, db: &'a Db) -> impl Future<Output = Result<()>> + Send + 'a {
+        async move {
+            let cond = Cond::Cmp(ColRef { path: vec![], column: Self::PK }, super::Op::Eq, self.key().to_value());
+            *self = QuerySet::<Self>::new().filter(cond).get(db).await?;
+            Ok(())
+        }
+    }
+}
+
+impl<M: Model> ModelExt for M {}
+
+/// Inserts many rows in batches that fit the bind-parameter limit; sets their keys.
+pub async fn bulk_create<M: Model>(db: &Db, rows: &mut [M]) -> Result<()> {
+    let mut refs: Vec<&mut M> = rows.iter_mut().collect();
+    insert_rows(db, &mut refs).await
+}
+
+/// Updates the given columns of many rows, in batches (one `UPDATE ... CASE` per batch).
+pub async fn bulk_update<M: Model>(db: &Db, rows: &[M], columns: &[&str]) -> Result<u64> {
+    let idx: Vec<usize> = columns
+        .iter()
+        .map(|c| {
+            M::COLUMNS.iter().position(|x| x == c).ok_or_else(|| {
+                crate::Error::new(ErrorKind::Usage, format!("{} has no column {c}", M::NAME)).hint(format!("the columns are: {}", M::COLUMNS.join(", ")))
+            })
+        })
+        .collect::<Result<_>>()?;
+    let pk = pk_index::<M>();
+    let per_row = idx.len() * 2 + 1;
+    let per_batch = (db.max_binds() / per_row.max(1)).clamp(1, 1000);
+    let mut total = 0;
+    for batch in rows.chunks(per_batch) {
+        let mut binds: Vec<Value> = Vec::new();
+        let mut sets = Vec::new();
+        let vals: Vec<Vec<Value>> = batch.iter().map(|m| m.to_values()).collect();
+        for &c in &idx {
+            let mut case = format!("{} = CASE {}", quote(M::COLUMNS[c]), quote(M::PK));
+            for v in &vals {
+                binds.push(v[pk].clone());
+                let k = db.placeholder(binds.len());
+                binds.push(v[c].clone());
+                case.push_str(&format!(" WHEN {k} THEN {}", db.placeholder(binds.len())));
+            }
+            case.push_str(&format!(" ELSE {} END", quote(M::COLUMNS[c])));
+            sets.push(case);
+        }
+        let mut keys = Vec::new();
+        for v in &vals {
+            binds.push(v[pk].clone());
+            keys.push(db.placeholder(binds.len()));
+        }
+        let sql = format!("UPDATE {} SET {} WHERE {} IN ({})", quote(M::TABLE), sets.join(", "), quote(M::PK), keys.join(", "));
+        total += db.execute(&sql, &binds).await?;
+    }
+    Ok(total)
+}
+
+/// The row matching `cond`, or `defaults` created (true when created).
+pub async fn get_or_create<M: Model>(db: &Db, cond: Cond, mut defaults: M) -> Result<(M, bool)> {
+    match QuerySet::<M>::new().filter(cond).get(db).await {
+        Ok(m) => Ok((m, false)),
+        Err(e) if e.kind == ErrorKind::NotFound => {
+            defaults.create(db).await?;
+            Ok((defaults, true))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The row matching `cond` updated by `change`, or `defaults` (changed too) created.
+pub async fn update_or_create<M: Model>(db: &Db, cond: Cond, defaults: M, change: impl FnOnce(&mut M) + Send) -> Result<(M, bool)> {
+    match QuerySet::<M>::new().filter(cond).get(db).await {
+        Ok(mut m) => {
+            change(&mut m);
+            m.save(db).await?;
+            Ok((m, false))
+        }
+        Err(e) if e.kind == ErrorKind::NotFound => {
+            let mut m = defaults;
+            change(&mut m);
+            m.create(db).await?;
+            Ok((m, true))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Fills a foreign key on many rows with one `IN` query (used by the derive).
+pub async fn prefetch_fk<M: Model, T: Model>(
+    db: &Db,
+    rows: &mut [M],
+    key_of: impl Fn(&M) -> Option<T::Key>,
+    set: impl Fn(&mut M, Arc<T>),
+) -> Result<()> {
+    let mut keys: Vec<Value> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for r in rows.iter() {
+        if let Some(k) = key_of(r) {
+            if seen.insert(k.clone()) {
+                keys.push(k.to_value());
+            }
+        }
+    }
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let mut by_key: HashMap<T::Key, Arc<T>> = HashMap::new();
+    for chunk in keys.chunks(db.max_binds().min(10_000)) {
+        let cond = Cond::In(ColRef { path: vec![], column: T::PK }, chunk.to_vec());
+        for t in QuerySet::<T>::new().filter(cond).all(db).await? {
+            by_key.insert(t.key(), Arc::new(t));
+        }
+    }
+    for r in rows.iter_mut() {
+        if let Some(t) = key_of(r).and_then(|k| by_key.get(&k).cloned()) {
+            set(r, t);
+        }
+    }
+    Ok(())
+}
+
+/// Fills a many-to-many on many rows with one query over the join table (used by the derive).
+pub async fn prefetch_m2m<M: Model, T: Model>(
+    db: &Db,
+    rows: &mut [M],
+    join_table: &str,
+    from_col: &str,
+    to_col: &str,
+    set: impl Fn(&mut M, Vec<Arc<T>>),
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<Value> = rows.iter().map(|r| r.key().to_value()).collect();
+    let cols: Vec<String> = T::COLUMNS.iter().map(|c| format!("t.{}", quote(c))).collect();
+    let mut grouped: HashMap<M::Key, Vec<Arc<T>>> = HashMap::new();
+    for chunk in keys.chunks(db.max_binds().min(10_000)) {
+        let sql = format!(
+            "SELECT j.{}, {} FROM {} j JOIN {} t ON t.{} = j.{} WHERE j.{} IN ({}) ORDER BY j.{}",
+            quote(from_col),
+            cols.join(", "),
+            quote(join_table),
+            quote(T::TABLE),
+            quote(T::PK),
+            quote(to_col),
+            quote(from_col),
+            placeholders(db, 1, chunk.len()),
+            quote("id")
+        );
+        for row in db.fetch_all(&sql, chunk).await? {
+            let owner = M::Key::decode(&row, 0)?;
+            grouped.entry(owner).or_default().push(Arc::new(T::from_row(&row, 1)?));
+        }
+    }
+    for r in rows.iter_mut() {
+        let got = grouped.remove(&r.key()).unwrap_or_default();
+        set(r, got);
+    }
+    Ok(())
+}
+
+/// Adds rows to a many-to-many (used by the derive's `<field>_add`).
+pub async fn m2m_add<M: Model, T: Model>(db: &Db, owner: &M, join_table: &str, from_col: &str, to_col: &str, targets: &[&T]) -> Result<()> {
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let mut binds = Vec::new();
+    let mut tuples = Vec::new();
+    for t in targets {
+        binds.push(owner.key().to_value());
+        binds.push(t.key().to_value());
+        tuples.push(format!("({}, {})", db.placeholder(binds.len() - 1), db.placeholder(binds.len())));
+    }
+    let sql = format!("INSERT INTO {} ({}, {}) VALUES {}", quote(join_table), quote(from_col), quote(to_col), tuples.join(", "));
+    db.execute(&sql, &binds).await.map(|_| ())
+}

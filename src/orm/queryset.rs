@@ -1,0 +1,370 @@
+//! [`QuerySet`]: a query built step by step, run by an `.await` on one of its methods. Every
+//! method that runs makes the queries its documentation says, no more.
+
+use std::marker::PhantomData;
+
+use super::db::{Db, DbRow};
+use super::expression::{Assign, Column, Cond, Order, SetExpr};
+use super::sql::Builder;
+use super::value::{FieldValue, Value};
+use super::Model;
+use crate::backend::{quote, Dialect};
+use crate::error::{Error, ErrorKind, Result};
+
+/// An aggregate over the rows of a query.
+#[derive(Debug, Clone)]
+pub enum Agg {
+    /// COUNT(*).
+    Count,
+    /// SUM(col).
+    Sum(super::expression::ColRef),
+    /// AVG(col).
+    Avg(super::expression::ColRef),
+    /// MIN(col).
+    Min(super::expression::ColRef),
+    /// MAX(col).
+    Max(super::expression::ColRef),
+}
+
+impl Agg {
+    /// SUM of a column.
+    pub fn sum<T>(c: Column<T>) -> Agg {
+        Agg::Sum(c.col)
+    }
+    /// AVG of a column.
+    pub fn avg<T>(c: Column<T>) -> Agg {
+        Agg::Avg(c.col)
+    }
+    /// MIN of a column.
+    pub fn min<T>(c: Column<T>) -> Agg {
+        Agg::Min(c.col)
+    }
+    /// MAX of a column.
+    pub fn max<T>(c: Column<T>) -> Agg {
+        Agg::Max(c.col)
+    }
+
+    fn sql(&self, b: &mut Builder) -> String {
+        let float = if b_dialect_pg(b) { "DOUBLE PRECISION" } else { "REAL" };
+        match self {
+            Agg::Count => format!("CAST(COUNT(*) AS {float})"),
+            Agg::Sum(c) => format!("CAST(SUM({}) AS {float})", b.col(c)),
+            Agg::Avg(c) => format!("CAST(AVG({}) AS {float})", b.col(c)),
+            Agg::Min(c) => format!("CAST(MIN({}) AS {float})", b.col(c)),
+            Agg::Max(c) => format!("CAST(MAX({}) AS {float})", b.col(c)),
+        }
+    }
+}
+
+fn b_dialect_pg(b: &Builder) -> bool {
+    b.placeholder_style_pg()
+}
+
+impl Builder<'_> {
+    fn placeholder_style_pg(&self) -> bool {
+        self.db_dialect() == Dialect::Postgres
+    }
+}
+
+/// Columns that `values_list` reads into a tuple.
+pub trait ValuesList {
+    /// The tuple.
+    type Output;
+    /// The columns.
+    fn cols(&self) -> Vec<super::expression::ColRef>;
+    /// Decodes one row.
+    fn decode(row: &DbRow) -> Result<Self::Output>;
+}
+
+macro_rules! values_tuple {
+    ($($t:ident $i:tt),*) => {
+        impl<$($t: FieldValue),*> ValuesList for ($(Column<$t>,)*) {
+            type Output = ($($t,)*);
+            fn cols(&self) -> Vec<super::expression::ColRef> {
+                vec![$(self.$i.col.clone()),*]
+            }
+            fn decode(row: &DbRow) -> Result<Self::Output> {
+                Ok(($($t::decode(row, $i)?,)*))
+            }
+        }
+    };
+}
+values_tuple!(A 0);
+values_tuple!(A 0, B 1);
+values_tuple!(A 0, B 1, C 2);
+values_tuple!(A 0, B 1, C 2, D 3);
+
+/// A query over the rows of `M`.
+pub struct QuerySet<M: Model> {
+    conds: Vec<Cond>,
+    order: Vec<Order>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+    distinct: bool,
+    related: Vec<&'static str>,
+    prefetch: Vec<&'static str>,
+    _m: PhantomData<fn() -> M>,
+}
+
+impl<M: Model> Clone for QuerySet<M> {
+    fn clone(&self) -> Self {
+        QuerySet {
+            conds: self.conds.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
+            offset: self.offset,
+            distinct: self.distinct,
+            related: self.related.clone(),
+            prefetch: self.prefetch.clone(),
+            _m: PhantomData,
+        }
+    }
+}
+
+impl<M: Model> Default for QuerySet<M> {
+    fn default() -> Self {
+        QuerySet::new()
+    }
+}
+
+impl<M: Model> QuerySet<M> {
+    /// Every row.
+    pub fn new() -> Self {
+        QuerySet { conds: Vec::new(), order: Vec::new(), limit: None, offset: None, distinct: false, related: Vec::new(), prefetch: Vec::new(), _m: PhantomData }
+    }
+
+    /// Keeps the rows that match.
+    pub fn filter(mut self, c: Cond) -> Self {
+        self.conds.push(c);
+        self
+    }
+
+    /// Drops the rows that match.
+    pub fn exclude(mut self, c: Cond) -> Self {
+        self.conds.push(!c);
+        self
+    }
+
+    /// Orders by a column (call again for a second key).
+    pub fn order_by(mut self, o: Order) -> Self {
+        self.order.push(o);
+        self
+    }
+
+    /// At most `n` rows.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Skips `n` rows.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.offset = Some(n);
+        self
+    }
+
+    /// Distinct rows.
+    pub fn distinct(mut self) -> Self {
+        self.distinct = true;
+        self
+    }
+
+    /// Fetches these foreign keys in the same query, with a JOIN.
+    pub fn select_related(mut self, fields: &[&'static str]) -> Self {
+        self.related.extend_from_slice(fields);
+        self
+    }
+
+    /// Fetches these relations (foreign keys, many-to-many) with one more query each.
+    pub fn prefetch_related(mut self, fields: &[&'static str]) -> Self {
+        self.prefetch.extend_from_slice(fields);
+        self
+    }
+
+    fn where_clause(&self, b: &mut Builder) -> Result<String> {
+        if self.conds.is_empty() {
+            return Ok(String::new());
+        }
+        Ok(format!(" WHERE {}", b.cond(&Cond::And(self.conds.clone()))?))
+    }
+
+    fn tail(&self) -> String {
+        let mut s = String::new();
+        if let Some(l) = self.limit {
+            s.push_str(&format!(" LIMIT {l}"));
+        }
+        if let Some(o) = self.offset {
+            if self.limit.is_none() {
+                s.push_str(" LIMIT -1");
+            }
+            s.push_str(&format!(" OFFSET {o}"));
+        }
+        s
+    }
+
+    fn select_sql(&self, db: &Db, order: &[Order]) -> Result<(String, Vec<Value>, Vec<(&'static str, usize)>)> {
+        let mut b = Builder::new(db, M::TABLE);
+        let mut cols: Vec<String> = M::COLUMNS.iter().map(|c| format!("t0.{}", quote(c))).collect();
+        let mut related = Vec::new();
+        for field in &self.related {
+            let (join, target_cols) = M::relation_join(field).ok_or_else(|| {
+                Error::new(ErrorKind::Usage, format!("{} has no foreign key `{field}` to select_related", M::NAME))
+            })?;
+            let alias = b.alias(&[join]);
+            related.push((*field, cols.len()));
+            cols.extend(target_cols.iter().map(|c| format!("{alias}.{}", quote(c))));
+        }
+        let w = self.where_clause(&mut b)?;
+        let o = b.order(order);
+        let sql = format!(
+            "SELECT {}{} FROM {}{w}{o}{}",
+            if self.distinct { "DISTINCT " } else { "" },
+            cols.join(", "),
+            b.from(),
+            self.tail()
+        );
+        Ok((sql, b.values, related))
+    }
+
+    async fn fetch(&self, db: &Db, order: &[Order]) -> Result<Vec<M>> {
+        let (sql, values, related) = self.select_sql(db, order)?;
+        let rows = db.fetch_all(&sql, &values).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut m = M::from_row(row, 0)?;
+            for (field, offset) in &related {
+                m.load_related(field, row, *offset)?;
+            }
+            out.push(m);
+        }
+        for field in &self.prefetch {
+            M::prefetch(db, &mut out, field).await?;
+        }
+        Ok(out)
+    }
+
+    /// Every matching row: one query, plus one per prefetched relation.
+    pub async fn all(&self, db: &Db) -> Result<Vec<M>> {
+        self.fetch(db, &self.order).await
+    }
+
+    /// The one matching row: NotFound when there is none, MultipleObjects when more.
+    pub async fn get(&self, db: &Db) -> Result<M> {
+        let mut rows = self.clone().limit(2).all(db).await?;
+        match rows.len() {
+            0 => Err(Error::new(ErrorKind::NotFound, format!("no {} matches the query", M::NAME))),
+            1 => Ok(rows.remove(0)),
+            _ => Err(Error::new(ErrorKind::MultipleObjects, format!("more than one {} matches the query", M::NAME))
+                .hint("narrow the filter, or use first()")),
+        }
+    }
+
+    fn pk_order(desc: bool) -> Order {
+        Order { col: super::expression::ColRef { path: vec![], column: M::PK }, desc }
+    }
+
+    /// The first row in the query's order (key order when none).
+    pub async fn first(&self, db: &Db) -> Result<Option<M>> {
+        let order = if self.order.is_empty() { vec![Self::pk_order(false)] } else { self.order.clone() };
+        let mut q = self.clone();
+        q.limit = Some(1);
+        Ok(q.fetch(db, &order).await?.into_iter().next())
+    }
+
+    /// The last row in the query's order (key order when none).
+    pub async fn last(&self, db: &Db) -> Result<Option<M>> {
+        let order: Vec<Order> = if self.order.is_empty() {
+            vec![Self::pk_order(true)]
+        } else {
+            self.order.iter().map(|o| Order { col: o.col.clone(), desc: !o.desc }).collect()
+        };
+        let mut q = self.clone();
+        q.limit = Some(1);
+        Ok(q.fetch(db, &order).await?.into_iter().next())
+    }
+
+    /// Whether any row matches (one query).
+    pub async fn exists(&self, db: &Db) -> Result<bool> {
+        let mut b = Builder::new(db, M::TABLE);
+        let w = self.where_clause(&mut b)?;
+        let sql = format!("SELECT 1 FROM {}{w} LIMIT 1", b.from());
+        Ok(!db.fetch_all(&sql, &b.values).await?.is_empty())
+    }
+
+    /// The number of matching rows (one query).
+    pub async fn count(&self, db: &Db) -> Result<i64> {
+        let mut b = Builder::new(db, M::TABLE);
+        let w = self.where_clause(&mut b)?;
+        let inner = format!("SELECT {}t0.{} FROM {}{w}{}", if self.distinct { "DISTINCT " } else { "" }, quote(M::PK), b.from(), self.tail());
+        let sql = format!("SELECT COUNT(*) FROM ({inner}) AS q");
+        let rows = db.fetch_all(&sql, &b.values).await?;
+        rows.first().map(|r| i64::decode(r, 0)).unwrap_or(Ok(0))
+    }
+
+    /// The matching rows' columns as tuples: `values_list(&db, (Book::title(), Book::price()))`.
+    pub async fn values_list<V: ValuesList>(&self, db: &Db, cols: V) -> Result<Vec<V::Output>> {
+        let mut b = Builder::new(db, M::TABLE);
+        let cs: Vec<String> = cols.cols().iter().map(|c| b.col(c)).collect();
+        let w = self.where_clause(&mut b)?;
+        let o = b.order(&self.order);
+        let sql = format!("SELECT {}{} FROM {}{w}{o}{}", if self.distinct { "DISTINCT " } else { "" }, cs.join(", "), b.from(), self.tail());
+        let rows = db.fetch_all(&sql, &b.values).await?;
+        rows.iter().map(V::decode).collect()
+    }
+
+    /// An aggregate over the matching rows (None over no row, except Count).
+    pub async fn aggregate(&self, db: &Db, agg: Agg) -> Result<Option<f64>> {
+        let mut b = Builder::new(db, M::TABLE);
+        let a = agg.sql(&mut b);
+        let w = self.where_clause(&mut b)?;
+        let sql = format!("SELECT {a} FROM {}{w}", b.from());
+        let rows = db.fetch_all(&sql, &b.values).await?;
+        rows.first().map(|r| Option::<f64>::decode(r, 0)).unwrap_or(Ok(None))
+    }
+
+    /// An aggregate per value of a column (GROUP BY), ordered by that value.
+    pub async fn group_by<T: FieldValue>(&self, db: &Db, group: Column<T>, agg: Agg) -> Result<Vec<(T, Option<f64>)>> {
+        let mut b = Builder::new(db, M::TABLE);
+        let g = b.col(&group.col);
+        let a = agg.sql(&mut b);
+        let w = self.where_clause(&mut b)?;
+        let sql = format!("SELECT {g}, {a} FROM {}{w} GROUP BY {g} ORDER BY {g}", b.from());
+        let rows = db.fetch_all(&sql, &b.values).await?;
+        rows.iter().map(|r| Ok((T::decode(r, 0)?, Option::<f64>::decode(r, 1)?))).collect()
+    }
+
+    fn keyed(&self, b: &mut Builder) -> Result<String> {
+        if self.conds.is_empty() && self.limit.is_none() && self.offset.is_none() {
+            return Ok(String::new());
+        }
+        let w = self.where_clause(b)?;
+        Ok(format!(" WHERE {} IN (SELECT t0.{} FROM {}{w}{})", quote(M::PK), quote(M::PK), b.from(), self.tail()))
+    }
+
+    /// Sets columns of every matching row (one query); returns the number of rows.
+    pub async fn update(&self, db: &Db, set: Vec<Assign>) -> Result<u64> {
+        if set.is_empty() {
+            return Ok(0);
+        }
+        let mut b = Builder::new(db, M::TABLE);
+        let mut parts = Vec::new();
+        for a in set {
+            let c = quote(a.column);
+            parts.push(match a.expr {
+                SetExpr::Value(v) => format!("{c} = {}", b.bind(v)),
+                SetExpr::Add(v) => format!("{c} = {c} + {}", b.bind(v)),
+            });
+        }
+        let w = self.keyed(&mut b)?;
+        let sql = format!("UPDATE {} SET {}{w}", quote(M::TABLE), parts.join(", "));
+        db.execute(&sql, &b.values).await
+    }
+
+    /// Deletes every matching row (one query); returns the number of rows.
+    pub async fn delete(&self, db: &Db) -> Result<u64> {
+        let mut b = Builder::new(db, M::TABLE);
+        let w = self.keyed(&mut b)?;
+        let sql = format!("DELETE FROM {}{w}", quote(M::TABLE));
+        db.execute(&sql, &b.values).await
+    }
+}
