@@ -22,8 +22,8 @@ find_pg_bin() {
 
 cleanup() { :; }
 if [ -z "${TEAPOT_TEST_PG:-}" ]; then
-  if listening 5432; then
-    export TEAPOT_TEST_PG="postgres://postgres@127.0.0.1:5432/postgres"
+  if listening "${TEAPOT_PG_PORT:-5432}"; then
+    export TEAPOT_TEST_PG="postgres://postgres@127.0.0.1:${TEAPOT_PG_PORT:-5432}/postgres"
   elif bin=$(find_pg_bin); then
     port=54329
     while listening "$port"; do port=$((port + 1)); done
@@ -34,7 +34,7 @@ if [ -z "${TEAPOT_TEST_PG:-}" ]; then
       chown postgres "$dir"
       run=(runuser -u postgres --)
     fi
-    echo "test.sh: nothing listens on 5432; starting a throwaway PostgreSQL from $bin on port $port" >&2
+    echo "test.sh: nothing listens on ${TEAPOT_PG_PORT:-5432}; starting a throwaway PostgreSQL from $bin on port $port" >&2
     "${run[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >/dev/null
     "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
       -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" start >/dev/null
