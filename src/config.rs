@@ -54,6 +54,13 @@ pub struct OnlineConfig {
     /// A transaction older than this holding a lock on a table a migration touches is reported.
     #[serde(default = "default_long_transaction")]
     pub long_transaction: String,
+    /// statement_timeout for the steps that hold a strong lock.
+    #[serde(default = "default_statement_timeout")]
+    pub statement_timeout: String,
+}
+
+fn default_statement_timeout() -> String {
+    "30s".into()
 }
 
 fn default_long_transaction() -> String {
@@ -69,7 +76,7 @@ fn default_attempts() -> u32 {
 
 impl Default for OnlineConfig {
     fn default() -> Self {
-        OnlineConfig { lock_timeout: default_lock_timeout(), lock_attempts: default_attempts(), long_transaction: default_long_transaction() }
+        OnlineConfig { lock_timeout: default_lock_timeout(), lock_attempts: default_attempts(), long_transaction: default_long_transaction(), statement_timeout: default_statement_timeout() }
     }
 }
 

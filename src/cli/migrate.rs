@@ -42,6 +42,9 @@ pub struct MigrateArgs {
     /// Attempts at a strong lock before giving up (default: [online] lock_attempts, else 10).
     #[arg(long, value_name = "N", requires = "online")]
     lock_attempts: Option<u32>,
+    /// statement_timeout for the steps that hold a strong lock (default: [online] statement_timeout, else 30s).
+    #[arg(long, value_name = "DURATION", requires = "online")]
+    statement_timeout: Option<String>,
     /// Run changes --online refuses (table rewrites), with their blocking locks.
     #[arg(long, requires = "online")]
     allow_unsafe: bool,
@@ -215,6 +218,7 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
                 ..OnlineOptions::default()
             };
             opts.long_transaction = online::parse_duration(&config.online.long_transaction)?;
+            opts.statement_timeout = online::parse_duration(a.statement_timeout.as_deref().unwrap_or(&config.online.statement_timeout))?;
             online::execute_online(&mut conn, &url, &graph, &steps, &opts, &mut on_event).await
         } else {
             executor::execute(&mut conn, &graph, &steps, a.fake, &mut on_event).await

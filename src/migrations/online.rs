@@ -25,11 +25,13 @@ pub struct OnlineOptions {
     /// A transaction older than this holding a lock on a table the migration touches is reported
     /// before starting.
     pub long_transaction: Duration,
+    /// statement_timeout for the steps that hold a strong lock (they should be quick).
+    pub statement_timeout: Duration,
 }
 
 impl Default for OnlineOptions {
     fn default() -> Self {
-        OnlineOptions { lock_timeout: Duration::from_secs(2), lock_attempts: 10, allow_unsafe: false, long_transaction: Duration::from_secs(10) }
+        OnlineOptions { lock_timeout: Duration::from_secs(2), lock_attempts: 10, allow_unsafe: false, long_transaction: Duration::from_secs(10), statement_timeout: Duration::from_secs(30) }
     }
 }
 
@@ -184,6 +186,25 @@ pub async fn execute_online(conn: &mut Conn, url: &str, graph: &Graph, steps: &[
     let mut applied: std::collections::BTreeSet<String> = recorder::applied(conn).await?.into_iter().map(|a| a.key()).collect();
     let mut killed_after: Option<usize> = std::env::var("TEAPOT_TEST_KILL_AFTER_STEP").ok().and_then(|v| v.parse().ok());
     let mut counter = 0usize;
+    let mut watcher = Watcher::new(url, conn).await;
+    let result = run_plans(conn, url, graph, steps, opts, on_event, &mut applied, &mut watcher, &mut killed_after, &mut counter).await;
+    watcher.close().await;
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_plans(
+    conn: &mut Conn,
+    url: &str,
+    graph: &Graph,
+    steps: &[PlanStep],
+    opts: &OnlineOptions,
+    on_event: &mut dyn FnMut(Event),
+    applied: &mut std::collections::BTreeSet<String>,
+    watcher: &mut Watcher,
+    killed_after: &mut Option<usize>,
+    counter: &mut usize,
+) -> Result<()> {
     // Every migration is planned before anything runs: a refused one stops the run before the
     // migrations ahead of it are applied, not halfway through.
     let mut plans = Vec::with_capacity(steps.len());
@@ -229,13 +250,13 @@ pub async fn execute_online(conn: &mut Conn, url: &str, graph: &Graph, steps: &[
             if let Some(b) = &step.batches {
                 run_backfill(conn, &m.app, &m.name, n, b, progress, opts, &ctx, on_event).await?;
             } else if step.transaction {
-                run_transactional(conn, &m.app, &m.name, n, step, opts, &ctx, on_event).await?;
+                run_transactional(conn, watcher, &m.app, &m.name, n, step, opts, &ctx, on_event).await?;
             } else {
                 run_concurrent(conn, url, &m.app, &m.name, n, step, &ctx, on_event).await?;
             }
-            counter += 1;
-            if killed_after == Some(counter) {
-                killed_after = None;
+            *counter += 1;
+            if *killed_after == Some(*counter) {
+                *killed_after = None;
                 kill_self();
             }
         }
@@ -279,22 +300,26 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn run_transactional(conn: &mut Conn, app: &str, name: &str, n: usize, step: &Step, opts: &OnlineOptions, ctx: &str, on_event: &mut dyn FnMut(Event)) -> Result<()> {
+async fn run_transactional(conn: &mut Conn, watcher: &mut Watcher, app: &str, name: &str, n: usize, step: &Step, opts: &OnlineOptions, ctx: &str, on_event: &mut dyn FnMut(Event)) -> Result<()> {
     let timeout_ms = if step.lock.is_strong() { opts.lock_timeout.as_millis() } else { 0 };
+    // Quick steps (those holding a strong lock) are also cut if they run long.
+    let statement_ms = if step.lock.is_strong() { opts.statement_timeout.as_millis() } else { 0 };
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let res: std::result::Result<(), sqlx::Error> = async {
+        let work = async {
             conn.execute("BEGIN").await?;
             conn.execute(&format!("SET LOCAL lock_timeout = {timeout_ms}")).await?;
+            conn.execute(&format!("SET LOCAL statement_timeout = {statement_ms}")).await?;
             for s in &step.sql {
                 conn.execute(s).await?;
             }
             conn.query_strings(save_progress_sql(), &[app, name, &n.to_string(), "true", ""]).await?;
             conn.execute("COMMIT").await?;
-            Ok(())
-        }
-        .await;
+            Ok::<(), sqlx::Error>(())
+        };
+        // While the step waits for its lock, the sessions in its way are looked up as they are.
+        let (res, seen) = watcher.watch(work).await;
         match res {
             Ok(()) => return Ok(()),
             Err(e) => {
@@ -303,7 +328,7 @@ async fn run_transactional(conn: &mut Conn, app: &str, name: &str, n: usize, ste
                     return Err(step_failed(ctx, e));
                 }
                 let tables = step_tables(step);
-                let blockers = lock_holders(conn, &tables, 0.0).await.unwrap_or_default();
+                let blockers = if seen.is_empty() { lock_holders(conn, &tables, 0.0).await.unwrap_or_default() } else { seen };
                 let named: Vec<String> = blockers.iter().map(|b| b.to_string()).collect();
                 if attempt >= opts.lock_attempts {
                     return Err(Error::new(
@@ -329,6 +354,69 @@ async fn run_transactional(conn: &mut Conn, app: &str, name: &str, n: usize, ste
                 )));
                 tokio::time::sleep(wait).await;
             }
+        }
+    }
+}
+
+/// A second connection that names, while a step waits for a lock, the sessions blocking it
+/// (`pg_blocking_pids`, `pg_stat_activity`).
+pub(crate) struct Watcher {
+    conn: Option<Conn>,
+    pid: String,
+}
+
+impl Watcher {
+    async fn new(url: &str, migrator: &mut Conn) -> Watcher {
+        let pid = migrator
+            .query_strings("SELECT pg_backend_pid()::text", &[])
+            .await
+            .ok()
+            .and_then(|r| r.first().and_then(|x| x.first().cloned().flatten()))
+            .unwrap_or_default();
+        Watcher { conn: Conn::connect(url).await.ok(), pid }
+    }
+
+    async fn blockers(&mut self) -> Vec<Blocker> {
+        let Some(c) = self.conn.as_mut() else { return Vec::new() };
+        let sql = "SELECT a.pid::text, coalesce(a.application_name, ''), coalesce(a.state, ''), \
+            coalesce(round(extract(epoch FROM now() - a.xact_start)::numeric, 1)::text, '?'), left(coalesce(a.query, ''), 200), \
+            coalesce((SELECT string_agg(DISTINCT c.relname::text, ',') FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+                      WHERE l.pid = a.pid AND l.granted AND c.relkind = 'r'), '') \
+            FROM pg_stat_activity a WHERE a.pid = ANY(pg_blocking_pids($1::int))";
+        match c.query_strings(sql, &[&self.pid]).await {
+            Ok(rows) => rows
+                .into_iter()
+                .map(|r| {
+                    let s = |i: usize| r.get(i).cloned().flatten().unwrap_or_default();
+                    Blocker { pid: s(0), application: s(1), state: s(2), transaction_age: s(3), query: s(4), table: s(5) }
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Runs `work`, polling for blockers while it runs; returns its result and the blockers seen.
+    async fn watch<F: std::future::Future<Output = std::result::Result<(), sqlx::Error>>>(&mut self, work: F) -> (std::result::Result<(), sqlx::Error>, Vec<Blocker>) {
+        tokio::pin!(work);
+        let mut seen = Vec::new();
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                r = &mut work => return (r, seen),
+                _ = tick.tick() => {
+                    let b = self.blockers().await;
+                    if !b.is_empty() {
+                        seen = b;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn close(self) {
+        if let Some(c) = self.conn {
+            c.close().await;
         }
     }
 }
