@@ -24,14 +24,14 @@ pub mod migrations;
 pub mod orm;
 
 pub use error::{Error, ErrorKind, Result};
-pub use orm::{ForeignKey, ManyToMany, Model};
+pub use orm::{ForeignKey, ManyToMany, Model, Reverse};
 pub use teapot_macros::Model;
 pub use teapot_schema as schema;
 
 /// What a model file needs: `use teapot::prelude::*;`.
 pub mod prelude {
     pub use crate::orm::instance::ModelExt;
-    pub use crate::orm::{Agg, Cond, Db, ForeignKey, ManyToMany, Model, TextColumn};
+    pub use crate::orm::{Agg, Cond, Db, ForeignKey, ManyToMany, Model, Reverse, TextColumn};
     pub use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
     pub use rust_decimal::Decimal;
     pub use uuid::Uuid;

@@ -12,6 +12,8 @@ pub struct Author {
     #[teapot(default = 0)]
     pub rating: i32,
     pub born: Option<NaiveDate>,
+    /// The books whose `author` points here (related_name = "books"); no column.
+    pub books: Reverse<Book>,
 }
 
 #[derive(Debug, teapot::Model)]

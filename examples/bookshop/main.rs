@@ -66,6 +66,13 @@ async fn main() -> teapot::Result<()> {
         println!("  {} by {} ({}), tags: {}", b.title, b.author.get()?.name, b.price, tags.join(", "));
     }
 
+    let before = db.query_count();
+    let authors = Author::objects().prefetch_related(&["books__tags"]).all(&db).await?;
+    for a in &authors {
+        let titles: Vec<String> = a.books.get()?.iter().map(|b| format!("{} [{} tag(s)]", b.title, b.tags.get().map(|t| t.len()).unwrap_or(0))).collect();
+        println!("{} wrote {} ({} queries: authors, their books, the books' tags)", a.name, titles.join(", "), db.query_count() - before);
+    }
+
     let plain = Book::objects().first(&db).await?.expect("a book");
     match plain.author.get() {
         Err(e) => println!("reading a relation not fetched is an error, not a query: {e}"),

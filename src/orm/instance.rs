@@ -201,6 +201,7 @@ pub async fn update_or_create<M: Model>(db: &Db, cond: Cond, defaults: M, change
 pub async fn prefetch_fk<M: Model, T: Model>(
     db: &Db,
     rows: &mut [M],
+    rest: Option<&str>,
     key_of: impl Fn(&M) -> Option<T::Key>,
     set: impl Fn(&mut M, Arc<T>),
 ) -> Result<()> {
@@ -216,13 +217,15 @@ pub async fn prefetch_fk<M: Model, T: Model>(
     if keys.is_empty() {
         return Ok(());
     }
-    let mut by_key: HashMap<T::Key, Arc<T>> = HashMap::new();
+    let mut targets = Vec::new();
     for chunk in keys.chunks(db.max_binds().min(10_000)) {
         let cond = Cond::In(ColRef { path: vec![], column: T::PK }, chunk.to_vec());
-        for t in QuerySet::<T>::new().filter(cond).all(db).await? {
-            by_key.insert(t.key(), Arc::new(t));
-        }
+        targets.extend(QuerySet::<T>::new().filter(cond).all(db).await?);
     }
+    if let Some(rest) = rest {
+        T::prefetch(db, &mut targets, rest).await?;
+    }
+    let by_key: HashMap<T::Key, Arc<T>> = targets.into_iter().map(|t| (t.key(), Arc::new(t))).collect();
     for r in rows.iter_mut() {
         if let Some(t) = key_of(r).and_then(|k| by_key.get(&k).cloned()) {
             set(r, t);
@@ -232,9 +235,11 @@ pub async fn prefetch_fk<M: Model, T: Model>(
 }
 
 /// Fills a many-to-many on many rows with one query over the join table (used by the derive).
+#[allow(clippy::too_many_arguments)]
 pub async fn prefetch_m2m<M: Model, T: Model>(
     db: &Db,
     rows: &mut [M],
+    rest: Option<&str>,
     join_table: &str,
     from_col: &str,
     to_col: &str,
@@ -245,7 +250,7 @@ pub async fn prefetch_m2m<M: Model, T: Model>(
     }
     let keys: Vec<Value> = rows.iter().map(|r| r.key().to_value()).collect();
     let cols: Vec<String> = T::COLUMNS.iter().map(|c| format!("t.{}", quote(c))).collect();
-    let mut grouped: HashMap<M::Key, Vec<Arc<T>>> = HashMap::new();
+    let mut pairs: Vec<(M::Key, T)> = Vec::new();
     for chunk in keys.chunks(db.max_binds().min(10_000)) {
         let sql = format!(
             "SELECT j.{}, {} FROM {} j JOIN {} t ON t.{} = j.{} WHERE j.{} IN ({}) ORDER BY j.{}",
@@ -260,13 +265,71 @@ pub async fn prefetch_m2m<M: Model, T: Model>(
             quote("id")
         );
         for row in db.fetch_all(&sql, chunk).await? {
-            let owner = M::Key::decode(&row, 0)?;
-            grouped.entry(owner).or_default().push(Arc::new(T::from_row(&row, 1)?));
+            pairs.push((M::Key::decode(&row, 0)?, T::from_row(&row, 1)?));
         }
+    }
+    // One target may belong to many owners: nested relations are fetched once per target.
+    let mut unique: Vec<T> = Vec::new();
+    let mut index: HashMap<T::Key, usize> = HashMap::new();
+    let mut links: Vec<(M::Key, usize)> = Vec::with_capacity(pairs.len());
+    for (owner, t) in pairs {
+        let i = *index.entry(t.key()).or_insert_with(|| {
+            unique.push(t);
+            unique.len() - 1
+        });
+        links.push((owner, i));
+    }
+    if let Some(rest) = rest {
+        T::prefetch(db, &mut unique, rest).await?;
+    }
+    let shared: Vec<Arc<T>> = unique.into_iter().map(Arc::new).collect();
+    let mut grouped: HashMap<M::Key, Vec<Arc<T>>> = HashMap::new();
+    for (owner, i) in links {
+        grouped.entry(owner).or_default().push(shared[i].clone());
     }
     for r in rows.iter_mut() {
         let got = grouped.remove(&r.key()).unwrap_or_default();
         set(r, got);
+    }
+    Ok(())
+}
+
+/// Fills a reverse relation (the rows of `T` whose foreign key named by `accessor` points at each
+/// row) with one `IN` query, then nested relations one query per level (used by the derive).
+pub async fn prefetch_reverse<M: Model, T: Model>(
+    db: &Db,
+    rows: &mut [M],
+    accessor: &str,
+    rest: Option<&str>,
+    set: impl Fn(&mut M, Vec<T>),
+) -> Result<()> {
+    let column = T::reverse_fk(accessor).ok_or_else(|| {
+        crate::Error::new(ErrorKind::Usage, format!("{} has no foreign key to {} with related_name \"{accessor}\"", T::NAME, M::NAME))
+            .hint(format!("declare #[teapot(related_name = \"{accessor}\")] on the foreign key of {}", T::NAME))
+    })?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let col_index = T::COLUMNS.iter().position(|c| *c == column).unwrap_or(0);
+    let keys: Vec<Value> = rows.iter().map(|r| r.key().to_value()).collect();
+    let mut children = Vec::new();
+    for chunk in keys.chunks(db.max_binds().min(10_000)) {
+        let cond = Cond::In(ColRef { path: vec![], column }, chunk.to_vec());
+        let pk = ColRef { path: vec![], column: T::PK };
+        children.extend(QuerySet::<T>::new().filter(cond).order_by(super::Order { col: pk, desc: false }).all(db).await?);
+    }
+    if let Some(rest) = rest {
+        T::prefetch(db, &mut children, rest).await?;
+    }
+    // Keys compare by their bound value: a child's foreign key and its parent's key.
+    let mut grouped: HashMap<String, Vec<T>> = HashMap::new();
+    for c in children {
+        let k = format!("{:?}", c.to_values()[col_index]);
+        grouped.entry(k).or_default().push(c);
+    }
+    for r in rows.iter_mut() {
+        let k = format!("{:?}", r.key().to_value());
+        set(r, grouped.remove(&k).unwrap_or_default());
     }
     Ok(())
 }

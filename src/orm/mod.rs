@@ -21,7 +21,7 @@ use std::pin::Pin;
 pub use db::{Db, DbRow};
 pub use expression::{Assign, Column, Cond, Join, Op, Order, Related, TextColumn};
 pub use queryset::{Agg, QuerySet};
-pub use relation::{ForeignKey, ManyToMany};
+pub use relation::{ForeignKey, ManyToMany, Reverse};
 pub use value::{FieldValue, IntoArg, Value};
 
 use teapot_schema::ModelState;
@@ -67,8 +67,12 @@ pub trait Model: Sized + Send + Sync + 'static {
     fn relation_join(field: &str) -> Option<(Join, &'static [&'static str])>;
     /// Fills a foreign key's slot from a joined row.
     fn load_related(&mut self, field: &str, row: &DbRow, offset: usize) -> Result<()>;
-    /// Fetches a relation of many rows at once (one query) and fills their slots.
+    /// Fetches a relation of many rows at once (one query per level: `posts__comments` is two)
+    /// and fills their slots.
     fn prefetch<'a>(db: &'a Db, rows: &'a mut [Self], field: &'a str) -> BoxFuture<'a, Result<()>>;
+    /// The foreign key column of this model whose reverse accessor (its related_name, else
+    /// `{model}_set`) is `accessor`.
+    fn reverse_fk(accessor: &str) -> Option<&'static str>;
 
     /// A query over every row.
     fn objects() -> QuerySet<Self> {

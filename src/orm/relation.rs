@@ -128,3 +128,47 @@ impl<T: Model> fmt::Debug for ManyToMany<T> {
         }
     }
 }
+
+/// The rows of `T` whose foreign key points here (the reverse side of a `related_name`), once
+/// fetched with `prefetch_related(&["<this field>"])`. It has no column.
+pub struct Reverse<T: Model> {
+    loaded: Option<Vec<T>>,
+    owner: &'static str,
+}
+
+impl<T: Model> Reverse<T> {
+    /// A relation whose rows were not fetched.
+    pub fn new() -> Self {
+        Reverse { loaded: None, owner: "" }
+    }
+
+    /// The same, saying which model field it is.
+    pub fn of(owner: &'static str) -> Self {
+        Reverse { loaded: None, owner }
+    }
+
+    /// The related rows: an error of kind NotLoaded if they were not fetched.
+    pub fn get(&self) -> Result<&[T]> {
+        self.loaded.as_deref().ok_or_else(|| not_loaded(self.owner, "a reverse relation"))
+    }
+
+    /// Fills the slot with fetched rows.
+    pub fn set_loaded(&mut self, rows: Vec<T>) {
+        self.loaded = Some(rows);
+    }
+}
+
+impl<T: Model> Default for Reverse<T> {
+    fn default() -> Self {
+        Reverse::new()
+    }
+}
+
+impl<T: Model> fmt::Debug for Reverse<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.loaded {
+            Some(rows) => write!(f, "Reverse<{}>({} loaded)", T::NAME, rows.len()),
+            None => write!(f, "Reverse<{}>(not loaded)", T::NAME),
+        }
+    }
+}

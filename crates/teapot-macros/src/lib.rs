@@ -95,7 +95,22 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
     let mut prefetches = Vec::new();
     let mut defaults = Vec::new();
     let mut m2m_adds = Vec::new();
+    let mut reverse_fks = Vec::new();
     let mut idx = 0usize;
+    for (rname, _) in &decl.reverse_fields {
+        let sf = find(rname).ok_or_else(|| syn::Error::new(ident.span(), format!("field {rname} not found")))?;
+        let fid = sf.ident.clone().expect("named field");
+        let syn::Type::Path(tp) = &sf.ty else { continue };
+        let Some(syn::PathArguments::AngleBracketed(args)) = tp.path.segments.last().map(|s| &s.arguments) else { continue };
+        let Some(syn::GenericArgument::Type(target)) = args.args.first() else { continue };
+        let target = if target.to_token_stream().to_string() == "Self" { syn::parse_quote!(#ident) } else { target.clone() };
+        let owner = format!("{name}.{rname}");
+        decode.push(quote!(#fid: ::teapot::Reverse::of(#owner)));
+        defaults.push(quote!(#fid: ::teapot::Reverse::of(#owner)));
+        prefetches.push(quote! {
+            #rname => ::teapot::orm::instance::prefetch_reverse::<#ident, #target>(db, rows, #rname, rest, |r, cs| r.#fid.set_loaded(cs)).await,
+        });
+    }
     for (fname, f) in &model.fields {
         let sf = find(fname).ok_or_else(|| syn::Error::new(ident.span(), format!("field {fname} not found")))?;
         let fid = sf.ident.clone().expect("named field");
@@ -114,7 +129,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 decode.push(quote!(#fid: ::teapot::ManyToMany::of(#owner)));
                 defaults.push(quote!(#fid: ::teapot::ManyToMany::of(#owner)));
                 prefetches.push(quote! {
-                    #fname => ::teapot::orm::instance::prefetch_m2m::<#ident, #target>(db, rows, #jt, #from_col, #to_col, |r, ts| r.#fid.set_loaded(ts)).await,
+                    #fname => ::teapot::orm::instance::prefetch_m2m::<#ident, #target>(db, rows, rest, #jt, #from_col, #to_col, |r, ts| r.#fid.set_loaded(ts)).await,
                 });
                 let add = format_ident!("{}_add", fname.trim_start_matches("r#"));
                 m2m_adds.push(quote! {
@@ -141,7 +156,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                         }
                     });
                     prefetches.push(quote! {
-                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, |r| r.#fid.as_ref().map(|f| f.key().clone()), |r, t| if let ::std::option::Option::Some(f) = r.#fid.as_mut() { f.set_loaded(t) }).await,
+                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, rest, |r| r.#fid.as_ref().map(|f| f.key().clone()), |r, t| if let ::std::option::Option::Some(f) = r.#fid.as_mut() { f.set_loaded(t) }).await,
                     });
                 } else {
                     decode.push(quote!(#fid: ::teapot::ForeignKey::of(<<#target as ::teapot::Model>::Key as ::teapot::orm::FieldValue>::decode(row, offset + #i)?, #owner)));
@@ -155,8 +170,16 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                         }
                     });
                     prefetches.push(quote! {
-                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, |r| ::std::option::Option::Some(r.#fid.key().clone()), |r, t| r.#fid.set_loaded(t)).await,
+                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, rest, |r| ::std::option::Option::Some(r.#fid.key().clone()), |r, t| r.#fid.set_loaded(t)).await,
                     });
+                }
+                let accessor = match &f.related_name {
+                    Some(r) => r.clone(),
+                    None if f.one_to_one => name.to_lowercase(),
+                    None => format!("{}_set", name.to_lowercase()),
+                };
+                if !accessor.ends_with('+') {
+                    reverse_fks.push(quote!(#accessor => ::std::option::Option::Some(#col),));
                 }
                 joins.push(quote! {
                     #fname => ::std::option::Option::Some((
@@ -287,9 +310,21 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 }
             }
 
+            fn reverse_fk(accessor: &str) -> ::std::option::Option<&'static str> {
+                match accessor {
+                    #(#reverse_fks)*
+                    _ => ::std::option::Option::None,
+                }
+            }
+
+            #[allow(unused_variables)]
             fn prefetch<'a>(db: &'a ::teapot::orm::Db, rows: &'a mut [Self], field: &'a str) -> ::teapot::orm::BoxFuture<'a, ::teapot::Result<()>> {
                 ::std::boxed::Box::pin(async move {
-                    match field {
+                    let (head, rest) = match field.split_once("__") {
+                        ::std::option::Option::Some((h, r)) => (h, ::std::option::Option::Some(r)),
+                        ::std::option::Option::None => (field, ::std::option::Option::None),
+                    };
+                    match head {
                         #(#prefetches)*
                         other => ::std::result::Result::Err(::teapot::Error::new(
                             ::teapot::ErrorKind::Usage,

@@ -14,7 +14,7 @@ use crate::field::{Field, FieldType};
 use crate::model::{ConstraintKind, ModelState};
 use crate::naming;
 
-pub use types::RUST_TYPES;
+pub use types::{reverse_target, RUST_TYPES};
 
 /// Where something was declared: 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -91,6 +91,8 @@ pub struct Declaration {
     /// Relation targets as written (`Author`, `library::Author`, `Self`), by field name; the
     /// resolver turns them into `app.Model`.
     pub targets: Vec<(String, String)>,
+    /// `Reverse<T>` fields (no column): `(field, T as written)`.
+    pub reverse_fields: Vec<(String, String)>,
 }
 
 impl Declaration {
@@ -189,9 +191,18 @@ pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<
     let mut field_renames = Vec::new();
     let mut field_locations = Vec::new();
     let mut targets = Vec::new();
+    let mut reverse_fields = Vec::new();
     for f in &named.named {
         let Some(ident) = &f.ident else { continue };
         let fname = ident.to_string().trim_start_matches("r#").to_string();
+        if let Some(target) = reverse_target(&f.ty) {
+            if let Some(a) = f.attrs.iter().find(|a| a.path().is_ident("teapot")) {
+                return Err(ReadError::new(a.path().get_ident().map(|i| i.span()).unwrap_or_else(Span::call_site), format!("`{fname}` is a Reverse relation: it takes no option"))
+                    .expected(format!("pub {fname}: Reverse<{target}>, with related_name = \"{fname}\" on {target}'s foreign key")));
+            }
+            reverse_fields.push((fname, target));
+            continue;
+        }
         let fopts = attrs::read_field_attrs(&f.attrs)?;
         let read = types::read_type(&f.ty)?;
         let field = build_field(&fname, ident.span(), read.clone(), &fopts)?;
@@ -274,6 +285,7 @@ pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<
         location: Location::of(item.ident.span()),
         field_locations,
         targets,
+        reverse_fields,
     })
 }
 

@@ -7,7 +7,17 @@ use crate::field::{FieldType, Literal};
 
 /// The Rust types a model field may have, for messages.
 pub const RUST_TYPES: &str = "i16, i32, i64, bool, f64, String, Decimal, NaiveDate, NaiveTime, DateTime<Utc>, \
-Uuid, serde_json::Value, Vec<u8>, ForeignKey<T>, ManyToMany<T>, or Option<...> of one of these";
+Uuid, serde_json::Value, Vec<u8>, ForeignKey<T>, ManyToMany<T>, or Option<...> of one of these \
+(and Reverse<T>, which holds no column: the rows of T whose foreign key names this field as related_name)";
+
+/// For a `Reverse<T>` field (no column; filled by prefetch_related): T as written.
+pub fn reverse_target(ty: &syn::Type) -> Option<String> {
+    let seg = last_segment(ty)?;
+    if seg.ident != "Reverse" {
+        return None;
+    }
+    single_generic(seg).and_then(path_text)
+}
 
 /// What a Rust type declares.
 #[derive(Debug, Clone)]
