@@ -55,3 +55,5 @@ fi
 trap cleanup EXIT
 echo "test.sh: PostgreSQL at $TEAPOT_TEST_PG" >&2
 cargo test --workspace --all-targets "$@"
+# Doctests: the typed API's compile-fail examples (src/orm/expression.rs) among them.
+cargo test --workspace --doc

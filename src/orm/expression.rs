@@ -1,6 +1,38 @@
 //! Column handles and conditions: `Book::title().icontains("rust")`, `Book::author().name().eq("Ann")`,
 //! combined with `&`, `|` and `!`. A lookup takes the field's own Rust type, so a wrong type does
-//! not compile.
+//! not compile (these examples are compile-fail tests, checked with their error codes).
+//!
+//! ```
+//! # use teapot::prelude::*;
+//! # #[derive(teapot::Model)] #[teapot(app = "docs")] pub struct Book { pub id: i64, #[teapot(max_length = 10)] pub title: String, pub pages: Option<i32> }
+//! let c = Book::pages().gt(100) & Book::title().icontains("rust") | !Book::pages().is_null(true);
+//! # let _ = c;
+//! ```
+//!
+//! A string for an integer field does not compile:
+//!
+//! ```compile_fail,E0277
+//! # use teapot::prelude::*;
+//! # #[derive(teapot::Model)] #[teapot(app = "docs")] pub struct Book { pub id: i64, #[teapot(max_length = 10)] pub title: String, pub pages: Option<i32> }
+//! let c = Book::pages().eq("many");
+//! ```
+//!
+//! Nor does a text lookup on a number:
+//!
+//! ```compile_fail,E0599
+//! # use teapot::prelude::*;
+//! # #[derive(teapot::Model)] #[teapot(app = "docs")] pub struct Book { pub id: i64, #[teapot(max_length = 10)] pub title: String, pub pages: Option<i32> }
+//! let c = Book::pages().icontains("1");
+//! ```
+//!
+//! Nor a value of another type across a relation:
+//!
+//! ```compile_fail,E0277
+//! # use teapot::prelude::*;
+//! # #[derive(teapot::Model)] #[teapot(app = "docs")] pub struct Author { pub id: i64, pub name: String }
+//! # #[derive(teapot::Model)] #[teapot(app = "docs")] pub struct Book { pub id: i64, #[teapot(on_delete = "cascade")] pub author: ForeignKey<Author> }
+//! let c = Book::author().name().eq(42);
+//! ```
 
 use std::marker::PhantomData;
 
