@@ -273,6 +273,35 @@ impl Db {
         .map_err(|e| map_err(e, sql))
     }
 
+    /// Runs a query and yields its rows one at a time, as the driver receives them (on the pool;
+    /// inside a transaction the rows are read first, then yielded).
+    pub fn fetch_stream<'a>(&'a self, sql: String, values: Vec<Value>) -> futures_core::stream::BoxStream<'a, Result<DbRow>> {
+        use futures_util::StreamExt;
+        self.shared.queries.fetch_add(1, Ordering::SeqCst);
+        if self.tx.is_some() {
+            return futures_util::stream::once(async move {
+                let _ = self.shared.queries.fetch_sub(1, Ordering::SeqCst);
+                self.fetch_all(&sql, &values).await
+            })
+            .flat_map(|r| match r {
+                Ok(rows) => futures_util::stream::iter(rows.into_iter().map(Ok)).boxed(),
+                Err(e) => futures_util::stream::iter(vec![Err(e)]).boxed(),
+            })
+            .boxed();
+        }
+        let shown = sql.clone();
+        match &self.shared.pool {
+            Pool::Pg(p) => bind_all!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql)), values.iter(), pg)
+                .fetch(p)
+                .map(move |r| r.map(DbRow::Pg).map_err(|e| map_err(e, &shown)))
+                .boxed(),
+            Pool::Sqlite(p) => bind_all!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql)), values.iter(), sqlite)
+                .fetch(p)
+                .map(move |r| r.map(DbRow::Sqlite).map_err(|e| map_err(e, &shown)))
+                .boxed(),
+        }
+    }
+
     /// Begins a transaction (a savepoint when this handle is already in one). Dropped without
     /// [`Db::commit`], a transaction rolls back.
     pub async fn begin(&self) -> Result<Db> {

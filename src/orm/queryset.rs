@@ -243,6 +243,26 @@ impl<M: Model> QuerySet<M> {
         Ok(out)
     }
 
+    /// The matching rows one at a time, decoded as they arrive (one query; select_related works,
+    /// prefetch_related does not apply to a stream).
+    pub fn stream<'a>(&self, db: &'a Db) -> futures_core::stream::BoxStream<'a, Result<M>> {
+        use futures_util::StreamExt;
+        match self.select_sql(db, &self.order) {
+            Ok((sql, values, related)) => db
+                .fetch_stream(sql, values)
+                .map(move |row| {
+                    let row = row?;
+                    let mut m = M::from_row(&row, 0)?;
+                    for (field, offset) in &related {
+                        m.load_related(field, &row, *offset)?;
+                    }
+                    Ok(m)
+                })
+                .boxed(),
+            Err(e) => futures_util::stream::iter(vec![Err(e)]).boxed(),
+        }
+    }
+
     /// Every matching row: one query, plus one per prefetched relation.
     pub async fn all(&self, db: &Db) -> Result<Vec<M>> {
         self.fetch(db, &self.order).await
