@@ -154,3 +154,44 @@ pub fn derived(state: &ProjectState, m: &ModelState) -> Result<Vec<Derived>> {
     }
     Ok(out)
 }
+
+/// A join table touched by a model's rename: its old and new names and columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JoinTableRename {
+    /// (table, from column, to column) before.
+    pub old: (String, String, String),
+    /// (table, from column, to column) after.
+    pub new: (String, String, String),
+}
+
+impl JoinTableRename {
+    /// Whether anything about it changes.
+    pub fn changes(&self) -> bool {
+        self.old != self.new
+    }
+}
+
+/// The join tables whose name or columns follow a model's name or table: its own many-to-many
+/// fields' tables, and the tables of other models' many-to-many fields pointing at it.
+pub fn join_table_renames(before: &ProjectState, mb: &ModelState, after: &ProjectState, ma: &ModelState) -> Result<Vec<JoinTableRename>> {
+    let mut out = Vec::new();
+    for (fname, f) in mb.m2m_fields() {
+        let nf = ma.field(fname).unwrap_or(f);
+        out.push(JoinTableRename { old: join_table(before, mb, fname, f)?, new: join_table(after, ma, fname, nf)? });
+    }
+    for other in before.models() {
+        if other.label() == mb.label() {
+            continue;
+        }
+        for (fname, f) in other.m2m_fields() {
+            if !f.to.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&mb.label())) {
+                continue;
+            }
+            let Some(oa) = after.get(&other.app, &other.name) else { continue };
+            let Some(af) = oa.field(fname) else { continue };
+            out.push(JoinTableRename { old: join_table(before, other, fname, f)?, new: join_table(after, oa, fname, af)? });
+        }
+    }
+    out.retain(JoinTableRename::changes);
+    Ok(out)
+}

@@ -356,32 +356,14 @@ pub(crate) fn rename_table(before: &ProjectState, mb: &ModelState, after: &Proje
     if ot != nt {
         out.push(format!("ALTER TABLE {} RENAME TO {};", quote(&ot), quote(&nt)));
     }
-    for (fname, f) in mb.m2m_fields() {
-        let (ojt, ofrom, _) = join_table(before, mb, fname, f)?;
-        let nf = ma.field(fname).unwrap_or(f);
-        let (njt, nfrom, _) = join_table(after, ma, fname, nf)?;
+    for j in objects::join_table_renames(before, mb, after, ma)? {
+        let ((ojt, ofrom, oto), (njt, nfrom, nto)) = (&j.old, &j.new);
         if ojt != njt {
-            out.push(format!("ALTER TABLE {} RENAME TO {};", quote(&ojt), quote(&njt)));
+            out.push(format!("ALTER TABLE {} RENAME TO {};", quote(ojt), quote(njt)));
         }
-        if ofrom != nfrom {
-            out.push(format!("ALTER TABLE {} RENAME COLUMN {} TO {};", quote(&njt), quote(&ofrom), quote(&nfrom)));
-        }
-    }
-    // Join tables of other models pointing here name a column after this model.
-    for other in before.models() {
-        if other.label() == mb.label() {
-            continue;
-        }
-        for (fname, f) in other.m2m_fields() {
-            if !f.to.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&mb.label())) {
-                continue;
-            }
-            let (jt, _, oto) = join_table(before, other, fname, f)?;
-            let Some(other_after) = after.get(&other.app, &other.name) else { continue };
-            let Some(af) = other_after.field(fname) else { continue };
-            let (_, _, nto) = join_table(after, other_after, fname, af)?;
-            if oto != nto {
-                out.push(format!("ALTER TABLE {} RENAME COLUMN {} TO {};", quote(&jt), quote(&oto), quote(&nto)));
+        for (o, n) in [(ofrom, nfrom), (oto, nto)] {
+            if o != n {
+                out.push(format!("ALTER TABLE {} RENAME COLUMN {} TO {};", quote(njt), quote(o), quote(n)));
             }
         }
     }

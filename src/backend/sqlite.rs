@@ -340,50 +340,26 @@ fn rename_table(before: &ProjectState, mb: &ModelState, after: &ProjectState, ma
         out.push(format!("DROP INDEX IF EXISTS {};", quote(&name)));
     }
     out.extend(index_sqls(ma));
-    for (fname, f) in mb.m2m_fields() {
-        let (ojt, ofrom, oto) = join_table(before, mb, fname, f)?;
-        let nf = ma.field(fname).unwrap_or(f);
-        let (njt, nfrom, nto) = join_table(after, ma, fname, nf)?;
+    let uniq = teapot_schema::naming::unique_together_name;
+    for j in super::objects::join_table_renames(before, mb, after, ma)? {
+        let ((ojt, ofrom, oto), (njt, nfrom, nto)) = (&j.old, &j.new);
         if ojt != njt {
-            out.push(format!("ALTER TABLE {} RENAME TO {};", quote(&ojt), quote(&njt)));
+            out.push(format!("ALTER TABLE {} RENAME TO {};", quote(ojt), quote(njt)));
         }
-        if ofrom != nfrom {
-            out.push(format!("ALTER TABLE {} RENAME COLUMN {} TO {};", quote(&njt), quote(&ofrom), quote(&nfrom)));
-        }
-        if ojt != njt || ofrom != nfrom {
-            let uniq = teapot_schema::naming::unique_together_name;
-            for c in [&ofrom, &oto] {
-                out.push(format!("DROP INDEX IF EXISTS {};", quote(&field_index_name(&ojt, c))));
-            }
-            out.push(format!("DROP INDEX IF EXISTS {};", quote(&uniq(&ojt, &[&ofrom, &oto]))));
-            for c in [&nfrom, &nto] {
-                out.push(format!("CREATE INDEX {} ON {} ({});", quote(&field_index_name(&njt, c)), quote(&njt), quote(c)));
-            }
-            out.push(format!("CREATE UNIQUE INDEX {} ON {} ({}, {});", quote(&uniq(&njt, &[&nfrom, &nto])), quote(&njt), quote(&nfrom), quote(&nto)));
-        }
-    }
-    for other in before.models() {
-        if other.label() == mb.label() {
-            continue;
-        }
-        for (fname, f) in other.m2m_fields() {
-            if !f.to.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&mb.label())) {
-                continue;
-            }
-            let (jt, _, oto) = join_table(before, other, fname, f)?;
-            let Some(oa) = after.get(&other.app, &other.name) else { continue };
-            let Some(af) = oa.field(fname) else { continue };
-            let (_, _, nto) = join_table(after, oa, fname, af)?;
-            if oto != nto {
-                let (_, from, _) = join_table(after, oa, fname, af)?;
-                let uniq = teapot_schema::naming::unique_together_name;
-                out.push(format!("ALTER TABLE {} RENAME COLUMN {} TO {};", quote(&jt), quote(&oto), quote(&nto)));
-                out.push(format!("DROP INDEX IF EXISTS {};", quote(&field_index_name(&jt, &oto))));
-                out.push(format!("CREATE INDEX {} ON {} ({});", quote(&field_index_name(&jt, &nto)), quote(&jt), quote(&nto)));
-                out.push(format!("DROP INDEX IF EXISTS {};", quote(&uniq(&jt, &[&from, &oto]))));
-                out.push(format!("CREATE UNIQUE INDEX {} ON {} ({}, {});", quote(&uniq(&jt, &[&from, &nto])), quote(&jt), quote(&from), quote(&nto)));
+        for (o, n) in [(ofrom, nfrom), (oto, nto)] {
+            if o != n {
+                out.push(format!("ALTER TABLE {} RENAME COLUMN {} TO {};", quote(njt), quote(o), quote(n)));
             }
         }
+        // Indexes keep their names across renames in SQLite: drop and make them under the new ones.
+        for c in [ofrom, oto] {
+            out.push(format!("DROP INDEX IF EXISTS {};", quote(&field_index_name(ojt, c))));
+        }
+        out.push(format!("DROP INDEX IF EXISTS {};", quote(&uniq(ojt, &[ofrom, oto]))));
+        for c in [nfrom, nto] {
+            out.push(format!("CREATE INDEX {} ON {} ({});", quote(&field_index_name(njt, c)), quote(njt), quote(c)));
+        }
+        out.push(format!("CREATE UNIQUE INDEX {} ON {} ({}, {});", quote(&uniq(njt, &[nfrom, nto])), quote(njt), quote(nfrom), quote(nto)));
     }
     Ok(out)
 }
