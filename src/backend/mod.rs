@@ -93,6 +93,13 @@ pub fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
+/// Whether the operation is about a model with `managed = false`: migrations never touch its table.
+pub(crate) fn unmanaged(app: &str, op: &Operation, before: &ProjectState, after: &ProjectState) -> bool {
+    op.model_name()
+        .and_then(|name| after.get(app, name).or_else(|| before.get(app, name)))
+        .is_some_and(|m| !m.managed)
+}
+
 /// Renders an operation forwards, given the state before and after it.
 pub fn render(dialect: Dialect, app: &str, op: &Operation, before: &ProjectState, after: &ProjectState) -> Result<Rendered> {
     match dialect {

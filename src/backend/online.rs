@@ -119,10 +119,8 @@ pub struct Refusal {
 /// The steps of one operation, or why it cannot be online.
 pub fn plan(app: &str, op: &Operation, before: &ProjectState, after: &ProjectState, allow_unsafe: bool) -> Result<std::result::Result<Vec<Step>, Refusal>> {
     use Operation::*;
-    if let Some(name) = op.model_name() {
-        if !after.get(app, name).or_else(|| before.get(app, name)).map_or(true, |m| m.managed) {
-            return Ok(Ok(vec![]));
-        }
+    if super::unmanaged(app, op, before, after) {
+        return Ok(Ok(vec![]));
     }
     let plain = |table: &str, lock: Lock| -> Result<Vec<Step>> {
         let r = postgres::render(app, op, before, after)?;

@@ -228,11 +228,8 @@ fn rename_derived(before: &ProjectState, mb: &ModelState, after: &ProjectState, 
 pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectState) -> Result<Rendered> {
     use Operation::*;
     let mut r = Rendered::default();
-    if let Some(name) = op.model_name() {
-        let managed = after.get(app, name).or_else(|| before.get(app, name)).map_or(true, |m| m.managed);
-        if !managed {
-            return Ok(r);
-        }
+    if super::unmanaged(app, op, before, after) {
+        return Ok(r);
     }
     match op {
         CreateModel { name, .. } => r.extend(create_model(after, model(after, app, name)?)?),

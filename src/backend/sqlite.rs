@@ -207,11 +207,8 @@ fn same_columns(mb: &ModelState, ma: &ModelState) -> Vec<(String, Source)> {
 pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectState) -> Result<Rendered> {
     use Operation::*;
     let mut r = Rendered::default();
-    if let Some(name) = op.model_name() {
-        let managed = after.get(app, name).or_else(|| before.get(app, name)).map_or(true, |m| m.managed);
-        if !managed {
-            return Ok(r);
-        }
+    if super::unmanaged(app, op, before, after) {
+        return Ok(r);
     }
     match op {
         CreateModel { name, .. } => {
