@@ -188,13 +188,14 @@ impl<M: Model> QuerySet<M> {
         Ok(format!(" WHERE {}", b.cond(&Cond::And(self.conds.clone()))?))
     }
 
-    fn tail(&self) -> String {
+    fn tail(&self, dialect: Dialect) -> String {
         let mut s = String::new();
         if let Some(l) = self.limit {
             s.push_str(&format!(" LIMIT {l}"));
         }
         if let Some(o) = self.offset {
-            if self.limit.is_none() {
+            // SQLite needs a LIMIT before OFFSET; PostgreSQL refuses a negative one.
+            if self.limit.is_none() && dialect == Dialect::Sqlite {
                 s.push_str(" LIMIT -1");
             }
             s.push_str(&format!(" OFFSET {o}"));
@@ -221,7 +222,7 @@ impl<M: Model> QuerySet<M> {
             if self.distinct { "DISTINCT " } else { "" },
             cols.join(", "),
             b.from(),
-            self.tail()
+            self.tail(db.dialect())
         );
         Ok((sql, b.values, related))
     }
@@ -315,7 +316,7 @@ impl<M: Model> QuerySet<M> {
     pub async fn count(&self, db: &Db) -> Result<i64> {
         let mut b = Builder::new(db, M::TABLE);
         let w = self.where_clause(&mut b)?;
-        let inner = format!("SELECT {}t0.{} FROM {}{w}{}", if self.distinct { "DISTINCT " } else { "" }, quote(M::PK), b.from(), self.tail());
+        let inner = format!("SELECT {}t0.{} FROM {}{w}{}", if self.distinct { "DISTINCT " } else { "" }, quote(M::PK), b.from(), self.tail(db.dialect()));
         let sql = format!("SELECT COUNT(*) FROM ({inner}) AS q");
         let rows = db.fetch_all(&sql, &b.values).await?;
         rows.first().map(|r| i64::decode(r, 0)).unwrap_or(Ok(0))
@@ -327,7 +328,7 @@ impl<M: Model> QuerySet<M> {
         let cs: Vec<String> = cols.cols().iter().map(|c| b.col(c)).collect();
         let w = self.where_clause(&mut b)?;
         let o = b.order(&self.order);
-        let sql = format!("SELECT {}{} FROM {}{w}{o}{}", if self.distinct { "DISTINCT " } else { "" }, cs.join(", "), b.from(), self.tail());
+        let sql = format!("SELECT {}{} FROM {}{w}{o}{}", if self.distinct { "DISTINCT " } else { "" }, cs.join(", "), b.from(), self.tail(db.dialect()));
         let rows = db.fetch_all(&sql, &b.values).await?;
         rows.iter().map(V::decode).collect()
     }
@@ -358,7 +359,9 @@ impl<M: Model> QuerySet<M> {
             return Ok(String::new());
         }
         let w = self.where_clause(b)?;
-        Ok(format!(" WHERE {} IN (SELECT t0.{} FROM {}{w}{})", quote(M::PK), quote(M::PK), b.from(), self.tail()))
+        // The order matters when a limit or an offset picks the rows.
+        let o = if self.limit.is_some() || self.offset.is_some() { b.order(&self.order) } else { String::new() };
+        Ok(format!(" WHERE {} IN (SELECT t0.{} FROM {}{w}{o}{})", quote(M::PK), quote(M::PK), b.from(), self.tail(b.db_dialect())))
     }
 
     /// Sets columns of every matching row (one query); returns the number of rows.

@@ -9,6 +9,11 @@ use super::Model;
 use crate::error::{Error, ErrorKind, Result};
 
 fn not_loaded(owner: &str, kind: &str) -> Error {
+    if owner.is_empty() {
+        // Built by hand rather than read from a row: the owning field is unknown.
+        return Error::new(ErrorKind::NotLoaded, format!("{kind} was not fetched; teapot never fetches it behind your back"))
+            .hint("read the row with .select_related(&[\"<field>\"]) or .prefetch_related(&[\"<field>\"]) to fill it");
+    }
     let (model, field) = owner.split_once('.').unwrap_or(("the model", owner));
     Error::new(ErrorKind::NotLoaded, format!("{model}.{field} ({kind}) was not fetched; teapot never fetches it behind your back"))
         .hint(format!("add .select_related(&[\"{field}\"]) or .prefetch_related(&[\"{field}\"]) to the query that loaded the {model}"))
@@ -39,7 +44,7 @@ impl<T: Model> ForeignKey<T> {
 
     /// The related row: an error of kind NotLoaded if it was not fetched.
     pub fn get(&self) -> Result<&T> {
-        self.loaded.as_deref().ok_or_else(|| not_loaded(self.owner, "a foreign key"))
+        self.loaded.as_deref().ok_or_else(|| not_loaded(self.owner, &format!("a foreign key to {}", T::NAME)))
     }
 
     /// Whether the related row was fetched.
@@ -99,7 +104,7 @@ impl<T: Model> ManyToMany<T> {
 
     /// The related rows: an error of kind NotLoaded if they were not fetched.
     pub fn get(&self) -> Result<&[Arc<T>]> {
-        self.loaded.as_deref().ok_or_else(|| not_loaded(self.owner, "a many-to-many"))
+        self.loaded.as_deref().ok_or_else(|| not_loaded(self.owner, &format!("a many-to-many to {}", T::NAME)))
     }
 
     /// Fills the slot with fetched rows.

@@ -128,10 +128,14 @@ impl FieldValue for Decimal {
     fn decode(row: &DbRow, idx: usize) -> Result<Self> {
         match row {
             DbRow::Pg(r) => r.try_get::<Decimal, _>(idx).map_err(|e| decode_err(idx, e)),
-            // SQLite keeps decimals as text or numbers; text keeps every digit.
+            // SQLite keeps decimals as text, or (NUMERIC affinity) as integers and reals: "10.00"
+            // is stored as the integer 10. Text keeps every digit.
             DbRow::Sqlite(r) => {
                 if let Ok(s) = r.try_get::<String, _>(idx) {
                     return s.parse().map_err(|e| Error::new(ErrorKind::Database, format!("column {idx}: \"{s}\" is not a decimal: {e}")));
+                }
+                if let Ok(i) = r.try_get::<i64, _>(idx) {
+                    return Ok(Decimal::from(i));
                 }
                 let f: f64 = r.try_get(idx).map_err(|e| decode_err(idx, e))?;
                 Decimal::try_from(f).map_err(|e| Error::new(ErrorKind::Database, format!("column {idx}: {e}")))
