@@ -15,6 +15,9 @@
 //!   comments), one query per level. teapot prefetches forward foreign keys only (no nested or
 //!   reverse prefetch), so it runs `Comment::objects().prefetch_related(&["post"])` and then the
 //!   users by key with `is_in`; sqlx runs the same three queries with `= ANY($1)`.
+//! - nested reverse prefetch: the 100 users with their posts and the posts' comments, one query
+//!   per level (`User::objects().prefetch_related(&["posts__comments"])`); sqlx runs the same three
+//!   queries with `= ANY($1)` and groups the rows into nested structs.
 //! - select_related: the comments with their post in one JOIN query.
 
 use std::collections::HashMap;
@@ -47,6 +50,7 @@ models! {
         pub name: String,
         #[teapot(max_length = 200)]
         pub email: String,
+        pub posts: Reverse<Post>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -58,6 +62,7 @@ models! {
         #[teapot(max_length = 200)]
         pub title: String,
         pub body: String,
+        pub comments: Reverse<Comment>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -290,6 +295,67 @@ impl Bench {
         t
     }
 
+    async fn nested_teapot(&self) -> Duration {
+        let (t, n) = timed(async {
+            let users = User::objects().prefetch_related(&["posts__comments"]).all(&self.db).await.expect("users");
+            users.iter().map(|u| u.posts.get().expect("posts").iter().map(|p| p.comments.get().expect("comments").len()).sum::<usize>()).sum::<usize>()
+        })
+        .await;
+        assert_eq!(n, N);
+        t
+    }
+
+    async fn nested_sqlx(&self) -> Duration {
+        struct U {
+            _id: i64,
+            _name: String,
+            _email: String,
+            posts: Vec<P>,
+        }
+        struct P {
+            _id: i64,
+            _title: String,
+            _body: String,
+            comments: Vec<PlainComment>,
+        }
+        let (t, n) = timed(async {
+            let rows = sqlx::query("SELECT id, name, email FROM bench_user ORDER BY id").fetch_all(&self.pool).await.expect("users");
+            let user_ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+            let posts = sqlx::query("SELECT id, user_id, title, body FROM bench_post WHERE user_id = ANY($1) ORDER BY id")
+                .bind(&user_ids)
+                .fetch_all(&self.pool)
+                .await
+                .expect("posts");
+            let post_ids: Vec<i64> = posts.iter().map(|r| r.get(0)).collect();
+            let comments = sqlx::query("SELECT id, post_id, body, score FROM bench_comment WHERE post_id = ANY($1) ORDER BY id")
+                .bind(&post_ids)
+                .fetch_all(&self.pool)
+                .await
+                .expect("comments");
+            let mut by_post: HashMap<i64, Vec<PlainComment>> = HashMap::new();
+            for r in &comments {
+                let c = PlainComment { id: r.get(0), post_id: r.get(1), body: r.get(2), score: r.get(3) };
+                by_post.entry(c.post_id).or_default().push(c);
+            }
+            let mut by_user: HashMap<i64, Vec<P>> = HashMap::new();
+            for r in &posts {
+                let id: i64 = r.get(0);
+                by_user.entry(r.get(1)).or_default().push(P { _id: id, _title: r.get(2), _body: r.get(3), comments: by_post.remove(&id).unwrap_or_default() });
+            }
+            let users: Vec<U> = rows
+                .iter()
+                .map(|r| {
+                    let id: i64 = r.get(0);
+                    U { _id: id, _name: r.get(1), _email: r.get(2), posts: by_user.remove(&id).unwrap_or_default() }
+                })
+                .collect();
+            users.iter().map(|u| u.posts.iter().map(|p| p.comments.len()).sum::<usize>()).sum::<usize>()
+        })
+        .await;
+        assert_eq!(n, N);
+        t
+    }
+
     async fn select_related_teapot(&self) -> Duration {
         let (t, rows) = timed(Comment::objects().select_related(&["post"]).all(&self.db)).await;
         let rows = rows.expect("comments");
@@ -383,6 +449,7 @@ async fn main() {
     row("fetch 10,000 rows into structs", median(b.runs, || b.fetch_teapot()).await, median(b.runs, || b.fetch_sqlx()).await);
     row("bulk insert 10,000 rows (keys read back)", median(b.runs, || b.insert_teapot()).await, median(b.runs, || b.insert_sqlx()).await);
     row("10,000 comments + post + user, 3 queries (prefetch)", median(b.runs, || b.prefetch_teapot()).await, median(b.runs, || b.prefetch_sqlx()).await);
+    row("users -> posts -> comments, nested prefetch (3 queries)", median(b.runs, || b.nested_teapot()).await, median(b.runs, || b.nested_sqlx()).await);
     row("10,000 comments + post, 1 JOIN (select_related)", median(b.runs, || b.select_related_teapot()).await, median(b.runs, || b.select_related_sqlx()).await);
 
     drop(b);

@@ -32,6 +32,7 @@ models! {
         pub bio: Option<String>,
         #[teapot(default = 3)]
         pub rating: i32,
+        pub books: Reverse<Book>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -132,6 +133,8 @@ suite!(
     error_kinds,
     hostile_strings_round_trip,
     concurrent_tasks_share_a_db,
+    reverse_and_nested_prefetch_one_query_per_level,
+    stream_yields_every_row,
 );
 
 fn dec(s: &str) -> Decimal {
@@ -694,5 +697,48 @@ async fn concurrent_tasks_share_a_db(db: Db) -> R {
     }
     assert_eq!(db.query_count() - before, 8 * 31, "clones share one counter");
     assert_eq!(Author::objects().count(&db).await?, 83);
+    Ok(())
+}
+
+async fn reverse_and_nested_prefetch_one_query_per_level(db: Db) -> R {
+    seed(&db).await?;
+    let before = db.query_count();
+    let authors = Author::objects().order_by(Author::name().asc()).prefetch_related(&["books__tags", "books__publisher"]).all(&db).await?;
+    assert_eq!(db.query_count() - before, 4, "authors, books (fetched once for both paths), tags, publishers");
+    let shape: Vec<(String, Vec<(String, usize, bool)>)> = authors
+        .iter()
+        .map(|a| {
+            let books = a.books.get().expect("books fetched");
+            (a.name.clone(), books.iter().map(|b| (b.title.clone(), b.tags.get().map(|t| t.len()).unwrap_or(99), b.publisher.is_some())).collect())
+        })
+        .collect();
+    assert_eq!(shape[0].0, "Ann Leckie");
+    assert_eq!(shape[0].1.len(), 3);
+    assert_eq!(shape[0].1[0], ("Ancillary Justice".to_string(), 2, true));
+    assert_eq!(shape[1].1, vec![("The Long Way".to_string(), 2, true)]);
+    assert_eq!(shape[2].1, vec![("The Three-Body Problem".to_string(), 0, false)]);
+    // Both paths below books were followed on the same books.
+    assert!(authors[0].books.get()?[0].publisher.as_ref().is_some_and(|p| p.is_loaded()));
+    // A reverse relation not fetched is an error, not a query.
+    let plain = Author::objects().first(&db).await?.expect("an author");
+    let before = db.query_count();
+    assert_not_loaded(plain.books.get().map(|_| ()).expect_err("not fetched"), "Author", "books");
+    assert_eq!(db.query_count(), before);
+    Ok(())
+}
+
+async fn stream_yields_every_row(db: Db) -> R {
+    use futures_util::StreamExt;
+    seed(&db).await?;
+    let before = db.query_count();
+    let mut stream = Book::objects().filter(Book::pages().gt(350)).order_by(Book::pages().desc()).select_related(&["author"]).stream(&db);
+    let mut seen = Vec::new();
+    while let Some(b) = stream.next().await {
+        let b = b?;
+        seen.push((b.pages, b.author.get()?.name.clone()));
+    }
+    assert_eq!(db.query_count() - before, 1);
+    assert_eq!(seen.iter().map(|(p, _)| *p).collect::<Vec<_>>(), vec![404, 400, 386, 356]);
+    assert_eq!(seen[0].1, "Becky Chambers");
     Ok(())
 }

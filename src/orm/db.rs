@@ -171,6 +171,32 @@ macro_rules! bind_all {
     }};
 }
 
+macro_rules! bind_owned {
+    ($q:expr, $values:expr, pg) => {{
+        let mut q = $q;
+        for v in $values {
+            q = match v {
+                Value::String(s) => q.bind(s),
+                Value::Bytes(b) => q.bind(b),
+                Value::Json(j) => q.bind(sqlx::types::Json(j)),
+                other => bind_all!(q, std::iter::once(&other), pg),
+            };
+        }
+        q
+    }};
+    ($q:expr, $values:expr, sqlite) => {{
+        let mut q = $q;
+        for v in $values {
+            q = match v {
+                Value::String(s) => q.bind(s),
+                Value::Bytes(b) => q.bind(b),
+                other => bind_all!(q, std::iter::once(&other), sqlite),
+            };
+        }
+        q
+    }};
+}
+
 impl Db {
     /// Connects to `postgres://...` or `sqlite://...` (a SQLite file is created if missing).
     pub async fn connect(url: &str) -> Result<Db> {
@@ -237,6 +263,26 @@ impl Db {
         match &self.shared.pool {
             Pool::Pg(p) => bind_all!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), values, pg).execute(p).await.map(|r| r.rows_affected()),
             Pool::Sqlite(p) => bind_all!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), values, sqlite).execute(p).await.map(|r| r.rows_affected()),
+        }
+        .map_err(|e| map_err(e, sql))
+    }
+
+    /// Runs a query that takes its values by value (no copy of them is made); returns every row.
+    pub async fn fetch_all_owned(&self, sql: &str, values: Vec<Value>) -> Result<Vec<DbRow>> {
+        if self.tx.is_some() {
+            return self.fetch_all(sql, &values).await;
+        }
+        self.shared.queries.fetch_add(1, Ordering::SeqCst);
+        let sql_owned = sql.to_string();
+        match &self.shared.pool {
+            Pool::Pg(p) => bind_owned!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), values, pg)
+                .fetch_all(p)
+                .await
+                .map(|rows| rows.into_iter().map(DbRow::Pg).collect()),
+            Pool::Sqlite(p) => bind_owned!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), values, sqlite)
+                .fetch_all(p)
+                .await
+                .map(|rows| rows.into_iter().map(DbRow::Sqlite).collect()),
         }
         .map_err(|e| map_err(e, sql))
     }

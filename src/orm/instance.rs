@@ -42,21 +42,22 @@ async fn insert_rows<M: Model>(db: &Db, rows: &mut [&mut M]) -> Result<()> {
         let per_batch = (db.max_binds() / cols.len().max(1)).clamp(1, 1000);
         for batch in group.chunks_mut(per_batch) {
             let mut values = Vec::with_capacity(batch.len() * cols.len());
-            let mut tuples = Vec::with_capacity(batch.len());
-            for m in batch.iter() {
-                let all = m.to_values();
-                tuples.push(format!("({})", placeholders(db, values.len() + 1, cols.len())));
-                values.extend(cols.iter().map(|&i| all[i].clone()));
-            }
             let col_list: Vec<String> = cols.iter().map(|&i| quote(M::COLUMNS[i])).collect();
-            let sql = format!(
-                "INSERT INTO {} ({}) VALUES {} RETURNING {}",
-                quote(M::TABLE),
-                col_list.join(", "),
-                tuples.join(", "),
-                quote(M::PK)
-            );
-            let returned = db.fetch_all(&sql, &values).await?;
+            let mut sql = format!("INSERT INTO {} ({}) VALUES ", quote(M::TABLE), col_list.join(", "));
+            for (row, m) in batch.iter().enumerate() {
+                // The values move into the statement: nothing is copied twice.
+                values.extend(m.to_values().into_iter().enumerate().filter(|(i, _)| !(skip_pk && *i == pk)).map(|(_, v)| v));
+                sql.push_str(if row == 0 { "(" } else { ", (" });
+                for c in 0..cols.len() {
+                    if c > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&db.placeholder(row * cols.len() + c + 1));
+                }
+                sql.push(')');
+            }
+            sql.push_str(&format!(" RETURNING {}", quote(M::PK)));
+            let returned = db.fetch_all_owned(&sql, values).await?;
             for (m, row) in batch.iter_mut().zip(returned.iter()) {
                 m.set_key(M::Key::decode(row, 0)?);
             }
@@ -201,7 +202,7 @@ pub async fn update_or_create<M: Model>(db: &Db, cond: Cond, defaults: M, change
 pub async fn prefetch_fk<M: Model, T: Model>(
     db: &Db,
     rows: &mut [M],
-    rest: Option<&str>,
+    rests: &[&str],
     key_of: impl Fn(&M) -> Option<T::Key>,
     set: impl Fn(&mut M, Arc<T>),
 ) -> Result<()> {
@@ -222,9 +223,7 @@ pub async fn prefetch_fk<M: Model, T: Model>(
         let cond = Cond::In(ColRef { path: vec![], column: T::PK }, chunk.to_vec());
         targets.extend(QuerySet::<T>::new().filter(cond).all(db).await?);
     }
-    if let Some(rest) = rest {
-        T::prefetch(db, &mut targets, rest).await?;
-    }
+    super::prefetch_paths(db, &mut targets, rests).await?;
     let by_key: HashMap<T::Key, Arc<T>> = targets.into_iter().map(|t| (t.key(), Arc::new(t))).collect();
     for r in rows.iter_mut() {
         if let Some(t) = key_of(r).and_then(|k| by_key.get(&k).cloned()) {
@@ -239,7 +238,7 @@ pub async fn prefetch_fk<M: Model, T: Model>(
 pub async fn prefetch_m2m<M: Model, T: Model>(
     db: &Db,
     rows: &mut [M],
-    rest: Option<&str>,
+    rests: &[&str],
     join_table: &str,
     from_col: &str,
     to_col: &str,
@@ -279,9 +278,7 @@ pub async fn prefetch_m2m<M: Model, T: Model>(
         });
         links.push((owner, i));
     }
-    if let Some(rest) = rest {
-        T::prefetch(db, &mut unique, rest).await?;
-    }
+    super::prefetch_paths(db, &mut unique, rests).await?;
     let shared: Vec<Arc<T>> = unique.into_iter().map(Arc::new).collect();
     let mut grouped: HashMap<M::Key, Vec<Arc<T>>> = HashMap::new();
     for (owner, i) in links {
@@ -300,7 +297,7 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
     db: &Db,
     rows: &mut [M],
     accessor: &str,
-    rest: Option<&str>,
+    rests: &[&str],
     set: impl Fn(&mut M, Vec<T>),
 ) -> Result<()> {
     let column = T::reverse_fk(accessor).ok_or_else(|| {
@@ -318,18 +315,15 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
         let pk = ColRef { path: vec![], column: T::PK };
         children.extend(QuerySet::<T>::new().filter(cond).order_by(super::Order { col: pk, desc: false }).all(db).await?);
     }
-    if let Some(rest) = rest {
-        T::prefetch(db, &mut children, rest).await?;
-    }
+    super::prefetch_paths(db, &mut children, rests).await?;
     // Keys compare by their bound value: a child's foreign key and its parent's key.
-    let mut grouped: HashMap<String, Vec<T>> = HashMap::new();
+    let _ = col_index;
+    let mut grouped: HashMap<Value, Vec<T>> = HashMap::new();
     for c in children {
-        let k = format!("{:?}", c.to_values()[col_index]);
-        grouped.entry(k).or_default().push(c);
+        grouped.entry(c.value_of(column).unwrap_or(Value::Null)).or_default().push(c);
     }
     for r in rows.iter_mut() {
-        let k = format!("{:?}", r.key().to_value());
-        set(r, grouped.remove(&k).unwrap_or_default());
+        set(r, grouped.remove(&r.key().to_value()).unwrap_or_default());
     }
     Ok(())
 }

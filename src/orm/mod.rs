@@ -28,6 +28,32 @@ use teapot_schema::ModelState;
 
 use crate::error::Result;
 
+/// Prefetches relation paths (`books`, `books__tags`): paths that share a head fetch it once,
+/// then go on below it together, so each level costs one query.
+pub async fn prefetch_paths<M: Model>(db: &Db, rows: &mut [M], paths: &[&str]) -> Result<()> {
+    let mut heads: Vec<(&str, Vec<&str>)> = Vec::new();
+    for p in paths {
+        let (head, rest) = match p.split_once("__") {
+            Some((h, r)) => (h, Some(r)),
+            None => (*p, None),
+        };
+        let slot = match heads.iter_mut().find(|(h, _)| *h == head) {
+            Some(s) => s,
+            None => {
+                heads.push((head, Vec::new()));
+                heads.last_mut().expect("just pushed")
+            }
+        };
+        if let Some(r) = rest {
+            slot.1.push(r);
+        }
+    }
+    for (head, rests) in &heads {
+        M::prefetch(db, rows, head, rests).await?;
+    }
+    Ok(())
+}
+
 /// A boxed future, for the per-relation code the derive generates.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -57,6 +83,8 @@ pub trait Model: Sized + Send + Sync + 'static {
     fn from_row(row: &DbRow, offset: usize) -> Result<Self>;
     /// The values of the columns, in `COLUMNS` order.
     fn to_values(&self) -> Vec<Value>;
+    /// The value of one column.
+    fn value_of(&self, column: &str) -> Option<Value>;
     /// The key.
     fn key(&self) -> Self::Key;
     /// Sets the key (after an insert).
@@ -67,9 +95,9 @@ pub trait Model: Sized + Send + Sync + 'static {
     fn relation_join(field: &str) -> Option<(Join, &'static [&'static str])>;
     /// Fills a foreign key's slot from a joined row.
     fn load_related(&mut self, field: &str, row: &DbRow, offset: usize) -> Result<()>;
-    /// Fetches a relation of many rows at once (one query per level: `posts__comments` is two)
-    /// and fills their slots.
-    fn prefetch<'a>(db: &'a Db, rows: &'a mut [Self], field: &'a str) -> BoxFuture<'a, Result<()>>;
+    /// Fetches the relation `field` of many rows at once (one query), then the `rests` below it
+    /// (`comments` and `author` for `posts__comments`, `posts__author`), and fills their slots.
+    fn prefetch<'a>(db: &'a Db, rows: &'a mut [Self], field: &'a str, rests: &'a [&'a str]) -> BoxFuture<'a, Result<()>>;
     /// The foreign key column of this model whose reverse accessor (its related_name, else
     /// `{model}_set`) is `accessor`.
     fn reverse_fk(accessor: &str) -> Option<&'static str>;

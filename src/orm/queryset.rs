@@ -238,9 +238,7 @@ impl<M: Model> QuerySet<M> {
             }
             out.push(m);
         }
-        for field in &self.prefetch {
-            M::prefetch(db, &mut out, field).await?;
-        }
+        super::prefetch_paths(db, &mut out, &self.prefetch).await?;
         Ok(out)
     }
 

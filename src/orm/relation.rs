@@ -177,3 +177,9 @@ impl<T: Model> fmt::Debug for Reverse<T> {
         }
     }
 }
+
+impl<T: Model + Clone> Clone for Reverse<T> {
+    fn clone(&self) -> Self {
+        Reverse { loaded: self.loaded.clone(), owner: self.owner }
+    }
+}

@@ -45,6 +45,31 @@ pub enum Value {
     Bytes(Vec<u8>),
 }
 
+impl Eq for Value {}
+
+impl std::hash::Hash for Value {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        std::mem::discriminant(self).hash(h);
+        match self {
+            Value::Null => {}
+            Value::NullOf(t) => (*t as u8).hash(h),
+            Value::Bool(b) => b.hash(h),
+            Value::I16(i) => i.hash(h),
+            Value::I32(i) => i.hash(h),
+            Value::I64(i) => i.hash(h),
+            Value::F64(f) => f.to_bits().hash(h),
+            Value::String(s) => s.hash(h),
+            Value::Decimal(d) => d.hash(h),
+            Value::Date(d) => d.hash(h),
+            Value::Time(t) => t.hash(h),
+            Value::DateTime(t) => t.hash(h),
+            Value::Uuid(u) => u.hash(h),
+            Value::Json(j) => j.to_string().hash(h),
+            Value::Bytes(b) => b.hash(h),
+        }
+    }
+}
+
 /// The type of a NULL parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]

@@ -96,6 +96,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
     let mut defaults = Vec::new();
     let mut m2m_adds = Vec::new();
     let mut reverse_fks = Vec::new();
+    let mut value_arms = Vec::new();
     let mut idx = 0usize;
     for (rname, _) in &decl.reverse_fields {
         let sf = find(rname).ok_or_else(|| syn::Error::new(ident.span(), format!("field {rname} not found")))?;
@@ -108,7 +109,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
         decode.push(quote!(#fid: ::teapot::Reverse::of(#owner)));
         defaults.push(quote!(#fid: ::teapot::Reverse::of(#owner)));
         prefetches.push(quote! {
-            #rname => ::teapot::orm::instance::prefetch_reverse::<#ident, #target>(db, rows, #rname, rest, |r, cs| r.#fid.set_loaded(cs)).await,
+            #rname => ::teapot::orm::instance::prefetch_reverse::<#ident, #target>(db, rows, #rname, rests, |r, cs| r.#fid.set_loaded(cs)).await,
         });
     }
     for (fname, f) in &model.fields {
@@ -129,7 +130,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 decode.push(quote!(#fid: ::teapot::ManyToMany::of(#owner)));
                 defaults.push(quote!(#fid: ::teapot::ManyToMany::of(#owner)));
                 prefetches.push(quote! {
-                    #fname => ::teapot::orm::instance::prefetch_m2m::<#ident, #target>(db, rows, rest, #jt, #from_col, #to_col, |r, ts| r.#fid.set_loaded(ts)).await,
+                    #fname => ::teapot::orm::instance::prefetch_m2m::<#ident, #target>(db, rows, rests, #jt, #from_col, #to_col, |r, ts| r.#fid.set_loaded(ts)).await,
                 });
                 let add = format_ident!("{}_add", fname.trim_start_matches("r#"));
                 m2m_adds.push(quote! {
@@ -156,7 +157,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                         }
                     });
                     prefetches.push(quote! {
-                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, rest, |r| r.#fid.as_ref().map(|f| f.key().clone()), |r, t| if let ::std::option::Option::Some(f) = r.#fid.as_mut() { f.set_loaded(t) }).await,
+                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, rests, |r| r.#fid.as_ref().map(|f| f.key().clone()), |r, t| if let ::std::option::Option::Some(f) = r.#fid.as_mut() { f.set_loaded(t) }).await,
                     });
                 } else {
                     decode.push(quote!(#fid: ::teapot::ForeignKey::of(<<#target as ::teapot::Model>::Key as ::teapot::orm::FieldValue>::decode(row, offset + #i)?, #owner)));
@@ -170,7 +171,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                         }
                     });
                     prefetches.push(quote! {
-                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, rest, |r| ::std::option::Option::Some(r.#fid.key().clone()), |r, t| r.#fid.set_loaded(t)).await,
+                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, rests, |r| ::std::option::Option::Some(r.#fid.key().clone()), |r, t| r.#fid.set_loaded(t)).await,
                     });
                 }
                 let accessor = match &f.related_name {
@@ -201,6 +202,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                         #columns_ident { path: ::std::vec::Vec::new() }.#method()
                     }
                 });
+                value_arms.push(quote!(#col => ::std::option::Option::Some(::teapot::orm::FieldValue::to_value(&self.#fid)),));
                 columns.push(col);
                 to_values.push(quote!(::teapot::orm::FieldValue::to_value(&self.#fid)));
                 defaults.push(match &f.default {
@@ -234,6 +236,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             }
             None => quote!(#fid: ::std::default::Default::default()),
         });
+        value_arms.push(quote!(#col => ::std::option::Option::Some(::teapot::orm::FieldValue::to_value(&self.#fid)),));
         columns.push(col);
         idx += 1;
     }
@@ -280,6 +283,13 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 ::std::vec![#(#to_values),*]
             }
 
+            fn value_of(&self, column: &str) -> ::std::option::Option<::teapot::orm::Value> {
+                match column {
+                    #(#value_arms)*
+                    _ => ::std::option::Option::None,
+                }
+            }
+
             fn key(&self) -> Self::Key {
                 ::std::clone::Clone::clone(&self.#pk_ident)
             }
@@ -318,13 +328,9 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             }
 
             #[allow(unused_variables)]
-            fn prefetch<'a>(db: &'a ::teapot::orm::Db, rows: &'a mut [Self], field: &'a str) -> ::teapot::orm::BoxFuture<'a, ::teapot::Result<()>> {
+            fn prefetch<'a>(db: &'a ::teapot::orm::Db, rows: &'a mut [Self], field: &'a str, rests: &'a [&'a str]) -> ::teapot::orm::BoxFuture<'a, ::teapot::Result<()>> {
                 ::std::boxed::Box::pin(async move {
-                    let (head, rest) = match field.split_once("__") {
-                        ::std::option::Option::Some((h, r)) => (h, ::std::option::Option::Some(r)),
-                        ::std::option::Option::None => (field, ::std::option::Option::None),
-                    };
-                    match head {
+                    match field {
                         #(#prefetches)*
                         other => ::std::result::Result::Err(::teapot::Error::new(
                             ::teapot::ErrorKind::Usage,
