@@ -12,9 +12,9 @@
 //! - bulk insert: 10,000 rows, keys read back (teapot: `bulk_create`; sqlx: `QueryBuilder`
 //!   multi-row INSERT ... RETURNING id, in batches of 1,000 as teapot does).
 //! - prefetch: 10,000 comments, each with its post and the post's user (100 users x 10 posts x 10
-//!   comments), one query per level. teapot prefetches forward foreign keys only (no nested or
-//!   reverse prefetch), so it runs `Comment::objects().prefetch_related(&["post"])` and then the
-//!   users by key with `is_in`; sqlx runs the same three queries with `= ANY($1)`.
+//!   comments), one query per level, from the comments' side: teapot runs
+//!   `Comment::objects().prefetch_related(&["post"])` and then the users by key with `is_in`; sqlx
+//!   runs the same three queries with `= ANY($1)`.
 //! - nested reverse prefetch: the 100 users with their posts and the posts' comments, one query
 //!   per level (`User::objects().prefetch_related(&["posts__comments"])`); sqlx runs the same three
 //!   queries with `= ANY($1)` and groups the rows into nested structs.
