@@ -81,6 +81,15 @@ models! {
         pub d: bool,
         pub e: Option<String>,
     }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "lib")]
+    pub struct Review {
+        pub id: i64,
+        #[teapot(on_delete = "cascade", related_name = "reviews")]
+        pub book: ForeignKey<Book>,
+        pub stars: i16,
+    }
 }
 
 /// A fresh database with the schema from the models' own migrations.
@@ -134,6 +143,7 @@ suite!(
     hostile_strings_round_trip,
     concurrent_tasks_share_a_db,
     reverse_and_nested_prefetch_one_query_per_level,
+    nested_select_related_one_query,
     stream_yields_every_row,
 );
 
@@ -740,5 +750,29 @@ async fn stream_yields_every_row(db: Db) -> R {
     assert_eq!(db.query_count() - before, 1);
     assert_eq!(seen.iter().map(|(p, _)| *p).collect::<Vec<_>>(), vec![404, 400, 386, 356]);
     assert_eq!(seen[0].1, "Becky Chambers");
+    Ok(())
+}
+
+async fn nested_select_related_one_query(db: Db) -> R {
+    seed(&db).await?;
+    let books = Book::objects().order_by(Book::id().asc()).all(&db).await?;
+    for (i, b) in books.iter().enumerate() {
+        Review { book: ForeignKey::from(b), stars: i as i16, ..Review::defaults() }.create(&db).await?;
+    }
+    let before = db.query_count();
+    let reviews = Review::objects()
+        .select_related(&["book__author", "book__publisher", "book"])
+        .filter(Review::book().author().name().startswith("Ann"))
+        .order_by(Review::stars().asc())
+        .all(&db)
+        .await?;
+    assert_eq!(db.query_count() - before, 1, "one query, however deep");
+    assert_eq!(reviews.len(), 3);
+    let book = reviews[0].book.get()?;
+    assert_eq!(book.title, "Ancillary Justice");
+    assert_eq!(book.author.get()?.name, "Ann Leckie");
+    assert_eq!(book.publisher.as_ref().expect("a publisher").get()?.name, "Orbit");
+    assert!(reviews[2].book.get()?.publisher.is_none(), "Ancillary Mercy has no publisher");
+    assert_eq!(kind(Review::objects().select_related(&["book__nope"]).all(&db).await), ErrorKind::Usage);
     Ok(())
 }

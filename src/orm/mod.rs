@@ -21,12 +21,44 @@ use std::pin::Pin;
 pub use db::{Db, DbRow};
 pub use expression::{Assign, Column, Cond, Join, Op, Order, Related, TextColumn};
 pub use queryset::{Agg, QuerySet};
+
 pub use relation::{ForeignKey, ManyToMany, Reverse};
 pub use value::{FieldValue, IntoArg, Value};
 
 use teapot_schema::ModelState;
 
 use crate::error::Result;
+
+/// A foreign key's join for `select_related`, with the next model's joins for nested paths.
+#[derive(Clone)]
+pub struct RelatedJoin {
+    /// The join.
+    pub join: Join,
+    /// The joined model's columns.
+    pub columns: &'static [&'static str],
+    /// The joined model's own relation joins.
+    pub next: fn(&str) -> Option<RelatedJoin>,
+}
+
+/// Where the path `field` starts in a row (used by the derive).
+pub fn offset_of(offsets: &[(String, usize)], field: &str) -> Result<usize> {
+    offsets
+        .iter()
+        .find(|(p, _)| p == field)
+        .map(|(_, o)| *o)
+        .ok_or_else(|| crate::Error::new(crate::ErrorKind::Usage, format!("no column offset for `{field}`")))
+}
+
+/// The offsets below `field`, relative to the model it points at (used by the derive).
+pub fn sub_offsets(offsets: &[(String, usize)], field: &str) -> Vec<(String, usize)> {
+    let prefix = format!("{field}__");
+    offsets.iter().filter_map(|(p, o)| p.strip_prefix(&prefix).map(|r| (r.to_string(), *o))).collect()
+}
+
+/// The relations directly below (paths without `__`).
+pub fn direct(offsets: &[(String, usize)]) -> Vec<String> {
+    offsets.iter().filter(|(p, _)| !p.contains("__")).map(|(p, _)| p.clone()).collect()
+}
 
 /// Prefetches relation paths (`books`, `books__tags`): paths that share a head fetch it once,
 /// then go on below it together, so each level costs one query.
@@ -91,10 +123,11 @@ pub trait Model: Sized + Send + Sync + 'static {
     fn set_key(&mut self, key: Self::Key);
     /// The column handles at the end of a path of joins.
     fn columns_at(path: Vec<Join>) -> Self::Columns;
-    /// The join that fetches a foreign key's row, and that row's columns.
-    fn relation_join(field: &str) -> Option<(Join, &'static [&'static str])>;
-    /// Fills a foreign key's slot from a joined row.
-    fn load_related(&mut self, field: &str, row: &DbRow, offset: usize) -> Result<()>;
+    /// The join that fetches a foreign key's row, that row's columns, and the way on from there.
+    fn relation_join(field: &str) -> Option<RelatedJoin>;
+    /// Fills the foreign key `field`'s slot from a joined row, and the slots below it: `offsets`
+    /// gives where each path (relative to this model: `author`, `author__publisher`) starts.
+    fn load_related(&mut self, field: &str, row: &DbRow, offsets: &[(String, usize)]) -> Result<()>;
     /// Fetches the relation `field` of many rows at once (one query), then the `rests` below it
     /// (`comments` and `author` for `posts__comments`, `posts__author`), and fills their slots.
     fn prefetch<'a>(db: &'a Db, rows: &'a mut [Self], field: &'a str, rests: &'a [&'a str]) -> BoxFuture<'a, Result<()>>;

@@ -203,17 +203,30 @@ impl<M: Model> QuerySet<M> {
         s
     }
 
-    fn select_sql(&self, db: &Db, order: &[Order]) -> Result<(String, Vec<Value>, Vec<(&'static str, usize)>)> {
+    fn select_sql(&self, db: &Db, order: &[Order]) -> Result<(String, Vec<Value>, Vec<(String, usize)>)> {
         let mut b = Builder::new(db, M::TABLE);
         let mut cols: Vec<String> = M::COLUMNS.iter().map(|c| format!("t0.{}", quote(c))).collect();
-        let mut related = Vec::new();
+        let mut related: Vec<(String, usize)> = Vec::new();
         for field in &self.related {
-            let (join, target_cols) = M::relation_join(field).ok_or_else(|| {
-                Error::new(ErrorKind::Usage, format!("{} has no foreign key `{field}` to select_related", M::NAME))
-            })?;
-            let alias = b.alias(&[join]);
-            related.push((*field, cols.len()));
-            cols.extend(target_cols.iter().map(|c| format!("{alias}.{}", quote(c))));
+            // `author__publisher`: a join per step, each step's columns once.
+            let mut path = Vec::new();
+            let mut prefix = String::new();
+            let mut lookup: fn(&str) -> Option<super::RelatedJoin> = M::relation_join;
+            for step in field.split("__") {
+                let rj = lookup(step).ok_or_else(|| {
+                    Error::new(ErrorKind::Usage, format!("`{field}`: `{step}` is not a foreign key to select_related"))
+                        .hint(format!("select_related follows foreign keys; the path starts at {}", M::NAME))
+                })?;
+                prefix = if prefix.is_empty() { step.to_string() } else { format!("{prefix}__{step}") };
+                path.push(rj.join);
+                lookup = rj.next;
+                if related.iter().any(|(p, _)| *p == prefix) {
+                    continue;
+                }
+                let alias = b.alias(&path);
+                related.push((prefix.clone(), cols.len()));
+                cols.extend(rj.columns.iter().map(|c| format!("{alias}.{}", quote(c))));
+            }
         }
         let w = self.where_clause(&mut b)?;
         let o = b.order(order);
@@ -233,8 +246,8 @@ impl<M: Model> QuerySet<M> {
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let mut m = M::from_row(row, 0)?;
-            for (field, offset) in &related {
-                m.load_related(field, row, *offset)?;
+            for field in super::direct(&related) {
+                m.load_related(&field, row, &related)?;
             }
             out.push(m);
         }
@@ -252,8 +265,8 @@ impl<M: Model> QuerySet<M> {
                 .map(move |row| {
                     let row = row?;
                     let mut m = M::from_row(&row, 0)?;
-                    for (field, offset) in &related {
-                        m.load_related(field, &row, *offset)?;
+                    for field in super::direct(&related) {
+                        m.load_related(&field, &row, &related)?;
                     }
                     Ok(m)
                 })

@@ -149,8 +149,13 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     decode.push(quote!(#fid: <::std::option::Option<<#target as ::teapot::Model>::Key> as ::teapot::orm::FieldValue>::decode(row, offset + #i)?.map(|k| ::teapot::ForeignKey::of(k, #owner))));
                     loads.push(quote! {
                         #fname => {
+                            let offset = ::teapot::orm::offset_of(offsets, #fname)?;
                             if !row.is_null(offset) {
-                                let t = <#target as ::teapot::Model>::from_row(row, offset)?;
+                                let mut t = <#target as ::teapot::Model>::from_row(row, offset)?;
+                                let sub = ::teapot::orm::sub_offsets(offsets, #fname);
+                                for child in ::teapot::orm::direct(&sub) {
+                                    ::teapot::Model::load_related(&mut t, &child, row, &sub)?;
+                                }
                                 if let ::std::option::Option::Some(fk) = self.#fid.as_mut() { fk.set_loaded(::std::sync::Arc::new(t)); }
                             }
                             ::std::result::Result::Ok(())
@@ -163,8 +168,13 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     decode.push(quote!(#fid: ::teapot::ForeignKey::of(<<#target as ::teapot::Model>::Key as ::teapot::orm::FieldValue>::decode(row, offset + #i)?, #owner)));
                     loads.push(quote! {
                         #fname => {
+                            let offset = ::teapot::orm::offset_of(offsets, #fname)?;
                             if !row.is_null(offset) {
-                                let t = <#target as ::teapot::Model>::from_row(row, offset)?;
+                                let mut t = <#target as ::teapot::Model>::from_row(row, offset)?;
+                                let sub = ::teapot::orm::sub_offsets(offsets, #fname);
+                                for child in ::teapot::orm::direct(&sub) {
+                                    ::teapot::Model::load_related(&mut t, &child, row, &sub)?;
+                                }
                                 self.#fid.set_loaded(::std::sync::Arc::new(t));
                             }
                             ::std::result::Result::Ok(())
@@ -183,10 +193,11 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     reverse_fks.push(quote!(#accessor => ::std::option::Option::Some(#col),));
                 }
                 joins.push(quote! {
-                    #fname => ::std::option::Option::Some((
-                        ::teapot::orm::Join { fk_column: #col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK },
-                        <#target as ::teapot::Model>::COLUMNS,
-                    )),
+                    #fname => ::std::option::Option::Some(::teapot::orm::RelatedJoin {
+                        join: ::teapot::orm::Join { fk_column: #col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK },
+                        columns: <#target as ::teapot::Model>::COLUMNS,
+                        next: <#target as ::teapot::Model>::relation_join,
+                    }),
                 });
                 col_methods.push(quote! {
                     /// The foreign key; derefs to the columns of the model it points at (joined).
@@ -302,7 +313,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 #columns_ident { path }
             }
 
-            fn relation_join(field: &str) -> ::std::option::Option<(::teapot::orm::Join, &'static [&'static str])> {
+            fn relation_join(field: &str) -> ::std::option::Option<::teapot::orm::RelatedJoin> {
                 match field {
                     #(#joins)*
                     _ => ::std::option::Option::None,
@@ -310,7 +321,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             }
 
             #[allow(unused_variables)]
-            fn load_related(&mut self, field: &str, row: &::teapot::orm::DbRow, offset: usize) -> ::teapot::Result<()> {
+            fn load_related(&mut self, field: &str, row: &::teapot::orm::DbRow, offsets: &[(::std::string::String, usize)]) -> ::teapot::Result<()> {
                 match field {
                     #(#loads)*
                     other => ::std::result::Result::Err(::teapot::Error::new(
