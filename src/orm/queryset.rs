@@ -303,8 +303,13 @@ impl<M: Model> QuerySet<M> {
         Ok(q.fetch(db, &order).await?.into_iter().next())
     }
 
-    /// The last row in the query's order (key order when none).
+    /// The last row in the query's order (key order when none). Not on a sliced query: the last
+    /// row of a slice is not the first row of the reversed query.
     pub async fn last(&self, db: &Db) -> Result<Option<M>> {
+        if self.limit.is_some() || self.offset.is_some() {
+            return Err(Error::new(ErrorKind::Usage, "last() on a query with limit or offset")
+                .hint("order the query the other way and use first(), or take the last element of all()"));
+        }
         let order: Vec<Order> = if self.order.is_empty() {
             vec![Self::pk_order(true)]
         } else {
