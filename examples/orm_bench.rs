@@ -5,7 +5,8 @@
 //!
 //! The database `teapot_orm_bench` is created on the server the URL names (default:
 //! TEAPOT_TEST_PG), migrated from the models below with teapot's own makemigrations and migrate,
-//! and dropped at the end. Each figure is the median of `--runs` runs, after one warm-up run.
+//! and dropped at the end. Each figure is the median of `--runs` runs, after one warm-up run; teapot's and sqlx's runs
+//! alternate, so that drift on a busy machine falls on both alike.
 //!
 //! - get by key: 10,000 single-row fetches by primary key, one after the other.
 //! - fetch rows: 10,000 rows into structs, one query.
@@ -141,19 +142,30 @@ fn new_records(prefix: &str) -> Vec<Record> {
     (0..N).map(|i| Record { name: format!("{prefix}{i}"), value: i as i64 * 7, score: i as f64 / 3.0, active: i % 2 == 0, ..Record::defaults() }).collect()
 }
 
-/// Runs `f` once to warm up, then `runs` times; the median.
-async fn median<F, Fut>(runs: usize, mut f: F) -> Duration
+/// Runs both once to warm up, then `runs` times each, alternating which goes first, so that drift
+/// on a busy machine falls on both alike; the two medians.
+async fn paired<A, FA, B, FB>(runs: usize, mut a: A, mut b: B) -> (Duration, Duration)
 where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Duration>,
+    A: FnMut() -> FA,
+    FA: std::future::Future<Output = Duration>,
+    B: FnMut() -> FB,
+    FB: std::future::Future<Output = Duration>,
 {
-    f().await;
-    let mut times = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        times.push(f().await);
+    a().await;
+    b().await;
+    let (mut ta, mut tb) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    for i in 0..runs {
+        if i % 2 == 0 {
+            ta.push(a().await);
+            tb.push(b().await);
+        } else {
+            tb.push(b().await);
+            ta.push(a().await);
+        }
     }
-    times.sort();
-    times[times.len() / 2]
+    ta.sort();
+    tb.sort();
+    (ta[ta.len() / 2], tb[tb.len() / 2])
 }
 
 async fn timed<T>(fut: impl std::future::Future<Output = T>) -> (Duration, T) {
@@ -445,12 +457,18 @@ async fn main() {
         let (t, s) = (t.as_secs_f64() * 1e3, s.as_secs_f64() * 1e3);
         println!("{name:<52} {t:>12.2} {s:>12.2} {:>12.2}x", t / s);
     };
-    row("get one row by key, 10,000 times", median(b.runs, || b.get_by_key_teapot()).await, median(b.runs, || b.get_by_key_sqlx()).await);
-    row("fetch 10,000 rows into structs", median(b.runs, || b.fetch_teapot()).await, median(b.runs, || b.fetch_sqlx()).await);
-    row("bulk insert 10,000 rows (keys read back)", median(b.runs, || b.insert_teapot()).await, median(b.runs, || b.insert_sqlx()).await);
-    row("10,000 comments + post + user, 3 queries (prefetch)", median(b.runs, || b.prefetch_teapot()).await, median(b.runs, || b.prefetch_sqlx()).await);
-    row("users -> posts -> comments, nested prefetch (3 queries)", median(b.runs, || b.nested_teapot()).await, median(b.runs, || b.nested_sqlx()).await);
-    row("10,000 comments + post, 1 JOIN (select_related)", median(b.runs, || b.select_related_teapot()).await, median(b.runs, || b.select_related_sqlx()).await);
+    let (t, x) = paired(b.runs, || b.get_by_key_teapot(), || b.get_by_key_sqlx()).await;
+    row("get one row by key, 10,000 times", t, x);
+    let (t, x) = paired(b.runs, || b.fetch_teapot(), || b.fetch_sqlx()).await;
+    row("fetch 10,000 rows into structs", t, x);
+    let (t, x) = paired(b.runs, || b.insert_teapot(), || b.insert_sqlx()).await;
+    row("bulk insert 10,000 rows (keys read back)", t, x);
+    let (t, x) = paired(b.runs, || b.prefetch_teapot(), || b.prefetch_sqlx()).await;
+    row("10,000 comments + post + user, 3 queries (prefetch)", t, x);
+    let (t, x) = paired(b.runs, || b.nested_teapot(), || b.nested_sqlx()).await;
+    row("users -> posts -> comments, nested prefetch (3 queries)", t, x);
+    let (t, x) = paired(b.runs, || b.select_related_teapot(), || b.select_related_sqlx()).await;
+    row("10,000 comments + post, 1 JOIN (select_related)", t, x);
 
     drop(b);
     let _ = admin.execute("DROP DATABASE IF EXISTS teapot_orm_bench WITH (FORCE)").await;

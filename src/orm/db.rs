@@ -142,6 +142,10 @@ macro_rules! bind_all {
                 Value::Uuid(u) => q.bind(*u),
                 Value::Json(j) => q.bind(sqlx::types::Json(j.clone())),
                 Value::Bytes(b) => q.bind(b.clone()),
+                Value::I64List(v) => q.bind(v.clone()),
+                Value::I32List(v) => q.bind(v.clone()),
+                Value::StringList(v) => q.bind(v.clone()),
+                Value::UuidList(v) => q.bind(v.clone()),
             };
         }
         q
@@ -165,6 +169,8 @@ macro_rules! bind_all {
                 Value::Uuid(u) => q.bind(u.simple().to_string()),
                 Value::Json(j) => q.bind(j.to_string()),
                 Value::Bytes(b) => q.bind(b.clone()),
+                // Lists are PostgreSQL arrays; the SQL builder never binds one on SQLite.
+                Value::I64List(_) | Value::I32List(_) | Value::StringList(_) | Value::UuidList(_) => q.bind(None::<i64>),
             };
         }
         q

@@ -83,6 +83,13 @@ impl<'a> Builder<'a> {
                     return Ok("1 = 0".to_string());
                 }
                 let c = self.col(col);
+                // On PostgreSQL a long list is one array parameter: one plan however many values.
+                if self.db.dialect() == Dialect::Postgres && values.len() > 1 {
+                    if let Some(list) = Value::as_list(values) {
+                        let p = self.bind(list);
+                        return Ok(format!("{c} = ANY({p})"));
+                    }
+                }
                 let ps: Vec<String> = values.iter().map(|v| self.bind(v.clone())).collect();
                 format!("{c} IN ({})", ps.join(", "))
             }

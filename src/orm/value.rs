@@ -43,6 +43,39 @@ pub enum Value {
     Json(serde_json::Value),
     /// bytea.
     Bytes(Vec<u8>),
+    /// A bigint[] (PostgreSQL `= ANY($1)` instead of a long IN list).
+    I64List(Vec<i64>),
+    /// An integer[].
+    I32List(Vec<i32>),
+    /// A text[].
+    StringList(Vec<String>),
+    /// A uuid[].
+    UuidList(Vec<Uuid>),
+}
+
+impl Value {
+    /// The values as one array value, when they are all of a type PostgreSQL takes as an array.
+    pub fn as_list(values: &[Value]) -> Option<Value> {
+        macro_rules! all {
+            ($variant:ident, $list:ident) => {{
+                let mut out = Vec::with_capacity(values.len());
+                for v in values {
+                    match v {
+                        Value::$variant(x) => out.push(x.clone()),
+                        _ => return None,
+                    }
+                }
+                Some(Value::$list(out))
+            }};
+        }
+        match values.first()? {
+            Value::I64(_) => all!(I64, I64List),
+            Value::I32(_) => all!(I32, I32List),
+            Value::String(_) => all!(String, StringList),
+            Value::Uuid(_) => all!(Uuid, UuidList),
+            _ => None,
+        }
+    }
 }
 
 impl Eq for Value {}
@@ -66,6 +99,10 @@ impl std::hash::Hash for Value {
             Value::Uuid(u) => u.hash(h),
             Value::Json(j) => j.to_string().hash(h),
             Value::Bytes(b) => b.hash(h),
+            Value::I64List(v) => v.hash(h),
+            Value::I32List(v) => v.hash(h),
+            Value::StringList(v) => v.hash(h),
+            Value::UuidList(v) => v.hash(h),
         }
     }
 }
