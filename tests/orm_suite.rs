@@ -144,6 +144,7 @@ suite!(
     concurrent_tasks_share_a_db,
     reverse_and_nested_prefetch_one_query_per_level,
     nested_select_related_one_query,
+    annotate_per_row,
     stream_yields_every_row,
 );
 
@@ -774,5 +775,26 @@ async fn nested_select_related_one_query(db: Db) -> R {
     assert_eq!(book.publisher.as_ref().expect("a publisher").get()?.name, "Orbit");
     assert!(reviews[2].book.get()?.publisher.is_none(), "Ancillary Mercy has no publisher");
     assert_eq!(kind(Review::objects().select_related(&["book__nope"]).all(&db).await), ErrorKind::Usage);
+    Ok(())
+}
+
+async fn annotate_per_row(db: Db) -> R {
+    use teapot::orm::Annotation;
+    seed(&db).await?;
+    let before = db.query_count();
+    let rows = Author::objects()
+        .order_by(Author::name().asc())
+        .annotate(&db, &[Annotation::count::<Book, _, _>(Book::author()), Annotation::max::<Book, _, _, _>(Book::author(), Book::pages())])
+        .await?;
+    assert_eq!(db.query_count() - before, 1);
+    let got: Vec<(String, Option<f64>, Option<f64>)> = rows.into_iter().map(|(a, v)| (a.name, v[0], v[1])).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("Ann Leckie".to_string(), Some(3.0), Some(386.0)),
+            ("Becky Chambers".to_string(), Some(1.0), Some(404.0)),
+            ("Cixin Liu".to_string(), Some(1.0), Some(400.0)),
+        ]
+    );
     Ok(())
 }

@@ -20,7 +20,7 @@ use std::pin::Pin;
 
 pub use db::{Db, DbRow};
 pub use expression::{Assign, Column, Cond, Join, Op, Order, Related, TextColumn};
-pub use queryset::{Agg, QuerySet};
+pub use queryset::{Agg, Annotation, QuerySet};
 
 pub use relation::{ForeignKey, ManyToMany, Reverse};
 pub use value::{FieldValue, IntoArg, Value};
