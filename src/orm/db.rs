@@ -203,6 +203,28 @@ macro_rules! bind_owned {
     }};
 }
 
+/// Runs one statement on the transaction's connection or on the pool, counting it.
+macro_rules! run {
+    ($self:ident, $sql:expr, $values:expr, $bind:ident, $method:ident, $pg:expr, $sqlite:expr) => {{
+        $self.shared.queries.fetch_add(1, Ordering::SeqCst);
+        let sql_owned = $sql.to_string();
+        let result = if let Some(tx) = &$self.tx {
+            let mut st = tx.lock().await;
+            let inner = st.tx.as_mut().ok_or_else(|| Error::new(ErrorKind::Database, "the transaction is already over"))?;
+            match inner {
+                TxInner::Pg(t) => $bind!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), $values, pg).$method(&mut **t).await.map($pg),
+                TxInner::Sqlite(t) => $bind!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), $values, sqlite).$method(&mut **t).await.map($sqlite),
+            }
+        } else {
+            match &$self.shared.pool {
+                Pool::Pg(p) => $bind!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), $values, pg).$method(p).await.map($pg),
+                Pool::Sqlite(p) => $bind!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), $values, sqlite).$method(p).await.map($sqlite),
+            }
+        };
+        result.map_err(|e| map_err(e, $sql))
+    }};
+}
+
 impl Db {
     /// Connects to `postgres://...` or `sqlite://...` (a SQLite file is created if missing).
     pub async fn connect(url: &str) -> Result<Db> {
@@ -255,74 +277,23 @@ impl Db {
 
     /// Runs a statement; returns the rows it affected.
     pub async fn execute(&self, sql: &str, values: &[Value]) -> Result<u64> {
-        self.shared.queries.fetch_add(1, Ordering::SeqCst);
-        let sql_owned = sql.to_string();
-        if let Some(tx) = &self.tx {
-            let mut st = tx.lock().await;
-            let inner = st.tx.as_mut().ok_or_else(|| Error::new(ErrorKind::Database, "the transaction is already over"))?;
-            return match inner {
-                TxInner::Pg(t) => bind_all!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), values, pg).execute(&mut **t).await.map(|r| r.rows_affected()),
-                TxInner::Sqlite(t) => bind_all!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), values, sqlite).execute(&mut **t).await.map(|r| r.rows_affected()),
-            }
-            .map_err(|e| map_err(e, sql));
-        }
-        match &self.shared.pool {
-            Pool::Pg(p) => bind_all!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), values, pg).execute(p).await.map(|r| r.rows_affected()),
-            Pool::Sqlite(p) => bind_all!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), values, sqlite).execute(p).await.map(|r| r.rows_affected()),
-        }
-        .map_err(|e| map_err(e, sql))
+        run!(self, sql, values.iter(), bind_all, execute, |r| r.rows_affected(), |r| r.rows_affected())
     }
 
     /// Runs a query that takes its values by value (no copy of them is made); returns every row.
     pub async fn fetch_all_owned(&self, sql: &str, values: Vec<Value>) -> Result<Vec<DbRow>> {
-        if self.tx.is_some() {
-            return self.fetch_all(sql, &values).await;
-        }
-        self.shared.queries.fetch_add(1, Ordering::SeqCst);
-        let sql_owned = sql.to_string();
-        match &self.shared.pool {
-            Pool::Pg(p) => bind_owned!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), values, pg)
-                .fetch_all(p)
-                .await
-                .map(|rows| rows.into_iter().map(DbRow::Pg).collect()),
-            Pool::Sqlite(p) => bind_owned!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), values, sqlite)
-                .fetch_all(p)
-                .await
-                .map(|rows| rows.into_iter().map(DbRow::Sqlite).collect()),
-        }
-        .map_err(|e| map_err(e, sql))
+        run!(self, sql, values, bind_owned, fetch_all, |rows| rows.into_iter().map(DbRow::Pg).collect(), |rows| rows
+            .into_iter()
+            .map(DbRow::Sqlite)
+            .collect())
     }
 
     /// Runs a query; returns every row.
     pub async fn fetch_all(&self, sql: &str, values: &[Value]) -> Result<Vec<DbRow>> {
-        self.shared.queries.fetch_add(1, Ordering::SeqCst);
-        let sql_owned = sql.to_string();
-        if let Some(tx) = &self.tx {
-            let mut st = tx.lock().await;
-            let inner = st.tx.as_mut().ok_or_else(|| Error::new(ErrorKind::Database, "the transaction is already over"))?;
-            return match inner {
-                TxInner::Pg(t) => bind_all!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), values, pg)
-                    .fetch_all(&mut **t)
-                    .await
-                    .map(|rows| rows.into_iter().map(DbRow::Pg).collect()),
-                TxInner::Sqlite(t) => bind_all!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), values, sqlite)
-                    .fetch_all(&mut **t)
-                    .await
-                    .map(|rows| rows.into_iter().map(DbRow::Sqlite).collect()),
-            }
-            .map_err(|e| map_err(e, sql));
-        }
-        match &self.shared.pool {
-            Pool::Pg(p) => bind_all!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), values, pg)
-                .fetch_all(p)
-                .await
-                .map(|rows| rows.into_iter().map(DbRow::Pg).collect()),
-            Pool::Sqlite(p) => bind_all!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), values, sqlite)
-                .fetch_all(p)
-                .await
-                .map(|rows| rows.into_iter().map(DbRow::Sqlite).collect()),
-        }
-        .map_err(|e| map_err(e, sql))
+        run!(self, sql, values.iter(), bind_all, fetch_all, |rows| rows.into_iter().map(DbRow::Pg).collect(), |rows| rows
+            .into_iter()
+            .map(DbRow::Sqlite)
+            .collect())
     }
 
     /// Runs a query and yields its rows one at a time, as the driver receives them (on the pool;
