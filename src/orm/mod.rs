@@ -51,8 +51,14 @@ pub fn offset_of(offsets: &[(String, usize)], field: &str) -> Result<usize> {
 
 /// The offsets below `field`, relative to the model it points at (used by the derive).
 pub fn sub_offsets(offsets: &[(String, usize)], field: &str) -> Vec<(String, usize)> {
-    let prefix = format!("{field}__");
-    offsets.iter().filter_map(|(p, o)| p.strip_prefix(&prefix).map(|r| (r.to_string(), *o))).collect()
+    // Called per row: no allocation unless there is something below `field`.
+    fn below<'p>(p: &'p str, field: &str) -> Option<&'p str> {
+        p.strip_prefix(field).and_then(|r| r.strip_prefix("__"))
+    }
+    if !offsets.iter().any(|(p, _)| below(p, field).is_some()) {
+        return Vec::new();
+    }
+    offsets.iter().filter_map(|(p, o)| below(p, field).map(|r| (r.to_string(), *o))).collect()
 }
 
 /// The relations directly below (paths without `__`).

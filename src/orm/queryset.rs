@@ -280,10 +280,11 @@ impl<M: Model> QuerySet<M> {
         let (sql, values, related) = self.select_sql(db, order)?;
         let rows = db.fetch_all(&sql, &values).await?;
         let mut out = Vec::with_capacity(rows.len());
+        let heads = super::direct(&related);
         for row in &rows {
             let mut m = M::from_row(row, 0)?;
-            for field in super::direct(&related) {
-                m.load_related(&field, row, &related)?;
+            for field in &heads {
+                m.load_related(field, row, &related)?;
             }
             out.push(m);
         }
@@ -296,17 +297,19 @@ impl<M: Model> QuerySet<M> {
     pub fn stream<'a>(&self, db: &'a Db) -> futures_core::stream::BoxStream<'a, Result<M>> {
         use futures_util::StreamExt;
         match self.select_sql(db, &self.order) {
-            Ok((sql, values, related)) => db
-                .fetch_stream(sql, values)
-                .map(move |row| {
-                    let row = row?;
-                    let mut m = M::from_row(&row, 0)?;
-                    for field in super::direct(&related) {
-                        m.load_related(&field, &row, &related)?;
-                    }
-                    Ok(m)
-                })
-                .boxed(),
+            Ok((sql, values, related)) => {
+                let heads = super::direct(&related);
+                db.fetch_stream(sql, values)
+                    .map(move |row| {
+                        let row = row?;
+                        let mut m = M::from_row(&row, 0)?;
+                        for field in &heads {
+                            m.load_related(field, &row, &related)?;
+                        }
+                        Ok(m)
+                    })
+                    .boxed()
+            }
             Err(e) => futures_util::stream::iter(vec![Err(e)]).boxed(),
         }
     }
