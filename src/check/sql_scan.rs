@@ -42,6 +42,9 @@ pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
             if has("ADD COLUMN") && has(" DEFAULT ") && (has("()") || has("RANDOM") || has("UUID")) {
                 found.push("TP010");
             }
+            if has("ADD COLUMN") && has("NOT NULL") && !has(" DEFAULT ") {
+                found.push("TP001");
+            }
         }
         if starts("DROP TABLE") {
             found.push("TP003");
@@ -65,7 +68,12 @@ pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
             || starts("CREATE OR REPLACE VIEW")
             || starts("SET ")
             || (starts("ALTER TABLE") && (has("VALIDATE CONSTRAINT") || has("NOT VALID") || has("DROP CONSTRAINT")));
-        if found.is_empty() && !known_safe && !starts("ALTER TABLE") {
+        // An ALTER TABLE is known when it adds a column (its risks are the rules above), attaches
+        // an index as a constraint, drops a constraint, or changes a default or NULL allowance
+        // (metadata only); any other form is for review.
+        let known_alter = starts("ALTER TABLE")
+            && (has("ADD COLUMN") || has("USING INDEX") || has("DROP CONSTRAINT") || has("SET DEFAULT") || has("DROP DEFAULT") || has("DROP NOT NULL") || has("OWNER TO"));
+        if found.is_empty() && !known_safe && !known_alter {
             found.push("TP012");
         }
         for id in found {
@@ -169,6 +177,9 @@ mod tests {
         assert_eq!(ids("alter table t drop column a; drop table u"), vec!["TP002", "TP003"]);
         assert_eq!(ids("UPDATE t SET a = 1"), vec!["TP013"]);
         assert_eq!(ids("VACUUM FULL t"), vec!["TP012"]);
+        assert_eq!(ids("ALTER TABLE t ADD COLUMN x int NOT NULL"), vec!["TP001"]);
+        assert!(ids("ALTER TABLE t ADD COLUMN x int NOT NULL DEFAULT 0").is_empty());
+        assert_eq!(ids("ALTER TABLE t CLUSTER ON i"), vec!["TP012"]);
         assert!(ids("CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql").is_empty());
     }
 }
