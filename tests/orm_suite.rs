@@ -84,6 +84,17 @@ models! {
 
     #[derive(Debug, Clone, teapot::Model)]
     #[teapot(app = "lib")]
+    pub struct Event {
+        pub id: i64,
+        #[teapot(db_default = "42")]
+        pub answer: i32,
+        #[teapot(db_default = "'hello'")]
+        pub greeting: String,
+        pub note: Option<String>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "lib")]
     pub struct Review {
         pub id: i64,
         #[teapot(on_delete = "cascade", related_name = "reviews")]
@@ -145,6 +156,7 @@ suite!(
     reverse_and_nested_prefetch_one_query_per_level,
     nested_select_related_one_query,
     annotate_per_row,
+    db_default_applies_when_a_value_is_left_unset,
     stream_yields_every_row,
 );
 
@@ -796,5 +808,22 @@ async fn annotate_per_row(db: Db) -> R {
             ("Cixin Liu".to_string(), Some(1.0), Some(400.0)),
         ]
     );
+    Ok(())
+}
+
+async fn db_default_applies_when_a_value_is_left_unset(db: Db) -> R {
+    let mut e = Event::defaults();
+    e.create(&db).await?;
+    assert_eq!((e.answer, e.greeting.as_str()), (42, "hello"), "read back from the database");
+    let mut set = Event { answer: 7, greeting: "hi".into(), ..Event::defaults() };
+    set.create(&db).await?;
+    assert_eq!((set.answer, set.greeting.as_str()), (7, "hi"));
+    // In a batch, a column left unset in every row is left to the database; set in some, sent for all.
+    let mut batch = vec![Event { note: Some("a".into()), ..Event::defaults() }, Event { greeting: "yo".into(), ..Event::defaults() }];
+    bulk_create(&db, &mut batch).await?;
+    assert_eq!(batch.iter().map(|e| e.answer).collect::<Vec<_>>(), vec![42, 42]);
+    assert_eq!(batch.iter().map(|e| e.greeting.as_str()).collect::<Vec<_>>(), vec!["", "yo"]);
+    let stored: Vec<(i32, String)> = Event::objects().order_by(Event::id().asc()).values_list(&db, (Event::answer(), Event::greeting())).await?;
+    assert_eq!(stored, vec![(42, "hello".into()), (7, "hi".into()), (42, String::new()), (42, "yo".into())]);
     Ok(())
 }

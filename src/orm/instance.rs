@@ -38,15 +38,31 @@ async fn insert_rows<M: Model>(db: &Db, rows: &mut [&mut M]) -> Result<()> {
         if group.is_empty() {
             continue;
         }
-        let cols: Vec<usize> = (0..M::COLUMNS.len()).filter(|&i| !(skip_pk && i == pk)).collect();
-        let per_batch = (db.max_binds() / cols.len().max(1)).clamp(1, 1000);
+        let per_batch = (db.max_binds() / M::COLUMNS.len().max(1)).clamp(1, 1000);
         for batch in group.chunks_mut(per_batch) {
+            // A db_default column left at its type's default in every row is left out: the
+            // database's default applies, and the value is read back.
+            let omitted: Vec<&'static str> =
+                M::DB_DEFAULT_COLUMNS.iter().copied().filter(|c| batch.iter().all(|m| m.is_unset(c))).collect();
+            let keep = |i: usize| !(skip_pk && i == pk) && !omitted.contains(&M::COLUMNS[i]);
+            let cols: Vec<usize> = (0..M::COLUMNS.len()).filter(|&i| keep(i)).collect();
             let mut values = Vec::with_capacity(batch.len() * cols.len());
             let col_list: Vec<String> = cols.iter().map(|&i| quote(M::COLUMNS[i])).collect();
-            let mut sql = format!("INSERT INTO {} ({}) VALUES ", quote(M::TABLE), col_list.join(", "));
+            let mut sql = if cols.is_empty() {
+                format!("INSERT INTO {} ", quote(M::TABLE))
+            } else {
+                format!("INSERT INTO {} ({}) VALUES ", quote(M::TABLE), col_list.join(", "))
+            };
+            if cols.is_empty() {
+                // Nothing to send but defaults: one row at a time.
+                sql.push_str("DEFAULT VALUES");
+            }
             for (row, m) in batch.iter().enumerate() {
+                if cols.is_empty() {
+                    break;
+                }
                 // The values move into the statement: nothing is copied twice.
-                values.extend(m.to_values().into_iter().enumerate().filter(|(i, _)| !(skip_pk && *i == pk)).map(|(_, v)| v));
+                values.extend(m.to_values().into_iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, v)| v));
                 sql.push_str(if row == 0 { "(" } else { ", (" });
                 for c in 0..cols.len() {
                     if c > 0 {
@@ -56,10 +72,23 @@ async fn insert_rows<M: Model>(db: &Db, rows: &mut [&mut M]) -> Result<()> {
                 }
                 sql.push(')');
             }
-            sql.push_str(&format!(" RETURNING {}", quote(M::PK)));
-            let returned = db.fetch_all_owned(&sql, values).await?;
+            let mut returning = vec![quote(M::PK)];
+            returning.extend(omitted.iter().map(|c| quote(c)));
+            sql.push_str(&format!(" RETURNING {}", returning.join(", ")));
+            let returned = if cols.is_empty() {
+                let mut rows = Vec::with_capacity(batch.len());
+                for _ in 0..batch.len() {
+                    rows.extend(db.fetch_all(&sql, &[]).await?);
+                }
+                rows
+            } else {
+                db.fetch_all_owned(&sql, values).await?
+            };
             for (m, row) in batch.iter_mut().zip(returned.iter()) {
                 m.set_key(M::Key::decode(row, 0)?);
+                for (i, c) in omitted.iter().enumerate() {
+                    m.set_column(c, row, i + 1)?;
+                }
             }
         }
     }

@@ -123,6 +123,13 @@ pub trait Model: Sized + Send + Sync + 'static {
     fn to_values(&self) -> Vec<Value>;
     /// The value of one column.
     fn value_of(&self, column: &str) -> Option<Value>;
+    /// The columns with a `db_default`: left out of an INSERT when the value is the type's default,
+    /// so the database's default applies, and read back.
+    const DB_DEFAULT_COLUMNS: &'static [&'static str];
+    /// Whether the column's value is its type's default value.
+    fn is_unset(&self, column: &str) -> bool;
+    /// Sets one column's field from a row.
+    fn set_column(&mut self, column: &str, row: &DbRow, idx: usize) -> Result<()>;
     /// The key.
     fn key(&self) -> Self::Key;
     /// Sets the key (after an insert).

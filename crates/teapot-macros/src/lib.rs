@@ -97,6 +97,9 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
     let mut m2m_adds = Vec::new();
     let mut reverse_fks = Vec::new();
     let mut value_arms = Vec::new();
+    let mut unset_arms = Vec::new();
+    let mut set_arms = Vec::new();
+    let mut db_default_cols = Vec::new();
     let mut idx = 0usize;
     for (rname, _) in &decl.reverse_fields {
         let sf = find(rname).ok_or_else(|| syn::Error::new(ident.span(), format!("field {rname} not found")))?;
@@ -214,6 +217,9 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     }
                 });
                 value_arms.push(quote!(#col => ::std::option::Option::Some(::teapot::orm::FieldValue::to_value(&self.#fid)),));
+                if f.db_default.is_some() {
+                    db_default_cols.push(col.clone());
+                }
                 columns.push(col);
                 to_values.push(quote!(::teapot::orm::FieldValue::to_value(&self.#fid)));
                 defaults.push(match &f.default {
@@ -248,6 +254,11 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             None => quote!(#fid: ::std::default::Default::default()),
         });
         value_arms.push(quote!(#col => ::std::option::Option::Some(::teapot::orm::FieldValue::to_value(&self.#fid)),));
+        unset_arms.push(quote!(#col => ::teapot::orm::FieldValue::to_value(&self.#fid) == ::teapot::orm::FieldValue::to_value(&<#ty as ::std::default::Default>::default()),));
+        set_arms.push(quote!(#col => { self.#fid = <#ty as ::teapot::orm::FieldValue>::decode(row, idx)?; ::std::result::Result::Ok(()) }));
+        if f.db_default.is_some() {
+            db_default_cols.push(col.clone());
+        }
         columns.push(col);
         idx += 1;
     }
@@ -298,6 +309,26 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 match column {
                     #(#value_arms)*
                     _ => ::std::option::Option::None,
+                }
+            }
+
+            const DB_DEFAULT_COLUMNS: &'static [&'static str] = &[#(#db_default_cols),*];
+
+            fn is_unset(&self, column: &str) -> bool {
+                match column {
+                    #(#unset_arms)*
+                    _ => false,
+                }
+            }
+
+            #[allow(unused_variables)]
+            fn set_column(&mut self, column: &str, row: &::teapot::orm::DbRow, idx: usize) -> ::teapot::Result<()> {
+                match column {
+                    #(#set_arms)*
+                    other => ::std::result::Result::Err(::teapot::Error::new(
+                        ::teapot::ErrorKind::Usage,
+                        ::std::format!("{} has no column `{}` to set", #model_name, other),
+                    )),
                 }
             }
 
