@@ -122,7 +122,19 @@ pub fn agreement(config: &Config, graph: &Graph) -> Result<Vec<Finding>> {
 
 fn op_line(m: &Migration, index: usize) -> Option<usize> {
     let text = std::fs::read_to_string(m.path.as_ref()?).ok()?;
-    text.lines().enumerate().filter(|(_, l)| l.trim() == "[[operations]]").nth(index).map(|(i, _)| i + 1)
+    // Headers inside a multi-line string (run_sql) do not count.
+    let mut in_string = false;
+    let mut headers = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if !in_string && line.trim() == "[[operations]]" {
+            headers.push(i + 1);
+        }
+        let quotes = line.matches("'''").count() + line.matches("\"\"\"").count();
+        if quotes % 2 == 1 {
+            in_string = !in_string;
+        }
+    }
+    headers.get(index).copied()
 }
 
 /// Whether the model whose table operation `index` renames has, at the end of the migration,

@@ -163,8 +163,10 @@ fn save_progress_sql() -> &'static str {
      ON CONFLICT (app, name, step) DO UPDATE SET finished = EXCLUDED.finished, progress = EXCLUDED.progress"
 }
 
+/// A lock not granted in time (55P03), or a deadlock with the application (40P01, where
+/// PostgreSQL cancelled our side): both are retried after a backoff.
 fn is_lock_timeout(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("55P03"))
+    matches!(e, sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("55P03") | Some("40P01")))
 }
 
 /// The steps of a migration, numbered from 1, as `sqlmigrate --online` prints them.
