@@ -157,6 +157,7 @@ suite!(
     nested_select_related_one_query,
     annotate_per_row,
     db_default_applies_when_a_value_is_left_unset,
+    many_to_many_filter_remove_and_clear,
     stream_yields_every_row,
 );
 
@@ -825,5 +826,21 @@ async fn db_default_applies_when_a_value_is_left_unset(db: Db) -> R {
     assert_eq!(batch.iter().map(|e| e.greeting.as_str()).collect::<Vec<_>>(), vec!["", "yo"]);
     let stored: Vec<(i32, String)> = Event::objects().order_by(Event::id().asc()).values_list(&db, (Event::answer(), Event::greeting())).await?;
     assert_eq!(stored, vec![(42, "hello".into()), (7, "hi".into()), (42, String::new()), (42, "yo".into())]);
+    Ok(())
+}
+
+async fn many_to_many_filter_remove_and_clear(db: Db) -> R {
+    let s = seed(&db).await?;
+    // Books 0 (sf, space), 1 (sf) and 3 (space, sf) are tagged.
+    assert_eq!(titles(&db, Book::tags().name().eq("space")).await?, vec!["Ancillary Justice", "The Long Way"]);
+    let both = Book::objects().filter(Book::tags().name().is_in(["sf", "space"])).distinct().count(&db).await?;
+    assert_eq!(both, 3, "distinct books, not join rows");
+    let justice = Book::objects().filter(Book::title().eq("Ancillary Justice")).get(&db).await?;
+    assert_eq!(justice.tags_remove(&db, &[&s.space]).await?, 1);
+    assert_eq!(titles(&db, Book::tags().name().eq("space")).await?, vec!["The Long Way"]);
+    assert_eq!(justice.tags_clear(&db).await?, 1);
+    let again = Book::objects().filter(Book::id().eq(justice.id)).prefetch_related(&["tags"]).get(&db).await?;
+    assert!(again.tags.get()?.is_empty());
+    assert_eq!(justice.tags_remove(&db, &[]).await?, 0);
     Ok(())
 }

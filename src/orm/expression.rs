@@ -355,3 +355,18 @@ impl<T: FieldValue, C> Related<T, C> {
         self.key.is_null(null)
     }
 }
+
+/// A many-to-many handle: `Book::tags()` derefs to the columns of the model at the other end,
+/// joined through the join table: `Book::tags().name().eq("sf")` (add `.distinct()` to the query
+/// when several related rows can match).
+pub struct Through<C> {
+    /// The target's columns, reached through the join table.
+    pub columns: C,
+}
+
+impl<C> std::ops::Deref for Through<C> {
+    type Target = C;
+    fn deref(&self) -> &C {
+        &self.columns
+    }
+}

@@ -372,3 +372,29 @@ pub async fn m2m_add<M: Model, T: Model>(db: &Db, owner: &M, join_table: &str, f
     let sql = format!("INSERT INTO {} ({}, {}) VALUES {}", quote(join_table), quote(from_col), quote(to_col), tuples.join(", "));
     db.execute(&sql, &binds).await.map(|_| ())
 }
+
+/// Removes links from a many-to-many: the given targets, or all (used by the derive's
+/// `<field>_remove` and `<field>_clear`).
+pub async fn m2m_remove<M: Model, T: Model>(
+    db: &Db,
+    owner: &M,
+    join_table: &str,
+    from_col: &str,
+    to_col: &str,
+    targets: Option<&[&T]>,
+) -> Result<u64> {
+    let mut binds = vec![owner.key().to_value()];
+    let mut sql = format!("DELETE FROM {} WHERE {} = {}", quote(join_table), quote(from_col), db.placeholder(1));
+    if let Some(ts) = targets {
+        if ts.is_empty() {
+            return Ok(0);
+        }
+        let mut ps = Vec::new();
+        for t in ts {
+            binds.push(t.key().to_value());
+            ps.push(db.placeholder(binds.len()));
+        }
+        sql.push_str(&format!(" AND {} IN ({})", quote(to_col), ps.join(", ")));
+    }
+    db.execute(&sql, &binds).await
+}

@@ -19,7 +19,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use db::{Db, DbRow};
-pub use expression::{Assign, Column, Cond, Join, Op, Order, Related, TextColumn};
+pub use expression::{Assign, Column, Cond, Join, Op, Order, Related, TextColumn, Through};
 pub use queryset::{Agg, Annotation, QuerySet};
 
 pub use relation::{ForeignKey, ManyToMany, Reverse};

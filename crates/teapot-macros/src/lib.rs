@@ -136,10 +136,39 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     #fname => ::teapot::orm::instance::prefetch_m2m::<#ident, #target>(db, rows, rests, #jt, #from_col, #to_col, |r, ts| r.#fid.set_loaded(ts)).await,
                 });
                 let add = format_ident!("{}_add", fname.trim_start_matches("r#"));
+                let remove = format_ident!("{}_remove", fname.trim_start_matches("r#"));
+                let clear = format_ident!("{}_clear", fname.trim_start_matches("r#"));
                 m2m_adds.push(quote! {
                     /// Adds rows to this many-to-many (one query).
                     pub async fn #add(&self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<()> {
                         ::teapot::orm::instance::m2m_add::<#ident, #target>(db, self, #jt, #from_col, #to_col, targets).await
+                    }
+
+                    /// Removes rows from this many-to-many (one query); returns how many links went.
+                    pub async fn #remove(&self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<u64> {
+                        ::teapot::orm::instance::m2m_remove::<#ident, #target>(db, self, #jt, #from_col, #to_col, ::std::option::Option::Some(targets)).await
+                    }
+
+                    /// Removes every row from this many-to-many (one query); returns how many links went.
+                    pub async fn #clear(&self, db: &::teapot::orm::Db) -> ::teapot::Result<u64> {
+                        ::teapot::orm::instance::m2m_remove::<#ident, #target>(db, self, #jt, #from_col, #to_col, ::std::option::Option::None).await
+                    }
+                });
+                col_methods.push(quote! {
+                    /// The many-to-many; derefs to the columns of the model at the other end, joined
+                    /// through the join table.
+                    pub fn #method(&self) -> ::teapot::orm::Through<<#target as ::teapot::Model>::Columns> {
+                        let mut path = self.path.clone();
+                        path.push(::teapot::orm::Join { fk_column: #pk_column, table: #jt, pk: #from_col });
+                        path.push(::teapot::orm::Join { fk_column: #to_col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK });
+                        ::teapot::orm::Through { columns: <#target as ::teapot::Model>::columns_at(path) }
+                    }
+                });
+                static_methods.push(quote! {
+                    /// The many-to-many; derefs to the columns of the model at the other end, joined
+                    /// through the join table.
+                    pub fn #method() -> ::teapot::orm::Through<<#target as ::teapot::Model>::Columns> {
+                        #columns_ident { path: ::std::vec::Vec::new() }.#method()
                     }
                 });
                 continue;
