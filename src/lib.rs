@@ -2,14 +2,14 @@
 //! by default on PostgreSQL.
 //!
 //! Where to find things:
-//! - [`config`]: teapot.toml.
-//! - [`declared`]: the models the source files declare (read with syn, never compiled).
-//! - [`migrations`]: operations, migration files, the graph, the autodetector, makemigrations.
-//! - [`orm`]: the async ORM: [`orm::Db`], [`orm::QuerySet`], the [`Model`] trait `#[derive(Model)]`
+//! - [`config`] — teapot.toml.
+//! - [`declared`] — the models the source files declare (read with syn, never compiled).
+//! - [`migrations`] — operations, migration files, the graph, the autodetector, makemigrations.
+//! - [`orm`] — the async ORM: [`orm::Db`], [`orm::QuerySet`], the [`Model`] trait `#[derive(Model)]`
 //!   implements, relations that are only ever loaded on request, transactions.
-//! - [`backend`]: per-dialect SQL (schema editors, the online planner, introspection).
-//! - [`check`]: `teapot check` (agreement, lint rules, integrity, drift).
-//! - [`cli`]: the `teapot` command; it wires the pieces together and holds no SQL.
+//! - [`backend`] — per-dialect SQL (schema editors, the online planner, introspection).
+//! - [`check`] — `teapot check` (agreement, lint rules, integrity, drift).
+//! - [`cli`] — the `teapot` command; it wires the pieces together and holds no SQL.
 //! - [`teapot_schema`] (re-exported as [`schema`]): model state, naming rules, the declaration reader.
 #![warn(missing_docs, unreachable_pub)]
 

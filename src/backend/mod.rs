@@ -1,9 +1,9 @@
 //! Per-dialect SQL for operations (the schema editors) and the names of what they create.
 //!
-//! - [`postgres`]: PostgreSQL DDL, statement for statement what Django emits for the same models.
-//! - [`sqlite`]: SQLite DDL; what ALTER TABLE cannot do is a table rebuild (create, copy, drop, rename).
-//! - [`inverse`]: the operations that undo an operation, which is how backwards SQL is rendered.
-//! - [`objects`]: the indexes and constraints a model's state implies, with their names.
+//! - [`postgres`] — PostgreSQL DDL, statement for statement what Django emits for the same models.
+//! - [`sqlite`] — SQLite DDL; what ALTER TABLE cannot do is a table rebuild (create, copy, drop, rename).
+//! - [`inverse`] — the operations that undo an operation, which is how backwards SQL is rendered.
+//! - [`objects`] — the indexes and constraints a model's state implies, with their names.
 //!
 //! Each operation renders to statements run at once and statements deferred to the end of the
 //! migration (foreign keys and indexes, as Django defers them), given the project state just

@@ -1,11 +1,11 @@
 //! `teapot check`: what a team runs on every pull request.
 //!
 //! - agreement: the models and the migrations agree (what `makemigrations --check` checks);
-//! - [`rules`]: the safety lint over migrations not yet applied (or all);
+//! - [`rules`] — the safety lint over migrations not yet applied (or all);
 //! - integrity: `migrations/teapot.sum` matches every file, and (with a database) the checksum
 //!   recorded when a migration was applied matches the file;
 //! - the graph: missing dependencies, cycles, two leaves in an app;
-//! - [`drift`]: with a database, its live schema against the state the applied migrations describe.
+//! - [`drift`] — with a database, its live schema against the state the applied migrations describe.
 
 pub mod drift;
 pub mod rules;

@@ -82,7 +82,7 @@ pub(super) fn run(config: &Config, a: Args) -> Result<i32> {
     } else {
         findings = run_offline(config, &opts, None)?;
     }
-    findings.sort_by(|x, y| (x.file.clone(), x.line, x.rule.clone()).cmp(&(y.file.clone(), y.line, y.rule.clone())));
+    findings.sort_by_key(|f| (f.file.clone(), f.line, f.rule.clone()));
     match a.format {
         Format::Json => {
             let doc = serde_json::json!({ "version": 1, "findings": findings, "count": findings.len() });

@@ -1,11 +1,11 @@
 //! The async ORM: every database hit is an explicit `.await`, nothing is fetched lazily.
 //!
-//! - [`db`]: [`Db`], a pool (or a transaction) on PostgreSQL or SQLite, with a query counter.
-//! - [`value`]: [`Value`] and [`FieldValue`]: Rust field types to and from both backends.
-//! - [`expression`]: typed column handles, lookups, conditions, orderings, F-style updates.
-//! - [`queryset`]: [`QuerySet`], built then run with `.await`.
-//! - [`relation`]: [`ForeignKey`] and [`ManyToMany`], filled only on request.
-//! - [`instance`]: create, save, delete, refresh, bulk operations.
+//! - [`db`] — [`Db`], a pool (or a transaction) on PostgreSQL or SQLite, with a query counter.
+//! - [`value`]: [`Value`] and [`FieldValue`] — Rust field types to and from both backends.
+//! - [`expression`] — typed column handles, lookups, conditions, orderings, F-style updates.
+//! - [`queryset`] — [`QuerySet`], built then run with `.await`.
+//! - [`relation`] — [`ForeignKey`] and [`ManyToMany`], filled only on request.
+//! - [`instance`] — create, save, delete, refresh, bulk operations.
 
 pub mod db;
 pub mod expression;

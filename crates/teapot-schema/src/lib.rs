@@ -1,13 +1,13 @@
 //! teapot-schema: what a project's models are, as pure data. No database, no async.
 //!
 //! Where to find things:
-//! - [`field`]: [`Field`] and its logical [`FieldType`], as migration files store them.
-//! - [`model`]: [`ModelState`] with its [`Index`]es and [`Constraint`]s.
-//! - [`project`]: [`ProjectState`], every model of every app.
-//! - [`naming`]: table, index and constraint names, built the way Django builds them.
-//! - [`reader`]: `#[derive(Model)]` structs (read with syn) to [`ModelState`]; shared by the CLI and
+//! - [`field`] — [`Field`] and its logical [`FieldType`], as migration files store them.
+//! - [`model`] — [`ModelState`] with its [`Index`]es and [`Constraint`]s.
+//! - [`project`] — [`ProjectState`], every model of every app.
+//! - [`naming`] — table, index and constraint names, built the way Django builds them.
+//! - [`reader`] — `#[derive(Model)]` structs (read with syn) to [`ModelState`]; shared by the CLI and
 //!   the derive macro.
-//! - [`resolve`]: rules across models (relation targets, reverse accessors, tables).
+//! - [`resolve`] — rules across models (relation targets, reverse accessors, tables).
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod error;
