@@ -438,6 +438,5 @@ fn alter_field(
     if nf.ty == FieldType::ForeignKey && (fk_changed || of.ty != FieldType::ForeignKey) {
         r.push(add_fk_sql(after, &table, &nc, nf)?);
     }
-    let _ = objects::ObjectKind::Index;
     Ok(r)
 }

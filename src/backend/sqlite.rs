@@ -70,8 +70,7 @@ fn references(state: &ProjectState, f: &Field) -> Result<String> {
 /// CREATE TABLE for a model's state, under the given table name.
 fn table_sql(state: &ProjectState, m: &ModelState, table: &str) -> Result<String> {
     let mut defs = Vec::new();
-    for (name, f, col) in m.concrete_fields() {
-        let _ = name;
+    for (_, f, col) in m.concrete_fields() {
         defs.push(column_sql(state, &col, f)?);
     }
     for c in &m.constraints {
@@ -167,8 +166,7 @@ enum Source {
 
 /// Rebuilds `after`'s table from `before`'s rows. `sources` maps new columns to where their values
 /// come from; a new column without a source takes its database default (or NULL).
-fn rebuild(before: &ProjectState, mb: &ModelState, after: &ProjectState, ma: &ModelState, sources: &[(String, Source)]) -> Result<Vec<String>> {
-    let _ = before;
+fn rebuild(mb: &ModelState, after: &ProjectState, ma: &ModelState, sources: &[(String, Source)]) -> Result<Vec<String>> {
     let table = ma.table_name();
     let temp = format!("new__{table}");
     let mut out = vec![table_sql(after, ma, &temp)?];
@@ -252,7 +250,7 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
                 if let Some(v) = one_off_default.clone().or_else(|| f.default.clone()) {
                     sources.push((col, Source::Value(v)));
                 }
-                r.now.extend(rebuild(before, mb, after, ma, &sources)?);
+                r.now.extend(rebuild(mb, after, ma, &sources)?);
             }
         }
         RemoveField { model: mn, name } => {
@@ -261,7 +259,7 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
             if f.ty == FieldType::ManyToMany {
                 r.now.push(format!("DROP TABLE {};", quote(&join_table(before, mb, name, f)?.0)));
             } else {
-                r.now.extend(rebuild(before, mb, after, ma, &same_columns(mb, ma))?);
+                r.now.extend(rebuild(mb, after, ma, &same_columns(mb, ma))?);
             }
         }
         AlterField { model: mn, name, one_off_default, .. } => {
@@ -279,7 +277,7 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
                         other => (col, other),
                     })
                     .collect();
-                r.now.extend(rebuild(before, mb, after, ma, &sources)?);
+                r.now.extend(rebuild(mb, after, ma, &sources)?);
             }
         }
         RenameField { model: mn, old_name, new_name } => {
@@ -305,7 +303,7 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
                     mb.field(old).and_then(|f| f.column(old)).map(|oc| (col, Source::Column(oc, None)))
                 })
                 .collect();
-            r.now.extend(rebuild(before, mb, after, ma, &sources)?);
+            r.now.extend(rebuild(mb, after, ma, &sources)?);
         }
         AddIndex { model: mn, index } => r.now.push(index_sql(model(after, app, mn)?, index)),
         RemoveIndex { name, .. } => r.now.push(format!("DROP INDEX IF EXISTS {};", quote(name))),
@@ -317,7 +315,7 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
         }
         AddConstraint { model: mn, .. } | RemoveConstraint { model: mn, .. } => {
             let (mb, ma) = (model(before, app, mn)?, model(after, app, mn)?);
-            r.now.extend(rebuild(before, mb, after, ma, &same_columns(mb, ma))?);
+            r.now.extend(rebuild(mb, after, ma, &same_columns(mb, ma))?);
         }
         RunSql { sql, .. } => r.now.push(sql.clone()),
         Backfill { model: mn, set, filter, .. } => r.now.push(super::postgres::backfill_sql(model(after, app, mn)?, set, filter.as_deref())),

@@ -352,7 +352,7 @@ impl<'a> Autodetector<'a> {
                 }
             } else {
                 for (rname, rf) in &removed {
-                    if same_field_but_name(rf, f, rname, fname) && q.rename_field(app, &new.name, rname, fname, f)? {
+                    if same_field_but_name(rf, f, rname) && q.rename_field(app, &new.name, rname, fname, f)? {
                         chosen = Some(rname.clone());
                         break;
                     }
@@ -430,7 +430,7 @@ impl<'a> Autodetector<'a> {
 }
 
 /// Two fields that differ only in name (a self-relation follows its model's name).
-fn same_field_but_name(a: &Field, b: &Field, a_name: &str, b_name: &str) -> bool {
+fn same_field_but_name(a: &Field, b: &Field, a_name: &str) -> bool {
     if a == b {
         return true;
     }
@@ -439,7 +439,6 @@ fn same_field_but_name(a: &Field, b: &Field, a_name: &str, b_name: &str) -> bool
     if b.db_column.as_deref() == a.column(a_name).as_deref() && b.db_column.is_some() {
         a2.db_column = b.db_column.clone();
     }
-    let _ = b_name;
     a2 == *b
 }
 

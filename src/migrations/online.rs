@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::executor::{file_checksum, Event, PlanStep};
 use super::graph::Graph;
 use super::recorder;
-use crate::backend::online::{plan_migration, Batches, Guard, Lock, Step};
+use crate::backend::online::{plan_migration, Batches, Guard, Step};
 use crate::backend::quote;
 use crate::db::{db_error, Conn};
 use crate::error::{Error, ErrorKind, Result};
@@ -580,9 +580,4 @@ async fn run_backfill(
             tokio::time::sleep(Duration::from_millis(b.pause_ms)).await;
         }
     }
-}
-
-/// The lock level names, for messages.
-pub fn lock_name(l: Lock) -> &'static str {
-    l.name()
 }

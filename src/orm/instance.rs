@@ -336,7 +336,6 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
     if rows.is_empty() {
         return Ok(());
     }
-    let col_index = T::COLUMNS.iter().position(|c| *c == column).unwrap_or(0);
     let keys: Vec<Value> = rows.iter().map(|r| r.key().to_value()).collect();
     let mut children = Vec::new();
     for chunk in keys.chunks(db.max_binds().min(10_000)) {
@@ -346,7 +345,6 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
     }
     super::prefetch_paths(db, &mut children, rests).await?;
     // Keys compare by their bound value: a child's foreign key and its parent's key.
-    let _ = col_index;
     let mut grouped: HashMap<Value, Vec<T>> = HashMap::new();
     for c in children {
         grouped.entry(c.value_of(column).unwrap_or(Value::Null)).or_default().push(c);

@@ -61,6 +61,21 @@ pub fn sub_offsets(offsets: &[(String, usize)], field: &str) -> Vec<(String, usi
     offsets.iter().filter_map(|(p, o)| below(p, field).map(|r| (r.to_string(), *o))).collect()
 }
 
+/// The row of `T` joined for the path `field` (None when the join found nothing), with the
+/// relations below it loaded too (used by the derive's `load_related`).
+pub fn load_joined<T: Model>(row: &DbRow, offsets: &[(String, usize)], field: &str) -> Result<Option<T>> {
+    let offset = offset_of(offsets, field)?;
+    if row.is_null(offset) {
+        return Ok(None);
+    }
+    let mut t = T::from_row(row, offset)?;
+    let sub = sub_offsets(offsets, field);
+    for child in direct(&sub) {
+        t.load_related(&child, row, &sub)?;
+    }
+    Ok(Some(t))
+}
+
 /// The relations directly below (paths without `__`).
 pub fn direct(offsets: &[(String, usize)]) -> Vec<String> {
     offsets.iter().filter(|(p, _)| !p.contains("__")).map(|(p, _)| p.clone()).collect()

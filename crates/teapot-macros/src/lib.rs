@@ -181,13 +181,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     decode.push(quote!(#fid: <::std::option::Option<<#target as ::teapot::Model>::Key> as ::teapot::orm::FieldValue>::decode(row, offset + #i)?.map(|k| ::teapot::ForeignKey::of(k, #owner))));
                     loads.push(quote! {
                         #fname => {
-                            let offset = ::teapot::orm::offset_of(offsets, #fname)?;
-                            if !row.is_null(offset) {
-                                let mut t = <#target as ::teapot::Model>::from_row(row, offset)?;
-                                let sub = ::teapot::orm::sub_offsets(offsets, #fname);
-                                for child in ::teapot::orm::direct(&sub) {
-                                    ::teapot::Model::load_related(&mut t, &child, row, &sub)?;
-                                }
+                            if let ::std::option::Option::Some(t) = ::teapot::orm::load_joined::<#target>(row, offsets, #fname)? {
                                 if let ::std::option::Option::Some(fk) = self.#fid.as_mut() { fk.set_loaded(::std::sync::Arc::new(t)); }
                             }
                             ::std::result::Result::Ok(())
@@ -200,13 +194,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     decode.push(quote!(#fid: ::teapot::ForeignKey::of(<<#target as ::teapot::Model>::Key as ::teapot::orm::FieldValue>::decode(row, offset + #i)?, #owner)));
                     loads.push(quote! {
                         #fname => {
-                            let offset = ::teapot::orm::offset_of(offsets, #fname)?;
-                            if !row.is_null(offset) {
-                                let mut t = <#target as ::teapot::Model>::from_row(row, offset)?;
-                                let sub = ::teapot::orm::sub_offsets(offsets, #fname);
-                                for child in ::teapot::orm::direct(&sub) {
-                                    ::teapot::Model::load_related(&mut t, &child, row, &sub)?;
-                                }
+                            if let ::std::option::Option::Some(t) = ::teapot::orm::load_joined::<#target>(row, offsets, #fname)? {
                                 self.#fid.set_loaded(::std::sync::Arc::new(t));
                             }
                             ::std::result::Result::Ok(())
