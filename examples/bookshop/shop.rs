@@ -12,7 +12,7 @@ pub struct Customer {
     pub external_ref: Uuid,
     pub preferences: Option<serde_json::Value>,
     pub avatar: Option<Vec<u8>>,
-    #[teapot(db_default = "now()")]
+    #[teapot(db_default = "CURRENT_TIMESTAMP")]
     pub joined_at: DateTime<Utc>,
 }
 
