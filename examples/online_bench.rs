@@ -57,8 +57,17 @@ fn recipes() -> Vec<(&'static str, String)> {
             ),
         ),
         ("set NOT NULL", V1.replace("    pub note: Option<String>,", "    #[teapot(default = \"\")]\n    pub note: String,")),
-        ("add column with a default", V1.replace("    pub score: i32,", "    pub score: i32,\n    #[teapot(default = false)]\n    pub flagged: bool,")),
-        ("add check", V1.replace("#[teapot(app = \"bench\")]\npub struct Item", "#[teapot(app = \"bench\", check(name = \"item_score_gte_0\", expr = \"score >= 0\"))]\npub struct Item")),
+        (
+            "add column with a default",
+            V1.replace("    pub score: i32,", "    pub score: i32,\n    #[teapot(default = false)]\n    pub flagged: bool,"),
+        ),
+        (
+            "add check",
+            V1.replace(
+                "#[teapot(app = \"bench\")]\npub struct Item",
+                "#[teapot(app = \"bench\", check(name = \"item_score_gte_0\", expr = \"score >= 0\"))]\npub struct Item",
+            ),
+        ),
     ]
 }
 
@@ -185,7 +194,11 @@ async fn main() {
             online_gap.as_millis(),
             plain_t.as_secs_f64(),
             online_t.as_secs_f64(),
-            if plain_failed + online_failed > 0 { format!("   writes failed during the migration: plain {plain_failed}, online {online_failed}") } else { String::new() }
+            if plain_failed + online_failed > 0 {
+                format!("   writes failed during the migration: plain {plain_failed}, online {online_failed}")
+            } else {
+                String::new()
+            }
         );
     }
     let _ = admin.execute("DROP DATABASE IF EXISTS teapot_online_bench WITH (FORCE)").await;

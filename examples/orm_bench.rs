@@ -139,7 +139,15 @@ fn record_of(r: &sqlx::postgres::PgRow) -> PlainRecord {
 }
 
 fn new_records(prefix: &str) -> Vec<Record> {
-    (0..N).map(|i| Record { name: format!("{prefix}{i}"), value: i as i64 * 7, score: i as f64 / 3.0, active: i % 2 == 0, ..Record::defaults() }).collect()
+    (0..N)
+        .map(|i| Record {
+            name: format!("{prefix}{i}"),
+            value: i as i64 * 7,
+            score: i as f64 / 3.0,
+            active: i % 2 == 0,
+            ..Record::defaults()
+        })
+        .collect()
 }
 
 /// Runs both once to warm up, then `runs` times each, alternating which goes first, so that drift
@@ -196,7 +204,11 @@ impl Bench {
     async fn get_by_key_sqlx(&self) -> Duration {
         timed(async {
             for &k in &self.keys {
-                let row = sqlx::query("SELECT id, name, value, score, active FROM bench_record WHERE id = $1").bind(k).fetch_one(&self.pool).await.expect("get");
+                let row = sqlx::query("SELECT id, name, value, score, active FROM bench_record WHERE id = $1")
+                    .bind(k)
+                    .fetch_one(&self.pool)
+                    .await
+                    .expect("get");
                 let r = record_of(&row);
                 assert_eq!(r.id, k);
             }
@@ -227,7 +239,8 @@ impl Bench {
 
     async fn insert_teapot(&self) -> Duration {
         self.truncate_entries().await;
-        let mut rows: Vec<Entry> = new_records("t").into_iter().map(|r| Entry { id: 0, name: r.name, value: r.value, score: r.score, active: r.active }).collect();
+        let mut rows: Vec<Entry> =
+            new_records("t").into_iter().map(|r| Entry { id: 0, name: r.name, value: r.value, score: r.score, active: r.active }).collect();
         let (t, res) = timed(bulk_create(&self.db, &mut rows)).await;
         res.expect("bulk_create");
         assert!(rows.iter().all(|r| r.id > 0));
@@ -236,7 +249,10 @@ impl Bench {
 
     async fn insert_sqlx(&self) -> Duration {
         self.truncate_entries().await;
-        let mut rows: Vec<PlainRecord> = new_records("s").into_iter().map(|r| PlainRecord { id: 0, name: r.name, value: r.value, score: r.score, active: r.active }).collect();
+        let mut rows: Vec<PlainRecord> = new_records("s")
+            .into_iter()
+            .map(|r| PlainRecord { id: 0, name: r.name, value: r.value, score: r.score, active: r.active })
+            .collect();
         let (t, _) = timed(async {
             for batch in rows.chunks_mut(1000) {
                 let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("INSERT INTO bench_entry (name, value, score, active) ");
@@ -261,7 +277,14 @@ impl Bench {
             let mut user_keys: Vec<i64> = comments.iter().map(|c| *c.post.get().expect("post").user.key()).collect();
             user_keys.sort_unstable();
             user_keys.dedup();
-            let users: HashMap<i64, User> = User::objects().filter(User::id().is_in(user_keys)).all(&self.db).await.expect("users").into_iter().map(|u| (u.id, u)).collect();
+            let users: HashMap<i64, User> = User::objects()
+                .filter(User::id().is_in(user_keys))
+                .all(&self.db)
+                .await
+                .expect("users")
+                .into_iter()
+                .map(|u| (u.id, u))
+                .collect();
             comments.iter().map(|c| users[c.post.get().expect("post").user.key()].name.len()).sum::<usize>()
         })
         .await;
@@ -310,7 +333,10 @@ impl Bench {
     async fn nested_teapot(&self) -> Duration {
         let (t, n) = timed(async {
             let users = User::objects().prefetch_related(&["posts__comments"]).all(&self.db).await.expect("users");
-            users.iter().map(|u| u.posts.get().expect("posts").iter().map(|p| p.comments.get().expect("comments").len()).sum::<usize>()).sum::<usize>()
+            users
+                .iter()
+                .map(|u| u.posts.get().expect("posts").iter().map(|p| p.comments.get().expect("comments").len()).sum::<usize>())
+                .sum::<usize>()
         })
         .await;
         assert_eq!(n, N);
@@ -352,7 +378,12 @@ impl Bench {
             let mut by_user: HashMap<i64, Vec<P>> = HashMap::new();
             for r in &posts {
                 let id: i64 = r.get(0);
-                by_user.entry(r.get(1)).or_default().push(P { _id: id, _title: r.get(2), _body: r.get(3), comments: by_post.remove(&id).unwrap_or_default() });
+                by_user.entry(r.get(1)).or_default().push(P {
+                    _id: id,
+                    _title: r.get(2),
+                    _body: r.get(3),
+                    comments: by_post.remove(&id).unwrap_or_default(),
+                });
             }
             let users: Vec<U> = rows
                 .iter()
@@ -411,16 +442,31 @@ async fn migrate(url: &str) {
 async fn fill(db: &Db) -> Vec<i64> {
     let mut records = new_records("r");
     bulk_create(db, &mut records).await.expect("records");
-    let mut users: Vec<User> = (0..100).map(|i| User { name: format!("user {i}"), email: format!("u{i}@example.com"), ..User::defaults() }).collect();
+    let mut users: Vec<User> =
+        (0..100).map(|i| User { name: format!("user {i}"), email: format!("u{i}@example.com"), ..User::defaults() }).collect();
     bulk_create(db, &mut users).await.expect("users");
     let mut posts: Vec<Post> = users
         .iter()
-        .flat_map(|u| (0..10).map(move |j| Post { user: ForeignKey::from(u), title: format!("post {j} of {}", u.id), body: "lorem ipsum ".repeat(10), ..Post::defaults() }))
+        .flat_map(|u| {
+            (0..10).map(move |j| Post {
+                user: ForeignKey::from(u),
+                title: format!("post {j} of {}", u.id),
+                body: "lorem ipsum ".repeat(10),
+                ..Post::defaults()
+            })
+        })
         .collect();
     bulk_create(db, &mut posts).await.expect("posts");
     let mut comments: Vec<Comment> = posts
         .iter()
-        .flat_map(|p| (0..10).map(move |j| Comment { post: ForeignKey::from(p), body: format!("comment {j} on {}", p.id), score: j, ..Comment::defaults() }))
+        .flat_map(|p| {
+            (0..10).map(move |j| Comment {
+                post: ForeignKey::from(p),
+                body: format!("comment {j} on {}", p.id),
+                score: j,
+                ..Comment::defaults()
+            })
+        })
         .collect();
     bulk_create(db, &mut comments).await.expect("comments");
     records.iter().map(|r| r.id).collect()

@@ -30,7 +30,10 @@ fn model_source(i: usize) -> String {
     let _ = writeln!(s, "    pub f2: i32,\n    pub f3: Option<i64>,\n    pub f4: bool,\n    pub f5: f64,");
     let _ = writeln!(s, "    pub f6: Option<String>,\n    pub f7: NaiveDate,\n    pub f8: DateTime<Utc>,");
     let _ = writeln!(s, "    #[teapot(max_digits = 10, decimal_places = 2)]\n    pub f9: Decimal,");
-    let _ = writeln!(s, "    #[teapot(on_delete = \"cascade\", related_name = \"children_{i}\")]\n    pub parent: Option<ForeignKey<{target}>>,");
+    let _ = writeln!(
+        s,
+        "    #[teapot(on_delete = \"cascade\", related_name = \"children_{i}\")]\n    pub parent: Option<ForeignKey<{target}>>,"
+    );
     let _ = writeln!(s, "}}\n");
     s
 }
@@ -45,11 +48,8 @@ fn generate(dir: &Path, models: usize) {
         }
         std::fs::write(dir.join(format!("models/part{f:03}.rs")), src).expect("write models");
     }
-    std::fs::write(
-        dir.join("teapot.toml"),
-        "[database]\nurl = \"sqlite://bench.db\"\n\n[apps.bench]\nmodels = [\"models/*.rs\"]\n",
-    )
-    .expect("write teapot.toml");
+    std::fs::write(dir.join("teapot.toml"), "[database]\nurl = \"sqlite://bench.db\"\n\n[apps.bench]\nmodels = [\"models/*.rs\"]\n")
+        .expect("write teapot.toml");
 }
 
 fn main() {
@@ -96,7 +96,10 @@ fn main() {
     let size = std::fs::read_dir(dir.path().join("migrations/bench"))
         .map(|d| d.flatten().map(|e| e.metadata().map(|m| m.len()).unwrap_or(0)).sum::<u64>())
         .unwrap_or(0);
-    println!("schema_bench: {models} models x 10 fields + 1 foreign key, an index on every tenth ({})", if bin.is_some() { "teapot binary" } else { "in process" });
+    println!(
+        "schema_bench: {models} models x 10 fields + 1 foreign key, an index on every tenth ({})",
+        if bin.is_some() { "teapot binary" } else { "in process" }
+    );
     println!("  makemigrations from nothing      {:>8.3} s   ({} KiB of migrations)", first, size / 1024);
     println!("  makemigrations --check, no change {:>8.3} s", check);
     let start = Instant::now();
@@ -132,7 +135,8 @@ fn main() {
                         let config = Config::load(Some(&config_path)).expect("config");
                         let graph = teapot::migrations::loader::load_graph(&config).expect("graph");
                         let mut conn = teapot::db::Conn::connect(&url).await.expect("connect");
-                        let applied = teapot::migrations::recorder::applied(&mut conn).await.expect("applied").into_iter().map(|a| a.key()).collect();
+                        let applied =
+                            teapot::migrations::recorder::applied(&mut conn).await.expect("applied").into_iter().map(|a| a.key()).collect();
                         let steps = plan(&graph, &applied, &Target::default()).expect("plan");
                         execute(&mut conn, &graph, &steps, false, &mut |_| {}).await.expect("migrate");
                         conn.close().await;
@@ -147,4 +151,3 @@ fn main() {
         println!("  migrate with nothing to do       {:>8.3} s", again);
     }
 }
-

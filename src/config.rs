@@ -76,7 +76,12 @@ fn default_attempts() -> u32 {
 
 impl Default for OnlineConfig {
     fn default() -> Self {
-        OnlineConfig { lock_timeout: default_lock_timeout(), lock_attempts: default_attempts(), long_transaction: default_long_transaction(), statement_timeout: default_statement_timeout() }
+        OnlineConfig {
+            lock_timeout: default_lock_timeout(),
+            lock_attempts: default_attempts(),
+            long_transaction: default_long_transaction(),
+            statement_timeout: default_statement_timeout(),
+        }
     }
 }
 
@@ -112,9 +117,8 @@ impl Config {
             None => PathBuf::from("teapot.toml"),
         };
         let text = std::fs::read_to_string(&path).map_err(|e| {
-            Error::new(ErrorKind::Config, format!("cannot read {}: {e}", path.display())).hint(
-                "run teapot in the folder that holds teapot.toml, or pass --config PATH",
-            )
+            Error::new(ErrorKind::Config, format!("cannot read {}: {e}", path.display()))
+                .hint("run teapot in the folder that holds teapot.toml, or pass --config PATH")
         })?;
         Config::parse(&text, &path)
     }

@@ -30,16 +30,14 @@ impl Conn {
     pub async fn connect(url: &str) -> Result<Conn> {
         let dialect = Dialect::of_url(url)?;
         let fail = |e: sqlx::Error| {
-            Error::new(ErrorKind::Database, format!("cannot connect to {}: {e}", redact(url)))
-                .hint("check that the database server runs and the URL (teapot.toml [database] url, DATABASE_URL or --database-url) is right")
+            Error::new(ErrorKind::Database, format!("cannot connect to {}: {e}", redact(url))).hint(
+                "check that the database server runs and the URL (teapot.toml [database] url, DATABASE_URL or --database-url) is right",
+            )
         };
         Ok(match dialect {
             Dialect::Postgres => Conn::Pg(sqlx::PgConnection::connect(url).await.map_err(fail)?),
             Dialect::Sqlite => {
-                let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
-                    .map_err(fail)?
-                    .create_if_missing(true)
-                    .foreign_keys(true);
+                let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url).map_err(fail)?.create_if_missing(true).foreign_keys(true);
                 Conn::Sqlite(sqlx::SqliteConnection::connect_with(&opts).await.map_err(fail)?)
             }
         })

@@ -31,11 +31,10 @@ pub fn read_declared(config: &Config) -> Result<Declared> {
     let mut decls = Vec::new();
     for app in config.apps.values() {
         for file in config.model_files(app)? {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", file.display())))?;
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", file.display())))?;
             let shown = file.strip_prefix(&config.root).unwrap_or(&file).to_path_buf();
-            let found = read_source(&text, Some(&app.label))
-                .map_err(|e| Error::from(SchemaError::from_read(&e, Some(shown.clone()))))?;
+            let found = read_source(&text, Some(&app.label)).map_err(|e| Error::from(SchemaError::from_read(&e, Some(shown.clone()))))?;
             decls.extend(found.into_iter().map(|decl| SourcedDeclaration { file: shown.clone(), decl }));
         }
     }

@@ -93,7 +93,11 @@ fn update_sums_accepts_an_edit() {
 #[test]
 fn unlisted_migration() {
     let p = project();
-    p.write_migration("shop", "0002_comment", "dependencies = [\"shop/0001_initial\"]\n\n[[operations]]\nop = \"run_sql\"\nsql = \"COMMENT ON TABLE shop_book IS 'books'\"\n");
+    p.write_migration(
+        "shop",
+        "0002_comment",
+        "dependencies = [\"shop/0001_initial\"]\n\n[[operations]]\nop = \"run_sql\"\nsql = \"COMMENT ON TABLE shop_book IS 'books'\"\n",
+    );
     finds(&check(&p, &[]), &["migrations/shop/0002_comment.toml: integrity unlisted-migration"]);
     check(&p, &["--update-sums"]).ok();
 }
@@ -189,9 +193,19 @@ fn github_output_is_workflow_commands() {
 fn text_output_has_no_colour_when_piped_or_no_color() {
     let (p, file) = with_drop_column();
     let out = check(&p, &[]);
-    finds(&out, &[&format!("{file}:"), "TP002 drop-column: shop_book.pages", "  operation 1: Remove field pages from Book", "  fix: ", "1 finding(s)"]);
+    finds(
+        &out,
+        &[
+            &format!("{file}:"),
+            "TP002 drop-column: shop_book.pages",
+            "  operation 1: Remove field pages from Book",
+            "  fix: ",
+            "1 finding(s)",
+        ],
+    );
     assert!(!out.stdout.contains('\x1b'), "{out}");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_teapot")).arg("check").current_dir(p.root()).env("NO_COLOR", "1").output().unwrap();
+    let out =
+        std::process::Command::new(env!("CARGO_BIN_EXE_teapot")).arg("check").current_dir(p.root()).env("NO_COLOR", "1").output().unwrap();
     assert!(!out.stdout.contains(&0x1b) && !out.stdout.is_empty());
     // --online does not hide a rule --online does not make safe
     finds(&check(&p, &["--online"]), &["TP002"]);

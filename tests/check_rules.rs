@@ -149,7 +149,8 @@ fn tp006_type_rewrite() {
     case("TP006", &alter("{ type = \"integer\" }"), &alter("{ type = \"string\", max_length = 200 }"));
 }
 
-const ADD_INDEX: &str = "\n[[operations]]\nop = \"add_index\"\nmodel = \"Book\"\nindex = { name = \"book_title_idx\", fields = [\"title\"] }\n";
+const ADD_INDEX: &str =
+    "\n[[operations]]\nop = \"add_index\"\nmodel = \"Book\"\nindex = { name = \"book_title_idx\", fields = [\"title\"] }\n";
 
 #[test]
 fn tp007_blocking_index() {
@@ -190,7 +191,9 @@ fn tp009_set_not_null() {
 #[test]
 fn tp010_volatile_default() {
     let p = project();
-    let add = |d: &str| format!("\n[[operations]]\nop = \"add_field\"\nmodel = \"Book\"\nname = \"added_at\"\nfield = {{ type = \"datetime\", db_default = \"{d}\" }}\n");
+    let add = |d: &str| {
+        format!("\n[[operations]]\nop = \"add_field\"\nmodel = \"Book\"\nname = \"added_at\"\nfield = {{ type = \"datetime\", db_default = \"{d}\" }}\n")
+    };
     assert_eq!(rules_of(&p, &add("clock_timestamp()"), false), ["TP010"]);
     assert_eq!(rules_of(&p, &add("clock_timestamp()"), true), Vec::<String>::new());
     assert_eq!(rules_of(&p, &add("'2024-01-01 00:00:00'"), false), Vec::<String>::new());
@@ -198,7 +201,9 @@ fn tp010_volatile_default() {
 
 #[test]
 fn tp011_integer_primary_key() {
-    let create = |ty: &str| format!("\n[[operations]]\nop = \"create_model\"\nname = \"Shelf\"\nfields = [\n    {{ name = \"id\", type = \"{ty}\", primary_key = true, auto = true }},\n]\n");
+    let create = |ty: &str| {
+        format!("\n[[operations]]\nop = \"create_model\"\nname = \"Shelf\"\nfields = [\n    {{ name = \"id\", type = \"{ty}\", primary_key = true, auto = true }},\n]\n")
+    };
     case("TP011", &create("integer"), &create("bigint"));
 }
 
@@ -212,7 +217,9 @@ fn tp012_run_sql_review() {
 #[test]
 fn tp013_unbatched_data_change() {
     let update = "\n[[operations]]\nop = \"run_sql\"\nsql = \"UPDATE shop_book SET pages = 0 WHERE pages IS NULL\"\n";
-    let backfill = |n: u32| format!("\n[[operations]]\nop = \"backfill\"\nmodel = \"Book\"\nset = \"pages = 0\"\nwhere = \"pages IS NULL\"\nbatch_size = {n}\n");
+    let backfill = |n: u32| {
+        format!("\n[[operations]]\nop = \"backfill\"\nmodel = \"Book\"\nset = \"pages = 0\"\nwhere = \"pages IS NULL\"\nbatch_size = {n}\n")
+    };
     case("TP013", update, &backfill(1000));
     case("TP013", &backfill(500_000), &backfill(100_000));
 }

@@ -55,7 +55,12 @@ fn unreachable_database_says_it_cannot_connect_and_where_the_url_comes_from() {
     for cmd in ["migrate", "showmigrations"] {
         let out = teapot(p.root(), &[cmd, "--database-url", url]);
         out.fails_with(1);
-        out.says(&["cannot connect to postgres://postgres:***@127.0.0.1:1/x", "teapot.toml [database] url", "DATABASE_URL", "--database-url"]);
+        out.says(&[
+            "cannot connect to postgres://postgres:***@127.0.0.1:1/x",
+            "teapot.toml [database] url",
+            "DATABASE_URL",
+            "--database-url",
+        ]);
         assert!(!out.stderr.contains("s3cret"), "the password is shown\n{out}");
         assert!(!out.stdout.contains("Applying"), "{out}");
     }
@@ -75,12 +80,19 @@ fn malformed_teapot_toml_is_exit_2_naming_file_and_line() {
     let p = shop();
     let cases: [(&str, &[&str]); 2] = [
         ("[apps.shop\nmodels = [\"models/shop.rs\"]\n", &["teapot.toml:1:11: invalid table header"]),
-        ("[apps.shop]\nmodels = [\"models/shop.rs\"]\ncolour = \"red\"\n", &["teapot.toml:3:1: unknown field `colour`", "expected `models` or `migrations`"]),
+        (
+            "[apps.shop]\nmodels = [\"models/shop.rs\"]\ncolour = \"red\"\n",
+            &["teapot.toml:3:1: unknown field `colour`", "expected `models` or `migrations`"],
+        ),
     ];
     for (toml, says) in cases {
         std::fs::write(p.root().join("teapot.toml"), toml).expect("write teapot.toml");
         let before = files(p.root());
-        for args in [&["makemigrations"][..], &["migrate", "--database-url", "sqlite://never.db"], &["showmigrations", "--database-url", "sqlite://never.db"]] {
+        for args in [
+            &["makemigrations"][..],
+            &["migrate", "--database-url", "sqlite://never.db"],
+            &["showmigrations", "--database-url", "sqlite://never.db"],
+        ] {
             let out = teapot(p.root(), args);
             out.fails_with(2);
             out.says(says);

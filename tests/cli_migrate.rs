@@ -116,7 +116,11 @@ async fn plan_prints_the_plan_and_changes_nothing(db: TestDb) {
     let c = Case::new(db);
     let out = c.run(&["migrate", "--plan"]);
     let plan = out.ok();
-    for piece in ["shop.0001_initial\n    Create model Customer", "shop.0002_order\n    Create model Order", "crm.0001_initial\n    Create model Note"] {
+    for piece in [
+        "shop.0001_initial\n    Create model Customer",
+        "shop.0002_order\n    Create model Order",
+        "crm.0001_initial\n    Create model Note",
+    ] {
         assert!(plan.contains(piece), "{out}");
     }
     assert!(!plan.contains("Applying"), "{out}");
@@ -272,7 +276,12 @@ fn sqlmigrate_prints_the_sql_of_the_urls_dialect_forwards_and_backwards() {
     assert!(!lite.contains("GENERATED"), "{lite}");
 
     let pg_order = sql("postgres://nobody@127.0.0.1:1/none", "0002_order", false);
-    assert!(pg_order.contains("FOREIGN KEY (\"customer_id\") REFERENCES \"shop_customer\" (\"id\") ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED"), "{pg_order}");
+    assert!(
+        pg_order.contains(
+            "FOREIGN KEY (\"customer_id\") REFERENCES \"shop_customer\" (\"id\") ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED"
+        ),
+        "{pg_order}"
+    );
 
     for url in ["postgres://nobody@127.0.0.1:1/none", c.db.url.as_str()] {
         let back = sql(url, "0002", true);

@@ -92,7 +92,11 @@ fn compare(got: &[(String, String)], expected_dir: &Path) {
     let names = |v: &[(String, String)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
     assert_eq!(names(got), names(&expected), "migration files differ from {}", expected_dir.display());
     for ((name, g), (_, e)) in got.iter().zip(&expected) {
-        assert!(g == e, "{name} differs from the golden file:\n{}", similar::TextDiff::from_lines(e, g).unified_diff().header("expected", "got"));
+        assert!(
+            g == e,
+            "{name} differs from the golden file:\n{}",
+            similar::TextDiff::from_lines(e, g).unified_diff().header("expected", "got")
+        );
     }
 }
 

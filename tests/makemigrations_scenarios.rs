@@ -358,7 +358,11 @@ fn alter_field_unique_and_db_index() {
 
 #[test]
 fn alter_field_db_column() {
-    assert_alter("#[teapot(max_length = 200)] pub title: String,", "#[teapot(max_length = 200, db_column = \"book_title\")] pub title: String,", "title");
+    assert_alter(
+        "#[teapot(max_length = 200)] pub title: String,",
+        "#[teapot(max_length = 200, db_column = \"book_title\")] pub title: String,",
+        "title",
+    );
 }
 
 #[test]
@@ -392,10 +396,13 @@ const IDX: &str = "index(fields = [\"author\", \"-title\"], name = \"book_author
 fn add_index_then_rename_it() {
     // S9 and S9b: a new name for the same fields is a rename_index, with no question asked.
     let (p, out) = library_v1_v2(&b(""), &b_with(IDX, ""));
-    assert_eq!(summary(&out), [(
-        "library/0002_book_book_author_title_idx".into(),
-        vec!["Create index book_author_title_idx on field(s) author, -title of model Book".into()],
-    )]);
+    assert_eq!(
+        summary(&out),
+        [(
+            "library/0002_book_book_author_title_idx".into(),
+            vec!["Create index book_author_title_idx on field(s) author, -title of model Book".into()],
+        )]
+    );
     p.set("library", &b_with(&IDX.replace("book_author_title_idx", "book_at_idx"), ""));
     let m = only(&p.make()).clone();
     assert_eq!(m.key(), "library/0003_rename_book_author_title_idx_book_at_idx");
@@ -448,7 +455,10 @@ fn change_and_remove_constraints() {
     p.set("library", &b_with(&format!("{UNIQ}, {}", CHECK.replace("title > ''", "length(title) > 0")), ""));
     let m = only(&p.make()).clone();
     assert_eq!(m.key(), "library/0003_remove_book_book_title_nonempty_and_more");
-    assert_eq!(described(&m.operations), ["Remove constraint book_title_nonempty from model Book", "Create constraint book_title_nonempty on model Book"]);
+    assert_eq!(
+        described(&m.operations),
+        ["Remove constraint book_title_nonempty from model Book", "Create constraint book_title_nonempty on model Book"]
+    );
     p.set("library", &b(""));
     let m = only(&p.make()).clone();
     assert_eq!(m.key(), "library/0004_remove_book_book_title_author_uniq_and_more");
@@ -481,7 +491,8 @@ fn many_to_many_added_with_its_target_then_removed() {
 #[test]
 fn self_referential_many_to_many() {
     // S22 and S22b: inline in the initial create_model, or added later; no one-off default asked.
-    let person = |extra: &str| format!("{HEADER}{}", model("Person", "", &format!("#[teapot(max_length = 100)] pub name: String, {extra}")));
+    let person =
+        |extra: &str| format!("{HEADER}{}", model("Person", "", &format!("#[teapot(max_length = 100)] pub name: String, {extra}")));
     let p = Project::new(&[("library", &person("pub friends: ManyToMany<Self>,"))]);
     let out = p.make();
     let Operation::CreateModel { fields, .. } = &only(&out).operations[0] else { panic!("create_model") };
@@ -492,7 +503,8 @@ fn self_referential_many_to_many() {
 
 // ---------------------------------------------------------------- relations across apps and cycles
 
-const ORDER: &str = "#[derive(Model)]\npub struct Order {\n    pub id: i64,\n    #[teapot(on_delete = \"restrict\")] pub book: ForeignKey<Book>,\n}\n";
+const ORDER: &str =
+    "#[derive(Model)]\npub struct Order {\n    pub id: i64,\n    #[teapot(on_delete = \"restrict\")] pub book: ForeignKey<Book>,\n}\n";
 
 #[test]
 fn foreign_key_into_an_app_made_in_the_same_run() {
@@ -527,7 +539,10 @@ fn foreign_key_into_an_app_sorted_later_waits_for_its_migration() {
     let p = Project::new(&[("zoo", &zoo_v1), ("alpha", &format!("{HEADER}{}", model("Keeper", "", "pub name: String,")))]);
     p.make();
     p.set("zoo", &format!("{HEADER}{}", model("Animal", "", "pub name: String, pub legs: Option<i32>,")));
-    p.set("alpha", &format!("{HEADER}{}", model("Keeper", "", "pub name: String, #[teapot(on_delete = \"cascade\")] pub animal: ForeignKey<Animal>,")));
+    p.set(
+        "alpha",
+        &format!("{HEADER}{}", model("Keeper", "", "pub name: String, #[teapot(on_delete = \"cascade\")] pub animal: ForeignKey<Animal>,")),
+    );
     let out = p.try_make(&opts(), &[], false, &["alpha.Keeper.animal=1"]).expect("answered");
     assert_eq!(keys(&out), ["zoo/0002_animal_legs", "alpha/0002_keeper_animal"]);
     assert_eq!(out.made[1].migration.dependencies, ["alpha/0001_initial", "zoo/0002_animal_legs"]);
@@ -701,7 +716,13 @@ fn merge_of_long_leaf_names_uses_a_timestamp() {
 /// A run of the bookshop-like steps in a fresh project; returns every file under migrations/.
 fn bookshop_history() -> Vec<(String, Vec<u8>)> {
     let tag = model("Tag", "", "#[teapot(max_length = 50, unique)] pub name: String,");
-    let v1 = format!("{}{tag}", b_with(&format!("{IDX}, {UNIQ}, {CHECK}"), "#[teapot(max_digits = 8, decimal_places = 2, default = \"0.00\")] pub price: Decimal, pub tags: ManyToMany<Tag>,"));
+    let v1 = format!(
+        "{}{tag}",
+        b_with(
+            &format!("{IDX}, {UNIQ}, {CHECK}"),
+            "#[teapot(max_digits = 8, decimal_places = 2, default = \"0.00\")] pub price: Decimal, pub tags: ManyToMany<Tag>,"
+        )
+    );
     let p = Project::new(&[("library", &v1), ("shop", &format!("{HEADER}{ORDER}"))]);
     p.make();
     p.set("library", &format!("{}{tag}", b_with(UNIQ, "pub pages: Option<i32>, #[teapot(default = 1.5)] pub weight: f64,")));

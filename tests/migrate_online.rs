@@ -77,13 +77,21 @@ fn v2(r: Recipe) -> String {
             "    pub note: Option<String>,\n    #[teapot(on_delete = \"set_null\")]\n    pub owner: Option<ForeignKey<Owner>>,\n}",
         ),
         Recipe::NotNull => V1.replace("    pub note: Option<String>,", "    #[teapot(default = \"none\")]\n    pub note: String,"),
-        Recipe::AddColumn => V1.replace("    pub note: Option<String>,\n}", "    pub note: Option<String>,\n    #[teapot(db_default = \"0\")]\n    pub score: i32,\n}"),
-        Recipe::Widen => V1.replacen("#[teapot(max_length = 50)]\n    pub name: String,\n    pub qty", "#[teapot(max_length = 100)]\n    pub name: String,\n    pub qty", 1),
+        Recipe::AddColumn => V1.replace(
+            "    pub note: Option<String>,\n}",
+            "    pub note: Option<String>,\n    #[teapot(db_default = \"0\")]\n    pub score: i32,\n}",
+        ),
+        Recipe::Widen => V1.replacen(
+            "#[teapot(max_length = 50)]\n    pub name: String,\n    pub qty",
+            "#[teapot(max_length = 100)]\n    pub name: String,\n    pub qty",
+            1,
+        ),
         Recipe::FieldUnique => V1.replace("#[teapot(max_length = 30)]", "#[teapot(max_length = 30, unique)]"),
         Recipe::FieldIndex => V1.replace("#[teapot(max_length = 30)]", "#[teapot(max_length = 30, db_index)]"),
-        Recipe::VolatileDefault => {
-            V1.replace("    pub note: Option<String>,\n}", "    pub note: Option<String>,\n    #[teapot(db_default = \"floor(random() * 10)::int\")]\n    pub rank: i32,\n}")
-        }
+        Recipe::VolatileDefault => V1.replace(
+            "    pub note: Option<String>,\n}",
+            "    pub note: Option<String>,\n    #[teapot(db_default = \"floor(random() * 10)::int\")]\n    pub rank: i32,\n}",
+        ),
         Recipe::Backfill => V1.to_string(),
     }
 }
@@ -256,7 +264,12 @@ async fn recipe_under_writes(r: Recipe) {
     let res = run_online(&p, &db.url, &OnlineOptions::default()).await;
     let (ok, errors) = writer.finish().await;
     let msgs = res.unwrap_or_else(|e| panic!("{r:?}: online migrate failed: {e}"));
-    assert!(errors.is_empty(), "{r:?}: {} writes failed during the migration, first: {:?}\nsteps: {msgs:#?}", errors.len(), &errors[..errors.len().min(3)]);
+    assert!(
+        errors.is_empty(),
+        "{r:?}: {} writes failed during the migration, first: {:?}\nsteps: {msgs:#?}",
+        errors.len(),
+        &errors[..errors.len().min(3)]
+    );
     assert!(ok > before + 20, "{r:?}: the writer made no progress");
     assert_finished(&db, &first, &second, &expected).await;
     match r {
@@ -344,7 +357,10 @@ async fn resume_after_every_step(r: Recipe) {
                 continue; // a transactional step is recorded in its own transaction
             }
             let db = db_at_v1(&p, &first, 3_000).await;
-            let out = teapot_cmd(&p, &db.url, &["migrate", "--online"]).env("TEAPOT_TEST_KILL_AFTER_STEP", k.to_string()).output().expect("run teapot");
+            let out = teapot_cmd(&p, &db.url, &["migrate", "--online"])
+                .env("TEAPOT_TEST_KILL_AFTER_STEP", k.to_string())
+                .output()
+                .expect("run teapot");
             assert!(!out.status.success(), "{r:?} k={k}: the run must be killed\n{}", text(&out));
             {
                 use std::os::unix::process::ExitStatusExt;
@@ -501,7 +517,10 @@ async fn a_table_rewrite_is_refused_unless_allowed() {
     let out = teapot_cmd(&p, &db.url, &["migrate", "--online"]).output().expect("run teapot");
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(!out.status.success(), "{}", text(&out));
-    assert!(err.contains(&format!("{third} cannot run online")) && err.contains("from integer to bigint rewrites the table"), "the reason: {err}");
+    assert!(
+        err.contains(&format!("{third} cannot run online")) && err.contains("from integer to bigint rewrites the table"),
+        "the reason: {err}"
+    );
     assert!(err.contains("safe way: add a new bigint column") && err.contains("--allow-unsafe"), "the safe way: {err}");
     assert_eq!(db.schema().await, v1_schema, "nothing applied, not even the migration before the refused one");
     assert_eq!(applied(&db.url).await.len(), 1);
@@ -537,16 +556,32 @@ async fn sqlmigrate_online_shows_locks_and_transaction_modes() {
     let t = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "{}", text(&out));
     assert!(t.contains("2 step(s)"), "{t}");
-    assert!(t.contains("-- step 1: Build unique index item_code_uniq concurrently (operation 1)\n--   lock: SHARE UPDATE EXCLUSIVE; no transaction"), "{t}");
+    assert!(
+        t.contains(
+            "-- step 1: Build unique index item_code_uniq concurrently (operation 1)\n--   lock: SHARE UPDATE EXCLUSIVE; no transaction"
+        ),
+        "{t}"
+    );
     assert!(t.contains("CREATE UNIQUE INDEX CONCURRENTLY \"item_code_uniq\" ON \"shop_item\" (\"code\");"), "{t}");
-    assert!(t.contains("-- step 2: Attach item_code_uniq as a unique constraint (operation 1)\n--   lock: ACCESS EXCLUSIVE; in its own transaction"), "{t}");
+    assert!(
+        t.contains(
+            "-- step 2: Attach item_code_uniq as a unique constraint (operation 1)\n--   lock: ACCESS EXCLUSIVE; in its own transaction"
+        ),
+        "{t}"
+    );
     assert!(t.contains("UNIQUE USING INDEX \"item_code_uniq\""), "{t}");
 
     let (p, _, second) = project(Recipe::NotNull);
     let out = teapot_cmd(&p, &url, &["sqlmigrate", APP, &second, "--online"]).output().expect("run teapot");
     let t = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "{}", text(&out));
-    for expect in ["lock: ROW EXCLUSIVE; in its own transaction", "NOT VALID;", "VALIDATE CONSTRAINT", "lock: SHARE UPDATE EXCLUSIVE; in its own transaction", "SET NOT NULL;"] {
+    for expect in [
+        "lock: ROW EXCLUSIVE; in its own transaction",
+        "NOT VALID;",
+        "VALIDATE CONSTRAINT",
+        "lock: SHARE UPDATE EXCLUSIVE; in its own transaction",
+        "SET NOT NULL;",
+    ] {
         assert!(t.contains(expect), "{expect}: {t}");
     }
 }

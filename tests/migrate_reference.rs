@@ -70,10 +70,7 @@ fn initial_migration_ddl_is_djangos_statement_for_statement() {
 #[test]
 fn second_migration_ddl_is_djangos_forwards_and_backwards() {
     let (_dir, config) = blog_project();
-    assert_eq!(
-        statements(&teapot_sql(&config, "0002", Direction::Forwards)),
-        statements(&reference("0002_site_language_and_more.sql"))
-    );
+    assert_eq!(statements(&teapot_sql(&config, "0002", Direction::Forwards)), statements(&reference("0002_site_language_and_more.sql")));
     assert_eq!(
         statements(&teapot_sql(&config, "0002", Direction::Backwards)),
         statements(&reference("0002_site_language_and_more.backwards.sql"))

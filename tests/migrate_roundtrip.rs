@@ -59,16 +59,19 @@ fn v2() -> String {
 
 /// Renames (field, model, index), a check swapped, unique to indexed, on_delete changed.
 fn v3() -> String {
-    v2().replace("    #[teapot(db_index)]\n    pub pages: Option<i32>,", "    #[teapot(db_index, renamed_from = \"pages\")]\n    pub page_count: Option<i32>,")
-        .replace("#[teapot(app = \"lib\")]\npub struct Tag", "#[teapot(app = \"lib\", renamed_from = \"Tag\")]\npub struct Label")
-        .replace("ManyToMany<Tag>", "ManyToMany<Label>")
-        .replace("name = \"book_tp_idx\"", "name = \"book_title_price_idx\"")
-        .replace(
-            "check(name = \"book_price_gte_0\", expr = \"price >= 0\")",
-            "check(name = \"book_pages_gte_0\", expr = \"page_count >= 0\")",
-        )
-        .replace("#[teapot(max_length = 100, unique)]", "#[teapot(max_length = 100, db_index)]")
-        .replace("#[teapot(on_delete = \"cascade\", related_name = \"books\")]", "#[teapot(on_delete = \"restrict\", related_name = \"books\")]")
+    v2().replace(
+        "    #[teapot(db_index)]\n    pub pages: Option<i32>,",
+        "    #[teapot(db_index, renamed_from = \"pages\")]\n    pub page_count: Option<i32>,",
+    )
+    .replace("#[teapot(app = \"lib\")]\npub struct Tag", "#[teapot(app = \"lib\", renamed_from = \"Tag\")]\npub struct Label")
+    .replace("ManyToMany<Tag>", "ManyToMany<Label>")
+    .replace("name = \"book_tp_idx\"", "name = \"book_title_price_idx\"")
+    .replace("check(name = \"book_price_gte_0\", expr = \"price >= 0\")", "check(name = \"book_pages_gte_0\", expr = \"page_count >= 0\")")
+    .replace("#[teapot(max_length = 100, unique)]", "#[teapot(max_length = 100, db_index)]")
+    .replace(
+        "#[teapot(on_delete = \"cascade\", related_name = \"books\")]",
+        "#[teapot(on_delete = \"restrict\", related_name = \"books\")]",
+    )
 }
 
 /// Removals (field, many-to-many, index, model), a new model with a key to it, a table and a
@@ -76,7 +79,10 @@ fn v3() -> String {
 fn v4() -> String {
     let s = v3()
         .replace("    #[teapot(default = true)]\n    pub in_print: bool,\n", "")
-        .replace("    #[teapot(related_name = \"books\")]\n    pub tags: ManyToMany<Label>,\n", "    #[teapot(on_delete = \"set_null\", related_name = \"books\")]\n    pub publisher: Option<ForeignKey<Publisher>>,\n")
+        .replace(
+            "    #[teapot(related_name = \"books\")]\n    pub tags: ManyToMany<Label>,\n",
+            "    #[teapot(on_delete = \"set_null\", related_name = \"books\")]\n    pub publisher: Option<ForeignKey<Publisher>>,\n",
+        )
         .replace("         index(fields = [\"title\", \"-price\"], name = \"book_title_price_idx\"),\n", "")
         .replace("#[teapot(app = \"lib\",\n         unique(", "#[teapot(app = \"lib\", table = \"books\",\n         unique(")
         .replace("#[teapot(max_length = 100, db_index)]", "#[teapot(max_length = 100, db_index, db_column = \"full_name\")]");

@@ -268,7 +268,10 @@ async fn lookups(db: Db) -> R {
     assert_eq!(titles(&db, Book::pages().is_in([386, 404, 1])).await?, p(&["Ancillary Justice", "The Long Way"]));
     assert_eq!(titles(&db, Book::title().is_in(Vec::<String>::new())).await?.len(), 0);
     assert_eq!(Book::objects().exclude(Book::pages().is_in(Vec::<i32>::new())).count(&db).await?, 5);
-    assert_eq!(titles(&db, Book::price().range(dec("10.00"), dec("15.99"))).await?, p(&["Ancillary Justice", "The Long Way", "The Three-Body Problem"]));
+    assert_eq!(
+        titles(&db, Book::price().range(dec("10.00"), dec("15.99"))).await?,
+        p(&["Ancillary Justice", "The Long Way", "The Three-Body Problem"])
+    );
     assert_eq!(titles(&db, Book::publisher().is_null(true)).await?, p(&["Ancillary Mercy", "The Three-Body Problem"]));
     assert_eq!(titles(&db, Book::publisher().is_null(false)).await?.len(), 3);
     assert_eq!(titles(&db, Book::publisher().eq(s.orbit.id)).await?.len(), 3);
@@ -296,7 +299,10 @@ async fn lookups(db: Db) -> R {
     // Across relations.
     assert_eq!(titles(&db, Book::author().name().icontains("LECKIE")).await?.len(), 3);
     assert_eq!(titles(&db, Book::publisher().name().eq("Orbit")).await?.len(), 3);
-    assert_eq!(titles(&db, Book::author().rating().gte(4) & Book::price().gt(dec("16"))).await?, p(&["Ancillary Mercy", "Ancillary Sword"]));
+    assert_eq!(
+        titles(&db, Book::author().rating().gte(4) & Book::price().gt(dec("16"))).await?,
+        p(&["Ancillary Mercy", "Ancillary Sword"])
+    );
 
     // and / or / not, filter / exclude.
     assert_eq!(titles(&db, Book::pages().eq(386) | Book::pages().eq(404)).await?, p(&["Ancillary Justice", "The Long Way"]));
@@ -347,7 +353,11 @@ async fn ordering_slicing_and_get(db: Db) -> R {
 
 async fn values_aggregates_and_groups(db: Db) -> R {
     seed(&db).await?;
-    let rows = Book::objects().filter(Book::pages().gt(380)).order_by(Book::pages().asc()).values_list(&db, (Book::title(), Book::pages(), Book::price(), Book::in_print())).await?;
+    let rows = Book::objects()
+        .filter(Book::pages().gt(380))
+        .order_by(Book::pages().asc())
+        .values_list(&db, (Book::title(), Book::pages(), Book::price(), Book::in_print()))
+        .await?;
     assert_eq!(
         rows,
         [
@@ -368,8 +378,12 @@ async fn values_aggregates_and_groups(db: Db) -> R {
     assert_eq!(empty.aggregate(&db, Agg::Count).await?, Some(0.0));
 
     let per_author = Book::objects().group_by(&db, Book::author().name(), Agg::Count).await?;
-    assert_eq!(per_author, [("Ann Leckie".to_string(), Some(3.0)), ("Becky Chambers".to_string(), Some(1.0)), ("Cixin Liu".to_string(), Some(1.0))]);
-    let pages = Book::objects().filter(Book::author().name().startswith("A")).group_by(&db, Book::in_print(), Agg::sum(Book::pages())).await?;
+    assert_eq!(
+        per_author,
+        [("Ann Leckie".to_string(), Some(3.0)), ("Becky Chambers".to_string(), Some(1.0)), ("Cixin Liu".to_string(), Some(1.0))]
+    );
+    let pages =
+        Book::objects().filter(Book::author().name().startswith("A")).group_by(&db, Book::in_print(), Agg::sum(Book::pages())).await?;
     assert_eq!(pages, [(false, Some(330.0)), (true, Some(742.0))]);
     Ok(())
 }
@@ -379,9 +393,16 @@ async fn queryset_update_and_delete(db: Db) -> R {
     // A limited update takes the rows in the query's order.
     assert_eq!(Book::objects().order_by(Book::pages().asc()).limit(1).update(&db, vec![Book::pages().set(331)]).await?, 1);
     assert_eq!(Book::objects().filter(Book::pages().eq(331)).get(&db).await?.title, "Ancillary Mercy");
-    let n = Book::objects().filter(Book::author().name().eq("Ann Leckie")).update(&db, vec![Book::pages().add(10), Book::in_print().set(false)]).await?;
+    let n = Book::objects()
+        .filter(Book::author().name().eq("Ann Leckie"))
+        .update(&db, vec![Book::pages().add(10), Book::in_print().set(false)])
+        .await?;
     assert_eq!(n, 3);
-    let ann = Book::objects().filter(Book::author().eq(s.ann.id)).order_by(Book::title().asc()).values_list(&db, (Book::pages(), Book::in_print())).await?;
+    let ann = Book::objects()
+        .filter(Book::author().eq(s.ann.id))
+        .order_by(Book::title().asc())
+        .values_list(&db, (Book::pages(), Book::in_print()))
+        .await?;
     assert_eq!(ann, [(396, false), (341, false), (366, false)]);
     assert_eq!(Book::objects().filter(Book::in_print().eq(true)).count(&db).await?, 2, "other rows untouched");
     Book::objects().update(&db, vec![Book::price().add(dec("1.01"))]).await?;
@@ -400,7 +421,14 @@ async fn bulk_create_and_update(db: Db) -> R {
     // 14,000 rows x 5 columns is 70,000 values: more than one statement may bind on either backend.
     const N: usize = 14_000;
     let mut items: Vec<Item> = (0..N)
-        .map(|i| Item { a: i as i32, b: format!("item-{i}"), c: i as i64 * 1_000_000_007, d: i % 2 == 0, e: (i % 3 == 0).then(|| format!("e{i}")), ..Item::defaults() })
+        .map(|i| Item {
+            a: i as i32,
+            b: format!("item-{i}"),
+            c: i as i64 * 1_000_000_007,
+            d: i % 2 == 0,
+            e: (i % 3 == 0).then(|| format!("e{i}")),
+            ..Item::defaults()
+        })
         .collect();
     assert!(N * 5 > db.max_binds());
     let before = db.query_count();
@@ -458,7 +486,12 @@ async fn get_or_create_and_update_or_create(db: Db) -> R {
 async fn select_related_one_query(db: Db) -> R {
     seed(&db).await?;
     let before = db.query_count();
-    let books = Book::objects().select_related(&["author", "publisher"]).filter(Book::author().rating().gte(0)).order_by(Book::id().asc()).all(&db).await?;
+    let books = Book::objects()
+        .select_related(&["author", "publisher"])
+        .filter(Book::author().rating().gte(0))
+        .order_by(Book::id().asc())
+        .all(&db)
+        .await?;
     assert_eq!(db.query_count() - before, 1, "one query with joins");
     assert_eq!(books.len(), 5);
     for b in &books {
@@ -484,7 +517,8 @@ async fn prefetch_related_one_query_per_relation(db: Db) -> R {
     assert_eq!(names, ["Ann Leckie", "Ann Leckie", "Ann Leckie", "Becky Chambers", "Cixin Liu"]);
     let pubs: Vec<bool> = books.iter().map(|b| b.publisher.as_ref().map(|p| p.get().is_ok()).unwrap_or(false)).collect();
     assert_eq!(pubs, [true, true, false, true, false]);
-    let tags: Vec<Vec<String>> = books.iter().map(|b| b.tags.get().map(|t| t.iter().map(|t| t.name.clone()).collect())).collect::<teapot::Result<_>>()?;
+    let tags: Vec<Vec<String>> =
+        books.iter().map(|b| b.tags.get().map(|t| t.iter().map(|t| t.name.clone()).collect())).collect::<teapot::Result<_>>()?;
     assert_eq!(tags, [vec!["sf", "space"], vec!["sf"], vec![], vec!["space", "sf"], vec![]]);
     assert_eq!(books[0].tags.get()?[1].id, s.space.id);
     assert_eq!(books[1].tags.get()?[0].id, s.sf.id);
@@ -538,12 +572,13 @@ fn author(name: &str) -> Author {
 }
 
 async fn atomic_commits_and_rolls_back(db: Db) -> R {
-    let id = db.atomic(|tx| async move {
-        let mut a = author("committed");
-        a.create(&tx).await?;
-        Ok(a.id)
-    })
-    .await?;
+    let id = db
+        .atomic(|tx| async move {
+            let mut a = author("committed");
+            a.create(&tx).await?;
+            Ok(a.id)
+        })
+        .await?;
     assert!(id > 0);
 
     let r: teapot::Result<()> = db
@@ -677,7 +712,14 @@ async fn hostile_strings_round_trip(db: Db) -> R {
         assert_eq!(Author::objects().filter(Author::name().contains(n)).count(&db).await?, 1, "contains {n:?}");
         assert_eq!(Author::objects().filter(Author::name().iexact(n)).count(&db).await?, 1, "iexact {n:?}");
     }
-    let one = |c: Cond| async { Author::objects().filter(c).order_by(Author::name().asc()).values_list(&db, (Author::name(),)).await.map(|v| v.into_iter().map(|(n,)| n).collect::<Vec<_>>()) };
+    let one = |c: Cond| async {
+        Author::objects()
+            .filter(c)
+            .order_by(Author::name().asc())
+            .values_list(&db, (Author::name(),))
+            .await
+            .map(|v| v.into_iter().map(|(n,)| n).collect::<Vec<_>>())
+    };
     assert_eq!(one(Author::name().contains("%")).await?, ["100% pure"]);
     assert_eq!(one(Author::name().icontains("0% P")).await?, ["100% pure"]);
     assert_eq!(one(Author::name().contains("_")).await?, ["'); DROP TABLE lib_author; --", "a_b"], "not axb");
@@ -733,7 +775,10 @@ async fn reverse_and_nested_prefetch_one_query_per_level(db: Db) -> R {
         .iter()
         .map(|a| {
             let books = a.books.get().expect("books fetched");
-            (a.name.clone(), books.iter().map(|b| (b.title.clone(), b.tags.get().map(|t| t.len()).unwrap_or(99), b.publisher.is_some())).collect())
+            (
+                a.name.clone(),
+                books.iter().map(|b| (b.title.clone(), b.tags.get().map(|t| t.len()).unwrap_or(99), b.publisher.is_some())).collect(),
+            )
         })
         .collect();
     assert_eq!(shape[0].0, "Ann Leckie");
@@ -824,7 +869,8 @@ async fn db_default_applies_when_a_value_is_left_unset(db: Db) -> R {
     bulk_create(&db, &mut batch).await?;
     assert_eq!(batch.iter().map(|e| e.answer).collect::<Vec<_>>(), vec![42, 42]);
     assert_eq!(batch.iter().map(|e| e.greeting.as_str()).collect::<Vec<_>>(), vec!["", "yo"]);
-    let stored: Vec<(i32, String)> = Event::objects().order_by(Event::id().asc()).values_list(&db, (Event::answer(), Event::greeting())).await?;
+    let stored: Vec<(i32, String)> =
+        Event::objects().order_by(Event::id().asc()).values_list(&db, (Event::answer(), Event::greeting())).await?;
     assert_eq!(stored, vec![(42, "hello".into()), (7, "hi".into()), (42, String::new()), (42, "yo".into())]);
     Ok(())
 }

@@ -69,7 +69,8 @@ async fn main() -> teapot::Result<()> {
     let before = db.query_count();
     let authors = Author::objects().prefetch_related(&["books__tags"]).all(&db).await?;
     for a in &authors {
-        let titles: Vec<String> = a.books.get()?.iter().map(|b| format!("{} [{} tag(s)]", b.title, b.tags.get().map(|t| t.len()).unwrap_or(0))).collect();
+        let titles: Vec<String> =
+            a.books.get()?.iter().map(|b| format!("{} [{} tag(s)]", b.title, b.tags.get().map(|t| t.len()).unwrap_or(0))).collect();
         println!("{} wrote {} ({} queries: authors, their books, the books' tags)", a.name, titles.join(", "), db.query_count() - before);
     }
 

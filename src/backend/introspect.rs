@@ -102,14 +102,15 @@ async fn sqlite(conn: &mut Conn) -> Result<Vec<String>> {
         for f in fks {
             out.push(format!("{table} foreign key ({}) -> {}({}) on delete {}", s(&f, 0), s(&f, 1), s(&f, 2), s(&f, 3).to_lowercase()));
         }
-        let idx = conn
-            .query_strings("SELECT name, CAST(\"unique\" AS TEXT), origin FROM pragma_index_list(?1)", &[&table])
-            .await
-            .map_err(err)?;
+        let idx =
+            conn.query_strings("SELECT name, CAST(\"unique\" AS TEXT), origin FROM pragma_index_list(?1)", &[&table]).await.map_err(err)?;
         for i in idx {
             let name = s(&i, 0);
             let cols = conn
-                .query_strings("SELECT name, CASE WHEN \"desc\" = 1 THEN ' DESC' ELSE '' END FROM pragma_index_xinfo(?1) WHERE key = 1 ORDER BY seqno", &[&name])
+                .query_strings(
+                    "SELECT name, CASE WHEN \"desc\" = 1 THEN ' DESC' ELSE '' END FROM pragma_index_xinfo(?1) WHERE key = 1 ORDER BY seqno",
+                    &[&name],
+                )
                 .await
                 .map_err(err)?;
             let cols: Vec<String> = cols.iter().map(|c| format!("{}{}", s(c, 0), s(c, 1))).collect();

@@ -95,9 +95,7 @@ pub fn quote(ident: &str) -> String {
 
 /// Whether the operation is about a model with `managed = false`: migrations never touch its table.
 pub(crate) fn unmanaged(app: &str, op: &Operation, before: &ProjectState, after: &ProjectState) -> bool {
-    op.model_name()
-        .and_then(|name| after.get(app, name).or_else(|| before.get(app, name)))
-        .is_some_and(|m| !m.managed)
+    op.model_name().and_then(|name| after.get(app, name).or_else(|| before.get(app, name))).is_some_and(|m| !m.managed)
 }
 
 /// Renders an operation forwards, given the state before and after it.
@@ -125,16 +123,15 @@ pub fn render_backwards(dialect: Dialect, app: &str, op: &Operation, before: &Pr
 /// The model a relation points at, or an error naming it.
 pub(crate) fn target<'a>(state: &'a ProjectState, f: &Field) -> Result<&'a teapot_schema::ModelState> {
     let to = f.to.as_deref().unwrap_or("?");
-    state.resolve(to).ok_or_else(|| {
-        Error::new(ErrorKind::MigrationFile, format!("relation to {to}, which does not exist at this point of the history"))
-    })
+    state
+        .resolve(to)
+        .ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("relation to {to}, which does not exist at this point of the history")))
 }
 
 /// The primary key column of a model (name, field).
 pub(crate) fn pk_column(m: &teapot_schema::ModelState) -> Result<(String, &Field)> {
-    let (name, f) = m
-        .primary_key()
-        .ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("model {} has no primary key", m.label())))?;
+    let (name, f) =
+        m.primary_key().ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("model {} has no primary key", m.label())))?;
     Ok((f.column(name).unwrap_or_else(|| name.to_string()), f))
 }
 

@@ -129,7 +129,12 @@ pub fn derived(state: &ProjectState, m: &ModelState) -> Result<Vec<Derived>> {
             if f.to.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&m.label())) {
                 let (jt, a, b) = join_table(state, other, fname, f)?;
                 let r = |s: &str| format!("in-m2m:{}:{fname}:{s}", other.label());
-                out.push(Derived { role: r("uniq"), kind: ObjectKind::Constraint, table: jt.clone(), name: unique_together_name(&jt, &[&a, &b]) });
+                out.push(Derived {
+                    role: r("uniq"),
+                    kind: ObjectKind::Constraint,
+                    table: jt.clone(),
+                    name: unique_together_name(&jt, &[&a, &b]),
+                });
                 out.push(Derived {
                     role: r("fk_to"),
                     kind: ObjectKind::Constraint,

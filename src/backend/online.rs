@@ -101,7 +101,16 @@ pub struct Step {
 
 impl Step {
     fn tx(description: impl Into<String>, table: &str, lock: Lock, sql: Vec<String>) -> Step {
-        Step { description: description.into(), sql, lock, transaction: true, table: table.to_string(), also_locks: None, guard: Guard::Transaction, batches: None }
+        Step {
+            description: description.into(),
+            sql,
+            lock,
+            transaction: true,
+            table: table.to_string(),
+            also_locks: None,
+            guard: Guard::Transaction,
+            batches: None,
+        }
     }
 }
 
@@ -117,7 +126,13 @@ pub struct Refusal {
 }
 
 /// The steps of one operation, or why it cannot be online.
-pub fn plan(app: &str, op: &Operation, before: &ProjectState, after: &ProjectState, allow_unsafe: bool) -> Result<std::result::Result<Vec<Step>, Refusal>> {
+pub fn plan(
+    app: &str,
+    op: &Operation,
+    before: &ProjectState,
+    after: &ProjectState,
+    allow_unsafe: bool,
+) -> Result<std::result::Result<Vec<Step>, Refusal>> {
     use Operation::*;
     if super::unmanaged(app, op, before, after) {
         return Ok(Ok(vec![]));
@@ -128,7 +143,9 @@ pub fn plan(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSta
     };
     let steps = match op {
         CreateModel { name, .. } => plain(&postgres::model(after, app, name)?.table_name(), Lock::ShareRowExclusive)?,
-        DeleteModel { name } | AlterModelTable { name, .. } => plain(&postgres::model(before, app, name)?.table_name(), Lock::AccessExclusive)?,
+        DeleteModel { name } | AlterModelTable { name, .. } => {
+            plain(&postgres::model(before, app, name)?.table_name(), Lock::AccessExclusive)?
+        }
         RenameModel { old_name, .. } => plain(&postgres::model(before, app, old_name)?.table_name(), Lock::AccessExclusive)?,
         RenameField { model, .. } | RemoveField { model, .. } | RemoveConstraint { model, .. } | RenameIndex { model, .. } => {
             plain(&postgres::model(before, app, model)?.table_name(), Lock::AccessExclusive)?
@@ -166,13 +183,7 @@ pub fn plan(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSta
             let of = postgres::field(mb, name)?;
             match alter_field(before, mb, after, ma, name, of, nf, one_off_default.as_ref(), allow_unsafe)? {
                 Ok(steps) => steps,
-                Err(reason) => {
-                    return Ok(Err(Refusal {
-                        operation: op.describe(),
-                        reason: reason.0,
-                        safe_way: reason.1,
-                    }))
-                }
+                Err(reason) => return Ok(Err(Refusal { operation: op.describe(), reason: reason.0, safe_way: reason.1 })),
             }
         }
         Backfill { model, set, filter, batch_size, pause_ms } => {
@@ -189,9 +200,11 @@ fn all(r: Rendered) -> Vec<String> {
 }
 
 fn index_step(table: &str, name: &str, create_sql: &str, unique: bool) -> Step {
-    let concurrent = create_sql
-        .replacen("CREATE INDEX ", "CREATE INDEX CONCURRENTLY ", 1)
-        .replacen("CREATE UNIQUE INDEX ", "CREATE UNIQUE INDEX CONCURRENTLY ", 1);
+    let concurrent = create_sql.replacen("CREATE INDEX ", "CREATE INDEX CONCURRENTLY ", 1).replacen(
+        "CREATE UNIQUE INDEX ",
+        "CREATE UNIQUE INDEX CONCURRENTLY ",
+        1,
+    );
     Step {
         description: format!("Build {}index {name} concurrently", if unique { "unique " } else { "" }),
         sql: vec![concurrent],
@@ -303,7 +316,15 @@ fn backfill_step(m: &ModelState, set: &str, filter: Option<String>, batch_size: 
         table: m.table_name(),
         also_locks: None,
         guard: Guard::Transaction,
-        batches: Some(Batches { table: m.table_name(), key, key_type, set: set.to_string(), filter, batch_size: batch_size.max(1), pause_ms }),
+        batches: Some(Batches {
+            table: m.table_name(),
+            key,
+            key_type,
+            set: set.to_string(),
+            filter,
+            batch_size: batch_size.max(1),
+            pause_ms,
+        }),
     })
 }
 
@@ -413,19 +434,29 @@ fn alter_field(
     let renamed = oc != nc;
     // Plain, brief statements first: drops, renames, type and default changes.
     let mut quick = Vec::new();
-    let fk_changed = of.ty == FieldType::ForeignKey && (nf.ty != FieldType::ForeignKey || of.to != nf.to || of.on_delete != nf.on_delete || renamed);
+    let fk_changed =
+        of.ty == FieldType::ForeignKey && (nf.ty != FieldType::ForeignKey || of.to != nf.to || of.on_delete != nf.on_delete || renamed);
     if fk_changed {
-        quick.push(format!("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};", quote(&mb.table_name()), quote(&fk_name(before, &mb.table_name(), &oc, of)?)));
+        quick.push(format!(
+            "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};",
+            quote(&mb.table_name()),
+            quote(&fk_name(before, &mb.table_name(), &oc, of)?)
+        ));
     }
     let (ou, nu) = (of.is_unique() && !of.primary_key, nf.is_unique() && !nf.primary_key);
     if ou && (!nu || renamed) {
-        quick.push(format!("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};", quote(&table), quote(&pg_default_name(&mb.table_name(), Some(&oc), "key"))));
+        quick.push(format!(
+            "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};",
+            quote(&table),
+            quote(&pg_default_name(&mb.table_name(), Some(&oc), "key"))
+        ));
     }
     if renamed {
         quick.push(format!("ALTER TABLE {} RENAME COLUMN {} TO {};", quote(&table), quote(&oc), quote(&nc)));
     }
     if retyped {
-        let using = if postgres::base_type(&ot) != postgres::base_type(&nt) { format!(" USING {}::{nt}", quote(&nc)) } else { String::new() };
+        let using =
+            if postgres::base_type(&ot) != postgres::base_type(&nt) { format!(" USING {}::{nt}", quote(&nc)) } else { String::new() };
         quick.push(format!("ALTER TABLE {} ALTER COLUMN {} TYPE {nt}{using};", quote(&table), quote(&nc)));
     }
     if of.db_default != nf.db_default {

@@ -4,7 +4,9 @@
 
 use teapot_schema::{ConstraintKind, Field, FieldType, Index, ModelState, ProjectState};
 
-use super::objects::{self, derived, field_index_name, fk_name, join_table, like_index_name, needs_like_index, pg_default_name, ObjectKind};
+use super::objects::{
+    self, derived, field_index_name, fk_name, join_table, like_index_name, needs_like_index, pg_default_name, ObjectKind,
+};
 pub use super::quote;
 use super::{pk_column, target, Rendered};
 use crate::error::{Error, ErrorKind, Result};
@@ -122,7 +124,10 @@ pub(crate) fn constraint_sql(m: &ModelState, c: &teapot_schema::Constraint) -> R
             let mut cols = Vec::new();
             for f in fields {
                 cols.push(quote(&m.column_of(f).ok_or_else(|| {
-                    Error::new(ErrorKind::MigrationFile, format!("constraint {} names field {f}, which {} does not have", c.name, m.label()))
+                    Error::new(
+                        ErrorKind::MigrationFile,
+                        format!("constraint {} names field {f}, which {} does not have", c.name, m.label()),
+                    )
                 })?));
             }
             format!("UNIQUE ({})", cols.join(", "))
@@ -137,8 +142,14 @@ pub(crate) fn constraint_sql(m: &ModelState, c: &teapot_schema::Constraint) -> R
 pub(crate) fn create_model(state: &ProjectState, m: &ModelState) -> Result<Rendered> {
     let mut r = Rendered::default();
     let table = m.table_name();
-    let mut cols: Vec<(&str, &Field)> = m.fields.iter().filter(|(_, f)| f.ty != FieldType::ForeignKey && f.ty != FieldType::ManyToMany).map(|(n, f)| (n.as_str(), f)).collect();
-    let mut rels: Vec<(&str, &Field)> = m.fields.iter().filter(|(_, f)| f.ty == FieldType::ForeignKey).map(|(n, f)| (n.as_str(), f)).collect();
+    let mut cols: Vec<(&str, &Field)> = m
+        .fields
+        .iter()
+        .filter(|(_, f)| f.ty != FieldType::ForeignKey && f.ty != FieldType::ManyToMany)
+        .map(|(n, f)| (n.as_str(), f))
+        .collect();
+    let mut rels: Vec<(&str, &Field)> =
+        m.fields.iter().filter(|(_, f)| f.ty == FieldType::ForeignKey).map(|(n, f)| (n.as_str(), f)).collect();
     rels.sort_by(|a, b| a.0.cmp(b.0));
     cols.extend(rels);
     let mut defs = Vec::new();
@@ -200,8 +211,9 @@ pub(crate) fn model<'a>(state: &'a ProjectState, app: &str, name: &str) -> Resul
 }
 
 pub(crate) fn field<'a>(m: &'a ModelState, name: &str) -> Result<&'a Field> {
-    m.field(name)
-        .ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("field {}.{name} does not exist at this point of the history", m.label())))
+    m.field(name).ok_or_else(|| {
+        Error::new(ErrorKind::MigrationFile, format!("field {}.{name} does not exist at this point of the history", m.label()))
+    })
 }
 
 /// Renames of the objects whose derived names changed between two states of a model.
@@ -320,7 +332,9 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
                 if let Some(n) = new_objects.iter().find(|n| n.role == o.role && n.name != o.name) {
                     r.push(match o.kind {
                         ObjectKind::Index => format!("ALTER INDEX {} RENAME TO {};", quote(&o.name), quote(&n.name)),
-                        ObjectKind::Constraint => format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", quote(&n.table), quote(&o.name), quote(&n.name)),
+                        ObjectKind::Constraint => {
+                            format!("ALTER TABLE {} RENAME CONSTRAINT {} TO {};", quote(&n.table), quote(&o.name), quote(&n.name))
+                        }
                     });
                 }
             }
@@ -383,8 +397,8 @@ fn alter_field(
     let (ot, table) = (mb.table_name(), ma.table_name());
     let (oc, nc) = (of.column(name).unwrap_or_default(), nf.column(name).unwrap_or_default());
     let (otype, ntype) = (column_type(before, of)?, column_type(after, nf)?);
-    let fk_changed = of.ty == FieldType::ForeignKey
-        && (nf.ty != FieldType::ForeignKey || of.to != nf.to || of.on_delete != nf.on_delete || oc != nc);
+    let fk_changed =
+        of.ty == FieldType::ForeignKey && (nf.ty != FieldType::ForeignKey || of.to != nf.to || of.on_delete != nf.on_delete || oc != nc);
     if fk_changed {
         r.push(format!("ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};", quote(&ot), quote(&fk_name(before, &ot, &oc, of)?)));
     }

@@ -102,7 +102,8 @@ fn index_sqls(m: &ModelState) -> Vec<String> {
 
 fn index_names(m: &ModelState) -> Vec<String> {
     let table = m.table_name();
-    let mut out: Vec<String> = m.concrete_fields().filter(|(_, f, _)| f.has_index()).map(|(_, _, c)| field_index_name(&table, &c)).collect();
+    let mut out: Vec<String> =
+        m.concrete_fields().filter(|(_, f, _)| f.has_index()).map(|(_, _, c)| field_index_name(&table, &c)).collect();
     out.extend(m.indexes.iter().map(|i| i.name.clone()));
     out
 }
@@ -243,7 +244,12 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
             if simple {
                 r.now.push(format!("ALTER TABLE {} ADD COLUMN {};", quote(&ma.table_name()), column_sql(after, &col, f)?));
                 if f.has_index() {
-                    r.now.push(format!("CREATE INDEX {} ON {} ({});", quote(&field_index_name(&ma.table_name(), &col)), quote(&ma.table_name()), quote(&col)));
+                    r.now.push(format!(
+                        "CREATE INDEX {} ON {} ({});",
+                        quote(&field_index_name(&ma.table_name(), &col)),
+                        quote(&ma.table_name()),
+                        quote(&col)
+                    ));
                 }
             } else {
                 let mut sources = same_columns(mb, ma);
@@ -309,7 +315,11 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
         RemoveIndex { name, .. } => r.now.push(format!("DROP INDEX IF EXISTS {};", quote(name))),
         RenameIndex { model: mn, old_name, new_name } => {
             let m = model(after, app, mn)?;
-            let idx = m.indexes.iter().find(|i| &i.name == new_name).ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("index {new_name} missing")))?;
+            let idx = m
+                .indexes
+                .iter()
+                .find(|i| &i.name == new_name)
+                .ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("index {new_name} missing")))?;
             r.now.push(format!("DROP INDEX IF EXISTS {};", quote(old_name)));
             r.now.push(index_sql(m, idx));
         }
@@ -318,7 +328,9 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
             r.now.extend(rebuild(mb, after, ma, &same_columns(mb, ma))?);
         }
         RunSql { sql, .. } => r.now.push(sql.clone()),
-        Backfill { model: mn, set, filter, .. } => r.now.push(super::postgres::backfill_sql(model(after, app, mn)?, set, filter.as_deref())),
+        Backfill { model: mn, set, filter, .. } => {
+            r.now.push(super::postgres::backfill_sql(model(after, app, mn)?, set, filter.as_deref()))
+        }
     }
     Ok(r)
 }

@@ -35,7 +35,11 @@ pub async fn drift(conn: &mut Conn, url: &str, graph: &Graph, applied: &BTreeSet
             lines
         }
         Dialect::Postgres => {
-            let name = format!("teapot_check_{}_{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0));
+            let name = format!(
+                "teapot_check_{}_{}",
+                std::process::id(),
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
+            );
             conn.execute(&format!("CREATE DATABASE \"{name}\"")).await.map_err(|e| {
                 Error::new(ErrorKind::Database, format!("drift: cannot create a scratch database to build the expected schema in: {e}"))
                     .hint("the role needs CREATEDB for `teapot check --database-url`")

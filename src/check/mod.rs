@@ -58,7 +58,17 @@ pub struct Finding {
 
 impl Finding {
     fn new(rule: &str, name: &str, message: impl Into<String>) -> Finding {
-        Finding { rule: rule.into(), name: name.into(), file: None, line: None, migration: None, operation: None, message: message.into(), fix: None, online_safe: None }
+        Finding {
+            rule: rule.into(),
+            name: name.into(),
+            file: None,
+            line: None,
+            migration: None,
+            operation: None,
+            message: message.into(),
+            fix: None,
+            online_safe: None,
+        }
     }
 }
 
@@ -105,10 +115,16 @@ pub fn agreement(config: &Config, graph: &Graph) -> Result<Vec<Finding>> {
             let model = op.model_name().unwrap_or_default().to_string();
             let place = declared.declarations.iter().find(|d| d.decl.model.app == nm.app && d.decl.model.name.eq_ignore_ascii_case(&model));
             let field = match &op {
-                crate::migrations::Operation::AddField { name, .. } | crate::migrations::Operation::AlterField { name, .. } => Some(name.clone()),
+                crate::migrations::Operation::AddField { name, .. } | crate::migrations::Operation::AlterField { name, .. } => {
+                    Some(name.clone())
+                }
                 _ => None,
             };
-            let mut f = Finding::new("agreement", "model-without-migration", format!("{}.{}: {} has no migration yet", nm.app, model, op.describe()));
+            let mut f = Finding::new(
+                "agreement",
+                "model-without-migration",
+                format!("{}.{}: {} has no migration yet", nm.app, model, op.describe()),
+            );
             f.fix = Some("run `teapot makemigrations` and commit the migration".into());
             if let Some(p) = place {
                 f.file = Some(p.file.to_string_lossy().replace('\\', "/"));
@@ -182,12 +198,15 @@ pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool
     for m in graph.order()? {
         let check = include(m);
         let mut new_models: Vec<String> = Vec::new();
-        let renames = m.operations.iter().any(|op| matches!(op, crate::migrations::Operation::RenameModel { .. } | crate::migrations::Operation::AlterModelTable { .. }));
+        let renames = m.operations.iter().any(|op| {
+            matches!(op, crate::migrations::Operation::RenameModel { .. } | crate::migrations::Operation::AlterModelTable { .. })
+        });
         let start = (check && renames).then(|| state.clone());
         for (i, op) in m.operations.iter().enumerate() {
             // Operations that only add need no copy of the state before them.
             let before = if check && crate::migrations::executor::needs_before(op) { Some(state.clone()) } else { None };
-            op.apply(&m.app, &mut state).map_err(|e| Error::new(crate::ErrorKind::MigrationFile, format!("{} operation {}: {e}", m.key(), i + 1)))?;
+            op.apply(&m.app, &mut state)
+                .map_err(|e| Error::new(crate::ErrorKind::MigrationFile, format!("{} operation {}: {e}", m.key(), i + 1)))?;
             if !check {
                 continue;
             }
@@ -205,12 +224,19 @@ pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool
                         if a.reason.as_deref().is_some_and(|r| !r.trim().is_empty()) {
                             continue;
                         }
-                        let mut f = Finding::new(h.rule.id, h.rule.name, format!("allow = [\"{}\"] needs allow_reason = \"...\" saying why it is safe", h.rule.id));
+                        let mut f = Finding::new(
+                            h.rule.id,
+                            h.rule.name,
+                            format!("allow = [\"{}\"] needs allow_reason = \"...\" saying why it is safe", h.rule.id),
+                        );
                         f.file = m.path.as_ref().map(|p| rel(config, p));
                         f.line = op_line(m, i);
                         f.migration = Some(m.key());
                         f.operation = Some(format!("{}: {}", i + 1, op.describe()));
-                        f.fix = Some(format!("add allow_reason = \"...\" on the line after allow, or remove the allow and fix the operation ({})", h.rule.fix));
+                        f.fix = Some(format!(
+                            "add allow_reason = \"...\" on the line after allow, or remove the allow and fix the operation ({})",
+                            h.rule.fix
+                        ));
                         out.push(f);
                         continue;
                     }
@@ -242,7 +268,8 @@ pub fn integrity(config: &Config, graph: &Graph, applied: &[Applied]) -> Result<
         let Some(path) = &m.path else { continue };
         let key = rel(config, path);
         seen.insert(key.clone());
-        let text = std::fs::read_to_string(path).map_err(|e| Error::new(crate::ErrorKind::Io, format!("cannot read {}: {e}", path.display())))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Error::new(crate::ErrorKind::Io, format!("cannot read {}: {e}", path.display())))?;
         let sum = checksum(&text);
         match sums.entries.get(&key) {
             None => {
@@ -252,7 +279,11 @@ pub fn integrity(config: &Config, graph: &Graph, applied: &[Applied]) -> Result<
                 out.push(f);
             }
             Some(s) if *s != sum => {
-                let mut f = Finding::new("integrity", "edited-migration", format!("{key} changed since it was written (its checksum no longer matches {sum_rel})"));
+                let mut f = Finding::new(
+                    "integrity",
+                    "edited-migration",
+                    format!("{key} changed since it was written (its checksum no longer matches {sum_rel})"),
+                );
                 f.file = Some(key.clone());
                 f.fix = Some("an applied migration must not change: restore it and make a new migration; if it was never applied anywhere, run `teapot check --update-sums`".into());
                 out.push(f);
@@ -261,7 +292,11 @@ pub fn integrity(config: &Config, graph: &Graph, applied: &[Applied]) -> Result<
         }
         if let Some(a) = applied.iter().find(|a| a.app == m.app && a.name == m.name) {
             if a.checksum != sum {
-                let mut f = Finding::new("integrity", "edited-applied-migration", format!("{key} differs from the file applied to the database on {}", a.applied_at));
+                let mut f = Finding::new(
+                    "integrity",
+                    "edited-applied-migration",
+                    format!("{key} differs from the file applied to the database on {}", a.applied_at),
+                );
                 f.file = Some(key.clone());
                 f.fix = Some("restore the file as it was applied, and put the change in a new migration".into());
                 out.push(f);
@@ -278,7 +313,11 @@ pub fn integrity(config: &Config, graph: &Graph, applied: &[Applied]) -> Result<
     }
     for a in applied {
         if graph.get(&a.key()).is_none() && config.apps.contains_key(&a.app) {
-            out.push(Finding::new("integrity", "applied-migration-missing", format!("{} is applied to the database but no file holds it", a.key())));
+            out.push(Finding::new(
+                "integrity",
+                "applied-migration-missing",
+                format!("{} is applied to the database but no file holds it", a.key()),
+            ));
         }
     }
     Ok(out)
@@ -290,7 +329,8 @@ pub fn graph_findings(config: &Config, graph: &Graph) -> Vec<Finding> {
     for app in config.apps.keys() {
         let leaves = graph.leaves(app);
         if leaves.len() > 1 {
-            let mut f = Finding::new("graph", "two-leaves", format!("app {app} has {} leaf migrations: {}", leaves.len(), leaves.join(", ")));
+            let mut f =
+                Finding::new("graph", "two-leaves", format!("app {app} has {} leaf migrations: {}", leaves.len(), leaves.join(", ")));
             f.fix = Some(format!("run `teapot makemigrations --merge` (app {app})"));
             out.push(f);
         }
@@ -306,7 +346,8 @@ pub fn update_sums(config: &Config) -> Result<Vec<String>> {
     let mut changed = Vec::new();
     for m in graph.migrations() {
         let Some(path) = &m.path else { continue };
-        let text = std::fs::read_to_string(path).map_err(|e| Error::new(crate::ErrorKind::Io, format!("cannot read {}: {e}", path.display())))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Error::new(crate::ErrorKind::Io, format!("cannot read {}: {e}", path.display())))?;
         let key = rel(config, path);
         let sum = checksum(&text);
         if old.entries.get(&key) != Some(&sum) {

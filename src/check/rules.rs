@@ -97,7 +97,8 @@ pub fn lint(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSta
     use Operation::*;
     let mut out = Vec::new();
     let is_new = |model: &str| new_models.iter().any(|m| m.eq_ignore_ascii_case(model));
-    let table = |model: &str| after.get(app, model).or_else(|| before.get(app, model)).map(|m| m.table_name()).unwrap_or_else(|| model.to_string());
+    let table =
+        |model: &str| after.get(app, model).or_else(|| before.get(app, model)).map(|m| m.table_name()).unwrap_or_else(|| model.to_string());
     match op {
         CreateModel { name, fields, .. } => {
             for f in fields {
@@ -123,7 +124,11 @@ pub fn lint(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSta
         }
         RemoveField { model, name } => {
             let m2m = before.get(app, model).and_then(|m| m.field(name)).is_some_and(|f| f.ty == FieldType::ManyToMany);
-            out.push(if m2m { hit("TP003", format!("join table of {model}.{name}")) } else { hit("TP002", format!("{}.{name}", table(model))) });
+            out.push(if m2m {
+                hit("TP003", format!("join table of {model}.{name}"))
+            } else {
+                hit("TP002", format!("{}.{name}", table(model)))
+            });
         }
         RenameField { model, old_name, new_name } => {
             let of = before.get(app, model).and_then(|m| m.field(old_name).map(|f| f.column(old_name)));
@@ -166,7 +171,9 @@ pub fn lint(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSta
                         if (nf.has_index() && !of.has_index()) || (nf.is_unique() && !of.is_unique()) {
                             out.push(hit("TP007", format!("index on {}.{name}", ma.table_name())));
                         }
-                        if nf.ty == FieldType::ForeignKey && (of.ty != FieldType::ForeignKey || of.to != nf.to || of.on_delete != nf.on_delete) {
+                        if nf.ty == FieldType::ForeignKey
+                            && (of.ty != FieldType::ForeignKey || of.to != nf.to || of.on_delete != nf.on_delete)
+                        {
                             out.push(hit("TP008", format!("foreign key {}.{name}", ma.table_name())));
                         }
                     }

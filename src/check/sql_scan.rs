@@ -72,7 +72,13 @@ pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
         // an index as a constraint, drops a constraint, or changes a default or NULL allowance
         // (metadata only); any other form is for review.
         let known_alter = starts("ALTER TABLE")
-            && (has("ADD COLUMN") || has("USING INDEX") || has("DROP CONSTRAINT") || has("SET DEFAULT") || has("DROP DEFAULT") || has("DROP NOT NULL") || has("OWNER TO"));
+            && (has("ADD COLUMN")
+                || has("USING INDEX")
+                || has("DROP CONSTRAINT")
+                || has("SET DEFAULT")
+                || has("DROP DEFAULT")
+                || has("DROP NOT NULL")
+                || has("OWNER TO"));
         if found.is_empty() && !known_safe && !known_alter {
             found.push("TP012");
         }

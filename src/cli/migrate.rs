@@ -145,7 +145,11 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
             conn.close().await;
             return Ok(0);
         }
-        println!("Operations to perform: {} on {}", if steps.is_empty() { "none".to_string() } else { format!("{} migration(s)", steps.len()) }, redact(&url));
+        println!(
+            "Operations to perform: {} on {}",
+            if steps.is_empty() { "none".to_string() } else { format!("{} migration(s)", steps.len()) },
+            redact(&url)
+        );
         if steps.is_empty() {
             println!("  No migrations to apply.");
             conn.close().await;
@@ -162,7 +166,10 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
                 };
                 if tty && operations > 20 {
                     let b = ProgressBar::new(operations as u64);
-                    b.set_style(ProgressStyle::with_template("  {msg} [{bar:30}] {pos}/{len} operations").unwrap_or_else(|_| ProgressStyle::default_bar()));
+                    b.set_style(
+                        ProgressStyle::with_template("  {msg} [{bar:30}] {pos}/{len} operations")
+                            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    );
                     b.set_message(format!("{verb} {}", dotted(&key)));
                     bar = Some(b);
                 } else if tty {
@@ -189,7 +196,10 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
                 if tty {
                     let b = bar.get_or_insert_with(|| {
                         let b = ProgressBar::new(total.max(1));
-                        b.set_style(ProgressStyle::with_template("    {msg} [{bar:30}] {pos}/{len}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+                        b.set_style(
+                            ProgressStyle::with_template("    {msg} [{bar:30}] {pos}/{len}")
+                                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                        );
                         b
                     });
                     b.set_length(total.max(done).max(1));

@@ -23,10 +23,7 @@ fn ask(question: &str) -> Result<String> {
     let _ = write!(out, "{question}");
     let _ = out.flush();
     let mut line = String::new();
-    let n = std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot read the answer: {e}")))?;
+    let n = std::io::stdin().lock().read_line(&mut line).map_err(|e| Error::new(ErrorKind::Io, format!("cannot read the answer: {e}")))?;
     if n == 0 {
         return Err(Error::new(ErrorKind::NeedsAnswer, "no answer (end of input); nothing was written"));
     }
@@ -63,7 +60,10 @@ impl Questioner for TerminalQuestioner {
             return Ok(Some(v));
         }
         let what = if adding {
-            format!("It is impossible to add the NOT NULL field {model}.{field} ({}) without a default: rows that exist need a value.", def.ty.as_str())
+            format!(
+                "It is impossible to add the NOT NULL field {model}.{field} ({}) without a default: rows that exist need a value.",
+                def.ty.as_str()
+            )
         } else {
             format!("{model}.{field} becomes NOT NULL: rows holding NULL need a value.")
         };

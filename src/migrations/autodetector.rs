@@ -8,8 +8,8 @@
 //! a statement needs exists first, and cut into migrations so that no migration depends on one
 //! that depends on it.
 
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use teapot_schema::{Field, FieldType, ModelState, ProjectState};
 
@@ -75,11 +75,8 @@ fn label(app: &str, name: &str) -> String {
 impl<'a> Autodetector<'a> {
     /// A detector over the given apps (all apps of both states when `apps` is empty).
     pub fn new(from: &'a ProjectState, to: &'a ProjectState, hints: &'a RenameHints, apps: &[String]) -> Self {
-        let apps: BTreeSet<String> = if apps.is_empty() {
-            from.apps().into_iter().chain(to.apps()).collect()
-        } else {
-            apps.iter().cloned().collect()
-        };
+        let apps: BTreeSet<String> =
+            if apps.is_empty() { from.apps().into_iter().chain(to.apps()).collect() } else { apps.iter().cloned().collect() };
         Autodetector { from, to, hints, apps, cur: from.clone(), phases: vec![Vec::new(); PHASES] }
     }
 
@@ -87,9 +84,18 @@ impl<'a> Autodetector<'a> {
         self.apps.contains(app)
     }
 
-    fn push(&mut self, phase: usize, app: &str, op: Operation, needs: Vec<String>, drops: Vec<String>, creates: Option<String>) -> Result<()> {
-        op.apply(app, &mut self.cur)
-            .map_err(|e| Error::new(ErrorKind::MigrationFile, format!("internal: the autodetector made an operation that does not apply: {e}")))?;
+    fn push(
+        &mut self,
+        phase: usize,
+        app: &str,
+        op: Operation,
+        needs: Vec<String>,
+        drops: Vec<String>,
+        creates: Option<String>,
+    ) -> Result<()> {
+        op.apply(app, &mut self.cur).map_err(|e| {
+            Error::new(ErrorKind::MigrationFile, format!("internal: the autodetector made an operation that does not apply: {e}"))
+        })?;
         self.phases[phase].push(Planned { app: app.to_string(), op, needs, drops_refs_to: drops, creates });
         Ok(())
     }
@@ -129,12 +135,7 @@ impl<'a> Autodetector<'a> {
         let mut taken: BTreeSet<(String, String)> = BTreeSet::new();
         for (app, new_name) in &added {
             let new = self.to.get(app, new_name).expect("added model is declared").clone();
-            let hinted = self
-                .hints
-                .models
-                .iter()
-                .find(|(a, n, _)| a == app && n == new_name)
-                .map(|(_, _, old)| old.clone());
+            let hinted = self.hints.models.iter().find(|(a, n, _)| a == app && n == new_name).map(|(_, _, old)| old.clone());
             let mut chosen = None;
             if let Some(old) = hinted {
                 if let Some((_, o)) = removed.iter().find(|(a, o)| a == app && o.eq_ignore_ascii_case(&old)) {
@@ -249,12 +250,8 @@ impl<'a> Autodetector<'a> {
     }
 
     fn kept_models(&mut self, q: &mut dyn Questioner) -> Result<()> {
-        let kept: Vec<(String, String)> = self
-            .to
-            .models()
-            .filter(|m| self.in_scope(&m.app))
-            .map(|m| (m.app.clone(), m.name.clone()))
-            .collect();
+        let kept: Vec<(String, String)> =
+            self.to.models().filter(|m| self.in_scope(&m.app)).map(|m| (m.app.clone(), m.name.clone())).collect();
 
         // Renamed fields (decided first: index and constraint comparisons follow the new names).
         for (app, name) in &kept {
@@ -280,12 +277,8 @@ impl<'a> Autodetector<'a> {
             added.sort_by(|a, b| a.0.cmp(&b.0));
             for (fname, f) in added {
                 let mut one_off = None;
-                let needs_value = existed
-                    && !f.null
-                    && f.default.is_none()
-                    && f.db_default.is_none()
-                    && !f.auto
-                    && f.ty != FieldType::ManyToMany;
+                let needs_value =
+                    existed && !f.null && f.default.is_none() && f.db_default.is_none() && !f.auto && f.ty != FieldType::ManyToMany;
                 if needs_value {
                     one_off = q.not_null_default(app, &new.name, fname, f, true)?;
                 }
@@ -333,12 +326,8 @@ impl<'a> Autodetector<'a> {
             if old.field(fname).is_some() {
                 continue;
             }
-            let removed: Vec<(String, Field)> = old
-                .fields
-                .iter()
-                .filter(|(n, _)| new.field(n).is_none() && !taken.contains(n))
-                .cloned()
-                .collect();
+            let removed: Vec<(String, Field)> =
+                old.fields.iter().filter(|(n, _)| new.field(n).is_none() && !taken.contains(n)).cloned().collect();
             let hinted = self
                 .hints
                 .fields
@@ -574,8 +563,7 @@ fn chop(planned: &[Planned], leaves: &BTreeMap<String, String>, from: &ProjectSt
             let queue = queues.get_mut(&app).expect("listed");
             let mut taken = Vec::new();
             while let Some(&i) = queue.front() {
-                let waits = !chop_mode
-                    && existing_in[i].iter().any(|a| has_ops.contains(a) && !last_of_app.contains_key(a));
+                let waits = !chop_mode && existing_in[i].iter().any(|a| has_ops.contains(a) && !last_of_app.contains_key(a));
                 if cross[i].iter().all(|&c| placed[c].is_some()) && !waits {
                     taken.push(i);
                     queue.pop_front();
@@ -634,11 +622,8 @@ fn chop(planned: &[Planned], leaves: &BTreeMap<String, String>, from: &ProjectSt
             continue;
         }
         if !progressed {
-            return Err(Error::new(
-                ErrorKind::Graph,
-                "the changes form a cycle across apps that cannot be split into migrations",
-            )
-            .hint("make one of the foreign keys in the cycle nullable and add it in a separate makemigrations run"));
+            return Err(Error::new(ErrorKind::Graph, "the changes form a cycle across apps that cannot be split into migrations")
+                .hint("make one of the foreign keys in the cycle nullable and add it in a separate makemigrations run"));
         }
     }
     Ok(out)

@@ -81,8 +81,7 @@ pub fn find_migration(graph: &Graph, app: &str, name: &str) -> Result<String> {
     let matches: Vec<String> = graph.app_migrations(app).filter(|m| m.name.starts_with(name)).map(|m| m.key()).collect();
     match matches.len() {
         1 => Ok(matches.into_iter().next().expect("one")),
-        0 => Err(Error::new(ErrorKind::Usage, format!("app {app} has no migration {name}"))
-            .hint("`teapot showmigrations` lists them")),
+        0 => Err(Error::new(ErrorKind::Usage, format!("app {app} has no migration {name}")).hint("`teapot showmigrations` lists them")),
         _ => Err(Error::new(ErrorKind::Usage, format!("{name} matches several migrations of {app}: {}", matches.join(", ")))
             .hint("give more of the name")),
     }
@@ -182,7 +181,12 @@ pub enum Event {
 
 /// The SQL of one migration, in the order it runs: each operation's statements (with its
 /// description), then the deferred statements.
-pub fn migration_sql(dialect: Dialect, m: &Migration, state: &mut ProjectState, direction: Direction) -> Result<(Vec<(String, Vec<String>)>, Vec<String>)> {
+pub fn migration_sql(
+    dialect: Dialect,
+    m: &Migration,
+    state: &mut ProjectState,
+    direction: Direction,
+) -> Result<(Vec<(String, Vec<String>)>, Vec<String>)> {
     let mut per_op = Vec::new();
     let mut deferred = Vec::new();
     let fail = |i: usize, op: &super::Operation, e: Error| {
@@ -248,13 +252,7 @@ pub fn file_checksum(m: &Migration) -> String {
 }
 
 /// Runs a plan: each migration in its own transaction. `fake` records without running.
-pub async fn execute(
-    conn: &mut Conn,
-    graph: &Graph,
-    steps: &[PlanStep],
-    fake: bool,
-    on_event: &mut dyn FnMut(Event),
-) -> Result<()> {
+pub async fn execute(conn: &mut Conn, graph: &Graph, steps: &[PlanStep], fake: bool, on_event: &mut dyn FnMut(Event)) -> Result<()> {
     recorder::ensure_table(conn).await?;
     let mut applied: BTreeSet<String> = recorder::applied(conn).await?.into_iter().map(|a| a.key()).collect();
     let mut state = graph.state_until(|m| applied.contains(&m.key()))?;

@@ -66,15 +66,10 @@ impl Migration {
         let stripped = strip_allow_lines(text);
         let text = stripped.as_str();
         let raw: RawMigration = toml::from_str(text).map_err(|e| {
-            let (line, col) = e
-                .span()
-                .map(|s| line_col(text, key_offset(text, s.clone(), e.message()).unwrap_or(s.start)))
-                .unwrap_or((1, 1));
-            Error::new(
-                ErrorKind::MigrationFile,
-                format!("{shown}:{line}:{col}: this migration file cannot be read: {}", e.message()),
-            )
-            .hint("fix the file by hand, or restore it from version control; `teapot makemigrations` writes valid files")
+            let (line, col) =
+                e.span().map(|s| line_col(text, key_offset(text, s.clone(), e.message()).unwrap_or(s.start))).unwrap_or((1, 1));
+            Error::new(ErrorKind::MigrationFile, format!("{shown}:{line}:{col}: this migration file cannot be read: {}", e.message()))
+                .hint("fix the file by hand, or restore it from version control; `teapot makemigrations` writes valid files")
         })?;
         for d in &raw.dependencies {
             if !d.contains('/') {
@@ -97,9 +92,7 @@ impl Migration {
 
     /// Reads a migration file.
     pub fn read(app: &str, path: &Path) -> Result<Migration, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::new(ErrorKind::Io, format!("cannot read {}: {e}", path.display()))
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", path.display())))?;
         let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         Migration::parse(app, name, &text, Some(path))
     }
@@ -150,7 +143,17 @@ fn is_allow_line(line: &str) -> bool {
 /// The text with `allow` lines blanked (line numbers kept), for the strict parse.
 fn strip_allow_lines(text: &str) -> String {
     text.split_inclusive('\n')
-        .map(|l| if is_allow_line(l) { if l.ends_with('\n') { "\n" } else { "" } } else { l })
+        .map(|l| {
+            if is_allow_line(l) {
+                if l.ends_with('\n') {
+                    "\n"
+                } else {
+                    ""
+                }
+            } else {
+                l
+            }
+        })
         .collect()
 }
 

@@ -45,11 +45,8 @@ impl Graph {
         for m in self.nodes.values() {
             for d in &m.dependencies {
                 if !self.nodes.contains_key(d) {
-                    return Err(Error::new(
-                        ErrorKind::Graph,
-                        format!("{} depends on {d}, which does not exist", shown(m)),
-                    )
-                    .hint("restore the missing migration file, or correct the dependency"));
+                    return Err(Error::new(ErrorKind::Graph, format!("{} depends on {d}, which does not exist", shown(m)))
+                        .hint("restore the missing migration file, or correct the dependency"));
                 }
             }
         }
@@ -94,11 +91,8 @@ impl Graph {
         }
         if out.len() != self.nodes.len() {
             let stuck: Vec<&str> = indegree.iter().filter(|(_, &n)| n > 0).map(|(k, _)| *k).collect();
-            return Err(Error::new(
-                ErrorKind::Graph,
-                format!("the migrations {} depend on each other in a cycle", stuck.join(", ")),
-            )
-            .hint("remove one of the dependencies that closes the cycle"));
+            return Err(Error::new(ErrorKind::Graph, format!("the migrations {} depend on each other in a cycle", stuck.join(", ")))
+                .hint("remove one of the dependencies that closes the cycle"));
         }
         Ok(out)
     }
@@ -117,11 +111,8 @@ impl Graph {
             }
             for (i, op) in m.operations.iter().enumerate() {
                 op.apply(&m.app, &mut state).map_err(|e| {
-                    Error::new(
-                        ErrorKind::MigrationFile,
-                        format!("{} operation {} ({}): {e}", shown(m), i + 1, op.kind()),
-                    )
-                    .hint("the migration history is inconsistent: was a file edited or deleted?")
+                    Error::new(ErrorKind::MigrationFile, format!("{} operation {} ({}): {e}", shown(m), i + 1, op.kind()))
+                        .hint("the migration history is inconsistent: was a file edited or deleted?")
                 })?;
             }
         }

@@ -9,10 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Whether a file name is a migration's: `NNNN_name.toml`.
 pub fn is_migration_file(name: &str) -> bool {
-    name.ends_with(".toml")
-        && number_of(name).is_some()
-        && name.len() > 10
-        && name.as_bytes().get(4) == Some(&b'_')
+    name.ends_with(".toml") && number_of(name).is_some() && name.len() > 10 && name.as_bytes().get(4) == Some(&b'_')
 }
 
 /// Reads every app's migrations folder (a missing folder is an app with no migrations yet).
@@ -31,8 +28,7 @@ pub fn load_app(app: &str, dir: &Path) -> Result<Vec<Migration>> {
     if !dir.exists() {
         return Ok(Vec::new());
     }
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot list {}: {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::new(ErrorKind::Io, format!("cannot list {}: {e}", dir.display())))?;
     let mut paths = Vec::new();
     for entry in entries.flatten() {
         let path = entry.path();

@@ -64,11 +64,7 @@ pub fn make_migrations(config: &Config, opts: &MakeOptions, q: &mut dyn Question
     let apps: Vec<String> = if opts.apps.is_empty() { config.apps.keys().cloned().collect() } else { opts.apps.clone() };
 
     // Two leaves in one app: merge, or refuse to go on.
-    let conflicts: BTreeMap<String, Vec<String>> = apps
-        .iter()
-        .map(|a| (a.clone(), graph.leaves(a)))
-        .filter(|(_, l)| l.len() > 1)
-        .collect();
+    let conflicts: BTreeMap<String, Vec<String>> = apps.iter().map(|a| (a.clone(), graph.leaves(a))).filter(|(_, l)| l.len() > 1).collect();
     if opts.merge {
         if conflicts.is_empty() {
             return Ok(MakeOutcome::default());
@@ -78,24 +74,30 @@ pub fn make_migrations(config: &Config, opts: &MakeOptions, q: &mut dyn Question
             let names: Vec<String> = leaves.iter().map(|k| k.split_once('/').map(|x| x.1).unwrap_or(k).to_string()).collect();
             let suffix = opts.name.clone().unwrap_or_else(|| merge_name(&names, now));
             let number = next_number(&graph, &app);
-            let m = Migration { app: app.clone(), name: format!("{number:04}_{suffix}"), dependencies: leaves, operations: vec![], path: None, allows: vec![] };
+            let m = Migration {
+                app: app.clone(),
+                name: format!("{number:04}_{suffix}"),
+                dependencies: leaves,
+                operations: vec![],
+                path: None,
+                allows: vec![],
+            };
             made.push(m);
         }
         return finish(config, made, opts.dry_run);
     }
     if !conflicts.is_empty() {
-        let list: Vec<String> = conflicts.iter().map(|(a, l)| format!("{} in {a}", l.iter().map(|k| k.split_once('/').map(|x| x.1).unwrap_or(k)).collect::<Vec<_>>().join(", "))).collect();
-        return Err(Error::new(
-            ErrorKind::Graph,
-            format!("conflicting migrations: more than one leaf migration ({})", list.join("; ")),
-        )
-        .hint("run `teapot makemigrations --merge` to join them"));
+        let list: Vec<String> = conflicts
+            .iter()
+            .map(|(a, l)| {
+                format!("{} in {a}", l.iter().map(|k| k.split_once('/').map(|x| x.1).unwrap_or(k)).collect::<Vec<_>>().join(", "))
+            })
+            .collect();
+        return Err(Error::new(ErrorKind::Graph, format!("conflicting migrations: more than one leaf migration ({})", list.join("; ")))
+            .hint("run `teapot makemigrations --merge` to join them"));
     }
-    let leaves: BTreeMap<String, String> = config
-        .apps
-        .keys()
-        .filter_map(|a| graph.leaves(a).into_iter().next().map(|l| (a.clone(), l)))
-        .collect();
+    let leaves: BTreeMap<String, String> =
+        config.apps.keys().filter_map(|a| graph.leaves(a).into_iter().next().map(|l| (a.clone(), l))).collect();
 
     if opts.empty {
         if opts.apps.is_empty() {
@@ -108,7 +110,14 @@ pub fn make_migrations(config: &Config, opts: &MakeOptions, q: &mut dyn Question
             let suffix = opts.name.clone().unwrap_or_else(|| if initial { "initial".into() } else { timestamp_name(now) });
             let number = next_number(&graph, app);
             let deps = leaves.get(app).cloned().into_iter().collect();
-            made.push(Migration { app: app.clone(), name: format!("{number:04}_{suffix}"), dependencies: deps, operations: vec![], path: None, allows: vec![] });
+            made.push(Migration {
+                app: app.clone(),
+                name: format!("{number:04}_{suffix}"),
+                dependencies: deps,
+                operations: vec![],
+                path: None,
+                allows: vec![],
+            });
         }
         return finish(config, made, opts.dry_run);
     }
@@ -153,9 +162,8 @@ fn finish(config: &Config, migrations: Vec<Migration>, dry_run: bool) -> Result<
     }
     // Check every file can be parsed back before writing any, so nothing half-written is left.
     for m in &made {
-        Migration::parse(&m.migration.app, &m.migration.name, &m.text, Some(&m.path)).map_err(|e| {
-            Error::new(ErrorKind::MigrationFile, format!("internal: a migration made cannot be read back: {e}"))
-        })?;
+        Migration::parse(&m.migration.app, &m.migration.name, &m.text, Some(&m.path))
+            .map_err(|e| Error::new(ErrorKind::MigrationFile, format!("internal: a migration made cannot be read back: {e}")))?;
         if m.path.exists() {
             return Err(Error::new(ErrorKind::Io, format!("{} exists already; nothing was written", m.path.display()))
                 .hint("give another --name, or remove the file if it is a leftover"));

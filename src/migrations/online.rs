@@ -31,7 +31,13 @@ pub struct OnlineOptions {
 
 impl Default for OnlineOptions {
     fn default() -> Self {
-        OnlineOptions { lock_timeout: Duration::from_secs(2), lock_attempts: 10, allow_unsafe: false, long_transaction: Duration::from_secs(10), statement_timeout: Duration::from_secs(30) }
+        OnlineOptions {
+            lock_timeout: Duration::from_secs(2),
+            lock_attempts: 10,
+            allow_unsafe: false,
+            long_transaction: Duration::from_secs(10),
+            statement_timeout: Duration::from_secs(30),
+        }
     }
 }
 
@@ -96,10 +102,8 @@ pub async fn lock_holders(conn: &mut Conn, tables: &[String], min_age_secs: f64)
         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_class c ON c.oid = l.relation \
         WHERE l.granted AND c.relname = ANY(string_to_array($1, ',')) AND a.pid <> pg_backend_pid() \
         AND a.xact_start IS NOT NULL AND extract(epoch FROM now() - a.xact_start) >= $2::float8";
-    let rows = conn
-        .query_strings(sql, &[&tables.join(","), &min_age_secs.to_string()])
-        .await
-        .map_err(|e| db_error("cannot read pg_locks", e))?;
+    let rows =
+        conn.query_strings(sql, &[&tables.join(","), &min_age_secs.to_string()]).await.map_err(|e| db_error("cannot read pg_locks", e))?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -139,7 +143,9 @@ pub async fn acquire_migration_lock(conn: &mut Conn, no_wait: bool, on_event: &m
             .hint("wait for it to finish, or run without --no-wait to wait"));
     }
     on_event(Event::Message(format!("waiting for another migrator to finish ({who})...")));
-    conn.execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")).await.map_err(|e| db_error("cannot take the migration lock", e))?;
+    conn.execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+        .await
+        .map_err(|e| db_error("cannot take the migration lock", e))?;
     Ok(())
 }
 
@@ -170,7 +176,12 @@ fn is_lock_timeout(e: &sqlx::Error) -> bool {
 }
 
 /// The steps of a migration, numbered from 1, as `sqlmigrate --online` prints them.
-pub fn online_steps(graph: &Graph, key: &str, applied: impl Fn(&super::Migration) -> bool, allow_unsafe: bool) -> Result<Vec<(usize, Step)>> {
+pub fn online_steps(
+    graph: &Graph,
+    key: &str,
+    applied: impl Fn(&super::Migration) -> bool,
+    allow_unsafe: bool,
+) -> Result<Vec<(usize, Step)>> {
     let m = graph.get(key).ok_or_else(|| Error::new(ErrorKind::Graph, format!("{key} is not in the graph")))?;
     let mut state = graph.state_until(|x| applied(x) && x.key() != key)?;
     plan_migration(&m.app, key, &m.operations, &mut state, allow_unsafe)
@@ -178,7 +189,14 @@ pub fn online_steps(graph: &Graph, key: &str, applied: impl Fn(&super::Migration
 
 /// Runs a forwards plan online. Each migration's steps run one by one; a finished step is
 /// recorded; the migration is recorded as applied when all are done.
-pub async fn execute_online(conn: &mut Conn, url: &str, graph: &Graph, steps: &[PlanStep], opts: &OnlineOptions, on_event: &mut dyn FnMut(Event)) -> Result<()> {
+pub async fn execute_online(
+    conn: &mut Conn,
+    url: &str,
+    graph: &Graph,
+    steps: &[PlanStep],
+    opts: &OnlineOptions,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<()> {
     if steps.iter().any(|s| s.direction == super::executor::Direction::Backwards) {
         return Err(Error::new(ErrorKind::Usage, "--online applies migrations; it does not unapply them")
             .hint("run the backwards migration without --online"));
@@ -225,7 +243,10 @@ async fn run_plans(
             on_event(Event::Message(format!("warning: a long transaction holds a lock on a table this migration touches: {b}")));
         }
         let done: BTreeMap<usize, (bool, Option<String>)> = conn
-            .query_strings("SELECT step::text, finished::text, progress FROM teapot_online_progress WHERE app = $1 AND name = $2", &[&m.app, &m.name])
+            .query_strings(
+                "SELECT step::text, finished::text, progress FROM teapot_online_progress WHERE app = $1 AND name = $2",
+                &[&m.app, &m.name],
+            )
             .await
             .map_err(|e| db_error("cannot read teapot_online_progress", e))?
             .into_iter()
@@ -302,7 +323,17 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn run_transactional(conn: &mut Conn, watcher: &mut Watcher, app: &str, name: &str, n: usize, step: &Step, opts: &OnlineOptions, ctx: &str, on_event: &mut dyn FnMut(Event)) -> Result<()> {
+async fn run_transactional(
+    conn: &mut Conn,
+    watcher: &mut Watcher,
+    app: &str,
+    name: &str,
+    n: usize,
+    step: &Step,
+    opts: &OnlineOptions,
+    ctx: &str,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<()> {
     let timeout_ms = if step.lock.is_strong() { opts.lock_timeout.as_millis() } else { 0 };
     // Quick steps (those holding a strong lock) are also cut if they run long.
     let statement_ms = if step.lock.is_strong() { opts.statement_timeout.as_millis() } else { 0 };
@@ -340,7 +371,11 @@ async fn run_transactional(conn: &mut Conn, watcher: &mut Watcher, app: &str, na
                             step.lock.name(),
                             tables.join(" and "),
                             opts.lock_timeout,
-                            if named.is_empty() { "(the blocker had finished by the time it was looked up)".to_string() } else { named.join("\n    ") }
+                            if named.is_empty() {
+                                "(the blocker had finished by the time it was looked up)".to_string()
+                            } else {
+                                named.join("\n    ")
+                            }
                         ),
                     )
                     .hint("end or wait out the blocking transactions, then run migrate --online again: finished steps are kept"));
@@ -398,7 +433,10 @@ impl Watcher {
     }
 
     /// Runs `work`, polling for blockers while it runs; returns its result and the blockers seen.
-    async fn watch<F: std::future::Future<Output = std::result::Result<(), sqlx::Error>>>(&mut self, work: F) -> (std::result::Result<(), sqlx::Error>, Vec<Blocker>) {
+    async fn watch<F: std::future::Future<Output = std::result::Result<(), sqlx::Error>>>(
+        &mut self,
+        work: F,
+    ) -> (std::result::Result<(), sqlx::Error>, Vec<Blocker>) {
         tokio::pin!(work);
         let mut seen = Vec::new();
         let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -438,7 +476,16 @@ fn step_failed(ctx: &str, e: sqlx::Error) -> Error {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn run_concurrent(conn: &mut Conn, url: &str, app: &str, name: &str, n: usize, step: &Step, ctx: &str, on_event: &mut dyn FnMut(Event)) -> Result<()> {
+async fn run_concurrent(
+    conn: &mut Conn,
+    url: &str,
+    app: &str,
+    name: &str,
+    n: usize,
+    step: &Step,
+    ctx: &str,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<()> {
     // A CONCURRENTLY build waits for old snapshots by design: no short lock_timeout here.
     conn.execute("SET lock_timeout = 0").await.map_err(|e| step_failed(ctx, e))?;
     if let Guard::Index(index) = &step.guard {

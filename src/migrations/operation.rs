@@ -201,9 +201,7 @@ impl std::fmt::Display for StateError {
 }
 
 fn model_mut<'a>(state: &'a mut ProjectState, app: &str, name: &str) -> Result<&'a mut ModelState, StateError> {
-    state
-        .get_mut(app, name)
-        .ok_or_else(|| StateError(format!("model {app}.{name} does not exist at this point of the history")))
+    state.get_mut(app, name).ok_or_else(|| StateError(format!("model {app}.{name} does not exist at this point of the history")))
 }
 
 fn no_field(app: &str, model: &str, name: &str) -> StateError {
@@ -268,12 +266,7 @@ impl Operation {
             RemoveField { model, name } => format!("Remove field {name} from {model}"),
             AlterField { model, name, .. } => format!("Alter field {name} on {model}"),
             RenameField { model, old_name, new_name } => format!("Rename field {old_name} on {model} to {new_name}"),
-            AddIndex { model, index } => format!(
-                "Create index {} on field(s) {} of model {}",
-                index.name,
-                index.fields.join(", "),
-                model
-            ),
+            AddIndex { model, index } => format!("Create index {} on field(s) {} of model {}", index.name, index.fields.join(", "), model),
             RemoveIndex { model, name } => format!("Remove index {name} from {model}"),
             RenameIndex { model, old_name, new_name } => format!("Rename index {old_name} on {model} to {new_name}"),
             AddConstraint { model, constraint } => format!("Create constraint {} on model {model}", constraint.name),

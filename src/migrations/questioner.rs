@@ -87,7 +87,8 @@ impl Questioner for FlagQuestioner {
             return Ok(to == &new.name);
         }
         if !self.no_rename {
-            self.unanswered_renames.push(format!("--rename {app}.{}={}    (model {} renamed to {})", old.name, new.name, old.name, new.name));
+            self.unanswered_renames
+                .push(format!("--rename {app}.{}={}    (model {} renamed to {})", old.name, new.name, old.name, new.name));
         }
         Ok(false)
     }
@@ -99,10 +100,8 @@ impl Questioner for FlagQuestioner {
             return Ok(to == new);
         }
         if !self.no_rename {
-            self.unanswered_renames.push(format!(
-                "--rename {app}.{model}.{old}={new}    (field {model}.{old} renamed to {new}, {})",
-                field.describe()
-            ));
+            self.unanswered_renames
+                .push(format!("--rename {app}.{model}.{old}={new}    (field {model}.{old} renamed to {new}, {})", field.describe()));
         }
         Ok(false)
     }
@@ -113,10 +112,7 @@ impl Questioner for FlagQuestioner {
             return Ok(Some(v.clone()));
         }
         let why = if adding { "is added NOT NULL with no default" } else { "becomes NOT NULL and may hold NULLs" };
-        self.unanswered_defaults.push(format!(
-            "--default {key}=<value>    ({model}.{field}, {}, {why})",
-            def.ty.as_str()
-        ));
+        self.unanswered_defaults.push(format!("--default {key}=<value>    ({model}.{field}, {}, {why})", def.ty.as_str()));
         Ok(None)
     }
 

@@ -78,7 +78,14 @@ pub fn arrange(new: Vec<NewMigration>, graph: &Graph, from: &ProjectState, name:
         deps.extend(nm.new_dependencies.iter().map(|&i| out[i].key()));
         deps.sort();
         deps.dedup();
-        out.push(Migration { app: nm.app.clone(), name: full, dependencies: deps, operations: nm.operations.clone(), path: None, allows: vec![] });
+        out.push(Migration {
+            app: nm.app.clone(),
+            name: full,
+            dependencies: deps,
+            operations: nm.operations.clone(),
+            path: None,
+            allows: vec![],
+        });
     }
     out
 }

@@ -212,13 +212,19 @@ macro_rules! run {
             let mut st = tx.lock().await;
             let inner = st.tx.as_mut().ok_or_else(|| Error::new(ErrorKind::Database, "the transaction is already over"))?;
             match inner {
-                TxInner::Pg(t) => $bind!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), $values, pg).$method(&mut **t).await.map($pg),
-                TxInner::Sqlite(t) => $bind!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), $values, sqlite).$method(&mut **t).await.map($sqlite),
+                TxInner::Pg(t) => {
+                    $bind!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), $values, pg).$method(&mut **t).await.map($pg)
+                }
+                TxInner::Sqlite(t) => {
+                    $bind!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), $values, sqlite).$method(&mut **t).await.map($sqlite)
+                }
             }
         } else {
             match &$self.shared.pool {
                 Pool::Pg(p) => $bind!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), $values, pg).$method(p).await.map($pg),
-                Pool::Sqlite(p) => $bind!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), $values, sqlite).$method(p).await.map($sqlite),
+                Pool::Sqlite(p) => {
+                    $bind!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), $values, sqlite).$method(p).await.map($sqlite)
+                }
             }
         };
         result.map_err(|e| map_err(e, $sql))

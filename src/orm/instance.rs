@@ -123,7 +123,13 @@ pub trait ModelExt: Model {
             if sets.is_empty() {
                 return Ok(());
             }
-            let sql = format!("UPDATE {} SET {} WHERE {} = {}", quote(Self::TABLE), sets.join(", "), quote(Self::PK), db.placeholder(binds.len()));
+            let sql = format!(
+                "UPDATE {} SET {} WHERE {} = {}",
+                quote(Self::TABLE),
+                sets.join(", "),
+                quote(Self::PK),
+                db.placeholder(binds.len())
+            );
             if db.execute(&sql, &binds).await? == 0 {
                 insert_rows(db, &mut [self]).await?;
             }
@@ -163,7 +169,8 @@ pub async fn bulk_update<M: Model>(db: &Db, rows: &[M], columns: &[&str]) -> Res
         .iter()
         .map(|c| {
             M::COLUMNS.iter().position(|x| x == c).ok_or_else(|| {
-                crate::Error::new(ErrorKind::Usage, format!("{} has no column {c}", M::NAME)).hint(format!("the columns are: {}", M::COLUMNS.join(", ")))
+                crate::Error::new(ErrorKind::Usage, format!("{} has no column {c}", M::NAME))
+                    .hint(format!("the columns are: {}", M::COLUMNS.join(", ")))
             })
         })
         .collect::<Result<_>>()?;

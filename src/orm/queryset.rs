@@ -166,7 +166,16 @@ impl<M: Model> Default for QuerySet<M> {
 impl<M: Model> QuerySet<M> {
     /// Every row.
     pub fn new() -> Self {
-        QuerySet { conds: Vec::new(), order: Vec::new(), limit: None, offset: None, distinct: false, related: Vec::new(), prefetch: Vec::new(), _m: PhantomData }
+        QuerySet {
+            conds: Vec::new(),
+            order: Vec::new(),
+            limit: None,
+            offset: None,
+            distinct: false,
+            related: Vec::new(),
+            prefetch: Vec::new(),
+            _m: PhantomData,
+        }
     }
 
     /// Keeps the rows that match.
@@ -371,7 +380,13 @@ impl<M: Model> QuerySet<M> {
     pub async fn count(&self, db: &Db) -> Result<i64> {
         let mut b = Builder::new(db, M::TABLE);
         let w = self.where_clause(&mut b)?;
-        let inner = format!("SELECT {}t0.{} FROM {}{w}{}", if self.distinct { "DISTINCT " } else { "" }, quote(M::PK), b.from(), self.tail(db.dialect()));
+        let inner = format!(
+            "SELECT {}t0.{} FROM {}{w}{}",
+            if self.distinct { "DISTINCT " } else { "" },
+            quote(M::PK),
+            b.from(),
+            self.tail(db.dialect())
+        );
         let sql = format!("SELECT COUNT(*) FROM ({inner}) AS q");
         let rows = db.fetch_all(&sql, &b.values).await?;
         rows.first().map(|r| i64::decode(r, 0)).unwrap_or(Ok(0))
@@ -383,7 +398,13 @@ impl<M: Model> QuerySet<M> {
         let cs: Vec<String> = cols.cols().iter().map(|c| b.col(c)).collect();
         let w = self.where_clause(&mut b)?;
         let o = b.order(&self.order);
-        let sql = format!("SELECT {}{} FROM {}{w}{o}{}", if self.distinct { "DISTINCT " } else { "" }, cs.join(", "), b.from(), self.tail(db.dialect()));
+        let sql = format!(
+            "SELECT {}{} FROM {}{w}{o}{}",
+            if self.distinct { "DISTINCT " } else { "" },
+            cs.join(", "),
+            b.from(),
+            self.tail(db.dialect())
+        );
         let rows = db.fetch_all(&sql, &b.values).await?;
         rows.iter().map(V::decode).collect()
     }

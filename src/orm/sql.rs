@@ -124,12 +124,15 @@ impl<'a> Builder<'a> {
         let sqlite = self.db.dialect() == Dialect::Sqlite;
         if sqlite && !insensitive {
             // SQLite's LIKE ignores case; GLOB does not.
-            let esc: String = text.chars().map(|ch| match ch {
-                '*' => "[*]".to_string(),
-                '?' => "[?]".to_string(),
-                '[' => "[[]".to_string(),
-                other => other.to_string(),
-            }).collect();
+            let esc: String = text
+                .chars()
+                .map(|ch| match ch {
+                    '*' => "[*]".to_string(),
+                    '?' => "[?]".to_string(),
+                    '[' => "[[]".to_string(),
+                    other => other.to_string(),
+                })
+                .collect();
             let pat = match kind {
                 Like::Contains => format!("*{esc}*"),
                 Like::StartsWith => format!("{esc}*"),

@@ -125,10 +125,8 @@ impl Project {
     /// The migration file names (without .toml) of an app, sorted.
     pub fn names(&self, app: &str) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(self.migrations_dir(app)) else { return vec![] };
-        let mut v: Vec<String> = entries
-            .flatten()
-            .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".toml")).map(str::to_string))
-            .collect();
+        let mut v: Vec<String> =
+            entries.flatten().filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".toml")).map(str::to_string)).collect();
         v.sort();
         v
     }

@@ -48,7 +48,11 @@ fn field_type(ty: &syn::Type, own: &syn::Ident) -> syn::Type {
             .split_inclusive(|c: char| !c.is_alphanumeric() && c != '_')
             .map(|w| {
                 let (word, rest) = w.split_at(w.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_').len());
-                if word == "Self" { format!("{own}{rest}") } else { w.to_string() }
+                if word == "Self" {
+                    format!("{own}{rest}")
+                } else {
+                    w.to_string()
+                }
             })
             .collect::<String>();
         syn::parse_str(&replaced).unwrap_or_else(|_| ty.clone())
@@ -82,7 +86,8 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
 
     let syn_fields: Vec<&syn::Field> = item.fields.iter().collect();
     let find = |n: &str| syn_fields.iter().find(|f| f.ident.as_ref().is_some_and(|i| i.to_string().trim_start_matches("r#") == n)).copied();
-    let pk_ty = find(pk_name).map(|f| field_type(&f.ty, ident)).ok_or_else(|| syn::Error::new(ident.span(), "primary key field not found"))?;
+    let pk_ty =
+        find(pk_name).map(|f| field_type(&f.ty, ident)).ok_or_else(|| syn::Error::new(ident.span(), "primary key field not found"))?;
     let pk_ident = find(pk_name).and_then(|f| f.ident.clone()).expect("found above");
 
     let mut columns = Vec::new();
@@ -123,7 +128,8 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
         let method = format_ident!("{}", fname);
         match f.ty {
             FieldType::ManyToMany => {
-                let target = relation_target(&sf.ty, ident).ok_or_else(|| syn::Error::new_spanned(&sf.ty, "ManyToMany needs a target model"))?;
+                let target =
+                    relation_target(&sf.ty, ident).ok_or_else(|| syn::Error::new_spanned(&sf.ty, "ManyToMany needs a target model"))?;
                 let target_name = match &target {
                     syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
                     _ => String::new(),
@@ -175,7 +181,8 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             }
             FieldType::ForeignKey => {
                 let col = f.column(fname).unwrap_or_default();
-                let target = relation_target(&sf.ty, ident).ok_or_else(|| syn::Error::new_spanned(&sf.ty, "ForeignKey needs a target model"))?;
+                let target =
+                    relation_target(&sf.ty, ident).ok_or_else(|| syn::Error::new_spanned(&sf.ty, "ForeignKey needs a target model"))?;
                 let i = idx;
                 if f.null {
                     decode.push(quote!(#fid: <::std::option::Option<<#target as ::teapot::Model>::Key> as ::teapot::orm::FieldValue>::decode(row, offset + #i)?.map(|k| ::teapot::ForeignKey::of(k, #owner))));

@@ -46,13 +46,7 @@ impl SchemaError {
 
     /// A reader error, placed in a file.
     pub fn from_read(e: &ReadError, file: Option<PathBuf>) -> SchemaError {
-        SchemaError {
-            kind: ErrorKind::Declaration,
-            message: e.message.clone(),
-            expected: e.expected.clone(),
-            file,
-            location: e.location(),
-        }
+        SchemaError { kind: ErrorKind::Declaration, message: e.message.clone(), expected: e.expected.clone(), file, location: e.location() }
     }
 }
 

@@ -292,11 +292,7 @@ impl Field {
                 Some(n) => format!("string(max_length = {n})"),
                 None => "string (text)".into(),
             },
-            FieldType::Decimal => format!(
-                "decimal({}, {})",
-                self.max_digits.unwrap_or(0),
-                self.decimal_places.unwrap_or(0)
-            ),
+            FieldType::Decimal => format!("decimal({}, {})", self.max_digits.unwrap_or(0), self.decimal_places.unwrap_or(0)),
             FieldType::ForeignKey | FieldType::ManyToMany => {
                 format!("{} to {}", self.ty.as_str(), self.to.as_deref().unwrap_or("?"))
             }

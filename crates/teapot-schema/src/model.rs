@@ -115,16 +115,11 @@ impl ModelState {
 
     /// Fields stored in a column (everything but many-to-many), with their columns.
     pub fn concrete_fields(&self) -> impl Iterator<Item = (&str, &Field, String)> {
-        self.fields
-            .iter()
-            .filter_map(|(n, f)| f.column(n).map(|c| (n.as_str(), f, c)))
+        self.fields.iter().filter_map(|(n, f)| f.column(n).map(|c| (n.as_str(), f, c)))
     }
 
     /// The many-to-many fields.
     pub fn m2m_fields(&self) -> impl Iterator<Item = (&str, &Field)> {
-        self.fields
-            .iter()
-            .filter(|(_, f)| f.ty == FieldType::ManyToMany)
-            .map(|(n, f)| (n.as_str(), f))
+        self.fields.iter().filter(|(_, f)| f.ty == FieldType::ManyToMany).map(|(n, f)| (n.as_str(), f))
     }
 }

@@ -97,10 +97,7 @@ mod tests {
         // Names from the DDL Django 5.2 emitted for the reference blog app.
         assert_eq!(index_name("blog_category", &["name"], "_like"), "blog_category_name_92eb1483_like");
         assert_eq!(index_name("blog_post", &["title"], ""), "blog_post_title_adf2f203");
-        assert_eq!(
-            foreign_key_name("blog_post", "site_id", "blog_site", "id"),
-            "blog_post_site_id_76bd1633_fk_blog_site_id"
-        );
+        assert_eq!(foreign_key_name("blog_post", "site_id", "blog_site", "id"), "blog_post_site_id_76bd1633_fk_blog_site_id");
         assert_eq!(
             unique_together_name("blog_post_categories", &["post_id", "category_id"]),
             "blog_post_categories_post_id_category_id_ed4f1727_uniq"
@@ -113,12 +110,7 @@ mod tests {
 
     #[test]
     fn long_names_are_shortened_to_63_bytes() {
-        let n = foreign_key_name(
-            "inventory_warehouselocation",
-            "storage_bin_identifier_id",
-            "inventory_storagebinidentifier",
-            "id",
-        );
+        let n = foreign_key_name("inventory_warehouselocation", "storage_bin_identifier_id", "inventory_storagebinidentifier", "id");
         assert!(n.len() <= 63, "{n}");
         let t = m2m_table("a_very_long_application_label_with_a_long_model_name", "some_relation_field");
         assert_eq!(t.len(), 63);

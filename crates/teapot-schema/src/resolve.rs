@@ -52,9 +52,7 @@ pub fn resolve(decls: &mut [SourcedDeclaration]) -> Result<ProjectState, SchemaE
         let (app, own) = (d.decl.model.app.clone(), d.decl.model.name.clone());
         for (field, written) in d.decl.targets.clone() {
             let loc = d.decl.field_location(&field);
-            let err = |msg: String, exp: String| {
-                SchemaError::new(ErrorKind::UnknownModel, Some(d.file.clone()), loc, msg).expected(exp)
-            };
+            let err = |msg: String, exp: String| SchemaError::new(ErrorKind::UnknownModel, Some(d.file.clone()), loc, msg).expected(exp);
             let segs: Vec<&str> = written.split("::").collect();
             let name = *segs.last().unwrap_or(&"");
             let resolved = if name == "Self" {
@@ -64,11 +62,13 @@ pub fn resolve(decls: &mut [SourcedDeclaration]) -> Result<ProjectState, SchemaE
                 let candidates = by_name.get(name).cloned().unwrap_or_default();
                 let pick = match hinted_app {
                     Some(h) => candidates.iter().find(|(a, _)| a == h).cloned(),
-                    None => candidates
-                        .iter()
-                        .find(|(a, _)| *a == app)
-                        .cloned()
-                        .or_else(|| if candidates.len() == 1 { candidates.first().cloned() } else { None }),
+                    None => candidates.iter().find(|(a, _)| *a == app).cloned().or_else(|| {
+                        if candidates.len() == 1 {
+                            candidates.first().cloned()
+                        } else {
+                            None
+                        }
+                    }),
                 };
                 match pick {
                     Some((a, n)) => format!("{a}.{n}"),
@@ -139,10 +139,7 @@ fn check_targets_and_accessors(state: &ProjectState, decls: &[SourcedDeclaration
                     ErrorKind::Clash,
                     file,
                     loc,
-                    format!(
-                        "the reverse accessor `{accessor}` on {to} is claimed by both {oa}.{om}.{of} and {}.{}.{fname}",
-                        m.app, m.name
-                    ),
+                    format!("the reverse accessor `{accessor}` on {to} is claimed by both {oa}.{om}.{of} and {}.{}.{fname}", m.app, m.name),
                 )
                 .expected(format!("#[teapot(related_name = \"...\")] on `{fname}` with a name of its own")));
             }

@@ -53,9 +53,10 @@ fn teapot_attrs(attrs: &[syn::Attribute]) -> impl Iterator<Item = &syn::Attribut
 }
 
 fn ident_of(meta: &ParseNestedMeta) -> String {
-    meta.path.get_ident().map(|i| i.to_string()).unwrap_or_else(|| {
-        meta.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
-    })
+    meta.path
+        .get_ident()
+        .map(|i| i.to_string())
+        .unwrap_or_else(|| meta.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::"))
 }
 
 fn lit_str(meta: &ParseNestedMeta) -> syn::Result<String> {
@@ -151,13 +152,16 @@ pub(crate) fn read_model_attrs(attrs: &[syn::Attribute], _ident: Span) -> Result
                         match ident_of(&inner).as_str() {
                             "fields" => fields = Some(str_list(&inner)?),
                             "name" => name = Some(lit_str(&inner)?),
-                            other => return Err(inner.error(format!("unknown option `{other}`; expected fields = [...] or name = \"...\""))),
+                            other => {
+                                return Err(inner.error(format!("unknown option `{other}`; expected fields = [...] or name = \"...\"")))
+                            }
                         }
                         Ok(())
                     })?;
                     let fields = fields.ok_or_else(|| meta.error(format!("{key}(...) needs fields = [\"...\"]")))?;
                     if key == "index" {
-                        let name = name.ok_or_else(|| meta.error("an index needs a name, e.g. index(fields = [...], name = \"book_title_idx\")"))?;
+                        let name =
+                            name.ok_or_else(|| meta.error("an index needs a name, e.g. index(fields = [...], name = \"book_title_idx\")"))?;
                         o.indexes.push((Index { name, fields }, span));
                     } else {
                         // An empty name is filled in by the reader with Django's unique_together name.
@@ -173,11 +177,14 @@ pub(crate) fn read_model_attrs(attrs: &[syn::Attribute], _ident: Span) -> Result
                         match ident_of(&inner).as_str() {
                             "expr" => expr = Some(lit_str(&inner)?),
                             "name" => name = Some(lit_str(&inner)?),
-                            other => return Err(inner.error(format!("unknown option `{other}`; expected name = \"...\" or expr = \"...\""))),
+                            other => {
+                                return Err(inner.error(format!("unknown option `{other}`; expected name = \"...\" or expr = \"...\"")))
+                            }
                         }
                         Ok(())
                     })?;
-                    let name = name.ok_or_else(|| meta.error("a check needs a name, e.g. check(name = \"price_gte_0\", expr = \"price >= 0\")"))?;
+                    let name =
+                        name.ok_or_else(|| meta.error("a check needs a name, e.g. check(name = \"price_gte_0\", expr = \"price >= 0\")"))?;
                     let check = expr.ok_or_else(|| meta.error("a check needs expr = \"<sql boolean expression>\""))?;
                     o.constraints.push((Constraint { name, kind: ConstraintKind::Check { check } }, span));
                 }
@@ -225,7 +232,10 @@ pub(crate) fn read_field_attrs(attrs: &[syn::Attribute]) -> Result<FieldOpts, Re
                 "on_delete" => {
                     let s: syn::LitStr = meta.value()?.parse()?;
                     let action = OnDelete::parse(&s.value()).ok_or_else(|| {
-                        syn::Error::new(s.span(), format!("unknown on_delete \"{}\"; expected one of: {}", s.value(), OnDelete::ALL.join(", ")))
+                        syn::Error::new(
+                            s.span(),
+                            format!("unknown on_delete \"{}\"; expected one of: {}", s.value(), OnDelete::ALL.join(", ")),
+                        )
                     })?;
                     once!(o.on_delete, action)
                 }

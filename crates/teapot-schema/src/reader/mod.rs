@@ -98,31 +98,21 @@ pub struct Declaration {
 impl Declaration {
     /// Where a field is declared (the struct's place if unknown).
     pub fn field_location(&self, name: &str) -> Location {
-        self.field_locations
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, l)| *l)
-            .unwrap_or(self.location)
+        self.field_locations.iter().find(|(n, _)| n == name).map(|(_, l)| *l).unwrap_or(self.location)
     }
 }
 
 /// Reads every struct with `#[derive(..., Model, ...)]` in a source file, including inline modules.
 /// `default_app` is the app the file is listed under in teapot.toml.
 pub fn read_source(source: &str, default_app: Option<&str>) -> Result<Vec<Declaration>, ReadError> {
-    let file = syn::parse_file(source).map_err(|e| {
-        ReadError::new(e.span(), format!("this file is not valid Rust: {e}"))
-            .expected("a Rust source file that compiles")
-    })?;
+    let file = syn::parse_file(source)
+        .map_err(|e| ReadError::new(e.span(), format!("this file is not valid Rust: {e}")).expected("a Rust source file that compiles"))?;
     let mut out = Vec::new();
     collect_items(&file.items, default_app, &mut out)?;
     Ok(out)
 }
 
-fn collect_items(
-    items: &[syn::Item],
-    default_app: Option<&str>,
-    out: &mut Vec<Declaration>,
-) -> Result<(), ReadError> {
+fn collect_items(items: &[syn::Item], default_app: Option<&str>, out: &mut Vec<Declaration>) -> Result<(), ReadError> {
     for item in items {
         match item {
             syn::Item::Struct(s) if derives_model(&s.attrs) => out.push(read_struct(s, default_app)?),
@@ -197,8 +187,11 @@ pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<
         let fname = ident.to_string().trim_start_matches("r#").to_string();
         if let Some(target) = reverse_target(&f.ty) {
             if let Some(a) = f.attrs.iter().find(|a| a.path().is_ident("teapot")) {
-                return Err(ReadError::new(a.path().get_ident().map(|i| i.span()).unwrap_or_else(Span::call_site), format!("`{fname}` is a Reverse relation: it takes no option"))
-                    .expected(format!("pub {fname}: Reverse<{target}>, with related_name = \"{fname}\" on {target}'s foreign key")));
+                return Err(ReadError::new(
+                    a.path().get_ident().map(|i| i.span()).unwrap_or_else(Span::call_site),
+                    format!("`{fname}` is a Reverse relation: it takes no option"),
+                )
+                .expected(format!("pub {fname}: Reverse<{target}>, with related_name = \"{fname}\" on {target}'s foreign key")));
             }
             reverse_fields.push((fname, target));
             continue;
@@ -219,8 +212,9 @@ pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<
     // Primary key: a declared one, else the field named `id`, which becomes an identity key.
     let declared_pks: Vec<_> = decl_fields.iter().filter(|(_, f, _)| f.primary_key).collect();
     if declared_pks.len() > 1 {
-        return Err(ReadError::new(declared_pks[1].2, format!("model {name} declares two primary keys"))
-            .expected("primary_key on one field only"));
+        return Err(
+            ReadError::new(declared_pks[1].2, format!("model {name} declares two primary keys")).expected("primary_key on one field only")
+        );
     }
     if declared_pks.is_empty() {
         match decl_fields.iter_mut().find(|(n, _, _)| n == "id") {
@@ -297,8 +291,9 @@ fn check_fields_exist(model: &ModelState, fields: &[String], span: Span, what: &
     for f in fields {
         let bare = f.trim_start_matches('-');
         if what != "index" && f.starts_with('-') {
-            return Err(ReadError::new(span, format!("\"{f}\": only an index field can be descending"))
-                .expected("field names without a leading -"));
+            return Err(
+                ReadError::new(span, format!("\"{f}\": only an index field can be descending")).expected("field names without a leading -")
+            );
         }
         match model.field(bare) {
             None => {
@@ -317,14 +312,11 @@ fn check_fields_exist(model: &ModelState, fields: &[String], span: Span, what: &
 }
 
 fn check_identifier(s: &str, span: Span, what: &str) -> Result<(), ReadError> {
-    let ok = !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !s.starts_with(|c: char| c.is_ascii_digit());
+    let ok = !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !s.starts_with(|c: char| c.is_ascii_digit());
     if ok {
         Ok(())
     } else {
-        Err(ReadError::new(span, format!("\"{s}\" is not a valid {what}"))
-            .expected("letters, digits and _, not starting with a digit"))
+        Err(ReadError::new(span, format!("\"{s}\" is not a valid {what}")).expected("letters, digits and _, not starting with a digit"))
     }
 }
 
@@ -399,8 +391,7 @@ fn build_field(name: &str, span: Span, read: types::ReadType, o: &attrs::FieldOp
         types::check_default(ty, d, span, name)?;
     }
     if o.primary_key && f.null {
-        return Err(ReadError::new(span, format!("primary key `{name}` cannot be an Option"))
-            .expected("a non-optional type"));
+        return Err(ReadError::new(span, format!("primary key `{name}` cannot be an Option")).expected("a non-optional type"));
     }
     f.primary_key = o.primary_key;
     f.unique = o.unique && !o.primary_key;
@@ -432,8 +423,7 @@ impl SpanOf for syn::Generics {
 
 /// Reads one struct from its source text (what `#[derive(Model)]` stores for the ORM).
 pub fn read_struct_source(source: &str, default_app: Option<&str>) -> Result<Declaration, ReadError> {
-    let item: syn::ItemStruct = syn::parse_str(source).map_err(|e| {
-        ReadError::new(e.span(), format!("not a struct declaration: {e}")).expected("struct Name { ... }")
-    })?;
+    let item: syn::ItemStruct = syn::parse_str(source)
+        .map_err(|e| ReadError::new(e.span(), format!("not a struct declaration: {e}")).expected("struct Name { ... }"))?;
     read_struct(&item, default_app)
 }

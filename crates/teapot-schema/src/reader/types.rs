@@ -47,9 +47,7 @@ fn single_generic(seg: &syn::PathSegment) -> Option<&syn::Type> {
 
 fn path_text(ty: &syn::Type) -> Option<String> {
     match ty {
-        syn::Type::Path(p) if p.qself.is_none() => Some(
-            p.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::"),
-        ),
+        syn::Type::Path(p) if p.qself.is_none() => Some(p.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")),
         _ => None,
     }
 }
@@ -69,8 +67,7 @@ pub(crate) fn read_type(ty: &syn::Type) -> Result<ReadType, ReadError> {
             return Err(unsupported(ty, "Option<Option<...>> is not a field type".into()));
         }
         if r.ty == FieldType::ManyToMany {
-            return Err(ReadError::new(ty.span(), "a ManyToMany cannot be optional: it is a set, possibly empty")
-                .expected("ManyToMany<T>"));
+            return Err(ReadError::new(ty.span(), "a ManyToMany cannot be optional: it is a set, possibly empty").expected("ManyToMany<T>"));
         }
         r.null = true;
         return Ok(r);
@@ -97,18 +94,16 @@ pub(crate) fn read_type(ty: &syn::Type) -> Result<ReadType, ReadError> {
             _ => Err(unsupported(ty, format!("unsupported field type `{}`: only Vec<u8> is stored (as binary)", text()))),
         },
         "ForeignKey" | "ManyToMany" => {
-            let inner = single_generic(seg)
-                .ok_or_else(|| unsupported(ty, format!("{name} needs the target model, e.g. {name}<Author>")))?;
-            let target = path_text(inner)
-                .ok_or_else(|| unsupported(inner, format!("`{}` is not a model name", quote_type(inner))))?;
+            let inner =
+                single_generic(seg).ok_or_else(|| unsupported(ty, format!("{name} needs the target model, e.g. {name}<Author>")))?;
+            let target = path_text(inner).ok_or_else(|| unsupported(inner, format!("`{}` is not a model name", quote_type(inner))))?;
             let ft = if name == "ForeignKey" { FieldType::ForeignKey } else { FieldType::ManyToMany };
             Ok(ReadType { ty: ft, null: false, target: Some(target) })
         }
         "f32" => Err(unsupported(ty, "f32 is not stored; use f64 (double precision)".into())),
-        "u8" | "u16" | "u32" | "u64" | "usize" | "isize" | "i8" | "i128" | "u128" => Err(unsupported(
-            ty,
-            format!("`{name}` has no column type; use i16, i32 or i64"),
-        )),
+        "u8" | "u16" | "u32" | "u64" | "usize" | "isize" | "i8" | "i128" | "u128" => {
+            Err(unsupported(ty, format!("`{name}` has no column type; use i16, i32 or i64")))
+        }
         _ => Err(unsupported(ty, format!("unsupported field type `{}`", text()))),
     }
 }
@@ -135,13 +130,12 @@ pub(crate) fn check_default(ty: FieldType, d: &Literal, span: proc_macro2::Span,
     if ok {
         Ok(())
     } else {
-        Err(ReadError::new(span, format!("default {d} does not fit field `{name}` of type {}", ty.as_str()))
-            .expected(match ty {
-                FieldType::Boolean => "default = true or false",
-                FieldType::Smallint | FieldType::Integer | FieldType::Bigint => "an integer, e.g. default = 0",
-                FieldType::Float | FieldType::Decimal => "a number, e.g. default = 0.0",
-                FieldType::Binary => "no literal default; use db_default = \"<sql>\"",
-                _ => "a string literal, e.g. default = \"x\"",
-            }))
+        Err(ReadError::new(span, format!("default {d} does not fit field `{name}` of type {}", ty.as_str())).expected(match ty {
+            FieldType::Boolean => "default = true or false",
+            FieldType::Smallint | FieldType::Integer | FieldType::Bigint => "an integer, e.g. default = 0",
+            FieldType::Float | FieldType::Decimal => "a number, e.g. default = 0.0",
+            FieldType::Binary => "no literal default; use db_default = \"<sql>\"",
+            _ => "a string literal, e.g. default = \"x\"",
+        }))
     }
 }
