@@ -13,14 +13,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use teapot::config::Config;
-use teapot::db::Conn;
-use teapot::migrations::executor::{execute, plan, Target};
-use teapot::migrations::loader::load_graph;
-use teapot::migrations::make::{make_migrations, MakeOptions};
-use teapot::migrations::online::{execute_online, OnlineOptions};
-use teapot::migrations::questioner::FlagQuestioner;
-use teapot::migrations::recorder;
+use teapot::migrate::config::Config;
+use teapot::{Connection as Conn, Migrator};
+use teapot::migrate::loader::load_graph;
+use teapot::migrate::make::{make_migrations, MakeOptions};
+use teapot::migrate::questioner::FlagQuestioner;
 
 const V1: &str = r#"
 use teapot::prelude::*;
@@ -88,7 +85,7 @@ fn start_writer(url: String) -> Writer {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let handle = tokio::spawn(async move {
-        let mut conn = Conn::connect(&url).await.expect("writer connects");
+        let mut conn = Conn::open(&url).await.expect("writer connects");
         let mut times = Vec::with_capacity(1 << 16);
         let mut failures = Vec::new();
         let mut i = 0u64;
@@ -99,7 +96,7 @@ fn start_writer(url: String) -> Writer {
             } else {
                 format!("UPDATE bench_item SET score = score + 1 WHERE id = {}", 1 + (i * 7919) % 1000)
             };
-            match conn.execute(&sql).await {
+            match conn.run(&sql).await {
                 Ok(_) => times.push(Instant::now()),
                 Err(_) => failures.push(Instant::now()),
             }
@@ -121,18 +118,17 @@ fn max_gap(times: &[Instant], from: Instant, to: Instant) -> Duration {
 }
 
 async fn run(url: &str, rows: u64, models: &str, online: bool) -> (Duration, u64, Duration) {
-    let mut admin = Conn::connect(url).await.expect("connect");
-    admin.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;").await.expect("reset schema");
+    let mut admin = Conn::open(url).await.expect("connect");
+    admin.run("DROP SCHEMA public CASCADE; CREATE SCHEMA public;").await.expect("reset schema");
     let dir = tempfile::tempdir().expect("temp dir");
     let config = project(dir.path(), V1);
     let mut q = FlagQuestioner::default();
     make_migrations(&config, &MakeOptions::default(), &mut q).expect("makemigrations v1");
     let graph = load_graph(&config).expect("graph");
-    let steps = plan(&graph, &Default::default(), &Target::default()).expect("plan");
-    execute(&mut admin, &graph, &steps, false, &mut |_| {}).await.expect("migrate v1");
-    admin.execute("INSERT INTO bench_parent (name) VALUES ('p')").await.expect("parent");
+    Migrator::connect(url).graph(graph).run().await.expect("migrate v1");
+    admin.run("INSERT INTO bench_parent (name) VALUES ('p')").await.expect("parent");
     admin
-        .execute(&format!(
+        .run(&format!(
             "INSERT INTO bench_item (code, score, note, parent_id) SELECT 'c' || g, g % 1000, 'note ' || g, 1 FROM generate_series(1, {rows}) g; ANALYZE bench_item;"
         ))
         .await
@@ -141,17 +137,11 @@ async fn run(url: &str, rows: u64, models: &str, online: bool) -> (Duration, u64
     let mut q = FlagQuestioner::new(&[], true, &[]).expect("questioner");
     make_migrations(&config, &MakeOptions::default(), &mut q).expect("makemigrations v2");
     let graph = load_graph(&config).expect("graph");
-    let applied = recorder::applied(&mut admin).await.expect("applied").into_iter().map(|a| a.key()).collect();
-    let steps = plan(&graph, &applied, &Target::default()).expect("plan");
 
     let writer = start_writer(url.to_string());
     tokio::time::sleep(Duration::from_millis(300)).await;
     let start = Instant::now();
-    if online {
-        execute_online(&mut admin, url, &graph, &steps, &OnlineOptions::default(), &mut |_| {}).await.expect("online migrate");
-    } else {
-        execute(&mut admin, &graph, &steps, false, &mut |_| {}).await.expect("plain migrate");
-    }
+    Migrator::connect(url).graph(graph).online(online).run().await.expect("migrate v2");
     let end = Instant::now();
     tokio::time::sleep(Duration::from_millis(300)).await;
     writer.stop.store(true, Ordering::Relaxed);
@@ -178,9 +168,9 @@ async fn main() {
     }
     let base = url.rsplit_once('/').map(|(b, _)| b.to_string()).expect("a URL with a database");
     let bench_url = format!("{base}/teapot_online_bench");
-    let mut admin = Conn::connect(&url).await.expect("connect");
-    let _ = admin.execute("DROP DATABASE IF EXISTS teapot_online_bench WITH (FORCE)").await;
-    admin.execute("CREATE DATABASE teapot_online_bench").await.expect("create bench database");
+    let mut admin = Conn::open(&url).await.expect("connect");
+    let _ = admin.run("DROP DATABASE IF EXISTS teapot_online_bench WITH (FORCE)").await;
+    admin.run("CREATE DATABASE teapot_online_bench").await.expect("create bench database");
 
     println!("online_bench: {rows} rows, a writer inserting and updating in a tight loop; longest gap between two successful writes");
     println!("{:<28} {:>14} {:>14} {:>10} {:>10}", "recipe", "plain", "online", "plain s", "online s");
@@ -201,6 +191,6 @@ async fn main() {
             }
         );
     }
-    let _ = admin.execute("DROP DATABASE IF EXISTS teapot_online_bench WITH (FORCE)").await;
+    let _ = admin.run("DROP DATABASE IF EXISTS teapot_online_bench WITH (FORCE)").await;
     admin.close().await;
 }

@@ -26,12 +26,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::Row as _;
-use teapot::config::Config;
-use teapot::db::Conn;
-use teapot::migrations::executor::{execute, plan, Target};
-use teapot::migrations::loader::load_graph;
-use teapot::migrations::make::{make_migrations, MakeOptions};
-use teapot::migrations::questioner::FlagQuestioner;
+use teapot::migrate::config::Config;
+use teapot::Connection as Conn;
+use teapot::migrate::executor::{execute, plan, Target};
+use teapot::migrate::loader::load_graph;
+use teapot::migrate::make::{make_migrations, MakeOptions};
+use teapot::migrate::questioner::FlagQuestioner;
 use teapot::orm::instance::bulk_create;
 use teapot::prelude::*;
 
@@ -434,7 +434,7 @@ async fn migrate(url: &str) {
     make_migrations(&config, &MakeOptions::default(), &mut FlagQuestioner::default()).expect("makemigrations");
     let graph = load_graph(&config).expect("graph");
     let steps = plan(&graph, &Default::default(), &Target::default()).expect("plan");
-    let mut conn = Conn::connect(url).await.expect("connect");
+    let mut conn = Conn::open(url).await.expect("connect");
     execute(&mut conn, &graph, &steps, false, &mut |_| {}).await.expect("migrate");
     conn.close().await;
 }
@@ -486,9 +486,9 @@ async fn main() {
     }
     let base = url.rsplit_once('/').map(|(b, _)| b.to_string()).expect("a URL with a database");
     let bench_url = format!("{base}/teapot_orm_bench");
-    let mut admin = Conn::connect(&url).await.expect("connect");
-    let _ = admin.execute("DROP DATABASE IF EXISTS teapot_orm_bench WITH (FORCE)").await;
-    admin.execute("CREATE DATABASE teapot_orm_bench").await.expect("create bench database");
+    let mut admin = Conn::open(&url).await.expect("connect");
+    let _ = admin.run("DROP DATABASE IF EXISTS teapot_orm_bench WITH (FORCE)").await;
+    admin.run("CREATE DATABASE teapot_orm_bench").await.expect("create bench database");
 
     migrate(&bench_url).await;
     let db = Db::connect(&bench_url).await.expect("teapot connects");
@@ -517,6 +517,6 @@ async fn main() {
     row("10,000 comments + post, 1 JOIN (select_related)", t, x);
 
     drop(b);
-    let _ = admin.execute("DROP DATABASE IF EXISTS teapot_orm_bench WITH (FORCE)").await;
+    let _ = admin.run("DROP DATABASE IF EXISTS teapot_orm_bench WITH (FORCE)").await;
     admin.close().await;
 }

@@ -16,9 +16,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
-use teapot::config::Config;
-use teapot::migrations::make::{make_migrations, MakeOptions};
-use teapot::migrations::questioner::FlagQuestioner;
+use teapot::migrate::config::Config;
+use teapot::migrate::make::{make_migrations, MakeOptions};
+use teapot::migrate::questioner::FlagQuestioner;
 
 fn model_source(i: usize) -> String {
     let target = if i == 0 { "Self".to_string() } else { format!("Model{}", i / 2) };
@@ -110,7 +110,7 @@ fn main() {
         }
         None => {
             let config = Config::load(Some(&config_path)).expect("config");
-            let findings = teapot::check::run_offline(&config, &Default::default(), None).expect("check");
+            let findings = teapot::migrate::check::run_offline(&config, &Default::default(), None).expect("check");
             assert!(findings.is_empty(), "unexpected findings: {findings:?}");
         }
     }
@@ -131,15 +131,8 @@ fn main() {
                 None => {
                     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                     rt.block_on(async {
-                        use teapot::migrations::executor::{execute, plan, Target};
                         let config = Config::load(Some(&config_path)).expect("config");
-                        let graph = teapot::migrations::loader::load_graph(&config).expect("graph");
-                        let mut conn = teapot::db::Conn::connect(&url).await.expect("connect");
-                        let applied =
-                            teapot::migrations::recorder::applied(&mut conn).await.expect("applied").into_iter().map(|a| a.key()).collect();
-                        let steps = plan(&graph, &applied, &Target::default()).expect("plan");
-                        execute(&mut conn, &graph, &steps, false, &mut |_| {}).await.expect("migrate");
-                        conn.close().await;
+                        teapot::Migrator::connect(url.as_str()).config(config).run().await.expect("migrate");
                     });
                 }
             }
@@ -147,7 +140,7 @@ fn main() {
         };
         let first = migrate();
         let again = migrate();
-        println!("  migrate into an empty database   {:>8.3} s   ({})", first, teapot::backend::redact(&url));
+        println!("  migrate into an empty database   {:>8.3} s   ({})", first, teapot::migrate::backend::redact(&url));
         println!("  migrate with nothing to do       {:>8.3} s", again);
     }
 }

@@ -54,6 +54,10 @@ MSG
 fi
 trap cleanup EXIT
 echo "test.sh: PostgreSQL at $TEAPOT_TEST_PG" >&2
-cargo test --workspace --all-targets "$@"
+# test-hooks: the crash-recovery tests make the teapot binary kill itself at chosen points; only a
+# test build has that hook. The CLI tests run target/debug/teapot, which `cargo test` does not build
+# for another crate's tests: it is built first.
+cargo build -p teapot-cli --features test-hooks
+cargo test --workspace --all-targets --features teapot-cli/test-hooks "$@"
 # Doctests: the typed API's compile-fail examples (src/orm/expression.rs) among them.
-cargo test --workspace --doc
+cargo test --workspace --doc --features teapot-cli/test-hooks

@@ -1,37 +1,50 @@
 //! teapot: an async-native ORM in the spirit of Django's, with migrations that are zero-downtime
 //! by default on PostgreSQL.
 //!
+//! ```ignore
+//! use teapot::prelude::*;
+//!
+//! #[derive(Model)]
+//! #[teapot(app = "library")]
+//! pub struct Author {
+//!     pub id: i64,
+//!     #[teapot(max_length = 100, unique)]
+//!     pub name: String,
+//! }
+//!
+//! let db = Db::connect("sqlite://library.db").await?;
+//! Migrator::new(&db).run().await?;                  // the project's migrations, as `teapot migrate` applies them
+//! let a = Author::objects().filter(Author::name().eq("Le Guin")).get(&db).await?;
+//! ```
+//!
 //! Where to find things:
-//! - [`config`] — teapot.toml.
-//! - [`declared`] — the models the source files declare (read with syn, never compiled).
-//! - [`migrations`] — operations, migration files, the graph, the autodetector, makemigrations.
-//! - [`orm`] — the async ORM: [`orm::Db`], [`orm::QuerySet`], the [`Model`] trait `#[derive(Model)]`
+//! - [`orm`] — the async ORM: [`Db`], [`orm::QuerySet`], the [`Model`] trait `#[derive(Model)]`
 //!   implements, relations that are only ever loaded on request, transactions.
-//! - [`backend`] — per-dialect SQL (schema editors, the online planner, introspection).
-//! - [`check`] — `teapot check` (agreement, lint rules, integrity, drift).
-//! - [`cli`] — the `teapot` command; it wires the pieces together and holds no SQL.
-//! - [`teapot_schema`] (re-exported as [`schema`]): model state, naming rules, the declaration reader.
+//! - [`migrate`] — the migration engine (`teapot_migrate`): [`Migrator`] applies a project's
+//!   migrations from your own program, plainly or online.
+//! - [`schema`] — `teapot_schema`: model state, operations, naming rules, the declaration reader.
+//! - [`Error`] / [`ErrorKind`] — one error for everything; a database error keeps the driver's
+//!   error as `source()`, with its SQLSTATE and constraint.
+//!
+//! The `teapot` command is the `teapot-cli` crate: a program using this library never compiles it.
 #![warn(missing_docs, unreachable_pub)]
 
-pub mod backend;
-pub mod check;
-pub mod cli;
-pub mod config;
-pub mod db;
-pub mod declared;
-pub mod error;
-pub mod migrations;
 pub mod orm;
 
-pub use error::{Error, ErrorKind, Result};
 pub use orm::{ForeignKey, ManyToMany, Model, Reverse};
+pub use teapot_core::{Connection, DatabaseDetails, Db, Dialect, Error, ErrorKind, Result};
 pub use teapot_macros::Model;
+pub use teapot_migrate as migrate;
+pub use teapot_migrate::Migrator;
 pub use teapot_schema as schema;
 
-/// What a model file needs: `use teapot::prelude::*;`.
+/// What a model file needs: `use teapot::prelude::*;` brings the derive, the trait and the types.
 pub mod prelude {
     pub use crate::orm::instance::ModelExt;
-    pub use crate::orm::{Agg, Cond, Db, ForeignKey, ManyToMany, Model, Reverse, TextColumn};
+    pub use crate::orm::{Agg, Cond, ForeignKey, ManyToMany, Reverse, TextColumn};
+    // The derive and the trait share the name `Model`: one import brings both.
+    pub use crate::Model;
+    pub use crate::{Db, Migrator};
     pub use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
     pub use rust_decimal::Decimal;
     pub use uuid::Uuid;

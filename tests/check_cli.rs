@@ -205,7 +205,7 @@ fn text_output_has_no_colour_when_piped_or_no_color() {
     );
     assert!(!out.stdout.contains('\x1b'), "{out}");
     let out =
-        std::process::Command::new(env!("CARGO_BIN_EXE_teapot")).arg("check").current_dir(p.root()).env("NO_COLOR", "1").output().unwrap();
+        std::process::Command::new(common::cli::teapot_bin()).arg("check").current_dir(p.root()).env("NO_COLOR", "1").output().unwrap();
     assert!(!out.stdout.contains(&0x1b) && !out.stdout.is_empty());
     // --online does not hide a rule --online does not make safe
     finds(&check(&p, &["--online"]), &["TP002"]);

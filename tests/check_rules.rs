@@ -1,12 +1,12 @@
 //! The safety lint of `teapot check`: for every rule TP001..TP013 a migration file that breaks it
 //! and its safe version, in a real temp project (0001_initial made by makemigrations, then a
-//! hand-written 0002), checked through `teapot::check::run_offline` and `teapot::check::lint`.
+//! hand-written 0002), checked through `teapot::migrate::check::run_offline` and `teapot::migrate::check::lint`.
 
 mod common;
 
 use common::Project;
-use teapot::check::{lint, run_offline, CheckOptions, Finding};
-use teapot::migrations::loader::load_graph;
+use teapot::migrate::check::{lint, run_offline, CheckOptions, Finding};
+use teapot::migrate::loader::load_graph;
 
 const SHOP: &str = r#"
 use teapot::prelude::*;

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use teapot::config::Config;
-use teapot::migrations::make::{make_migrations, MakeOptions};
-use teapot::migrations::questioner::FlagQuestioner;
+use teapot::migrate::config::Config;
+use teapot::migrate::make::{make_migrations, MakeOptions};
+use teapot::migrate::questioner::FlagQuestioner;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -7,9 +7,9 @@
 mod common;
 
 use common::{described, keys, only, summary, Project};
-use teapot::migrations::checksum::checksum;
-use teapot::migrations::make::{MakeOptions, MakeOutcome};
-use teapot::migrations::Operation;
+use teapot::migrate::checksum::checksum;
+use teapot::migrate::make::{MakeOptions, MakeOutcome};
+use teapot::migrate::Operation;
 use teapot::schema::{naming, Literal};
 use teapot::ErrorKind;
 

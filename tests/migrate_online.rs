@@ -11,15 +11,14 @@ mod common;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::db::{applied, migrate, TestDb};
 use common::Project;
-use teapot::db::Conn;
-use teapot::migrations::executor::{plan, Event, Target};
-use teapot::migrations::loader::load_graph;
-use teapot::migrations::online::{self, OnlineOptions};
-use teapot::migrations::recorder;
+use teapot::Connection as Conn;
+use teapot::migrate::executor::Event;
+use teapot::migrate::loader::load_graph;
+use teapot::migrate::online_executor::{self as online, OnlineOptions};
 
 const APP: &str = "shop";
 
@@ -150,26 +149,23 @@ async fn progress_rows(db: &TestDb) -> i64 {
 /// What `migrate --online` does, in process: the migration lock, the plan, the online runner.
 /// Returns the messages it printed.
 async fn run_online(p: &Project, url: &str, opts: &OnlineOptions) -> teapot::Result<Vec<String>> {
-    let graph = load_graph(&p.config)?;
-    let mut conn = Conn::connect(url).await?;
-    online::acquire_migration_lock(&mut conn, false, &mut |_| {}).await?;
-    let done = recorder::applied(&mut conn).await?.into_iter().map(|a| a.key()).collect();
-    let steps = plan(&graph, &done, &Target { app: None, name: None })?;
     let mut msgs = Vec::new();
-    let r = online::execute_online(&mut conn, url, &graph, &steps, opts, &mut |e| {
-        if let Event::Message(m) = e {
-            msgs.push(m);
-        }
-    })
-    .await;
-    online::release_migration_lock(&mut conn).await;
-    conn.close().await;
-    r.map(|_| msgs)
+    teapot::Migrator::connect(url)
+        .config(p.config.clone())
+        .online_options(opts.clone())
+        .on_event(|e| {
+            if let Event::Message(m) = e {
+                msgs.push(m);
+            }
+        })
+        .run()
+        .await?;
+    Ok(msgs)
 }
 
 /// The `teapot` binary, run in the project with `--database-url`.
 fn teapot_cmd(p: &Project, url: &str, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_teapot"));
+    let mut c = Command::new(common::cli::teapot_bin());
     c.args(args).args(["--database-url", url]).current_dir(p.root()).env_remove("TEAPOT_TEST_KILL_AFTER_STEP").env_remove("DATABASE_URL");
     c.stdout(Stdio::piped()).stderr(Stdio::piped());
     c
@@ -191,40 +187,47 @@ async fn assert_finished(db: &TestDb, first: &str, second: &str, expected: &[Str
 }
 
 /// A session that inserts and updates items in a tight loop, each statement in its own
-/// transaction, as the application would while the migration runs.
+/// transaction, as the application would while the migration runs. It measures the longest gap
+/// between two successful writes: a write blocked behind the migration's lock shows as a gap.
 struct Writer {
     stop: Arc<AtomicBool>,
     ok: Arc<AtomicU64>,
-    task: tokio::task::JoinHandle<Vec<String>>,
+    task: tokio::task::JoinHandle<(Vec<String>, Duration)>,
 }
 
 impl Writer {
     async fn start(url: &str, rows: u32) -> Writer {
         let (stop, ok) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)));
-        let mut conn = Conn::connect(url).await.expect("writer connects");
+        let mut conn = Conn::open(url).await.expect("writer connects");
         let (s, o) = (stop.clone(), ok.clone());
         let task = tokio::spawn(async move {
             let mut errors = Vec::new();
             let mut i = 0u64;
+            let (mut last_ok, mut longest) = (Instant::now(), Duration::ZERO);
             while !s.load(Ordering::SeqCst) {
                 i += 1;
-                let n = i.to_string();
-                let id = (1 + (i * 7919) % rows as u64).to_string();
+                let id = 1 + (i * 7919) % rows as u64;
                 let ins = conn
-                    .query_strings("INSERT INTO shop_item (name, qty, code, note) VALUES ('writer', $1::int % 100, 'w' || $1, 'w')", &[&n])
+                    .execute(
+                        "INSERT INTO shop_item (name, qty, code, note) VALUES ('writer', $1 % 100, 'w' || $1, 'w')",
+                        &[teapot::orm::Value::I32(i as i32)],
+                    )
                     .await;
-                let upd = conn.query_strings("UPDATE shop_item SET qty = qty + 1, name = 'updated' WHERE id = $1::bigint", &[&id]).await;
+                let upd =
+                    conn.execute("UPDATE shop_item SET qty = qty + 1, name = 'updated' WHERE id = $1", &[teapot::orm::Value::I64(id as i64)]).await;
                 for r in [ins, upd] {
                     match r {
                         Ok(_) => {
                             o.fetch_add(1, Ordering::SeqCst);
+                            longest = longest.max(last_ok.elapsed());
+                            last_ok = Instant::now();
                         }
                         Err(e) => errors.push(e.to_string()),
                     }
                 }
             }
             conn.close().await;
-            errors
+            (errors, longest)
         });
         let w = Writer { stop, ok, task };
         w.wait_for(20).await;
@@ -239,12 +242,41 @@ impl Writer {
         }
     }
 
-    async fn finish(self) -> (u64, Vec<String>) {
+    /// Stops; returns the writes done, the errors, and the longest gap between two writes.
+    async fn finish(self) -> (u64, Vec<String>, Duration) {
         self.wait_for(20).await;
         self.stop.store(true, Ordering::SeqCst);
-        let errors = self.task.await.expect("writer task");
-        (self.ok.load(Ordering::SeqCst), errors)
+        let (errors, longest) = self.task.await.expect("writer task");
+        (self.ok.load(Ordering::SeqCst), errors, longest)
     }
+}
+
+/// A transaction of the application's that is in flight when the migration starts: it has
+/// written to shop_item (so it holds ROW EXCLUSIVE on it) and commits after `STRAGGLER`. A
+/// migration that takes a lock conflicting with writes queues behind it, and every write queues
+/// behind the migration: the writer stalls for the straggler's whole life, unless the lock is
+/// taken CONCURRENTLY or under a short lock_timeout. That is what makes the writer's gap a
+/// measure that can fail.
+const STRAGGLER: Duration = Duration::from_secs(3);
+
+/// The longest a write may wait during an online migration: far above the 100 ms lock_timeout the
+/// tests use (plus a backoff), far below the straggler's 3 s a blocking migration waits out.
+const MAX_WRITE_GAP: Duration = Duration::from_secs(1);
+
+async fn start_straggler(db: &TestDb) -> tokio::task::JoinHandle<()> {
+    let mut c = db.conn().await;
+    c.run("BEGIN").await.expect("begin");
+    c.run("INSERT INTO shop_item (name, qty, code, note) VALUES ('straggler', 0, 'straggler', 's')").await.expect("write");
+    tokio::spawn(async move {
+        tokio::time::sleep(STRAGGLER).await;
+        c.run("COMMIT").await.expect("commit");
+        c.close().await;
+    })
+}
+
+/// Online options for the tests: a short lock_timeout, and attempts enough to outlast the straggler.
+fn test_options() -> OnlineOptions {
+    OnlineOptions { lock_timeout: Duration::from_millis(100), lock_attempts: 30, ..OnlineOptions::default() }
 }
 
 async fn relfilenode(db: &TestDb, table: &str) -> String {
@@ -261,8 +293,10 @@ async fn recipe_under_writes(r: Recipe) {
     let file_before = relfilenode(&db, "shop_item").await;
     let writer = Writer::start(&db.url, 20_000).await;
     let before = writer.ok.load(Ordering::SeqCst);
-    let res = run_online(&p, &db.url, &OnlineOptions::default()).await;
-    let (ok, errors) = writer.finish().await;
+    let straggler = start_straggler(&db).await;
+    let res = run_online(&p, &db.url, &test_options()).await;
+    let (ok, errors, gap) = writer.finish().await;
+    straggler.await.expect("straggler");
     let msgs = res.unwrap_or_else(|e| panic!("{r:?}: online migrate failed: {e}"));
     assert!(
         errors.is_empty(),
@@ -271,6 +305,7 @@ async fn recipe_under_writes(r: Recipe) {
         &errors[..errors.len().min(3)]
     );
     assert!(ok > before + 20, "{r:?}: the writer made no progress");
+    assert!(gap < MAX_WRITE_GAP, "{r:?}: writes stalled for {gap:?} during the online migration (bound {MAX_WRITE_GAP:?})\nsteps: {msgs:#?}");
     assert_finished(&db, &first, &second, &expected).await;
     match r {
         Recipe::NotNull => {
@@ -288,6 +323,22 @@ async fn recipe_under_writes(r: Recipe) {
         Recipe::Check => assert!(db.schema().await.iter().any(|l| l.contains("[item_qty_gte_0]") && !l.contains("NOT VALID"))),
         _ => {}
     }
+}
+
+/// The control for the measure above: the same index added by a plain migrate, behind the same
+/// straggler, stalls the writer for longer than the bound. (If this fails, the bound no longer
+/// tells a blocking migration from an online one.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_migrate_stalls_writers_past_the_bound() {
+    let (p, first, _second) = project(Recipe::Index);
+    let db = db_at_v1(&p, &first, 20_000).await;
+    let writer = Writer::start(&db.url, 20_000).await;
+    let straggler = start_straggler(&db).await;
+    migrate(&p.config, &db.url, None, None).await.expect("plain migrate");
+    let (_, errors, gap) = writer.finish().await;
+    straggler.await.expect("straggler");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(gap >= MAX_WRITE_GAP, "a plain CREATE INDEX behind a 3 s transaction stalled writes only {gap:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -361,7 +412,12 @@ async fn resume_after_every_step(r: Recipe) {
                 .env("TEAPOT_TEST_KILL_AFTER_STEP", k.to_string())
                 .output()
                 .expect("run teapot");
-            assert!(!out.status.success(), "{r:?} k={k}: the run must be killed\n{}", text(&out));
+            assert!(
+                !out.status.success(),
+                "{r:?} k={k}: the run must be killed (is the binary built with the test hooks? scripts/test.sh passes \
+                 --features teapot-cli/test-hooks)\n{}",
+                text(&out)
+            );
             {
                 use std::os::unix::process::ExitStatusExt;
                 assert_eq!(out.status.signal(), Some(9), "{r:?} k={k}: killed by SIGKILL\n{}", text(&out));
@@ -421,10 +477,10 @@ async fn blockers_are_named_and_finished_steps_are_kept() {
     let expected = plain_schema(&p).await;
     let db = db_at_v1(&p, &first, 2_000).await;
     let mut blocker = db.conn().await;
-    let pid = blocker.query_strings("SELECT pg_backend_pid()::text", &[]).await.expect("pid")[0][0].clone().expect("pid");
-    blocker.execute("SET application_name = 'blocker_test'").await.expect("set");
-    blocker.execute("BEGIN").await.expect("begin");
-    blocker.execute("SELECT count(*) FROM shop_item").await.expect("read");
+    let pid = blocker.fetch_scalar::<i32>("SELECT pg_backend_pid()", &[]).await.expect("pid").expect("pid");
+    blocker.run("SET application_name = 'blocker_test'").await.expect("set");
+    blocker.run("BEGIN").await.expect("begin");
+    blocker.run("SELECT count(*) FROM shop_item").await.expect("read");
 
     let args = ["migrate", "--online", "--lock-timeout", "100ms", "--lock-attempts", "2"];
     let out = teapot_cmd(&p, &db.url, &args).output().expect("run teapot");
@@ -440,7 +496,7 @@ async fn blockers_are_named_and_finished_steps_are_kept() {
     assert_eq!(count(&db, "SELECT count(*) FROM teapot_online_progress WHERE finished").await, 1, "the index build is kept");
     let index_oid = db.column("SELECT 'item_code_uniq'::regclass::oid::text").await;
 
-    blocker.execute("COMMIT").await.expect("commit");
+    blocker.run("COMMIT").await.expect("commit");
     blocker.close().await;
     let out = teapot_cmd(&p, &db.url, &args).output().expect("run teapot");
     let t = text(&out);
@@ -459,17 +515,17 @@ async fn a_blocker_on_the_referenced_table_is_named() {
     let expected = plain_schema(&p).await;
     let db = db_at_v1(&p, &first, 1_000).await;
     let mut blocker = db.conn().await;
-    let pid = blocker.query_strings("SELECT pg_backend_pid()::text", &[]).await.expect("pid")[0][0].clone().expect("pid");
-    blocker.execute("SET application_name = 'owner_writer'").await.expect("set");
-    blocker.execute("BEGIN").await.expect("begin");
-    blocker.execute("UPDATE shop_owner SET name = 'renamed' WHERE id = 1").await.expect("write");
+    let pid = blocker.fetch_scalar::<i32>("SELECT pg_backend_pid()", &[]).await.expect("pid").expect("pid");
+    blocker.run("SET application_name = 'owner_writer'").await.expect("set");
+    blocker.run("BEGIN").await.expect("begin");
+    blocker.run("UPDATE shop_owner SET name = 'renamed' WHERE id = 1").await.expect("write");
     let args = ["migrate", "--online", "--lock-timeout", "100ms", "--lock-attempts", "2"];
     let out = teapot_cmd(&p, &db.url, &args).output().expect("run teapot");
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(!out.status.success(), "{}", text(&out));
     assert!(err.contains("SHARE ROW EXCLUSIVE") && err.contains(&format!("pid {pid}")) && err.contains("owner_writer"), "{err}");
     assert!(err.contains("on shop_owner: UPDATE shop_owner SET name = 'renamed' WHERE id = 1"), "{err}");
-    blocker.execute("COMMIT").await.expect("commit");
+    blocker.run("COMMIT").await.expect("commit");
     blocker.close().await;
     let out = teapot_cmd(&p, &db.url, &args).output().expect("run teapot");
     assert!(out.status.success(), "{}", text(&out));
@@ -483,8 +539,8 @@ async fn one_migrator_at_a_time() {
     let expected = plain_schema(&p).await;
     let db = db_at_v1(&p, &first, 1_000).await;
     let mut holder = db.conn().await;
-    let pid = holder.query_strings("SELECT pg_backend_pid()::text", &[]).await.expect("pid")[0][0].clone().expect("pid");
-    holder.execute(&format!("SELECT pg_advisory_lock({})", online::MIGRATION_LOCK_KEY)).await.expect("take the lock");
+    let pid = holder.fetch_scalar::<i32>("SELECT pg_backend_pid()", &[]).await.expect("pid").expect("pid");
+    holder.run(&format!("SELECT pg_advisory_lock({})", online::MIGRATION_LOCK_KEY)).await.expect("take the lock");
 
     let out = teapot_cmd(&p, &db.url, &["migrate", "--online", "--no-wait"]).output().expect("run teapot");
     let err = String::from_utf8_lossy(&out.stderr).to_string();
@@ -492,13 +548,32 @@ async fn one_migrator_at_a_time() {
     assert!(err.contains("another migrator holds the migration lock") && err.contains(&format!("pid {pid}")), "{err}");
     assert_eq!(applied(&db.url).await.len(), 1, "nothing applied");
 
-    let child = teapot_cmd(&p, &db.url, &["migrate", "--online"]).spawn().expect("spawn teapot");
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // The second migrator says it waits (the event), and is waiting then: nothing is applied.
+    let mut child = teapot_cmd(&p, &db.url, &["migrate", "--online"]).stdout(Stdio::piped()).spawn().expect("spawn teapot");
+    let stdout = child.stdout.take().expect("stdout");
+    let (said_tx, said_rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("waiting for the migration lock") {
+                let _ = said_tx.send(line.clone());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let said = tokio::task::spawn_blocking(move || said_rx.recv_timeout(Duration::from_secs(60)))
+        .await
+        .expect("join")
+        .expect("the second migrator says that it waits for the lock");
+    assert!(said.contains(&format!("pid {pid}")), "the holder is named: {said}");
     assert_eq!(applied(&db.url).await.len(), 1, "it waits while the lock is held");
-    holder.execute(&format!("SELECT pg_advisory_unlock({})", online::MIGRATION_LOCK_KEY)).await.expect("release");
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.expect("join").expect("wait");
-    assert!(out.status.success(), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("waiting for another migrator"), "{}", text(&out));
+    holder.run(&format!("SELECT pg_advisory_unlock({})", online::MIGRATION_LOCK_KEY)).await.expect("release");
+    let status = tokio::task::spawn_blocking(move || child.wait()).await.expect("join").expect("wait");
+    let printed = reader.join().expect("reader");
+    assert!(status.success(), "{printed}");
     holder.close().await;
     assert_finished(&db, &first, &second, &expected).await;
 }

@@ -7,7 +7,7 @@ mod common;
 
 use common::db::{applied, migrate, TestDb};
 use common::Project;
-use teapot::migrations::make::MakeOptions;
+use teapot::migrate::make::MakeOptions;
 
 const V1: &str = r#"
 use teapot::prelude::*;

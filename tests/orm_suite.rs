@@ -7,7 +7,7 @@ mod common;
 
 use common::db::{migrate, TestDb};
 use common::Project;
-use teapot::backend::Dialect;
+use teapot::Dialect;
 use teapot::orm::instance::{bulk_create, bulk_update, get_or_create, update_or_create};
 use teapot::prelude::*;
 use teapot::{Error, ErrorKind};

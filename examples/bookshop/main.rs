@@ -17,17 +17,11 @@ async fn main() -> teapot::Result<()> {
     let dir = tempfile::tempdir().map_err(|e| teapot::Error::new(teapot::ErrorKind::Io, e.to_string()))?;
     let url = std::env::args().nth(1).unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bookshop.db").display()));
 
-    // The schema, from the project's migrations.
-    let config = teapot::config::Config::load(Some(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/teapot.toml"))))?;
-    let graph = teapot::migrations::loader::load_graph(&config)?;
-    let mut conn = teapot::db::Conn::connect(&url).await?;
-    let applied = teapot::migrations::recorder::applied(&mut conn).await?.into_iter().map(|a| a.key()).collect();
-    let steps = teapot::migrations::executor::plan(&graph, &applied, &Default::default())?;
-    teapot::migrations::executor::execute(&mut conn, &graph, &steps, false, &mut |_| {}).await?;
-    conn.close().await;
-    println!("migrated {} ({} migrations)", teapot::backend::redact(&url), steps.len());
-
+    // The schema, from the project's migrations (teapot.toml), applied as `teapot migrate` would.
     let db = Db::connect(&url).await?;
+    let ran = Migrator::new(&db).config_file(concat!(env!("CARGO_MANIFEST_DIR"), "/teapot.toml")).run().await?;
+    println!("migrated {} ({} migrations)", teapot::migrate::backend::redact(&url), ran.len());
+
     let mut ann = Author { name: "Ann Leckie".into(), rating: 5, ..Author::defaults() };
     ann.create(&db).await?;
     let mut orbit = Publisher { name: "Orbit".into(), ..Publisher::defaults() };

@@ -36,7 +36,7 @@
 
 use std::marker::PhantomData;
 
-use super::value::{FieldValue, IntoArg, Value};
+use teapot_core::value::{FieldValue, IntoArg, Value};
 
 /// One join from a model to a model it points at.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use super::db::Db;
+use teapot_core::Db;
 use super::expression::{ColRef, Cond};
-use super::value::{FieldValue, Value};
+use teapot_core::value::{FieldValue, Value};
 use super::{Model, QuerySet};
-use crate::backend::quote;
-use crate::error::{ErrorKind, Result};
+use teapot_core::quote;
+use teapot_core::{ErrorKind, Result};
 
 fn key_unset<M: Model>(m: &M) -> bool {
     M::PK_AUTO && matches!(m.key().to_value(), Value::I16(0) | Value::I32(0) | Value::I64(0))

@@ -1,33 +1,31 @@
 //! The async ORM: every database hit is an explicit `.await`, nothing is fetched lazily.
 //!
-//! - [`db`] — [`Db`], a pool (or a transaction) on PostgreSQL or SQLite, with a query counter.
-//! - [`value`]: [`Value`] and [`FieldValue`] — Rust field types to and from both backends.
+//! - [`Db`], [`Value`] and [`FieldValue`] come from `teapot_core`, the database layer the ORM and
+//!   the migration engine share.
 //! - [`expression`] — typed column handles, lookups, conditions, orderings, F-style updates.
 //! - [`queryset`] — [`QuerySet`], built then run with `.await`.
 //! - [`relation`] — [`ForeignKey`] and [`ManyToMany`], filled only on request.
 //! - [`instance`] — create, save, delete, refresh, bulk operations.
 
-pub mod db;
 pub mod expression;
 pub mod instance;
 pub mod queryset;
 pub mod relation;
 pub mod sql;
-pub mod value;
 
 use std::future::Future;
 use std::pin::Pin;
 
-pub use db::{Db, DbRow};
+pub use teapot_core::{Db, DbRow};
 pub use expression::{Assign, Column, Cond, Join, Op, Order, Related, TextColumn, Through};
 pub use queryset::{Agg, Annotation, QuerySet};
 
 pub use relation::{ForeignKey, ManyToMany, Reverse};
-pub use value::{FieldValue, IntoArg, Value};
+pub use teapot_core::{FieldValue, IntoArg, Value};
 
 use teapot_schema::ModelState;
 
-use crate::error::Result;
+use teapot_core::Result;
 
 /// A foreign key's join for `select_related`, with the next model's joins for nested paths.
 #[derive(Clone)]

@@ -3,13 +3,13 @@
 
 use std::marker::PhantomData;
 
-use super::db::{Db, DbRow};
+use teapot_core::{Db, DbRow};
 use super::expression::{Assign, Column, Cond, Order, SetExpr};
 use super::sql::Builder;
-use super::value::{FieldValue, Value};
+use teapot_core::value::{FieldValue, Value};
 use super::Model;
-use crate::backend::{quote, Dialect};
-use crate::error::{Error, ErrorKind, Result};
+use teapot_core::{quote, Dialect};
+use teapot_core::{Error, ErrorKind, Result};
 
 /// An aggregate over the rows of a query.
 #[derive(Debug, Clone)]

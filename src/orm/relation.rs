@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::Model;
-use crate::error::{Error, ErrorKind, Result};
+use teapot_core::{Error, ErrorKind, Result};
 
 fn not_loaded(owner: &str, kind: &str) -> Error {
     if owner.is_empty() {
@@ -183,3 +183,17 @@ impl<T: Model + Clone> Clone for Reverse<T> {
         Reverse { loaded: self.loaded.clone(), owner: self.owner }
     }
 }
+
+impl<T: crate::Model> teapot_core::FieldValue for ForeignKey<T> {
+    type Arg = T::Key;
+    fn null() -> teapot_core::Value {
+        <T::Key as teapot_core::FieldValue>::null()
+    }
+    fn to_value(&self) -> teapot_core::Value {
+        self.key().to_value()
+    }
+    fn decode(row: &teapot_core::DbRow, idx: usize) -> teapot_core::Result<Self> {
+        <T::Key as teapot_core::FieldValue>::decode(row, idx).map(ForeignKey::new)
+    }
+}
+

@@ -1,11 +1,11 @@
 //! Builds SELECT, UPDATE and DELETE statements from a query: joins for the paths its conditions
 //! and `select_related` take, every value a bound parameter, every identifier quoted.
 
-use super::db::Db;
+use teapot_core::Db;
 use super::expression::{ColRef, Cond, Join, Like, Order};
-use super::value::Value;
-use crate::backend::{quote, Dialect};
-use crate::error::{Error, ErrorKind, Result};
+use teapot_core::value::Value;
+use teapot_core::{quote, Dialect};
+use teapot_core::{Error, ErrorKind, Result};
 
 /// A statement being built.
 pub struct Builder<'a> {

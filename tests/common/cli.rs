@@ -38,9 +38,20 @@ impl std::fmt::Display for Out {
     }
 }
 
+/// The `teapot` binary beside this test's own executable (it belongs to the teapot-cli crate, so
+/// Cargo neither builds it for this crate's tests nor hands them its path: scripts/test.sh builds it).
+pub fn teapot_bin() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test's own path");
+    // target/<profile>/deps/<test> -> target/<profile>/teapot
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("the test runs from target/<profile>/deps");
+    let bin = dir.join(format!("teapot{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing: run the tests with scripts/test.sh, or build it first: cargo build -p teapot-cli --features test-hooks", bin.display());
+    bin
+}
+
 /// Runs `teapot ARGS` in `dir`, with no DATABASE_URL from the environment and stdin closed (not a terminal).
 pub fn teapot(dir: &Path, args: &[&str]) -> Out {
-    let out = Command::new(env!("CARGO_BIN_EXE_teapot"))
+    let out = Command::new(teapot_bin())
         .args(args)
         .current_dir(dir)
         .env_remove("DATABASE_URL")

@@ -3,8 +3,8 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use teapot::backend::introspect::schema_lines;
-use teapot::db::Conn;
+use teapot::migrate::backend::introspect::schema_lines;
+use teapot::Connection as Conn;
 
 /// The PostgreSQL server tests use.
 pub fn pg_admin_url() -> String {
@@ -38,8 +38,8 @@ impl TestDb {
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
         );
         let admin = pg_admin_url();
-        let mut conn = Conn::connect(&admin).await.unwrap_or_else(|e| panic!("PostgreSQL for tests ({admin}) is not reachable: {e}"));
-        conn.execute(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+        let mut conn = Conn::open(&admin).await.unwrap_or_else(|e| panic!("PostgreSQL for tests ({admin}) is not reachable: {e}"));
+        conn.run(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
         conn.close().await;
         TestDb { url: with_db(&admin, &name), name: Some(name), _dir: None }
     }
@@ -53,7 +53,7 @@ impl TestDb {
 
     /// A connection to it.
     pub async fn conn(&self) -> Conn {
-        Conn::connect(&self.url).await.expect("connect to the test database")
+        Conn::open(&self.url).await.expect("connect to the test database")
     }
 
     /// Its schema, one fact per line.
@@ -67,15 +67,15 @@ impl TestDb {
     /// Runs a query and returns the first column of every row.
     pub async fn column(&self, sql: &str) -> Vec<Option<String>> {
         let mut c = self.conn().await;
-        let rows = c.query_strings(sql, &[]).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let rows = c.fetch_all(sql, &[]).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
         c.close().await;
-        rows.into_iter().map(|r| r.into_iter().next().flatten()).collect()
+        rows.iter().map(|r| r.get::<Option<String>>(0).unwrap_or_else(|e| panic!("{sql}: the column is not text: {e}"))).collect()
     }
 
     /// Runs SQL.
     pub async fn exec(&self, sql: &str) {
         let mut c = self.conn().await;
-        c.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        c.run(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
         c.close().await;
     }
 }
@@ -88,8 +88,8 @@ impl Drop for TestDb {
         let _ = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             rt.block_on(async {
-                if let Ok(mut c) = Conn::connect(&admin).await {
-                    let _ = c.execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                if let Ok(mut c) = Conn::open(&admin).await {
+                    let _ = c.run(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
                     c.close().await;
                 }
             });
@@ -99,21 +99,20 @@ impl Drop for TestDb {
 }
 
 /// Migrates a project's database to a target (`None`: everything), as `teapot migrate` does.
-pub async fn migrate(config: &teapot::config::Config, url: &str, app: Option<&str>, name: Option<&str>) -> teapot::Result<()> {
-    use teapot::migrations::executor::{execute, plan, Target};
-    let graph = teapot::migrations::loader::load_graph(config)?;
-    let mut conn = Conn::connect(url).await?;
-    let applied = teapot::migrations::recorder::applied(&mut conn).await?.into_iter().map(|a| a.key()).collect();
-    let steps = plan(&graph, &applied, &Target { app: app.map(str::to_string), name: name.map(str::to_string) })?;
-    let result = execute(&mut conn, &graph, &steps, false, &mut |_| {}).await;
-    conn.close().await;
-    result
+pub async fn migrate(config: &teapot::migrate::config::Config, url: &str, app: Option<&str>, name: Option<&str>) -> teapot::Result<()> {
+    use teapot::migrate::executor::Target;
+    teapot::Migrator::connect(url)
+        .config(config.clone())
+        .target(Target { app: app.map(str::to_string), name: name.map(str::to_string) })
+        .run()
+        .await
+        .map(|_| ())
 }
 
 /// The keys of the applied migrations.
 pub async fn applied(url: &str) -> Vec<String> {
-    let mut conn = Conn::connect(url).await.expect("connect");
-    let rows = teapot::migrations::recorder::applied(&mut conn).await.expect("read teapot_migrations");
+    let mut conn = Conn::open(url).await.expect("connect");
+    let rows = teapot::migrate::recorder::applied(&mut conn).await.expect("read teapot_migrations");
     conn.close().await;
     rows.into_iter().map(|a| a.key()).collect()
 }

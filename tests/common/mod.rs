@@ -6,12 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
-use teapot::config::Config;
-use teapot::declared::read_declared;
-use teapot::migrations::loader::load_graph;
-use teapot::migrations::make::{make_migrations, MakeOptions, MakeOutcome};
-use teapot::migrations::questioner::FlagQuestioner;
-use teapot::migrations::{Migration, Operation};
+use teapot::migrate::config::Config;
+use teapot::migrate::declared::read_declared;
+use teapot::migrate::loader::load_graph;
+use teapot::migrate::make::{make_migrations, MakeOptions, MakeOutcome};
+use teapot::migrate::questioner::FlagQuestioner;
+use teapot::migrate::{Migration, Operation};
 use teapot::schema::ProjectState;
 
 pub struct Project {

@@ -4,6 +4,7 @@
 //! - [`field`] — [`Field`] and its logical [`FieldType`], as migration files store them.
 //! - [`model`] — [`ModelState`] with its [`Index`]es and [`Constraint`]s.
 //! - [`project`] — [`ProjectState`], every model of every app.
+//! - [`operation`] — [`Operation`]: what a migration does, and how it changes the state (the replay).
 //! - [`naming`] — table, index and constraint names, built the way Django builds them.
 //! - [`reader`] — `#[derive(Model)]` structs (read with syn) to [`ModelState`]; shared by the CLI and
 //!   the derive macro.
@@ -14,6 +15,7 @@ pub mod error;
 pub mod field;
 pub mod model;
 pub mod naming;
+pub mod operation;
 pub mod project;
 pub mod reader;
 pub mod resolve;
@@ -21,6 +23,7 @@ pub mod resolve;
 pub use error::{ErrorKind, SchemaError};
 pub use field::{Field, FieldType, Literal, OnDelete};
 pub use model::{Constraint, ConstraintKind, Index, ModelState};
+pub use operation::{NamedField, Operation, StateError};
 pub use project::ProjectState;
 pub use reader::{read_source, read_struct, read_struct_source, Declaration, Location, ReadError};
 pub use resolve::{resolve, SourcedDeclaration};

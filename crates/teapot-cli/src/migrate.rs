@@ -1,0 +1,332 @@
+//! `teapot migrate`, `teapot sqlmigrate`, `teapot showmigrations`.
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use teapot_core::{redact, Connection, Dialect, Error, ErrorKind, Result};
+use teapot_migrate::config::Config;
+use teapot_migrate::executor::{self, ancestors, find_migration, Direction, Event, Target};
+use teapot_migrate::loader::load_graph;
+use teapot_migrate::online_executor::{self as online, OnlineOptions};
+use teapot_migrate::{recorder, Migrator};
+
+/// Apply (or unapply) migrations.
+#[derive(Debug, clap::Args)]
+pub struct MigrateArgs {
+    /// Only this app (and what it depends on).
+    #[arg(value_name = "APP")]
+    app: Option<String>,
+    /// Migrate the app forwards or backwards to this migration (a prefix is enough), or `zero`.
+    #[arg(value_name = "MIGRATION", requires = "app")]
+    name: Option<String>,
+    /// Print the plan; change nothing.
+    #[arg(long)]
+    plan: bool,
+    /// Record the migrations as applied (or unapplied) without running them.
+    #[arg(long)]
+    fake: bool,
+    /// The database (overrides DATABASE_URL and teapot.toml).
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+    /// PostgreSQL: apply with non-blocking steps (CONCURRENTLY, NOT VALID + VALIDATE, batched
+    /// backfills), recording each step so a rerun resumes.
+    #[arg(long)]
+    online: bool,
+    /// lock_timeout for steps that take a strong lock (default: [online] lock_timeout, else 2s).
+    #[arg(long, value_name = "DURATION", requires = "online")]
+    lock_timeout: Option<String>,
+    /// Attempts at a strong lock before giving up (default: [online] lock_attempts, else 10).
+    #[arg(long, value_name = "N", requires = "online")]
+    lock_attempts: Option<u32>,
+    /// statement_timeout for the steps that hold a strong lock (default: [online] statement_timeout, else 30s).
+    #[arg(long, value_name = "DURATION", requires = "online")]
+    statement_timeout: Option<String>,
+    /// Run changes --online refuses (table rewrites), with their blocking locks.
+    #[arg(long, requires = "online")]
+    allow_unsafe: bool,
+    /// Fail at once if another migrator holds the migration lock, instead of waiting.
+    #[arg(long)]
+    no_wait: bool,
+}
+
+/// Print the SQL of a migration.
+#[derive(Debug, clap::Args)]
+pub struct SqlMigrateArgs {
+    /// The app.
+    app: String,
+    /// The migration (a prefix is enough).
+    name: String,
+    /// The SQL that unapplies it.
+    #[arg(long)]
+    backwards: bool,
+    /// The steps `migrate --online` runs, with their lock level and transaction mode (PostgreSQL).
+    #[arg(long, conflicts_with = "backwards")]
+    online: bool,
+    /// The database whose dialect to print (overrides DATABASE_URL and teapot.toml; not connected to).
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+}
+
+/// List migrations and whether each is applied.
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// Only these apps.
+    #[arg(value_name = "APP")]
+    apps: Vec<String>,
+    /// One list in the order migrate would apply them.
+    #[arg(long)]
+    plan: bool,
+    /// The database (overrides DATABASE_URL and teapot.toml).
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start the async runtime: {e}")))
+}
+
+fn check_app(config: &Config, app: &str) -> Result<()> {
+    if config.apps.contains_key(app) {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::Usage, format!("no app \"{app}\" in {}", config.path.display()))
+            .hint(format!("the apps are: {}", config.apps.keys().cloned().collect::<Vec<_>>().join(", "))))
+    }
+}
+
+fn dotted(key: &str) -> String {
+    key.replacen('/', ".", 1)
+}
+
+pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
+    if let Some(app) = &a.app {
+        check_app(config, app)?;
+    }
+    let url = config.resolve_database_url(a.database_url.as_deref())?;
+    let graph = load_graph(config)?;
+    let target = Target { app: a.app.clone(), name: a.name.clone() };
+    let online = if a.online {
+        Some(OnlineOptions {
+            lock_timeout: online::parse_duration(a.lock_timeout.as_deref().unwrap_or(&config.online.lock_timeout))?,
+            lock_attempts: a.lock_attempts.unwrap_or(config.online.lock_attempts).max(1),
+            allow_unsafe: a.allow_unsafe,
+            long_transaction: online::parse_duration(&config.online.long_transaction)?,
+            statement_timeout: online::parse_duration(a.statement_timeout.as_deref().unwrap_or(&config.online.statement_timeout))?,
+        })
+    } else {
+        None
+    };
+    runtime()?.block_on(async {
+        if a.plan {
+            let steps = Migrator::connect(url.as_str()).graph(graph.clone()).target(target).plan().await?;
+            println!("Planned operations:");
+            if steps.is_empty() {
+                println!("  No planned migration operations.");
+            }
+            for s in &steps {
+                let Some(m) = graph.get(&s.key) else { continue };
+                println!("{}{}", dotted(&s.key), if s.direction == Direction::Backwards { " (undo)" } else { "" });
+                for op in &m.operations {
+                    println!("    {}", op.describe());
+                }
+            }
+            return Ok(0);
+        }
+        let tty = std::io::stdout().is_terminal();
+        let mut view = Progress { tty, fake: a.fake, url: redact(&url), bar: None };
+        let mut migrator = Migrator::connect(url.as_str()).graph(graph).target(target).fake(a.fake).no_wait(a.no_wait);
+        if let Some(options) = online {
+            migrator = migrator.online_options(options);
+        }
+        let result = migrator.on_event(|e| view.show(e)).run().await;
+        if let Some(b) = view.bar.take() {
+            b.abandon();
+        }
+        if result.is_err() && tty {
+            println!(" FAILED");
+        }
+        result.map(|_| 0)
+    })
+}
+
+/// How migrate's progress looks: a bar per long migration or step on a terminal, timestamped
+/// lines otherwise.
+struct Progress {
+    tty: bool,
+    fake: bool,
+    url: String,
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    fn line(&self, text: &str) {
+        if let Some(b) = &self.bar {
+            b.println(text);
+        } else if self.tty {
+            println!("{text}");
+        } else {
+            println!("[{}] {}", chrono::Local::now().format("%H:%M:%S"), text.trim_start());
+        }
+    }
+
+    fn show(&mut self, e: Event) {
+        match e {
+            Event::Planned { migrations } => {
+                println!(
+                    "Operations to perform: {} on {}",
+                    if migrations == 0 { "none".to_string() } else { format!("{migrations} migration(s)") },
+                    self.url
+                );
+                if migrations == 0 {
+                    println!("  No migrations to apply.");
+                }
+            }
+            Event::Start { key, direction, operations } => {
+                let verb = match (direction, self.fake) {
+                    (Direction::Forwards, false) => "Applying",
+                    (Direction::Backwards, false) => "Unapplying",
+                    (Direction::Forwards, true) => "Faking",
+                    (Direction::Backwards, true) => "Faking undo of",
+                };
+                if self.tty && operations > 20 {
+                    let b = ProgressBar::new(operations as u64);
+                    b.set_style(
+                        ProgressStyle::with_template("  {msg} [{bar:30}] {pos}/{len} operations").unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    );
+                    b.set_message(format!("{verb} {}", dotted(&key)));
+                    self.bar = Some(b);
+                } else if self.tty {
+                    print!("  {verb} {}...", dotted(&key));
+                } else {
+                    println!("[{}] {verb} {} ({operations} operations)", chrono::Local::now().format("%H:%M:%S"), dotted(&key));
+                }
+            }
+            Event::Operation { .. } => {
+                if let Some(b) = &self.bar {
+                    b.inc(1);
+                }
+            }
+            Event::Message(m) => self.line(&m),
+            Event::Progress { phase, done, total } => {
+                if self.tty {
+                    let b = self.bar.get_or_insert_with(|| {
+                        let b = ProgressBar::new(total.max(1));
+                        b.set_style(ProgressStyle::with_template("    {msg} [{bar:30}] {pos}/{len}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+                        b
+                    });
+                    b.set_length(total.max(done).max(1));
+                    b.set_position(done);
+                    b.set_message(phase);
+                } else {
+                    println!("[{}]     {phase}: {done}/{total}", chrono::Local::now().format("%H:%M:%S"));
+                }
+            }
+            Event::Done { key, elapsed } => {
+                if let Some(b) = self.bar.take() {
+                    b.finish_and_clear();
+                    println!("  {} OK ({:.2}s)", dotted(&key), elapsed.as_secs_f64());
+                } else if self.tty {
+                    println!(" OK ({:.2}s)", elapsed.as_secs_f64());
+                } else {
+                    println!("[{}] {} OK ({:.2}s)", chrono::Local::now().format("%H:%M:%S"), dotted(&key), elapsed.as_secs_f64());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+pub(super) fn sqlmigrate(config: &Config, a: SqlMigrateArgs) -> Result<i32> {
+    check_app(config, &a.app)?;
+    let dialect = match config.resolve_database_url(a.database_url.as_deref()) {
+        Ok(url) => Dialect::of_url(&url)?,
+        Err(_) => Dialect::Sqlite,
+    };
+    let graph = load_graph(config)?;
+    let key = find_migration(&graph, &a.app, &a.name)?;
+    let m = graph.get(&key).expect("found in the graph");
+    if a.online {
+        let before = ancestors(&graph, &key);
+        let steps = online::online_steps(&graph, &key, |x| before.contains(&x.key()), false)?;
+        println!("-- {} online: {} step(s)", dotted(&key), steps.len());
+        for (n, (op, s)) in steps.iter().enumerate() {
+            println!(
+                "--\n-- step {}: {} (operation {})\n--   lock: {}; {}\n--",
+                n + 1,
+                s.description,
+                op + 1,
+                s.lock.name(),
+                if s.transaction { "in its own transaction" } else { "no transaction" }
+            );
+            for q in &s.sql {
+                println!("{q}");
+            }
+            if let Some(b) = &s.batches {
+                println!("-- the first batch (each batch commits on its own):");
+                println!("{};", b.batch_sql(false));
+                println!("-- every next batch, $1 being the last key the batch before it returned, until one updates no row:");
+                println!("{};", b.batch_sql(true));
+            }
+        }
+        return Ok(0);
+    }
+    let before = ancestors(&graph, &key);
+    let mut state = graph.state_until(|x| before.contains(&x.key()) && x.key() != key)?;
+    let direction = if a.backwards { Direction::Backwards } else { Direction::Forwards };
+    let (per_op, deferred) = executor::migration_sql(dialect, m, &mut state, direction)?;
+    println!("BEGIN;");
+    for (desc, stmts) in per_op {
+        println!("--\n-- {desc}\n--");
+        for s in stmts {
+            println!("{s}");
+        }
+    }
+    for s in deferred {
+        println!("{s}");
+    }
+    println!("COMMIT;");
+    Ok(0)
+}
+
+pub(super) fn showmigrations(config: &Config, a: ShowArgs) -> Result<i32> {
+    for app in &a.apps {
+        check_app(config, app)?;
+    }
+    let url = config.resolve_database_url(a.database_url.as_deref())?;
+    let graph = load_graph(config)?;
+    let applied: BTreeSet<String> = runtime()?.block_on(async {
+        let mut conn = Connection::open(&url).await?;
+        let rows = recorder::applied(&mut conn).await?;
+        conn.close().await;
+        Ok::<_, Error>(rows.into_iter().map(|x| x.key()).collect())
+    })?;
+    let mark = |k: &str| if applied.contains(k) { "[X]" } else { "[ ]" };
+    if a.plan {
+        for m in graph.order()? {
+            if a.apps.is_empty() || a.apps.contains(&m.app) {
+                println!("{}  {}", mark(&m.key()), dotted(&m.key()));
+            }
+        }
+        return Ok(0);
+    }
+    for app in config.apps.keys() {
+        if !a.apps.is_empty() && !a.apps.contains(app) {
+            continue;
+        }
+        println!("{app}");
+        let mut any = false;
+        for m in graph.app_migrations(app) {
+            println!(" {} {}", mark(&m.key()), m.name);
+            any = true;
+        }
+        if !any {
+            println!(" (no migrations)");
+        }
+    }
+    Ok(0)
+}

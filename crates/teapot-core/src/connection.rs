@@ -1,0 +1,132 @@
+//! [`Connection`]: one connection of its own, to PostgreSQL or SQLite. The migration engine works
+//! on one: its advisory lock, `SET lock_timeout` and the statements that must run outside a
+//! transaction (CREATE INDEX CONCURRENTLY) all belong to one session. Statements are counted by
+//! nobody and bound like [`Db`](crate::Db)'s; rows come back as typed [`DbRow`]s.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::{AssertSqlSafe, Connection as _};
+
+use crate::db::DbRow;
+use crate::dialect::{redact, Dialect};
+use crate::error::{Error, Result};
+use crate::value::{FieldValue, Value};
+
+/// How long a SQLite statement waits for another writer before failing with "database is locked".
+pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The options every PostgreSQL connection is opened with.
+pub(crate) fn pg_options(url: &str) -> Result<sqlx::postgres::PgConnectOptions> {
+    sqlx::postgres::PgConnectOptions::from_str(url)
+        .map_err(|e| Error::from_driver(&format!("cannot read the database url {}", redact(url)), e).with_connect_hint())
+}
+
+/// The options every SQLite connection is opened with: the file is created if missing, foreign
+/// keys are enforced, and a busy database is waited for.
+pub(crate) fn sqlite_options(url: &str) -> Result<sqlx::sqlite::SqliteConnectOptions> {
+    Ok(sqlx::sqlite::SqliteConnectOptions::from_str(url)
+        .map_err(|e| Error::from_driver(&format!("cannot read the database url {}", redact(url)), e).with_connect_hint())?
+        .create_if_missing(true)
+        .foreign_keys(true)
+        .busy_timeout(SQLITE_BUSY_TIMEOUT))
+}
+
+#[derive(Debug)]
+enum Inner {
+    Pg(sqlx::PgConnection),
+    Sqlite(sqlx::SqliteConnection),
+}
+
+/// One connection, to either backend.
+#[derive(Debug)]
+pub struct Connection {
+    inner: Inner,
+}
+
+impl Connection {
+    /// Opens a connection to `postgres://...` or `sqlite://...` (a SQLite file is created if missing).
+    pub async fn open(url: &str) -> Result<Connection> {
+        let fail = |e: sqlx::Error| Error::from_driver(&format!("cannot connect to {}", redact(url)), e).with_connect_hint();
+        Ok(match Dialect::of_url(url)? {
+            Dialect::Postgres => Connection::from_pg(sqlx::PgConnection::connect_with(&pg_options(url)?).await.map_err(fail)?),
+            Dialect::Sqlite => Connection::from_sqlite(sqlx::SqliteConnection::connect_with(&sqlite_options(url)?).await.map_err(fail)?),
+        })
+    }
+
+    pub(crate) fn from_pg(c: sqlx::PgConnection) -> Connection {
+        Connection { inner: Inner::Pg(c) }
+    }
+
+    pub(crate) fn from_sqlite(c: sqlx::SqliteConnection) -> Connection {
+        Connection { inner: Inner::Sqlite(c) }
+    }
+
+    /// The dialect.
+    pub fn dialect(&self) -> Dialect {
+        match self.inner {
+            Inner::Pg(_) => Dialect::Postgres,
+            Inner::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+
+    /// Runs SQL text as it is: one or more statements, no parameters, outside any prepared
+    /// statement (so `CREATE INDEX CONCURRENTLY`, `BEGIN` and `SET` work).
+    pub async fn run(&mut self, sql: &str) -> Result<u64> {
+        let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
+        let done = match &mut self.inner {
+            Inner::Pg(c) => q.execute(c).await.map(|r| r.rows_affected()),
+            Inner::Sqlite(c) => q.execute(c).await.map(|r| r.rows_affected()),
+        };
+        done.map_err(|e| Error::from_driver("", e))
+    }
+
+    /// Runs one statement with bound values; returns the rows it affected.
+    pub async fn execute(&mut self, sql: &str, values: &[Value]) -> Result<u64> {
+        let text = sql.to_string();
+        let done = match &mut self.inner {
+            Inner::Pg(c) => bind_all!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(text)), values.iter(), pg).execute(c).await.map(|r| r.rows_affected()),
+            Inner::Sqlite(c) => {
+                bind_all!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(text)), values.iter(), sqlite).execute(c).await.map(|r| r.rows_affected())
+            }
+        };
+        done.map_err(|e| Error::from_driver("", e))
+    }
+
+    /// Runs a query with bound values; returns every row.
+    pub async fn fetch_all(&mut self, sql: &str, values: &[Value]) -> Result<Vec<DbRow>> {
+        let text = sql.to_string();
+        let rows = match &mut self.inner {
+            Inner::Pg(c) => bind_all!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(text)), values.iter(), pg)
+                .fetch_all(c)
+                .await
+                .map(|rows| rows.into_iter().map(DbRow::Pg).collect()),
+            Inner::Sqlite(c) => bind_all!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(text)), values.iter(), sqlite)
+                .fetch_all(c)
+                .await
+                .map(|rows| rows.into_iter().map(DbRow::Sqlite).collect()),
+        };
+        rows.map_err(|e| Error::from_driver("", e))
+    }
+
+    /// Runs a query; returns its first row, if any.
+    pub async fn fetch_optional(&mut self, sql: &str, values: &[Value]) -> Result<Option<DbRow>> {
+        Ok(self.fetch_all(sql, values).await?.into_iter().next())
+    }
+
+    /// Runs a query that returns one value (the first column of the first row); None without a row.
+    pub async fn fetch_scalar<T: FieldValue>(&mut self, sql: &str, values: &[Value]) -> Result<Option<T>> {
+        match self.fetch_optional(sql, values).await? {
+            Some(row) => row.get::<T>(0).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Closes the connection cleanly.
+    pub async fn close(self) {
+        let _ = match self.inner {
+            Inner::Pg(c) => c.close().await,
+            Inner::Sqlite(c) => c.close().await,
+        };
+    }
+}

@@ -1,0 +1,241 @@
+//! teapot's one error type: a matchable [`ErrorKind`], a message that says what and where, a hint
+//! that says what to do, and for a database error the driver's error as `source()` with the
+//! SQLSTATE, constraint and table it named.
+
+use std::sync::Arc;
+
+/// What went wrong, for callers that match on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// teapot.toml is missing, malformed, or names something that is not there.
+    Config,
+    /// A model declaration was not accepted.
+    Declaration,
+    /// A migration file cannot be read, or does not fit the history before it.
+    MigrationFile,
+    /// The migration graph is broken: a missing dependency, a cycle, two leaves in one app.
+    Graph,
+    /// makemigrations needs an answer it was not given (run without a terminal or with --noinput).
+    NeedsAnswer,
+    /// A file could not be read or written.
+    Io,
+    /// Bad command-line input.
+    Usage,
+    /// An operation that cannot be undone (raw SQL without reverse_sql).
+    Irreversible,
+    /// The database refused a statement, or could not be reached.
+    Database,
+    /// A migration was applied in part and rolled back.
+    MigrationFailed,
+    /// A change `--online` refuses: it would rewrite or lock a table for long.
+    Unsafe,
+    /// A lock was not granted within lock_timeout, after every retry.
+    LockTimeout,
+    /// Another migrator holds the migration lock (with --no-wait).
+    Busy,
+    /// A unique constraint refused the write.
+    UniqueViolation,
+    /// A foreign key refused the write.
+    ForeignKeyViolation,
+    /// A NOT NULL column was given NULL.
+    NotNullViolation,
+    /// A CHECK constraint refused the write.
+    CheckViolation,
+    /// `get()` found no row.
+    NotFound,
+    /// `get()` found more than one row.
+    MultipleObjects,
+    /// A relation was read that was not fetched (no hidden query is ever made).
+    NotLoaded,
+    /// The database could not be reached, or the connection broke.
+    Connection,
+}
+
+/// An error with a message for people and a kind for programs.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Error {
+    /// The kind, to match on.
+    pub kind: ErrorKind,
+    /// What was wrong, and where.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+    /// What the database said, when it said something.
+    pub database: Option<DatabaseDetails>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+/// What a database error carried besides its message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DatabaseDetails {
+    /// The database's own message.
+    pub message: String,
+    /// SQLSTATE (`23505` unique violation, `55P03` lock not available, ...).
+    pub code: Option<String>,
+    /// PostgreSQL's DETAIL (which key was duplicated, which row broke a foreign key, ...).
+    pub detail: Option<String>,
+    /// The constraint it names.
+    pub constraint: Option<String>,
+    /// The table it names.
+    pub table: Option<String>,
+}
+
+impl Error {
+    /// An error of a kind.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error { kind, message: message.into(), hint: None, database: None, source: None }
+    }
+
+    /// A driver error, with `context` saying what was being done (the start of the message).
+    /// The kind follows the SQLSTATE; the driver error stays reachable as `source()`.
+    pub fn from_driver(context: &str, e: sqlx::Error) -> Error {
+        let (kind, database) = match &e {
+            sqlx::Error::Database(d) => {
+                let kind = match d.kind() {
+                    sqlx::error::ErrorKind::UniqueViolation => ErrorKind::UniqueViolation,
+                    sqlx::error::ErrorKind::ForeignKeyViolation => ErrorKind::ForeignKeyViolation,
+                    sqlx::error::ErrorKind::NotNullViolation => ErrorKind::NotNullViolation,
+                    sqlx::error::ErrorKind::CheckViolation => ErrorKind::CheckViolation,
+                    _ => match d.code().as_deref() {
+                        Some("55P03") => ErrorKind::LockTimeout,
+                        _ => ErrorKind::Database,
+                    },
+                };
+                let detail = d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().and_then(|pg| pg.detail()).map(str::to_string);
+                let details = DatabaseDetails {
+                    message: d.message().to_string(),
+                    code: d.code().map(|c| c.into_owned()),
+                    detail,
+                    constraint: d.constraint().map(str::to_string),
+                    table: d.table().map(str::to_string),
+                };
+                (kind, Some(details))
+            }
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => (ErrorKind::Connection, None),
+            _ => (ErrorKind::Database, None),
+        };
+        let said = match &database {
+            Some(d) => match &d.detail {
+                Some(detail) => format!("{}\n  detail: {detail}", d.message),
+                None => d.message.clone(),
+            },
+            None => e.to_string(),
+        };
+        let message = if context.is_empty() { said } else { format!("{context}: {said}") };
+        Error { kind, message, hint: None, database, source: Some(Arc::new(e)) }
+    }
+
+    /// A failed connection: kind [`ErrorKind::Connection`], with the hint every one gets.
+    pub fn with_connect_hint(self) -> Error {
+        self.with_kind(ErrorKind::Connection).hint("check that the database server runs and the URL (teapot.toml [database] url, DATABASE_URL or --database-url) is right")
+    }
+
+    /// The SQLSTATE of a database error.
+    pub fn code(&self) -> Option<&str> {
+        self.database.as_ref().and_then(|d| d.code.as_deref())
+    }
+
+    /// The constraint a database error names.
+    pub fn constraint(&self) -> Option<&str> {
+        self.database.as_ref().and_then(|d| d.constraint.as_deref())
+    }
+
+    /// The database's own message (with its DETAIL), or this error's message.
+    pub fn database_message(&self) -> String {
+        match &self.database {
+            Some(d) => match &d.detail {
+                Some(detail) => format!("{}\n  detail: {detail}", d.message),
+                None => d.message.clone(),
+            },
+            None => self.message.clone(),
+        }
+    }
+
+    /// The same error, its message led by what was being done.
+    pub fn context(mut self, what: &str) -> Error {
+        self.message = format!("{what}: {}", self.message);
+        self
+    }
+
+    /// The same error as another kind (message, details and source kept): a unique violation
+    /// inside a migration is, to the migrator's caller, a failed migration.
+    pub fn with_kind(mut self, kind: ErrorKind) -> Error {
+        self.kind = kind;
+        self
+    }
+
+    /// The same error with another message (kind, details and source kept).
+    pub fn with_message(mut self, message: impl Into<String>) -> Error {
+        self.message = message.into();
+        self
+    }
+
+    /// Adds what to do.
+    pub fn hint(mut self, hint: impl Into<String>) -> Error {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// A unique constraint refused the write.
+    pub fn is_unique_violation(&self) -> bool {
+        self.kind == ErrorKind::UniqueViolation
+    }
+
+    /// A NOT NULL column was given NULL.
+    pub fn is_not_null_violation(&self) -> bool {
+        self.kind == ErrorKind::NotNullViolation
+    }
+
+    /// A CHECK constraint refused the write.
+    pub fn is_check_violation(&self) -> bool {
+        self.kind == ErrorKind::CheckViolation
+    }
+
+    /// A foreign key refused the write.
+    pub fn is_foreign_key_violation(&self) -> bool {
+        self.kind == ErrorKind::ForeignKeyViolation
+    }
+
+    /// `get()` found no row.
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::NotFound
+    }
+
+    /// A relation was read that was not fetched.
+    pub fn is_not_loaded(&self) -> bool {
+        self.kind == ErrorKind::NotLoaded
+    }
+
+    /// Whether the problem is in the configuration or command line (exit code 2), not the project.
+    pub fn is_usage(&self) -> bool {
+        matches!(self.kind, ErrorKind::Config | ErrorKind::Usage)
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, "\n  hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<teapot_schema::SchemaError> for Error {
+    fn from(e: teapot_schema::SchemaError) -> Error {
+        Error::new(ErrorKind::Declaration, e.to_string())
+    }
+}
+
+/// teapot's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

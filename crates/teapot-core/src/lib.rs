@@ -1,0 +1,26 @@
+//! teapot-core: the one database layer under teapot's ORM and its migration engine.
+//!
+//! Where to find things:
+//! - [`dialect`] — [`Dialect`] (PostgreSQL or SQLite, from a URL), identifier quoting, URL redaction.
+//! - [`db`] — [`Db`]: a pool, or a transaction on one of its connections; every statement counted.
+//! - [`connection`] — [`Connection`]: one dedicated connection, for work that needs session state
+//!   (advisory locks, `SET lock_timeout`, statements outside any transaction).
+//! - [`value`] — [`Value`] (what is bound) and [`FieldValue`] (Rust types to and from both backends);
+//!   rows are read typed with [`DbRow::get`].
+//! - [`error`] — [`Error`] with a matchable [`ErrorKind`]; a database error keeps the driver error as
+//!   its `source()`, with the SQLSTATE, constraint and table.
+#![warn(missing_docs, unreachable_pub)]
+
+#[macro_use]
+mod bind;
+pub mod connection;
+pub mod db;
+pub mod dialect;
+pub mod error;
+pub mod value;
+
+pub use connection::Connection;
+pub use db::{Db, DbRow};
+pub use dialect::{quote, redact, Dialect};
+pub use error::{DatabaseDetails, Error, ErrorKind, Result};
+pub use value::{FieldValue, IntoArg, NullType, Value};

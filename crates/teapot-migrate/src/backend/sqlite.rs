@@ -1,0 +1,372 @@
+//! SQLite DDL. What ALTER TABLE cannot do (change a column, drop one, add a constraint) is a table
+//! rebuild: create the new table, copy the rows, drop the old one, rename the new one, recreate
+//! the indexes. The executor runs it inside the migration's transaction with foreign keys off and
+//! checks them (`PRAGMA foreign_key_check`) before committing, so no row is lost or left dangling.
+
+use teapot_schema::{ConstraintKind, Field, FieldType, Literal, ModelState, ProjectState};
+
+use super::objects::{field_index_name, join_table};
+use super::{pk_column, quote, target, Rendered};
+use teapot_core::{Error, ErrorKind, Result};
+use crate::Operation;
+
+/// The column type of a field.
+pub fn column_type(state: &ProjectState, f: &Field) -> Result<String> {
+    Ok(match f.ty {
+        FieldType::Smallint | FieldType::Integer | FieldType::Bigint => "integer".into(),
+        FieldType::Boolean => "bool".into(),
+        FieldType::Float => "real".into(),
+        FieldType::String => match f.max_length {
+            Some(n) => format!("varchar({n})"),
+            None => "text".into(),
+        },
+        FieldType::Decimal => "decimal".into(),
+        FieldType::Date => "date".into(),
+        FieldType::Time => "time".into(),
+        FieldType::Datetime => "datetime".into(),
+        FieldType::Uuid => "char(32)".into(),
+        FieldType::Json => "text".into(),
+        FieldType::Binary => "blob".into(),
+        FieldType::ForeignKey => {
+            let t = target(state, f)?;
+            let (_, pk) = pk_column(t)?;
+            column_type(state, pk)?
+        }
+        FieldType::ManyToMany => return Err(Error::new(ErrorKind::MigrationFile, "a many-to-many field has no column")),
+    })
+}
+
+fn column_sql(state: &ProjectState, col: &str, f: &Field) -> Result<String> {
+    let mut s = format!("{} {}", quote(col), column_type(state, f)?);
+    if let Some(d) = &f.db_default {
+        // SQLite takes an expression default only in parentheses.
+        s.push_str(&format!(" DEFAULT ({d})"));
+    }
+    s.push_str(if f.null { " NULL" } else { " NOT NULL" });
+    if f.primary_key {
+        s.push_str(" PRIMARY KEY");
+        if f.auto {
+            s.push_str(" AUTOINCREMENT");
+        }
+    } else if f.is_unique() {
+        s.push_str(" UNIQUE");
+    }
+    if f.ty == FieldType::ForeignKey {
+        s.push_str(&format!(" {}", references(state, f)?));
+    }
+    Ok(s)
+}
+
+fn references(state: &ProjectState, f: &Field) -> Result<String> {
+    let t = target(state, f)?;
+    let (to_col, _) = pk_column(t)?;
+    let on_delete = match f.on_delete {
+        Some(a) if a != teapot_schema::OnDelete::DoNothing => format!(" ON DELETE {}", a.sql()),
+        _ => String::new(),
+    };
+    Ok(format!("REFERENCES {} ({}){on_delete} DEFERRABLE INITIALLY DEFERRED", quote(&t.table_name()), quote(&to_col)))
+}
+
+/// CREATE TABLE for a model's state, under the given table name.
+fn table_sql(state: &ProjectState, m: &ModelState, table: &str) -> Result<String> {
+    let mut defs = Vec::new();
+    for (_, f, col) in m.concrete_fields() {
+        defs.push(column_sql(state, &col, f)?);
+    }
+    for c in &m.constraints {
+        match &c.kind {
+            ConstraintKind::Unique { fields } => {
+                let cols: Vec<String> = fields.iter().map(|f| quote(&m.column_of(f).unwrap_or_default())).collect();
+                defs.push(format!("CONSTRAINT {} UNIQUE ({})", quote(&c.name), cols.join(", ")));
+            }
+            ConstraintKind::Check { check } => defs.push(format!("CONSTRAINT {} CHECK ({check})", quote(&c.name))),
+        }
+    }
+    Ok(format!("CREATE TABLE {} ({});", quote(table), defs.join(", ")))
+}
+
+/// Every index of a model: field indexes (db_index, foreign keys) and declared ones.
+fn index_sqls(m: &ModelState) -> Vec<String> {
+    let table = m.table_name();
+    let mut out = Vec::new();
+    for (_, f, col) in m.concrete_fields() {
+        if f.has_index() {
+            out.push(format!("CREATE INDEX {} ON {} ({});", quote(&field_index_name(&table, &col)), quote(&table), quote(&col)));
+        }
+    }
+    for idx in &m.indexes {
+        out.push(index_sql(m, idx));
+    }
+    out
+}
+
+fn index_names(m: &ModelState) -> Vec<String> {
+    let table = m.table_name();
+    let mut out: Vec<String> =
+        m.concrete_fields().filter(|(_, f, _)| f.has_index()).map(|(_, _, c)| field_index_name(&table, &c)).collect();
+    out.extend(m.indexes.iter().map(|i| i.name.clone()));
+    out
+}
+
+fn index_sql(m: &ModelState, idx: &teapot_schema::Index) -> String {
+    let cols: Vec<String> = idx
+        .fields
+        .iter()
+        .map(|f| {
+            let c = quote(&m.column_of(f).unwrap_or_default());
+            if f.starts_with('-') {
+                format!("{c} DESC")
+            } else {
+                c
+            }
+        })
+        .collect();
+    format!("CREATE INDEX {} ON {} ({});", quote(&idx.name), quote(&m.table_name()), cols.join(", "))
+}
+
+fn create_join_table(state: &ProjectState, m: &ModelState, field: &str, f: &Field) -> Result<Vec<String>> {
+    let (jt, a, b) = join_table(state, m, field, f)?;
+    let t = target(state, f)?;
+    let mut from_fk = Field::new(FieldType::ForeignKey);
+    from_fk.to = Some(m.label());
+    from_fk.on_delete = Some(teapot_schema::OnDelete::Cascade);
+    let mut to_fk = from_fk.clone();
+    to_fk.to = Some(t.label());
+    Ok(vec![
+        format!(
+            "CREATE TABLE {} (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, {}, {});",
+            quote(&jt),
+            column_sql(state, &a, &from_fk)?,
+            column_sql(state, &b, &to_fk)?
+        ),
+        format!(
+            "CREATE UNIQUE INDEX {} ON {} ({}, {});",
+            quote(&teapot_schema::naming::unique_together_name(&jt, &[&a, &b])),
+            quote(&jt),
+            quote(&a),
+            quote(&b)
+        ),
+        format!("CREATE INDEX {} ON {} ({});", quote(&field_index_name(&jt, &a)), quote(&jt), quote(&a)),
+        format!("CREATE INDEX {} ON {} ({});", quote(&field_index_name(&jt, &b)), quote(&jt), quote(&b)),
+    ])
+}
+
+fn model<'a>(state: &'a ProjectState, app: &str, name: &str) -> Result<&'a ModelState> {
+    state
+        .get(app, name)
+        .ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("model {app}.{name} does not exist at this point of the history")))
+}
+
+/// Where a column of the rebuilt table takes its values from.
+enum Source {
+    /// An old column, with a value for its NULLs when it became NOT NULL.
+    Column(String, Option<Literal>),
+    /// A constant for every row.
+    Value(Literal),
+}
+
+/// Rebuilds `after`'s table from `before`'s rows. `sources` maps new columns to where their values
+/// come from; a new column without a source takes its database default (or NULL).
+fn rebuild(mb: &ModelState, after: &ProjectState, ma: &ModelState, sources: &[(String, Source)]) -> Result<Vec<String>> {
+    let table = ma.table_name();
+    let temp = format!("new__{table}");
+    let mut out = vec![table_sql(after, ma, &temp)?];
+    let (mut cols, mut exprs) = (Vec::new(), Vec::new());
+    for (col, src) in sources {
+        cols.push(quote(col));
+        exprs.push(match src {
+            Source::Column(old, None) => quote(old),
+            Source::Column(old, Some(v)) => format!("coalesce({}, {})", quote(old), v.to_sql()),
+            Source::Value(v) => v.to_sql(),
+        });
+    }
+    if !cols.is_empty() {
+        out.push(format!(
+            "INSERT INTO {} ({}) SELECT {} FROM {};",
+            quote(&temp),
+            cols.join(", "),
+            exprs.join(", "),
+            quote(&mb.table_name())
+        ));
+    }
+    out.push(format!("DROP TABLE {};", quote(&mb.table_name())));
+    out.push(format!("ALTER TABLE {} RENAME TO {};", quote(&temp), quote(&table)));
+    out.extend(index_sqls(ma));
+    Ok(out)
+}
+
+/// The sources of a rebuild where columns keep their names (and values).
+fn same_columns(mb: &ModelState, ma: &ModelState) -> Vec<(String, Source)> {
+    ma.concrete_fields()
+        .filter_map(|(name, _, col)| mb.field(name).and_then(|of| of.column(name)).map(|oc| (col, Source::Column(oc, None))))
+        .collect()
+}
+
+/// Renders an operation forwards.
+pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectState) -> Result<Rendered> {
+    use Operation::*;
+    let mut r = Rendered::default();
+    if super::unmanaged(app, op, before, after) {
+        return Ok(r);
+    }
+    match op {
+        CreateModel { name, .. } => {
+            let m = model(after, app, name)?;
+            r.now.push(table_sql(after, m, &m.table_name())?);
+            r.now.extend(index_sqls(m));
+            for (fname, f) in m.m2m_fields() {
+                r.now.extend(create_join_table(after, m, fname, f)?);
+            }
+        }
+        DeleteModel { name } => {
+            let m = model(before, app, name)?;
+            for (fname, f) in m.m2m_fields() {
+                r.now.push(format!("DROP TABLE {};", quote(&join_table(before, m, fname, f)?.0)));
+            }
+            r.now.push(format!("DROP TABLE {};", quote(&m.table_name())));
+        }
+        RenameModel { old_name, new_name } => {
+            let (mb, ma) = (model(before, app, old_name)?, model(after, app, new_name)?);
+            r.now.extend(rename_table(before, mb, after, ma)?);
+        }
+        AlterModelTable { name, .. } => {
+            let (mb, ma) = (model(before, app, name)?, model(after, app, name)?);
+            r.now.extend(rename_table(before, mb, after, ma)?);
+        }
+        AddField { model: mn, name, field: f, one_off_default } => {
+            let (mb, ma) = (model(before, app, mn)?, model(after, app, mn)?);
+            if f.ty == FieldType::ManyToMany {
+                r.now.extend(create_join_table(after, ma, name, f)?);
+                return Ok(r);
+            }
+            let col = f.column(name).unwrap_or_default();
+            let simple = f.null && !f.is_unique() && f.db_default.is_none() && f.default.is_none() && one_off_default.is_none();
+            if simple {
+                r.now.push(format!("ALTER TABLE {} ADD COLUMN {};", quote(&ma.table_name()), column_sql(after, &col, f)?));
+                if f.has_index() {
+                    r.now.push(format!(
+                        "CREATE INDEX {} ON {} ({});",
+                        quote(&field_index_name(&ma.table_name(), &col)),
+                        quote(&ma.table_name()),
+                        quote(&col)
+                    ));
+                }
+            } else {
+                let mut sources = same_columns(mb, ma);
+                if let Some(v) = one_off_default.clone().or_else(|| f.default.clone()) {
+                    sources.push((col, Source::Value(v)));
+                }
+                r.now.extend(rebuild(mb, after, ma, &sources)?);
+            }
+        }
+        RemoveField { model: mn, name } => {
+            let (mb, ma) = (model(before, app, mn)?, model(after, app, mn)?);
+            let f = mb.field(name).ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("field {mn}.{name} does not exist")))?;
+            if f.ty == FieldType::ManyToMany {
+                r.now.push(format!("DROP TABLE {};", quote(&join_table(before, mb, name, f)?.0)));
+            } else {
+                r.now.extend(rebuild(mb, after, ma, &same_columns(mb, ma))?);
+            }
+        }
+        AlterField { model: mn, name, one_off_default, .. } => {
+            let (mb, ma) = (model(before, app, mn)?, model(after, app, mn)?);
+            let (of, nf) = (mb.field(name), ma.field(name));
+            if let (Some(of), Some(nf)) = (of, nf) {
+                if of.ty == FieldType::ManyToMany || nf.ty == FieldType::ManyToMany {
+                    return Ok(r);
+                }
+                let fill = if of.null && !nf.null { one_off_default.clone().or_else(|| nf.default.clone()) } else { None };
+                let sources: Vec<(String, Source)> = same_columns(mb, ma)
+                    .into_iter()
+                    .map(|(col, src)| match src {
+                        Source::Column(old, _) if Some(col.clone()) == nf.column(name) => (col, Source::Column(old, fill.clone())),
+                        other => (col, other),
+                    })
+                    .collect();
+                r.now.extend(rebuild(mb, after, ma, &sources)?);
+            }
+        }
+        RenameField { model: mn, old_name, new_name } => {
+            let (mb, ma) = (model(before, app, mn)?, model(after, app, mn)?);
+            let nf = ma.field(new_name).ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("field {mn}.{new_name} missing")))?;
+            if nf.ty == FieldType::ManyToMany {
+                let of = mb.field(old_name).unwrap_or(nf);
+                let (ot, _, _) = join_table(before, mb, old_name, of)?;
+                let (nt, a, b) = join_table(after, ma, new_name, nf)?;
+                if ot != nt {
+                    r.now.push(format!("ALTER TABLE {} RENAME TO {};", quote(&ot), quote(&nt)));
+                    for c in [&a, &b] {
+                        r.now.push(format!("DROP INDEX IF EXISTS {};", quote(&field_index_name(&ot, c))));
+                        r.now.push(format!("CREATE INDEX {} ON {} ({});", quote(&field_index_name(&nt, c)), quote(&nt), quote(c)));
+                    }
+                }
+                return Ok(r);
+            }
+            let sources: Vec<(String, Source)> = ma
+                .concrete_fields()
+                .filter_map(|(n, _, col)| {
+                    let old = if n == new_name { old_name.as_str() } else { n };
+                    mb.field(old).and_then(|f| f.column(old)).map(|oc| (col, Source::Column(oc, None)))
+                })
+                .collect();
+            r.now.extend(rebuild(mb, after, ma, &sources)?);
+        }
+        AddIndex { model: mn, index } => r.now.push(index_sql(model(after, app, mn)?, index)),
+        RemoveIndex { name, .. } => r.now.push(format!("DROP INDEX IF EXISTS {};", quote(name))),
+        RenameIndex { model: mn, old_name, new_name } => {
+            let m = model(after, app, mn)?;
+            let idx = m
+                .indexes
+                .iter()
+                .find(|i| &i.name == new_name)
+                .ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("index {new_name} missing")))?;
+            r.now.push(format!("DROP INDEX IF EXISTS {};", quote(old_name)));
+            r.now.push(index_sql(m, idx));
+        }
+        AddConstraint { model: mn, .. } | RemoveConstraint { model: mn, .. } => {
+            let (mb, ma) = (model(before, app, mn)?, model(after, app, mn)?);
+            r.now.extend(rebuild(mb, after, ma, &same_columns(mb, ma))?);
+        }
+        RunSql { sql, .. } => r.now.push(sql.clone()),
+        Backfill { model: mn, set, filter, .. } => {
+            r.now.push(super::postgres::backfill_sql(model(after, app, mn)?, set, filter.as_deref()))
+        }
+    }
+    Ok(r)
+}
+
+/// A table renamed with ALTER TABLE (which rewrites the references other tables hold), its join
+/// tables with it, and its indexes recreated under their new names.
+fn rename_table(before: &ProjectState, mb: &ModelState, after: &ProjectState, ma: &ModelState) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let (ot, nt) = (mb.table_name(), ma.table_name());
+    if ot != nt {
+        out.push(format!("ALTER TABLE {} RENAME TO {};", quote(&ot), quote(&nt)));
+    }
+    for name in index_names(mb) {
+        out.push(format!("DROP INDEX IF EXISTS {};", quote(&name)));
+    }
+    out.extend(index_sqls(ma));
+    let uniq = teapot_schema::naming::unique_together_name;
+    for j in super::objects::join_table_renames(before, mb, after, ma)? {
+        let ((ojt, ofrom, oto), (njt, nfrom, nto)) = (&j.old, &j.new);
+        if ojt != njt {
+            out.push(format!("ALTER TABLE {} RENAME TO {};", quote(ojt), quote(njt)));
+        }
+        for (o, n) in [(ofrom, nfrom), (oto, nto)] {
+            if o != n {
+                out.push(format!("ALTER TABLE {} RENAME COLUMN {} TO {};", quote(njt), quote(o), quote(n)));
+            }
+        }
+        // Indexes keep their names across renames in SQLite: drop and make them under the new ones.
+        for c in [ofrom, oto] {
+            out.push(format!("DROP INDEX IF EXISTS {};", quote(&field_index_name(ojt, c))));
+        }
+        out.push(format!("DROP INDEX IF EXISTS {};", quote(&uniq(ojt, &[ofrom, oto]))));
+        for c in [nfrom, nto] {
+            out.push(format!("CREATE INDEX {} ON {} ({});", quote(&field_index_name(njt, c)), quote(njt), quote(c)));
+        }
+        out.push(format!("CREATE UNIQUE INDEX {} ON {} ({}, {});", quote(&uniq(njt, &[nfrom, nto])), quote(njt), quote(nfrom), quote(nto)));
+    }
+    Ok(out)
+}

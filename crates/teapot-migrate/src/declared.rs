@@ -1,0 +1,53 @@
+//! The declared state: every `#[derive(Model)]` struct in the files teapot.toml lists, read with
+//! syn (the user's crate is never compiled), resolved into one [`ProjectState`].
+
+use teapot_schema::{read_source, resolve, ProjectState, SchemaError, SourcedDeclaration};
+
+use crate::config::Config;
+use teapot_core::{Error, ErrorKind, Result};
+
+/// Renames declared in code with `renamed_from`: decided without a question.
+#[derive(Debug, Clone, Default)]
+pub struct RenameHints {
+    /// `(app, new model, old model)`.
+    pub models: Vec<(String, String, String)>,
+    /// `(app, model, new field, old field)`.
+    pub fields: Vec<(String, String, String, String)>,
+}
+
+/// What the source files declare.
+#[derive(Debug, Clone)]
+pub struct Declared {
+    /// The state.
+    pub state: ProjectState,
+    /// Renames declared in code.
+    pub hints: RenameHints,
+    /// Every declaration with its file, for messages that point at a line.
+    pub declarations: Vec<SourcedDeclaration>,
+}
+
+/// Reads and resolves the models of every app in the configuration.
+pub fn read_declared(config: &Config) -> Result<Declared> {
+    let mut decls = Vec::new();
+    for app in config.apps.values() {
+        for file in config.model_files(app)? {
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", file.display())))?;
+            let shown = file.strip_prefix(&config.root).unwrap_or(&file).to_path_buf();
+            let found = read_source(&text, Some(&app.label)).map_err(|e| Error::from(SchemaError::from_read(&e, Some(shown.clone()))))?;
+            decls.extend(found.into_iter().map(|decl| SourcedDeclaration { file: shown.clone(), decl }));
+        }
+    }
+    let state = resolve(&mut decls)?;
+    let mut hints = RenameHints::default();
+    for d in &decls {
+        let m = &d.decl.model;
+        if let Some(old) = &d.decl.renamed_from {
+            hints.models.push((m.app.clone(), m.name.clone(), old.clone()));
+        }
+        for (new, old) in &d.decl.field_renames {
+            hints.fields.push((m.app.clone(), m.name.clone(), new.clone(), old.clone()));
+        }
+    }
+    Ok(Declared { state, hints, declarations: decls })
+}

@@ -1,0 +1,366 @@
+//! The executor: a plan from the graph and what is applied, then each migration in one
+//! transaction, recorded in `teapot_migrations`. A migration that fails rolls back whole.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use teapot_schema::ProjectState;
+
+use crate::checksum::checksum;
+use crate::file::Migration;
+use crate::graph::Graph;
+use crate::recorder;
+use crate::backend::{self, Rendered};
+use teapot_core::{Connection as Conn, Dialect, Error, ErrorKind, Result};
+
+/// Which way a migration runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Apply.
+    Forwards,
+    /// Unapply.
+    Backwards,
+}
+
+/// Where to migrate to.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// Only this app (and what it depends on); all apps when None.
+    pub app: Option<String>,
+    /// A migration of that app (a prefix such as `0003` is enough), or `zero`.
+    pub name: Option<String>,
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanStep {
+    /// `app/name`.
+    pub key: String,
+    /// Apply or unapply.
+    pub direction: Direction,
+}
+
+fn dependents(graph: &Graph) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for m in graph.migrations() {
+        for d in &m.dependencies {
+            out.entry(d.clone()).or_default().push(m.key());
+        }
+    }
+    out
+}
+
+/// The migration `key` and everything it depends on, transitively.
+pub fn ancestors(graph: &Graph, key: &str) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![key.to_string()];
+    while let Some(k) = stack.pop() {
+        if seen.insert(k.clone()) {
+            if let Some(m) = graph.get(&k) {
+                stack.extend(m.dependencies.iter().cloned());
+            }
+        }
+    }
+    seen
+}
+
+fn descendants(deps: &BTreeMap<String, Vec<String>>, key: &str) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![key.to_string()];
+    while let Some(k) = stack.pop() {
+        if seen.insert(k.clone()) {
+            stack.extend(deps.get(&k).cloned().unwrap_or_default());
+        }
+    }
+    seen
+}
+
+/// Finds a migration of an app by full name or unique prefix.
+pub fn find_migration(graph: &Graph, app: &str, name: &str) -> Result<String> {
+    let matches: Vec<String> = graph.app_migrations(app).filter(|m| m.name.starts_with(name)).map(|m| m.key()).collect();
+    match matches.len() {
+        1 => Ok(matches.into_iter().next().expect("one")),
+        0 => Err(Error::new(ErrorKind::Usage, format!("app {app} has no migration {name}")).hint("`teapot showmigrations` lists them")),
+        _ => Err(Error::new(ErrorKind::Usage, format!("{name} matches several migrations of {app}: {}", matches.join(", ")))
+            .hint("give more of the name")),
+    }
+}
+
+/// The steps that take the database from `applied` to `target`.
+pub fn plan(graph: &Graph, applied: &BTreeSet<String>, target: &Target) -> Result<Vec<PlanStep>> {
+    let order: Vec<String> = graph.order()?.into_iter().map(|m| m.key()).collect();
+    let deps = dependents(graph);
+    let forwards = |wanted: BTreeSet<String>| -> Vec<PlanStep> {
+        order
+            .iter()
+            .filter(|k| wanted.contains(*k) && !applied.contains(*k))
+            .map(|k| PlanStep { key: k.clone(), direction: Direction::Forwards })
+            .collect()
+    };
+    let backwards = |undo: BTreeSet<String>| -> Vec<PlanStep> {
+        order
+            .iter()
+            .rev()
+            .filter(|k| undo.contains(*k) && applied.contains(*k))
+            .map(|k| PlanStep { key: k.clone(), direction: Direction::Backwards })
+            .collect()
+    };
+    match (&target.app, &target.name) {
+        (None, _) => Ok(forwards(order.iter().cloned().collect())),
+        (Some(app), None) => {
+            let mut wanted = BTreeSet::new();
+            for leaf in graph.leaves(app) {
+                wanted.extend(ancestors(graph, &leaf));
+            }
+            Ok(forwards(wanted))
+        }
+        (Some(app), Some(name)) if name == "zero" => {
+            let mut undo = BTreeSet::new();
+            for m in graph.app_migrations(app) {
+                undo.extend(descendants(&deps, &m.key()));
+            }
+            Ok(backwards(undo))
+        }
+        (Some(app), Some(name)) => {
+            let key = find_migration(graph, app, name)?;
+            if applied.contains(&key) {
+                // Unapply what came after it in this app, and everything that depends on that.
+                let mut undo = BTreeSet::new();
+                for child in deps.get(&key).cloned().unwrap_or_default() {
+                    if child.starts_with(&format!("{app}/")) {
+                        undo.extend(descendants(&deps, &child));
+                    }
+                }
+                Ok(backwards(undo))
+            } else {
+                Ok(forwards(ancestors(graph, &key)))
+            }
+        }
+    }
+}
+
+/// What the migrator reports as it goes, for the CLI (or a program of yours) to show.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Event {
+    /// The plan is made (the migration lock is held): this many migrations will run.
+    Planned {
+        /// How many.
+        migrations: usize,
+    },
+    /// A migration starts.
+    Start {
+        /// `app/name`.
+        key: String,
+        /// Apply or unapply.
+        direction: Direction,
+        /// Number of operations.
+        operations: usize,
+    },
+    /// An operation finished.
+    Operation {
+        /// 1-based index.
+        index: usize,
+        /// What it was.
+        description: String,
+    },
+    /// A line for people (a step, a retry, a warning).
+    Message(String),
+    /// Progress of a long step (an index build's blocks, a backfill's rows).
+    Progress {
+        /// The phase, as PostgreSQL or the backfill names it.
+        phase: String,
+        /// Done so far.
+        done: u64,
+        /// In all (0 when unknown).
+        total: u64,
+    },
+    /// A migration finished.
+    Done {
+        /// `app/name`.
+        key: String,
+        /// How long it took.
+        elapsed: Duration,
+    },
+}
+
+/// The SQL of one migration, in the order it runs: each operation's statements (with its
+/// description), then the deferred statements.
+pub fn migration_sql(
+    dialect: Dialect,
+    m: &Migration,
+    state: &mut ProjectState,
+    direction: Direction,
+) -> Result<(Vec<(String, Vec<String>)>, Vec<String>)> {
+    let mut per_op = Vec::new();
+    let mut deferred = Vec::new();
+    let fail = |i: usize, op: &crate::Operation, e: Error| {
+        Error::new(e.kind, format!("{} operation {} ({}): {}", m.key(), i + 1, op.describe(), e.message)).hint(e.hint.unwrap_or_default())
+    };
+    match direction {
+        Direction::Forwards => {
+            for (i, op) in m.operations.iter().enumerate() {
+                if moves_names(op) && !deferred.is_empty() {
+                    // Indexes and keys still deferred would be looked for under old names.
+                    per_op.push(("Deferred statements of the operations above".to_string(), std::mem::take(&mut deferred)));
+                }
+                let rendered: Rendered = if needs_before(op) {
+                    let before = state.clone();
+                    op.apply(&m.app, state).map_err(|e| fail(i, op, Error::new(ErrorKind::MigrationFile, e.0)))?;
+                    backend::render(dialect, &m.app, op, &before, state)
+                } else {
+                    op.apply(&m.app, state).map_err(|e| fail(i, op, Error::new(ErrorKind::MigrationFile, e.0)))?;
+                    backend::render(dialect, &m.app, op, state, state)
+                }
+                .map_err(|e| fail(i, op, e))?;
+                per_op.push((op.describe(), rendered.now));
+                deferred.extend(rendered.deferred);
+            }
+        }
+        Direction::Backwards => {
+            // The state before each operation, then undo them last to first.
+            let mut states = Vec::with_capacity(m.operations.len());
+            let mut s = state.clone();
+            for (i, op) in m.operations.iter().enumerate() {
+                states.push(s.clone());
+                op.apply(&m.app, &mut s).map_err(|e| fail(i, op, Error::new(ErrorKind::MigrationFile, e.0)))?;
+            }
+            for (i, op) in m.operations.iter().enumerate().rev() {
+                let rendered = backend::render_backwards(dialect, &m.app, op, &states[i]).map_err(|e| fail(i, op, e))?;
+                per_op.push((format!("Undo: {}", op.describe()), rendered.now));
+                deferred.extend(rendered.deferred);
+            }
+        }
+    }
+    Ok((per_op, deferred))
+}
+
+/// Operations that rename or drop what earlier operations' deferred statements refer to.
+fn moves_names(op: &crate::Operation) -> bool {
+    use crate::Operation::*;
+    matches!(op, RenameModel { .. } | AlterModelTable { .. } | RenameField { .. } | DeleteModel { .. } | RemoveField { .. })
+        || matches!(op, AlterField { field, .. } if field.db_column.is_some())
+}
+
+/// Operations whose SQL needs the state before them (the rest render from the state after).
+pub fn needs_before(op: &crate::Operation) -> bool {
+    use crate::Operation::*;
+    !matches!(op, CreateModel { .. } | AddField { .. } | AddIndex { .. } | AddConstraint { .. } | RunSql { .. } | Backfill { .. })
+}
+
+/// The checksum of a migration's file as it is now.
+pub fn file_checksum(m: &Migration) -> String {
+    match m.path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()) {
+        Some(text) => checksum(&text),
+        None => checksum(&m.to_toml()),
+    }
+}
+
+/// Runs a plan: each migration in its own transaction. `fake` records without running.
+pub async fn execute(conn: &mut Conn, graph: &Graph, steps: &[PlanStep], fake: bool, on_event: &mut dyn FnMut(Event)) -> Result<()> {
+    recorder::ensure_table(conn).await?;
+    let mut applied: BTreeSet<String> = recorder::applied(conn).await?.into_iter().map(|a| a.key()).collect();
+    let mut state = graph.state_until(|m| applied.contains(&m.key()))?;
+    let dialect = conn.dialect();
+    for step in steps {
+        let m = graph.get(&step.key).ok_or_else(|| Error::new(ErrorKind::Graph, format!("{} is not in the graph", step.key)))?;
+        let start = Instant::now();
+        on_event(Event::Start { key: m.key(), direction: step.direction, operations: m.operations.len() });
+        if step.direction == Direction::Backwards {
+            // Its dependents were unapplied before it: the state before it is the rest.
+            state = graph.state_until(|x| applied.contains(&x.key()) && x.key() != m.key())?;
+        }
+        let mut next_state = state.clone();
+        let (per_op, deferred) = migration_sql(dialect, m, &mut next_state, step.direction)?;
+        run_in_transaction(conn, m, step.direction, &per_op, &deferred, fake, on_event).await?;
+        match step.direction {
+            Direction::Forwards => {
+                applied.insert(m.key());
+                state = next_state;
+            }
+            Direction::Backwards => {
+                applied.remove(&m.key());
+            }
+        }
+        on_event(Event::Done { key: m.key(), elapsed: start.elapsed() });
+    }
+    Ok(())
+}
+
+async fn run_in_transaction(
+    conn: &mut Conn,
+    m: &Migration,
+    direction: Direction,
+    per_op: &[(String, Vec<String>)],
+    deferred: &[String],
+    fake: bool,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<()> {
+    let sqlite = conn.dialect() == Dialect::Sqlite;
+    if sqlite {
+        // Foreign keys cannot be switched inside a transaction; they are checked before commit.
+        conn.run("PRAGMA foreign_keys = OFF").await.map_err(|e| e.context("cannot prepare SQLite"))?;
+    }
+    conn.run("BEGIN").await.map_err(|e| e.context("cannot begin a transaction"))?;
+    let result = async {
+        if !fake {
+            for (i, (desc, stmts)) in per_op.iter().enumerate() {
+                for s in stmts {
+                    conn.run(s).await.map_err(|e| failed(m, Some((i, desc)), s, e))?;
+                }
+                on_event(Event::Operation { index: i + 1, description: desc.clone() });
+            }
+            for s in deferred {
+                conn.run(s).await.map_err(|e| failed(m, None, s, e))?;
+            }
+            if sqlite {
+                let bad = conn
+                    .fetch_all("SELECT \"table\", CAST(rowid AS TEXT), parent FROM pragma_foreign_key_check", &[])
+                    .await
+                    .map_err(|e| e.context("cannot check foreign keys"))?;
+                if let Some(row) = bad.first() {
+                    let s = |i: usize| row.get::<Option<String>>(i).ok().flatten().unwrap_or_default();
+                    return Err(Error::new(
+                        ErrorKind::MigrationFailed,
+                        format!(
+                            "{}: rolled back: row {} of {} points at a missing row of {} ({} rows in all break a foreign key)",
+                            m.key(),
+                            s(1),
+                            s(0),
+                            s(2),
+                            bad.len()
+                        ),
+                    ));
+                }
+            }
+        }
+        match direction {
+            Direction::Forwards => recorder::record(conn, &m.app, &m.name, &file_checksum(m)).await,
+            Direction::Backwards => recorder::unrecord(conn, &m.app, &m.name).await,
+        }
+    }
+    .await;
+    let out = match result {
+        Ok(()) => conn.run("COMMIT").await.map(|_| ()).map_err(|e| failed(m, None, "COMMIT", e)),
+        Err(e) => {
+            let _ = conn.run("ROLLBACK").await;
+            Err(e)
+        }
+    };
+    if sqlite {
+        let _ = conn.run("PRAGMA foreign_keys = ON").await;
+    }
+    out
+}
+
+fn failed(m: &Migration, op: Option<(usize, &String)>, sql: &str, e: Error) -> Error {
+    let db = e.database_message();
+    let at = match op {
+        Some((i, desc)) => format!("operation {} ({desc})", i + 1),
+        None => "the deferred statements (foreign keys and indexes)".to_string(),
+    };
+    let shown: String = sql.chars().take(300).collect();
+    e.with_kind(ErrorKind::MigrationFailed)
+        .with_message(format!("{} failed at {at}, and was rolled back whole: {db}\n  statement: {shown}", m.key()))
+        .hint("fix the cause (or the migration) and run migrate again; nothing of this migration was kept")
+}

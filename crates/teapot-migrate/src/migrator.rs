@@ -1,0 +1,215 @@
+//! [`Migrator`]: the one way migrations get applied. It owns the sequence every caller needs —
+//! connect, take the migration lock, read what is applied, plan, run (plainly or online), release —
+//! and reports progress as [`Event`]s. The `teapot migrate` command and a program of yours call
+//! the same code:
+//!
+//! ```no_run
+//! # async fn demo() -> teapot_core::Result<()> {
+//! let db = teapot_core::Db::connect("sqlite://app.db").await?;
+//! let ran = teapot_migrate::Migrator::new(&db).run().await?;   // ./teapot.toml's project
+//! println!("{} migration(s) applied", ran.len());
+//! # Ok(()) }
+//! ```
+
+use std::path::PathBuf;
+
+use teapot_core::{Connection, Db, Dialect, Error, ErrorKind, Result};
+
+use crate::config::Config;
+use crate::executor::{self, plan, Event, PlanStep, Target};
+use crate::graph::Graph;
+use crate::loader::load_graph;
+use crate::online_executor::{self, OnlineOptions};
+use crate::recorder;
+
+/// Where the migrator's connections come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Opened from a URL.
+    Url(String),
+    /// Taken out of an application's pool.
+    Db(Db),
+}
+
+impl Source {
+    /// A connection of its own (the migrator's, or a watcher's beside it).
+    pub async fn open(&self) -> Result<Connection> {
+        match self {
+            Source::Url(url) => Connection::open(url).await,
+            Source::Db(db) => db.acquire().await,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Project {
+    ConfigFile(PathBuf),
+    Config(Box<Config>),
+    Graph(Graph),
+}
+
+/// Applies a project's migrations to one database.
+pub struct Migrator<'a> {
+    source: Source,
+    project: Project,
+    online: Option<OnlineOptions>,
+    fake: bool,
+    no_wait: bool,
+    target: Target,
+    on_event: Box<dyn FnMut(Event) + Send + 'a>,
+}
+
+impl std::fmt::Debug for Migrator<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Migrator")
+            .field("source", &self.source)
+            .field("project", &self.project)
+            .field("online", &self.online)
+            .field("fake", &self.fake)
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Migrator<'a> {
+    /// A migrator on an application's database (it takes one connection out of the pool while it
+    /// runs), for the project that `./teapot.toml` describes.
+    pub fn new(db: &Db) -> Migrator<'a> {
+        Migrator::from_source(Source::Db(db.clone()))
+    }
+
+    /// A migrator that opens its own connections to `url`.
+    pub fn connect(url: impl Into<String>) -> Migrator<'a> {
+        Migrator::from_source(Source::Url(url.into()))
+    }
+
+    fn from_source(source: Source) -> Migrator<'a> {
+        Migrator {
+            source,
+            project: Project::ConfigFile(PathBuf::from("teapot.toml")),
+            online: None,
+            fake: false,
+            no_wait: false,
+            target: Target::default(),
+            on_event: Box::new(|_| {}),
+        }
+    }
+
+    /// The project described by another teapot.toml.
+    pub fn config_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.project = Project::ConfigFile(path.into());
+        self
+    }
+
+    /// The project described by a loaded configuration.
+    pub fn config(mut self, config: Config) -> Self {
+        self.project = Project::Config(Box::new(config));
+        self
+    }
+
+    /// These migrations (already loaded), instead of reading a project's files.
+    pub fn graph(mut self, graph: Graph) -> Self {
+        self.project = Project::Graph(graph);
+        self
+    }
+
+    /// PostgreSQL: apply with non-blocking steps (`migrate --online`), with the default options.
+    pub fn online(mut self, on: bool) -> Self {
+        self.online = on.then(|| self.online.take().unwrap_or_default());
+        self
+    }
+
+    /// Apply online, with these options.
+    pub fn online_options(mut self, options: OnlineOptions) -> Self {
+        self.online = Some(options);
+        self
+    }
+
+    /// Record migrations as applied (or unapplied) without running them.
+    pub fn fake(mut self, fake: bool) -> Self {
+        self.fake = fake;
+        self
+    }
+
+    /// Fail at once if another migrator holds the lock, instead of waiting for it.
+    pub fn no_wait(mut self, no_wait: bool) -> Self {
+        self.no_wait = no_wait;
+        self
+    }
+
+    /// Migrate one app, or to one migration (forwards or backwards); everything when not set.
+    pub fn target(mut self, target: Target) -> Self {
+        self.target = target;
+        self
+    }
+
+    /// Receives progress as it happens (migrations started and done, steps, waits, progress bars).
+    pub fn on_event(mut self, f: impl FnMut(Event) + Send + 'a) -> Self {
+        self.on_event = Box::new(f);
+        self
+    }
+
+    fn load(&self) -> Result<Graph> {
+        match &self.project {
+            Project::ConfigFile(path) => load_graph(&Config::load(Some(path.as_path()))?),
+            Project::Config(config) => load_graph(config),
+            Project::Graph(graph) => Ok(graph.clone()),
+        }
+    }
+
+    /// What `run` would do now, without taking the lock or changing anything.
+    pub async fn plan(&self) -> Result<Vec<PlanStep>> {
+        let graph = self.load()?;
+        let mut conn = self.source.open().await?;
+        let applied = recorder::applied(&mut conn).await;
+        conn.close().await;
+        let applied = applied?.into_iter().map(|a| a.key()).collect();
+        plan(&graph, &applied, &self.target)
+    }
+
+    /// Takes the migration lock, plans from what is applied once the lock is held (so nothing is
+    /// ever applied twice), runs the plan, and releases the lock, also on failure. Returns the
+    /// steps that ran.
+    pub async fn run(mut self) -> Result<Vec<PlanStep>> {
+        let graph = self.load()?;
+        let mut conn = self.source.open().await?;
+        let pg = conn.dialect() == Dialect::Postgres;
+        if self.online.is_some() && !pg {
+            conn.close().await;
+            return Err(Error::new(ErrorKind::Usage, "--online is for PostgreSQL; SQLite has no concurrent schema changes")
+                .hint("run migrate without --online on SQLite"));
+        }
+        if pg {
+            if let Err(e) = online_executor::acquire_migration_lock(&mut conn, self.no_wait, &mut *self.on_event).await {
+                conn.close().await;
+                return Err(e);
+            }
+        }
+        let result = self.run_locked(&mut conn, &graph).await;
+        if pg {
+            online_executor::release_migration_lock(&mut conn).await;
+        }
+        conn.close().await;
+        result
+    }
+
+    async fn run_locked(&mut self, conn: &mut Connection, graph: &Graph) -> Result<Vec<PlanStep>> {
+        let applied = recorder::applied(conn).await?.into_iter().map(|a| a.key()).collect();
+        let steps = plan(graph, &applied, &self.target)?;
+        (self.on_event)(Event::Planned { migrations: steps.len() });
+        if steps.is_empty() {
+            return Ok(steps);
+        }
+        match &self.online {
+            Some(options) => {
+                if self.fake {
+                    return Err(Error::new(ErrorKind::Usage, "--fake records migrations without running them; --online runs them")
+                        .hint("use one or the other"));
+                }
+                online_executor::execute_online(conn, &self.source, graph, &steps, options, &mut *self.on_event).await?
+            }
+            None => executor::execute(conn, graph, &steps, self.fake, &mut *self.on_event).await?,
+        }
+        Ok(steps)
+    }
+}
