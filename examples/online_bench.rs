@@ -14,10 +14,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use teapot::migrate::config::Config;
-use teapot::{Connection as Conn, Migrator};
 use teapot::migrate::loader::load_graph;
 use teapot::migrate::make::{make_migrations, MakeOptions};
 use teapot::migrate::questioner::FlagQuestioner;
+use teapot::{Connection as Conn, Migrator};
 
 const V1: &str = r#"
 use teapot::prelude::*;

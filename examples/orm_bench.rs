@@ -27,13 +27,13 @@ use std::time::{Duration, Instant};
 
 use sqlx::Row as _;
 use teapot::migrate::config::Config;
-use teapot::Connection as Conn;
 use teapot::migrate::executor::{execute, plan, Target};
 use teapot::migrate::loader::load_graph;
 use teapot::migrate::make::{make_migrations, MakeOptions};
 use teapot::migrate::questioner::FlagQuestioner;
 use teapot::orm::instance::bulk_create;
 use teapot::prelude::*;
+use teapot::Connection as Conn;
 
 macro_rules! models {
     ($($item:item)*) => {

@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 
 use common::db::{applied, migrate, TestDb};
 use common::Project;
-use teapot::Connection as Conn;
 use teapot::migrate::executor::Event;
 use teapot::migrate::loader::load_graph;
 use teapot::migrate::online_executor::{self as online, OnlineOptions};
+use teapot::Connection as Conn;
 
 const APP: &str = "shop";
 
@@ -213,8 +213,9 @@ impl Writer {
                         &[teapot::orm::Value::I32(i as i32)],
                     )
                     .await;
-                let upd =
-                    conn.execute("UPDATE shop_item SET qty = qty + 1, name = 'updated' WHERE id = $1", &[teapot::orm::Value::I64(id as i64)]).await;
+                let upd = conn
+                    .execute("UPDATE shop_item SET qty = qty + 1, name = 'updated' WHERE id = $1", &[teapot::orm::Value::I64(id as i64)])
+                    .await;
                 for r in [ins, upd] {
                     match r {
                         Ok(_) => {
@@ -305,7 +306,10 @@ async fn recipe_under_writes(r: Recipe) {
         &errors[..errors.len().min(3)]
     );
     assert!(ok > before + 20, "{r:?}: the writer made no progress");
-    assert!(gap < MAX_WRITE_GAP, "{r:?}: writes stalled for {gap:?} during the online migration (bound {MAX_WRITE_GAP:?})\nsteps: {msgs:#?}");
+    assert!(
+        gap < MAX_WRITE_GAP,
+        "{r:?}: writes stalled for {gap:?} during the online migration (bound {MAX_WRITE_GAP:?})\nsteps: {msgs:#?}"
+    );
     assert_finished(&db, &first, &second, &expected).await;
     match r {
         Recipe::NotNull => {

@@ -7,10 +7,10 @@ mod common;
 use std::path::PathBuf;
 
 use common::db::{migrate, TestDb};
-use teapot::Dialect;
 use teapot::migrate::config::Config;
 use teapot::migrate::executor::{ancestors, migration_sql, Direction};
 use teapot::migrate::loader::load_graph;
+use teapot::Dialect;
 
 fn reference(file: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/blog/django").join(file);

@@ -7,9 +7,9 @@ mod common;
 
 use common::db::{migrate, TestDb};
 use common::Project;
-use teapot::Dialect;
 use teapot::orm::instance::{bulk_create, bulk_update, get_or_create, update_or_create};
 use teapot::prelude::*;
+use teapot::Dialect;
 use teapot::{Error, ErrorKind};
 
 type R = teapot::Result<()>;

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use teapot_core::Db;
 use super::expression::{ColRef, Cond};
-use teapot_core::value::{FieldValue, Value};
 use super::{Model, QuerySet};
 use teapot_core::quote;
+use teapot_core::value::{FieldValue, Value};
+use teapot_core::Db;
 use teapot_core::{ErrorKind, Result};
 
 fn key_unset<M: Model>(m: &M) -> bool {

@@ -16,9 +16,9 @@ pub mod sql;
 use std::future::Future;
 use std::pin::Pin;
 
-pub use teapot_core::{Db, DbRow};
 pub use expression::{Assign, Column, Cond, Join, Op, Order, Related, TextColumn, Through};
 pub use queryset::{Agg, Annotation, QuerySet};
+pub use teapot_core::{Db, DbRow};
 
 pub use relation::{ForeignKey, ManyToMany, Reverse};
 pub use teapot_core::{FieldValue, IntoArg, Value};

@@ -3,12 +3,12 @@
 
 use std::marker::PhantomData;
 
-use teapot_core::{Db, DbRow};
 use super::expression::{Assign, Column, Cond, Order, SetExpr};
 use super::sql::Builder;
-use teapot_core::value::{FieldValue, Value};
 use super::Model;
+use teapot_core::value::{FieldValue, Value};
 use teapot_core::{quote, Dialect};
+use teapot_core::{Db, DbRow};
 use teapot_core::{Error, ErrorKind, Result};
 
 /// An aggregate over the rows of a query.

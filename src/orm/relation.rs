@@ -196,4 +196,3 @@ impl<T: crate::Model> teapot_core::FieldValue for ForeignKey<T> {
         <T::Key as teapot_core::FieldValue>::decode(row, idx).map(ForeignKey::new)
     }
 }
-

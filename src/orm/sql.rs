@@ -1,9 +1,9 @@
 //! Builds SELECT, UPDATE and DELETE statements from a query: joins for the paths its conditions
 //! and `select_related` take, every value a bound parameter, every identifier quoted.
 
-use teapot_core::Db;
 use super::expression::{ColRef, Cond, Join, Like, Order};
 use teapot_core::value::Value;
+use teapot_core::Db;
 use teapot_core::{quote, Dialect};
 use teapot_core::{Error, ErrorKind, Result};
 

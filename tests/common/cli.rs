@@ -45,7 +45,11 @@ pub fn teapot_bin() -> std::path::PathBuf {
     // target/<profile>/deps/<test> -> target/<profile>/teapot
     let dir = exe.parent().and_then(|deps| deps.parent()).expect("the test runs from target/<profile>/deps");
     let bin = dir.join(format!("teapot{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} is missing: run the tests with scripts/test.sh, or build it first: cargo build -p teapot-cli --features test-hooks", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: run the tests with scripts/test.sh, or build it first: cargo build -p teapot-cli --features test-hooks",
+        bin.display()
+    );
     bin
 }
 

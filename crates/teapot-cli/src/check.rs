@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 
+use teapot_core::{Error, ErrorKind, Result};
 use teapot_migrate::check::{drift::drift, run_offline, update_sums, CheckOptions, Finding};
 use teapot_migrate::config::Config;
-use teapot_core::{Error, ErrorKind, Result};
 use teapot_migrate::loader::load_graph;
 use teapot_migrate::recorder;
 

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use teapot_migrate::config::Config;
 use teapot_core::Error;
+use teapot_migrate::config::Config;
 
 /// teapot: Django-style models and migrations for Rust, zero-downtime on PostgreSQL.
 #[derive(Debug, Parser)]

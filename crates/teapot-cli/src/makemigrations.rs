@@ -2,8 +2,8 @@
 
 use std::io::IsTerminal;
 
-use teapot_migrate::config::Config;
 use teapot_core::Result;
+use teapot_migrate::config::Config;
 use teapot_migrate::make::{make_migrations, MakeOptions};
 use teapot_migrate::questioner::{FlagQuestioner, Questioner};
 use teapot_migrate::Operation;

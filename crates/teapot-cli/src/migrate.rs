@@ -196,7 +196,8 @@ impl Progress {
                 if self.tty && operations > 20 {
                     let b = ProgressBar::new(operations as u64);
                     b.set_style(
-                        ProgressStyle::with_template("  {msg} [{bar:30}] {pos}/{len} operations").unwrap_or_else(|_| ProgressStyle::default_bar()),
+                        ProgressStyle::with_template("  {msg} [{bar:30}] {pos}/{len} operations")
+                            .unwrap_or_else(|_| ProgressStyle::default_bar()),
                     );
                     b.set_message(format!("{verb} {}", dotted(&key)));
                     self.bar = Some(b);
@@ -216,7 +217,10 @@ impl Progress {
                 if self.tty {
                     let b = self.bar.get_or_insert_with(|| {
                         let b = ProgressBar::new(total.max(1));
-                        b.set_style(ProgressStyle::with_template("    {msg} [{bar:30}] {pos}/{len}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+                        b.set_style(
+                            ProgressStyle::with_template("    {msg} [{bar:30}] {pos}/{len}")
+                                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                        );
                         b
                     });
                     b.set_length(total.max(done).max(1));

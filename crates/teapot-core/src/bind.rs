@@ -70,7 +70,10 @@ macro_rules! bind_all {
                 $crate::value::Value::Json(j) => q.bind(j.to_string()),
                 $crate::value::Value::Bytes(b) => q.bind(b.clone()),
                 // Lists are PostgreSQL arrays; the SQL builder never binds one on SQLite.
-                $crate::value::Value::I64List(_) | $crate::value::Value::I32List(_) | $crate::value::Value::StringList(_) | $crate::value::Value::UuidList(_) => q.bind(None::<i64>),
+                $crate::value::Value::I64List(_)
+                | $crate::value::Value::I32List(_)
+                | $crate::value::Value::StringList(_)
+                | $crate::value::Value::UuidList(_) => q.bind(None::<i64>),
             };
         }
         q
@@ -102,4 +105,3 @@ macro_rules! bind_owned {
         q
     }};
 }
-

@@ -85,10 +85,13 @@ impl Connection {
     pub async fn execute(&mut self, sql: &str, values: &[Value]) -> Result<u64> {
         let text = sql.to_string();
         let done = match &mut self.inner {
-            Inner::Pg(c) => bind_all!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(text)), values.iter(), pg).execute(c).await.map(|r| r.rows_affected()),
-            Inner::Sqlite(c) => {
-                bind_all!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(text)), values.iter(), sqlite).execute(c).await.map(|r| r.rows_affected())
+            Inner::Pg(c) => {
+                bind_all!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(text)), values.iter(), pg).execute(c).await.map(|r| r.rows_affected())
             }
+            Inner::Sqlite(c) => bind_all!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(text)), values.iter(), sqlite)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected()),
         };
         done.map_err(|e| Error::from_driver("", e))
     }

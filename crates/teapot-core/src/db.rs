@@ -137,9 +137,9 @@ impl Db {
             Dialect::Postgres => {
                 Pool::Pg(sqlx::postgres::PgPoolOptions::new().max_connections(10).connect_with(pg_options(url)?).await.map_err(fail)?)
             }
-            Dialect::Sqlite => {
-                Pool::Sqlite(sqlx::sqlite::SqlitePoolOptions::new().max_connections(4).connect_with(sqlite_options(url)?).await.map_err(fail)?)
-            }
+            Dialect::Sqlite => Pool::Sqlite(
+                sqlx::sqlite::SqlitePoolOptions::new().max_connections(4).connect_with(sqlite_options(url)?).await.map_err(fail)?,
+            ),
         };
         Ok(Db { shared: Arc::new(Shared { pool, queries: AtomicU64::new(0) }), tx: None, level: 0 })
     }

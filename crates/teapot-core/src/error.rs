@@ -63,7 +63,7 @@ pub struct Error {
     /// What to do about it.
     pub hint: Option<String>,
     /// What the database said, when it said something.
-    pub database: Option<DatabaseDetails>,
+    pub database: Option<Box<DatabaseDetails>>,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -112,7 +112,7 @@ impl Error {
                     constraint: d.constraint().map(str::to_string),
                     table: d.table().map(str::to_string),
                 };
-                (kind, Some(details))
+                (kind, Some(Box::new(details)))
             }
             sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => (ErrorKind::Connection, None),
             _ => (ErrorKind::Database, None),
@@ -130,7 +130,8 @@ impl Error {
 
     /// A failed connection: kind [`ErrorKind::Connection`], with the hint every one gets.
     pub fn with_connect_hint(self) -> Error {
-        self.with_kind(ErrorKind::Connection).hint("check that the database server runs and the URL (teapot.toml [database] url, DATABASE_URL or --database-url) is right")
+        self.with_kind(ErrorKind::Connection)
+            .hint("check that the database server runs and the URL (teapot.toml [database] url, DATABASE_URL or --database-url) is right")
     }
 
     /// The SQLSTATE of a database error.

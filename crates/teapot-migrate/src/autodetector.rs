@@ -13,10 +13,10 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use teapot_schema::{Field, FieldType, ModelState, ProjectState};
 
-use teapot_schema::operation::{NamedField, Operation};
-use crate::questioner::Questioner;
 use crate::declared::RenameHints;
+use crate::questioner::Questioner;
 use teapot_core::{Error, ErrorKind, Result};
+use teapot_schema::operation::{NamedField, Operation};
 
 /// An operation found by the autodetector, with what orders it.
 #[derive(Debug, Clone)]
@@ -118,6 +118,8 @@ impl<'a> Autodetector<'a> {
         state.models().filter(|m| apps.contains(&m.app)).map(|m| (m.app.clone(), m.name.clone())).collect()
     }
 
+    /// The models (app, name) added and removed, case-insensitively.
+    #[allow(clippy::type_complexity)]
     fn added_removed(&self) -> (Vec<(String, String)>, Vec<(String, String)>) {
         let cur = Self::models_of(&self.cur, &self.apps);
         let to = Self::models_of(self.to, &self.apps);

@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 
 use teapot_schema::ProjectState;
 
+use crate::backend::{self, Rendered};
 use crate::checksum::checksum;
 use crate::file::Migration;
 use crate::graph::Graph;
 use crate::recorder;
-use crate::backend::{self, Rendered};
 use teapot_core::{Connection as Conn, Dialect, Error, ErrorKind, Result};
 
 /// Which way a migration runs.
@@ -186,6 +186,7 @@ pub enum Event {
 
 /// The SQL of one migration, in the order it runs: each operation's statements (with its
 /// description), then the deferred statements.
+#[allow(clippy::type_complexity)]
 pub fn migration_sql(
     dialect: Dialect,
     m: &Migration,

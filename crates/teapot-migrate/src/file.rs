@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use teapot_schema::operation::Operation;
 use teapot_core::{Error, ErrorKind};
+use teapot_schema::operation::Operation;
 
 /// A migration: its place in the graph and its operations.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
+use crate::config::Config;
 use crate::file::{number_of, Migration};
 use crate::graph::Graph;
-use crate::config::Config;
 use teapot_core::{Error, ErrorKind, Result};
 
 /// Whether a file name is a migration's: `NNNN_name.toml`.

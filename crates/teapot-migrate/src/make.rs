@@ -8,13 +8,13 @@ use chrono::Local;
 
 use crate::autodetector::Autodetector;
 use crate::checksum::{checksum, SumFile};
+use crate::config::Config;
+use crate::declared::read_declared;
 use crate::file::Migration;
 use crate::graph::Graph;
 use crate::loader::load_graph;
 use crate::questioner::Questioner;
 use crate::writer::{arrange, merge_name, next_number, timestamp_name};
-use crate::config::Config;
-use crate::declared::read_declared;
 use teapot_core::{Error, ErrorKind, Result};
 
 /// What to make.

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use teapot_core::{quote, Connection as Conn, DbRow, Error, ErrorKind, Result, Value};
 
-use crate::backend::online::{plan_migration, Batches, Guard, Step};
+use crate::backend::lower::Update;
+use crate::backend::online::{plan_migration, Guard, Step};
 use crate::executor::{file_checksum, Event, PlanStep};
 use crate::graph::Graph;
 use crate::migrator::Source;
@@ -107,8 +108,10 @@ pub async fn lock_holders(conn: &mut Conn, tables: &[String], min_age_secs: f64)
         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_class c ON c.oid = l.relation \
         WHERE l.granted AND c.relname = ANY(string_to_array($1, ',')) AND a.pid <> pg_backend_pid() \
         AND a.xact_start IS NOT NULL AND extract(epoch FROM now() - a.xact_start) >= $2::float8";
-    let rows =
-        conn.fetch_all(sql, &[Value::from(tables.join(",")), Value::from(min_age_secs)]).await.map_err(|e| e.context("cannot read pg_locks"))?;
+    let rows = conn
+        .fetch_all(sql, &[Value::from(tables.join(",")), Value::from(min_age_secs)])
+        .await
+        .map_err(|e| e.context("cannot read pg_locks"))?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -153,7 +156,11 @@ pub async fn acquire_migration_lock(conn: &mut Conn, no_wait: bool, on_event: &m
             Some(r) => {
                 let app = text(r, 1);
                 (
-                    format!("pid {} ({})", r.get::<i32>(0).unwrap_or_default(), if app.is_empty() { "no application_name".into() } else { app }),
+                    format!(
+                        "pid {} ({})",
+                        r.get::<i32>(0).unwrap_or_default(),
+                        if app.is_empty() { "no application_name".into() } else { app }
+                    ),
                     format!("{} for {}s: {}", text(r, 2), r.get::<i64>(3).unwrap_or_default(), text(r, 4)),
                 )
             }
@@ -566,18 +573,13 @@ async fn run_backfill(
     app: &str,
     name: &str,
     n: usize,
-    b: &Batches,
+    b: &Update,
     progress: Option<String>,
     opts: &OnlineOptions,
     ctx: &str,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<()> {
-    let total: u64 = conn
-        .fetch_scalar::<i64>(&b.count_sql(), &[])
-        .await
-        .map_err(|e| step_failed(ctx, e))?
-        .unwrap_or(0)
-        .max(0) as u64;
+    let total: u64 = conn.fetch_scalar::<i64>(&b.count_sql(), &[]).await.map_err(|e| step_failed(ctx, e))?.unwrap_or(0).max(0) as u64;
     let mut last = progress.filter(|p| !p.is_empty());
     if let Some(l) = &last {
         on_event(Event::Message(format!("    resuming after key {l}")));

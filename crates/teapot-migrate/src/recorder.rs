@@ -76,7 +76,9 @@ pub async fn record(conn: &mut Connection, app: &str, name: &str, checksum: &str
         Dialect::Postgres => "INSERT INTO teapot_migrations (app, name, checksum) VALUES ($1, $2, $3)",
         Dialect::Sqlite => "INSERT INTO teapot_migrations (app, name, checksum) VALUES (?1, ?2, ?3)",
     };
-    conn.execute(sql, &[Value::from(app), Value::from(name), Value::from(checksum)]).await.map_err(|e| e.context("cannot record the migration"))?;
+    conn.execute(sql, &[Value::from(app), Value::from(name), Value::from(checksum)])
+        .await
+        .map_err(|e| e.context("cannot record the migration"))?;
     Ok(())
 }
 

@@ -3,8 +3,8 @@
 //! Applying operations in order to an empty [`ProjectState`] is how migration history is replayed
 //! in memory, without a database.
 
-use serde::{Deserialize, Serialize};
 use crate::{Constraint, ConstraintKind, Field, FieldType, Index, Literal, ModelState, ProjectState};
+use serde::{Deserialize, Serialize};
 
 /// A field with its name, as `create_model` lists them.
 #[derive(Debug, Clone, PartialEq, Serialize)]

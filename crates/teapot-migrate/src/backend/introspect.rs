@@ -100,8 +100,10 @@ async fn sqlite(conn: &mut Conn) -> Result<Vec<String>> {
         for f in fks {
             out.push(format!("{table} foreign key ({}) -> {}({}) on delete {}", s(&f, 0), s(&f, 1), s(&f, 2), s(&f, 3).to_lowercase()));
         }
-        let idx =
-            conn.fetch_all("SELECT name, CAST(\"unique\" AS TEXT), origin FROM pragma_index_list(?1)", &[Value::from(&table)]).await.map_err(err)?;
+        let idx = conn
+            .fetch_all("SELECT name, CAST(\"unique\" AS TEXT), origin FROM pragma_index_list(?1)", &[Value::from(&table)])
+            .await
+            .map_err(err)?;
         for i in idx {
             let name = s(&i, 0);
             let cols = conn

@@ -3,8 +3,8 @@
 
 use teapot_schema::ProjectState;
 
-use teapot_core::{Error, ErrorKind, Result};
 use crate::{NamedField, Operation};
+use teapot_core::{Error, ErrorKind, Result};
 
 fn missing(what: String) -> Error {
     Error::new(ErrorKind::MigrationFile, format!("{what} does not exist at this point of the history"))

@@ -11,6 +11,7 @@
 
 pub mod introspect;
 pub mod inverse;
+pub mod lower;
 pub mod objects;
 pub mod online;
 pub mod postgres;
@@ -18,8 +19,8 @@ pub mod sqlite;
 
 use teapot_schema::{Field, FieldType, ProjectState};
 
-use teapot_core::{Error, ErrorKind, Result};
 use crate::Operation;
+use teapot_core::{Error, ErrorKind, Result};
 
 pub use teapot_core::{quote, redact, Dialect};
 
@@ -33,12 +34,6 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    fn push(&mut self, s: impl Into<String>) {
-        self.now.push(s.into());
-    }
-    fn defer(&mut self, s: impl Into<String>) {
-        self.deferred.push(s.into());
-    }
     fn extend(&mut self, other: Rendered) {
         self.now.extend(other.now);
         self.deferred.extend(other.deferred);

@@ -9,13 +9,13 @@
 //! volatile default and NULLs that need a value are filled by a batched backfill. A change that
 //! rewrites the table is refused, with the reason and the safe way.
 
-use teapot_schema::{ConstraintKind, Field, FieldType, Literal, ModelState, ProjectState};
+use teapot_schema::{ModelState, ProjectState};
 
-use super::objects::{field_index_name, fk_name, like_index_name, needs_like_index, pg_default_name};
-use super::postgres::{self, column_type, quote};
-use super::Rendered;
-use teapot_core::{Error, ErrorKind, Result};
+use super::lower::{lower, update, AddColumn, Change, Update};
+use super::objects::pg_default_name;
+use super::postgres::{self, quote};
 use crate::Operation;
+use teapot_core::{Error, ErrorKind, Result};
 
 /// The strongest table lock a step takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -59,47 +59,6 @@ pub enum Guard {
     Idempotent,
 }
 
-/// A batched UPDATE: `UPDATE table SET set WHERE pk IN (next batch_size keys after the last)`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Batches {
-    /// Table.
-    pub table: String,
-    /// Its primary key column.
-    pub key: String,
-    /// The key column's type (to compare the last key of a batch).
-    pub key_type: String,
-    /// Assignments.
-    pub set: String,
-    /// Which rows need it.
-    pub filter: Option<String>,
-    /// Rows per batch.
-    pub batch_size: u32,
-    /// Pause between batches (ms).
-    pub pause_ms: u64,
-}
-
-impl Batches {
-    /// The count of rows that need the update (for progress).
-    pub fn count_sql(&self) -> String {
-        format!("SELECT count(*) FROM {} WHERE {}", quote(&self.table), self.filter.as_deref().unwrap_or("true"))
-    }
-
-    /// One batch: updates the next `batch_size` rows in key order and returns the last key done
-    /// (as text) and the count. With `resume`, it starts after the key bound as `$1`.
-    pub fn batch_sql(&self, resume: bool) -> String {
-        let (t, k) = (quote(&self.table), quote(&self.key));
-        let bound = if resume { format!("{k} > $1::{} AND ", self.key_type) } else { String::new() };
-        format!(
-            "WITH batch AS (SELECT {k} FROM {t} WHERE {bound}({filter}) ORDER BY {k} LIMIT {size}), \
-             upd AS (UPDATE {t} SET {set} WHERE {k} IN (SELECT {k} FROM batch) RETURNING {k}) \
-             SELECT max({k})::text, count(*) FROM upd",
-            filter = self.filter.as_deref().unwrap_or("true"),
-            size = self.batch_size,
-            set = self.set
-        )
-    }
-}
-
 /// One step of an online migration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
@@ -117,8 +76,8 @@ pub struct Step {
     pub also_locks: Option<String>,
     /// How a rerun after a crash stays correct.
     pub guard: Guard,
-    /// For a backfill: the batches.
-    pub batches: Option<Batches>,
+    /// For a backfill: the batched update.
+    pub batches: Option<Update>,
 }
 
 impl Step {
@@ -155,81 +114,178 @@ pub fn plan(
     after: &ProjectState,
     allow_unsafe: bool,
 ) -> Result<std::result::Result<Vec<Step>, Refusal>> {
-    use Operation::*;
-    if super::unmanaged(app, op, before, after) {
-        return Ok(Ok(vec![]));
+    let changes = lower(app, op, before, after)?;
+    let model = op.model_name().and_then(|name| after.get(app, name));
+    let mut planner = Planner { op, model, steps: Vec::new(), quick: None, new_tables: Vec::new() };
+    for l in &changes {
+        match planner.change(&l.change, allow_unsafe)? {
+            Ok(()) => {}
+            Err(reason) => return Ok(Err(Refusal { operation: op.describe(), reason: reason.0, safe_way: reason.1 })),
+        }
     }
-    let plain = |table: &str, lock: Lock| -> Result<Vec<Step>> {
-        let r = postgres::render(app, op, before, after)?;
-        Ok(vec![Step::tx(op.describe(), table, lock, all(r))])
-    };
-    let steps = match op {
-        CreateModel { name, .. } => plain(&postgres::model(after, app, name)?.table_name(), Lock::ShareRowExclusive)?,
-        DeleteModel { name } | AlterModelTable { name, .. } => {
-            plain(&postgres::model(before, app, name)?.table_name(), Lock::AccessExclusive)?
+    planner.flush();
+    if planner.steps.is_empty() {
+        if let Operation::AlterField { name, .. } = op {
+            planner.steps.push(Step::tx(format!("Alter {name}: no database change"), "", Lock::RowExclusive, vec![]));
         }
-        RenameModel { old_name, .. } => plain(&postgres::model(before, app, old_name)?.table_name(), Lock::AccessExclusive)?,
-        RenameField { model, .. } | RemoveField { model, .. } | RemoveConstraint { model, .. } | RenameIndex { model, .. } => {
-            plain(&postgres::model(before, app, model)?.table_name(), Lock::AccessExclusive)?
-        }
-        RemoveIndex { model, name } => {
-            let table = postgres::model(before, app, model)?.table_name();
-            vec![drop_index_step(&table, name)]
-        }
-        AddIndex { model, index } => {
-            let m = postgres::model(after, app, model)?;
-            let sql = postgres::index_sql(m, index)?;
-            vec![index_step(&m.table_name(), &index.name, &sql, false)]
-        }
-        AddConstraint { model, constraint } => {
-            let m = postgres::model(after, app, model)?;
-            let table = m.table_name();
-            match &constraint.kind {
-                ConstraintKind::Unique { fields } => {
-                    let cols: Vec<String> = fields.iter().map(|f| quote(&m.column_of(f).unwrap_or_default())).collect();
-                    unique_steps(&table, &constraint.name, &cols.join(", "))
+    }
+    Ok(Ok(planner.steps))
+}
+
+/// A quick step being gathered: consecutive changes that take a strong lock for a moment only run
+/// in one short transaction.
+struct Quick {
+    table: String,
+    lock: Lock,
+    sql: Vec<String>,
+    rewrites: bool,
+}
+
+/// Turns one operation's changes into steps.
+struct Planner<'a> {
+    op: &'a Operation,
+    /// The model the operation is about, as it is after it.
+    model: Option<&'a ModelState>,
+    steps: Vec<Step>,
+    quick: Option<Quick>,
+    /// Tables this operation creates: nobody uses them yet, so their changes need no care.
+    new_tables: Vec<String>,
+}
+
+impl Planner<'_> {
+    /// A brief statement under a strong lock, gathered with its neighbours.
+    fn quick(&mut self, table: &str, lock: Lock, sql: Vec<String>, rewrites: bool) {
+        let q = self.quick.get_or_insert_with(|| Quick { table: table.to_string(), lock, sql: Vec::new(), rewrites: false });
+        q.lock = q.lock.max(lock);
+        q.rewrites |= rewrites;
+        q.sql.extend(sql);
+    }
+
+    fn flush(&mut self) {
+        let Some(q) = self.quick.take() else { return };
+        let description = match self.op {
+            Operation::AlterField { name, field, .. } => {
+                let col = field.column(name).unwrap_or_else(|| name.clone());
+                if q.rewrites {
+                    format!("Alter {col} (rewrites the table)")
+                } else {
+                    format!("Alter {col} (metadata only)")
                 }
-                ConstraintKind::Check { check } => check_steps(&table, &constraint.name, check),
+            }
+            op => op.describe(),
+        };
+        self.steps.push(Step::tx(description, &q.table, q.lock, q.sql));
+    }
+
+    fn step(&mut self, step: Step) {
+        self.flush();
+        self.steps.push(step);
+    }
+
+    /// Plans one change; a refusal (the reason and the safe way) when it cannot be online.
+    fn change(&mut self, change: &Change, allow_unsafe: bool) -> Result<std::result::Result<(), (String, String)>> {
+        use Change::*;
+        let table = change.table().to_string();
+        if let CreateTable { table, .. } = change {
+            self.new_tables.push(table.clone());
+        }
+        if self.new_tables.contains(&table) {
+            // A table made by this very operation: its keys and indexes go in with it.
+            self.quick(&table, Lock::ShareRowExclusive, postgres::render_change(change), false);
+            return Ok(Ok(()));
+        }
+        match change {
+            CreateTable { .. } => unreachable!("a created table is new"),
+            AddColumn(c) => self.add_column(c)?,
+            RetypeColumn { from_type, to_type, column, .. } => {
+                let rewrites = !binary_compatible(from_type, to_type);
+                if rewrites && !allow_unsafe {
+                    return Ok(Err((
+                        format!(
+                            "changing {table}.{column} from {from_type} to {to_type} rewrites the table under an ACCESS EXCLUSIVE lock"
+                        ),
+                        format!(
+                            "add a new {to_type} column, write both from the application, backfill it with a `backfill` operation, \
+                             switch reads, then drop {column} (or run with --allow-unsafe in a maintenance window)"
+                        ),
+                    )));
+                }
+                self.quick(&table, Lock::AccessExclusive, postgres::render_change(change), rewrites);
+            }
+            DropTable { .. }
+            | RenameTable { .. }
+            | DropColumn { .. }
+            | RenameColumn { .. }
+            | SetDefault { .. }
+            | DropNotNull { .. }
+            | RenameIndex { .. }
+            | DropConstraint { .. }
+            | RenameConstraint { .. } => self.quick(&table, Lock::AccessExclusive, postgres::render_change(change), false),
+            Update(u) => self.step(backfill_step(u)),
+            SetNotNull { column, .. } => {
+                self.flush();
+                self.steps.extend(not_null_steps(&table, column));
+            }
+            AddIndex { name, columns, .. } => self.step(index_step(&table, name, columns, false)),
+            DropIndex { name, .. } => self.step(drop_index_step(&table, name)),
+            AddUnique { name, columns, .. } => {
+                self.flush();
+                self.steps.extend(unique_steps(&table, name, columns));
+            }
+            AddForeignKey { name, column, references, referenced_table, .. } => {
+                self.flush();
+                self.steps.extend(fk_steps(&table, name, column, references, referenced_table));
+            }
+            AddCheck { name, check, .. } => {
+                self.flush();
+                self.steps.extend(check_steps(&table, name, check));
+            }
+            RawSql { sql } => self.step(Step::tx("Raw SQL", "", Lock::AccessExclusive, vec![sql.clone()])),
+        }
+        Ok(Ok(()))
+    }
+
+    /// A column added without a table rewrite: a constant default is metadata only (PostgreSQL
+    /// 11+); a volatile one is set for new rows and filled in batches for old ones. Its unique
+    /// constraint and foreign key come after, the online way.
+    fn add_column(&mut self, c: &AddColumn) -> Result<()> {
+        let volatile = c.default.as_ref().is_some_and(|d| d.kept && is_volatile(&d.sql));
+        let mut plain = c.clone();
+        plain.foreign_key = None;
+        if volatile {
+            plain.default = None;
+            plain.null = true;
+        }
+        // Unlike a plain migrate (and Django), a literal default stays in the database: code that
+        // is still deployed does not know the column, and its inserts must keep working.
+        let mut sql = vec![format!("ALTER TABLE {} ADD COLUMN {};", quote(&c.table), postgres::column_definition(&plain, false))];
+        let fill = c.default.as_ref().filter(|_| volatile);
+        if let Some(d) = fill {
+            sql.push(postgres::set_default(&c.table, &c.column, Some(&d.sql)));
+        }
+        self.step(Step::tx(format!("Add column {} (metadata only)", c.column), &c.table, Lock::AccessExclusive, sql));
+        if let Some(d) = fill {
+            let model = self.model.ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("no model owns {}", c.table)))?;
+            let set = format!("{} = {}", quote(&c.column), d.sql);
+            self.steps.push(backfill_step(&update(model, set, Some(format!("{} IS NULL", quote(&c.column))), 1000, 0)?));
+            if !c.null {
+                self.steps.extend(not_null_steps(&c.table, &c.column));
             }
         }
-        AddField { model, name, field, one_off_default } => {
-            let m = postgres::model(after, app, model)?;
-            if field.ty == FieldType::ManyToMany {
-                plain(&m.table_name(), Lock::ShareRowExclusive)?
-            } else {
-                add_field(after, m, name, field, one_off_default.as_ref())?
-            }
+        if c.unique {
+            self.steps.extend(unique_steps(&c.table, &pg_default_name(&c.table, Some(&c.column), "key"), &quote(&c.column)));
         }
-        AlterField { model, name, field: nf, one_off_default } => {
-            let (mb, ma) = (postgres::model(before, app, model)?, postgres::model(after, app, model)?);
-            let of = postgres::field(mb, name)?;
-            match alter_field(before, mb, after, ma, name, of, nf, one_off_default.as_ref(), allow_unsafe)? {
-                Ok(steps) => steps,
-                Err(reason) => return Ok(Err(Refusal { operation: op.describe(), reason: reason.0, safe_way: reason.1 })),
-            }
+        if let Some(fk) = &c.foreign_key {
+            self.steps.extend(fk_steps(&c.table, &fk.name, &c.column, &fk.references, &fk.referenced_table));
         }
-        Backfill { model, set, filter, batch_size, pause_ms } => {
-            let m = postgres::model(after, app, model)?;
-            vec![backfill_step(m, set, filter.clone(), *batch_size, *pause_ms)?]
-        }
-        RunSql { sql, .. } => vec![Step::tx("Raw SQL", "", Lock::AccessExclusive, vec![sql.clone()])],
-    };
-    Ok(Ok(steps))
+        Ok(())
+    }
 }
 
-fn all(r: Rendered) -> Vec<String> {
-    r.now.into_iter().chain(r.deferred).collect()
-}
-
-fn index_step(table: &str, name: &str, create_sql: &str, unique: bool) -> Step {
-    let concurrent = create_sql.replacen("CREATE INDEX ", "CREATE INDEX CONCURRENTLY ", 1).replacen(
-        "CREATE UNIQUE INDEX ",
-        "CREATE UNIQUE INDEX CONCURRENTLY ",
-        1,
-    );
+fn index_step(table: &str, name: &str, columns: &str, unique: bool) -> Step {
     Step {
         description: format!("Build {}index {name} concurrently", if unique { "unique " } else { "" }),
-        sql: vec![concurrent],
+        sql: vec![postgres::create_index(table, name, columns, unique, true)],
         lock: Lock::ShareUpdateExclusive,
         transaction: false,
         table: table.to_string(),
@@ -242,7 +298,7 @@ fn index_step(table: &str, name: &str, create_sql: &str, unique: bool) -> Step {
 fn drop_index_step(table: &str, name: &str) -> Step {
     Step {
         description: format!("Drop index {name} concurrently"),
-        sql: vec![format!("DROP INDEX CONCURRENTLY IF EXISTS {};", quote(name))],
+        sql: vec![postgres::drop_index(name, true)],
         lock: Lock::ShareUpdateExclusive,
         transaction: false,
         table: table.to_string(),
@@ -252,61 +308,38 @@ fn drop_index_step(table: &str, name: &str) -> Step {
     }
 }
 
-fn unique_steps(table: &str, name: &str, cols: &str) -> Vec<Step> {
-    let create = format!("CREATE UNIQUE INDEX {} ON {} ({cols});", quote(name), quote(table));
+fn unique_steps(table: &str, name: &str, columns: &str) -> Vec<Step> {
     vec![
-        index_step(table, name, &create, true),
-        Step::tx(
-            format!("Attach {name} as a unique constraint"),
-            table,
-            Lock::AccessExclusive,
-            vec![format!("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {};", quote(table), quote(name), quote(name))],
-        ),
+        index_step(table, name, columns, true),
+        Step::tx(format!("Attach {name} as a unique constraint"), table, Lock::AccessExclusive, vec![postgres::attach_unique(table, name)]),
     ]
 }
 
 fn check_steps(table: &str, name: &str, check: &str) -> Vec<Step> {
     vec![
-        Step::tx(
-            format!("Add check {name} NOT VALID"),
-            table,
-            Lock::AccessExclusive,
-            vec![format!("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({check}) NOT VALID;", quote(table), quote(name))],
-        ),
-        Step::tx(
-            format!("Validate check {name}"),
-            table,
-            Lock::ShareUpdateExclusive,
-            vec![format!("ALTER TABLE {} VALIDATE CONSTRAINT {};", quote(table), quote(name))],
-        ),
+        Step::tx(format!("Add check {name} NOT VALID"), table, Lock::AccessExclusive, vec![postgres::add_check(table, name, check, true)]),
+        Step::tx(format!("Validate check {name}"), table, Lock::ShareUpdateExclusive, vec![postgres::validate_constraint(table, name)]),
     ]
 }
 
-fn fk_steps(state: &ProjectState, table: &str, col: &str, f: &Field) -> Result<Vec<Step>> {
-    let name = fk_name(state, table, col, f)?;
+fn fk_steps(table: &str, name: &str, column: &str, references: &str, referenced_table: &str) -> Vec<Step> {
     // ADD FOREIGN KEY takes SHARE ROW EXCLUSIVE on the referenced table too: its writers block it.
     let mut add = Step::tx(
         format!("Add foreign key {name} NOT VALID"),
         table,
         Lock::ShareRowExclusive,
-        vec![format!(
-            "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) {} NOT VALID;",
-            quote(table),
-            quote(&name),
-            quote(col),
-            postgres::references(state, f)?
-        )],
+        vec![postgres::add_foreign_key(table, name, column, references, true)],
     );
-    add.also_locks = Some(super::target(state, f)?.table_name()).filter(|t| t != table);
-    Ok(vec![
+    add.also_locks = Some(referenced_table.to_string()).filter(|t| t != table);
+    vec![
         add,
         Step::tx(
             format!("Validate foreign key {name}"),
             table,
             Lock::ShareUpdateExclusive,
-            vec![format!("ALTER TABLE {} VALIDATE CONSTRAINT {};", quote(table), quote(&name))],
+            vec![postgres::validate_constraint(table, name)],
         ),
-    ])
+    ]
 }
 
 /// SET NOT NULL without a long ACCESS EXCLUSIVE scan: a validated CHECK proves it first.
@@ -317,37 +350,22 @@ fn not_null_steps(table: &str, col: &str) -> Vec<Step> {
         format!("Set {col} NOT NULL (the validated check spares the scan) and drop the check"),
         table,
         Lock::AccessExclusive,
-        vec![
-            format!("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL;", quote(table), quote(col)),
-            format!("ALTER TABLE {} DROP CONSTRAINT {};", quote(table), quote(&check)),
-        ],
+        vec![postgres::set_not_null(table, col), postgres::drop_constraint(table, &check, false)],
     ));
     steps
 }
 
-fn backfill_step(m: &ModelState, set: &str, filter: Option<String>, batch_size: u32, pause_ms: u64) -> Result<Step> {
-    let (key, pk) = super::pk_column(m)?;
-    let mut plain_pk = pk.clone();
-    plain_pk.auto = false;
-    let key_type = column_type(&ProjectState::new(), &plain_pk)?;
-    Ok(Step {
-        description: format!("Backfill {} in batches of {batch_size}: SET {set}", m.table_name()),
+fn backfill_step(u: &Update) -> Step {
+    Step {
+        description: format!("Backfill {} in batches of {}: SET {}", u.table, u.batch_size, u.set),
         sql: vec![],
         lock: Lock::RowExclusive,
         transaction: true,
-        table: m.table_name(),
+        table: u.table.clone(),
         also_locks: None,
         guard: Guard::Transaction,
-        batches: Some(Batches {
-            table: m.table_name(),
-            key,
-            key_type,
-            set: set.to_string(),
-            filter,
-            batch_size: batch_size.max(1),
-            pause_ms,
-        }),
-    })
+        batches: Some(u.clone()),
+    }
 }
 
 /// Whether an SQL default is evaluated per row (so adding it would rewrite the table).
@@ -360,63 +378,6 @@ pub fn is_volatile(expr: &str) -> bool {
     !(constant || stable.contains(&e.as_str()))
 }
 
-fn add_field(state: &ProjectState, m: &ModelState, name: &str, f: &Field, one_off: Option<&Literal>) -> Result<Vec<Step>> {
-    let table = m.table_name();
-    let col = f.column(name).unwrap_or_default();
-    let ty = column_type(state, f)?;
-    let mut steps = Vec::new();
-    let literal = one_off.or(f.default.as_ref()).map(|d| d.to_sql());
-    let volatile = f.db_default.as_deref().is_some_and(is_volatile);
-    let mut def = format!("{} {ty}", quote(&col));
-    let mut then_not_null = false;
-    let mut backfill: Option<String> = None;
-    match (&f.db_default, &literal) {
-        (Some(d), _) if volatile => {
-            // Per-row default: added without it, set for new rows, old rows filled in batches.
-            def.push_str(" NULL");
-            backfill = Some(d.clone());
-            then_not_null = !f.null;
-        }
-        (Some(d), _) => def.push_str(&format!(" DEFAULT {d}{}", if f.null { " NULL" } else { " NOT NULL" })),
-        (None, Some(v)) => def.push_str(&format!(" DEFAULT {v}{}", if f.null { " NULL" } else { " NOT NULL" })),
-        (None, None) => def.push_str(if f.null { " NULL" } else { " NOT NULL" }),
-    }
-    // Unlike a plain migrate (and Django), the literal default stays in the database: code that
-    // is still deployed does not know the column, and its inserts must keep working.
-    let mut sql = vec![format!("ALTER TABLE {} ADD COLUMN {def};", quote(&table))];
-    if let Some(d) = &backfill {
-        sql.push(format!("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d};", quote(&table), quote(&col)));
-    }
-    steps.push(Step::tx(format!("Add column {col} (metadata only)"), &table, Lock::AccessExclusive, sql));
-    if let Some(d) = backfill {
-        steps.push(backfill_step(m, &format!("{} = {d}", quote(&col)), Some(format!("{} IS NULL", quote(&col))), 1000, 0)?);
-    }
-    if then_not_null {
-        steps.extend(not_null_steps(&table, &col));
-    }
-    if f.is_unique() && !f.primary_key {
-        let key = pg_default_name(&table, Some(&col), "key");
-        steps.extend(unique_steps(&table, &key, &quote(&col)));
-    }
-    if f.ty == FieldType::ForeignKey {
-        steps.extend(fk_steps(state, &table, &col, f)?);
-    }
-    steps.extend(field_index_steps(&table, &col, f));
-    Ok(steps)
-}
-
-fn field_index_steps(table: &str, col: &str, f: &Field) -> Vec<Step> {
-    let mut out = Vec::new();
-    if f.has_index() {
-        let name = field_index_name(table, col);
-        out.push(index_step(table, &name, &postgres::create_index_sql(&name, table, &quote(col)), false));
-    }
-    if needs_like_index(f) {
-        out.push(index_step(table, &like_index_name(table, col), &postgres::like_index_sql(table, col, f), false));
-    }
-    out
-}
-
 /// Whether a PostgreSQL type change keeps the bytes on disk (no rewrite, no scan).
 pub fn binary_compatible(old: &str, new: &str) -> bool {
     let len = |t: &str| t.strip_prefix("varchar(").and_then(|r| r.strip_suffix(')')).and_then(|n| n.parse::<u32>().ok());
@@ -425,107 +386,6 @@ pub fn binary_compatible(old: &str, new: &str) -> bool {
         (Some(_), None) => new == "text",
         _ => false,
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn alter_field(
-    before: &ProjectState,
-    mb: &ModelState,
-    after: &ProjectState,
-    ma: &ModelState,
-    name: &str,
-    of: &Field,
-    nf: &Field,
-    one_off: Option<&Literal>,
-    allow_unsafe: bool,
-) -> Result<std::result::Result<Vec<Step>, (String, String)>> {
-    let table = ma.table_name();
-    let (oc, nc) = (of.column(name).unwrap_or_default(), nf.column(name).unwrap_or_default());
-    let (ot, nt) = (column_type(before, of)?, column_type(after, nf)?);
-    let mut steps = Vec::new();
-    let retyped = ot != nt;
-    if retyped && !binary_compatible(&ot, &nt) && !allow_unsafe {
-        return Ok(Err((
-            format!("changing {table}.{oc} from {ot} to {nt} rewrites the table under an ACCESS EXCLUSIVE lock"),
-            format!(
-                "add a new {nt} column, write both from the application, backfill it with a `backfill` operation, \
-                 switch reads, then drop {oc} (or run with --allow-unsafe in a maintenance window)"
-            ),
-        )));
-    }
-    let renamed = oc != nc;
-    // Plain, brief statements first: drops, renames, type and default changes.
-    let mut quick = Vec::new();
-    let fk_changed =
-        of.ty == FieldType::ForeignKey && (nf.ty != FieldType::ForeignKey || of.to != nf.to || of.on_delete != nf.on_delete || renamed);
-    if fk_changed {
-        quick.push(format!(
-            "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};",
-            quote(&mb.table_name()),
-            quote(&fk_name(before, &mb.table_name(), &oc, of)?)
-        ));
-    }
-    let (ou, nu) = (of.is_unique() && !of.primary_key, nf.is_unique() && !nf.primary_key);
-    if ou && (!nu || renamed) {
-        quick.push(format!(
-            "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {};",
-            quote(&table),
-            quote(&pg_default_name(&mb.table_name(), Some(&oc), "key"))
-        ));
-    }
-    if renamed {
-        quick.push(format!("ALTER TABLE {} RENAME COLUMN {} TO {};", quote(&table), quote(&oc), quote(&nc)));
-    }
-    if retyped {
-        let using =
-            if postgres::base_type(&ot) != postgres::base_type(&nt) { format!(" USING {}::{nt}", quote(&nc)) } else { String::new() };
-        quick.push(format!("ALTER TABLE {} ALTER COLUMN {} TYPE {nt}{using};", quote(&table), quote(&nc)));
-    }
-    if of.db_default != nf.db_default {
-        quick.push(match &nf.db_default {
-            Some(d) => format!("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {d};", quote(&table), quote(&nc)),
-            None => format!("ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;", quote(&table), quote(&nc)),
-        });
-    }
-    if !of.null && nf.null {
-        quick.push(format!("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL;", quote(&table), quote(&nc)));
-    }
-    let mut drops = Vec::new();
-    if of.has_index() && (!nf.has_index() || renamed) {
-        drops.push(drop_index_step(&table, &field_index_name(&mb.table_name(), &oc)));
-    }
-    let like_kind = |f: &Field| needs_like_index(f).then(|| f.max_length.is_some());
-    let like_changed = like_kind(of) != like_kind(nf) || renamed;
-    if needs_like_index(of) && like_changed {
-        drops.push(drop_index_step(&table, &like_index_name(&mb.table_name(), &oc)));
-    }
-    steps.extend(drops);
-    if !quick.is_empty() {
-        steps.push(Step::tx(format!("Alter {nc} (metadata only)"), &table, Lock::AccessExclusive, quick));
-    }
-    if of.null && !nf.null {
-        if let Some(v) = one_off.or(nf.default.as_ref()) {
-            steps.push(backfill_step(ma, &format!("{} = {}", quote(&nc), v.to_sql()), Some(format!("{} IS NULL", quote(&nc))), 1000, 0)?);
-        }
-        steps.extend(not_null_steps(&table, &nc));
-    }
-    if nu && (!ou || renamed) {
-        steps.extend(unique_steps(&table, &pg_default_name(&table, Some(&nc), "key"), &quote(&nc)));
-    }
-    if nf.has_index() && (!of.has_index() || renamed) {
-        let n = field_index_name(&table, &nc);
-        steps.push(index_step(&table, &n, &postgres::create_index_sql(&n, &table, &quote(&nc)), false));
-    }
-    if needs_like_index(nf) && (like_changed || !needs_like_index(of)) {
-        steps.push(index_step(&table, &like_index_name(&table, &nc), &postgres::like_index_sql(&table, &nc, nf), false));
-    }
-    if nf.ty == FieldType::ForeignKey && (fk_changed || of.ty != FieldType::ForeignKey) {
-        steps.extend(fk_steps(after, &table, &nc, nf)?);
-    }
-    if steps.is_empty() {
-        steps.push(Step::tx(format!("Alter {nc}: no database change"), &table, Lock::RowExclusive, vec![]));
-    }
-    Ok(Ok(steps))
 }
 
 /// Every step of every operation of a migration; refusals are collected and returned as one error.

@@ -7,8 +7,8 @@ use teapot_schema::{ConstraintKind, Field, FieldType, Literal, ModelState, Proje
 
 use super::objects::{field_index_name, join_table};
 use super::{pk_column, quote, target, Rendered};
-use teapot_core::{Error, ErrorKind, Result};
 use crate::Operation;
+use teapot_core::{Error, ErrorKind, Result};
 
 /// The column type of a field.
 pub fn column_type(state: &ProjectState, f: &Field) -> Result<String> {
@@ -329,7 +329,11 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
         }
         RunSql { sql, .. } => r.now.push(sql.clone()),
         Backfill { model: mn, set, filter, .. } => {
-            r.now.push(super::postgres::backfill_sql(model(after, app, mn)?, set, filter.as_deref()))
+            let table = quote(&model(after, app, mn)?.table_name());
+            r.now.push(match filter {
+                Some(w) => format!("UPDATE {table} SET {set} WHERE {w};"),
+                None => format!("UPDATE {table} SET {set};"),
+            })
         }
     }
     Ok(r)

@@ -15,17 +15,17 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::config::Config;
-use crate::declared::read_declared;
-use teapot_core::{Error, Result};
 use crate::autodetector::Autodetector;
 use crate::checksum::{checksum, SumFile};
+use crate::config::Config;
+use crate::declared::read_declared;
 use crate::graph::Graph;
 use crate::loader::load_graph;
 use crate::make::sum_key;
 use crate::questioner::Questioner;
 use crate::recorder::Applied;
 use crate::Migration;
+use teapot_core::{Error, Result};
 
 /// One problem found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -115,9 +115,7 @@ pub fn agreement(config: &Config, graph: &Graph) -> Result<Vec<Finding>> {
             let model = op.model_name().unwrap_or_default().to_string();
             let place = declared.declarations.iter().find(|d| d.decl.model.app == nm.app && d.decl.model.name.eq_ignore_ascii_case(&model));
             let field = match &op {
-                crate::Operation::AddField { name, .. } | crate::Operation::AlterField { name, .. } => {
-                    Some(name.clone())
-                }
+                crate::Operation::AddField { name, .. } | crate::Operation::AlterField { name, .. } => Some(name.clone()),
                 _ => None,
             };
             let mut f = Finding::new(
@@ -198,9 +196,8 @@ pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool
     for m in graph.order()? {
         let check = include(m);
         let mut new_models: Vec<String> = Vec::new();
-        let renames = m.operations.iter().any(|op| {
-            matches!(op, crate::Operation::RenameModel { .. } | crate::Operation::AlterModelTable { .. })
-        });
+        let renames =
+            m.operations.iter().any(|op| matches!(op, crate::Operation::RenameModel { .. } | crate::Operation::AlterModelTable { .. }));
         let start = (check && renames).then(|| state.clone());
         for (i, op) in m.operations.iter().enumerate() {
             // Operations that only add need no copy of the state before them.

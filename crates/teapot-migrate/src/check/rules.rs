@@ -137,20 +137,18 @@ pub fn lint(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSta
                 out.push(hit("TP004", format!("{}.{old_name} to {new_name}", table(model))));
             }
         }
-        AddField { model, name, field, one_off_default } => {
-            if field.ty != FieldType::ManyToMany && !is_new(model) {
-                if !field.null && field.default.is_none() && field.db_default.is_none() && one_off_default.is_none() {
-                    out.push(hit("TP001", format!("{}.{name}", table(model))));
-                }
-                if field.db_default.as_deref().is_some_and(is_volatile) {
-                    out.push(hit("TP010", format!("{}.{name} DEFAULT {}", table(model), field.db_default.as_deref().unwrap_or_default())));
-                }
-                if field.has_index() || field.is_unique() {
-                    out.push(hit("TP007", format!("index on {}.{name}", table(model))));
-                }
-                if field.ty == FieldType::ForeignKey {
-                    out.push(hit("TP008", format!("foreign key {}.{name}", table(model))));
-                }
+        AddField { model, name, field, one_off_default } if field.ty != FieldType::ManyToMany && !is_new(model) => {
+            if !field.null && field.default.is_none() && field.db_default.is_none() && one_off_default.is_none() {
+                out.push(hit("TP001", format!("{}.{name}", table(model))));
+            }
+            if field.db_default.as_deref().is_some_and(is_volatile) {
+                out.push(hit("TP010", format!("{}.{name} DEFAULT {}", table(model), field.db_default.as_deref().unwrap_or_default())));
+            }
+            if field.has_index() || field.is_unique() {
+                out.push(hit("TP007", format!("index on {}.{name}", table(model))));
+            }
+            if field.ty == FieldType::ForeignKey {
+                out.push(hit("TP008", format!("foreign key {}.{name}", table(model))));
             }
         }
         AlterField { model, name, field: nf, .. } => {
@@ -190,10 +188,8 @@ pub fn lint(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSta
                 out.push(hit(id, detail));
             }
         }
-        Backfill { model, batch_size, .. } => {
-            if *batch_size == 0 || *batch_size > 100_000 {
-                out.push(hit("TP013", format!("backfill of {} in batches of {batch_size}", table(model))));
-            }
+        Backfill { model, batch_size, .. } if *batch_size == 0 || *batch_size > 100_000 => {
+            out.push(hit("TP013", format!("backfill of {} in batches of {batch_size}", table(model))));
         }
         _ => {}
     }

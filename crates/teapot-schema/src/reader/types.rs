@@ -115,18 +115,18 @@ fn quote_type(ty: &syn::Type) -> String {
 
 /// A default must fit its field's type.
 pub(crate) fn check_default(ty: FieldType, d: &Literal, span: proc_macro2::Span, name: &str) -> Result<(), ReadError> {
-    let ok = match (ty, d) {
-        (FieldType::Smallint | FieldType::Integer | FieldType::Bigint, Literal::Int(_)) => true,
-        (FieldType::Float, Literal::Int(_) | Literal::Float(_)) => true,
-        (FieldType::Decimal, Literal::Int(_) | Literal::Float(_) | Literal::Str(_)) => true,
-        (FieldType::Boolean, Literal::Bool(_)) => true,
-        (
-            FieldType::String | FieldType::Date | FieldType::Time | FieldType::Datetime | FieldType::Uuid | FieldType::Json,
-            Literal::Str(_),
-        ) => true,
-        (FieldType::ForeignKey, Literal::Int(_) | Literal::Str(_)) => true,
-        _ => false,
-    };
+    let ok = matches!(
+        (ty, d),
+        (FieldType::Smallint | FieldType::Integer | FieldType::Bigint, Literal::Int(_))
+            | (FieldType::Float, Literal::Int(_) | Literal::Float(_))
+            | (FieldType::Decimal, Literal::Int(_) | Literal::Float(_) | Literal::Str(_))
+            | (FieldType::Boolean, Literal::Bool(_))
+            | (
+                FieldType::String | FieldType::Date | FieldType::Time | FieldType::Datetime | FieldType::Uuid | FieldType::Json,
+                Literal::Str(_),
+            )
+            | (FieldType::ForeignKey, Literal::Int(_) | Literal::Str(_))
+    );
     if ok {
         Ok(())
     } else {
