@@ -43,7 +43,7 @@ macro_rules! models {
 }
 
 models! {
-    #[derive(Debug, Clone, teapot::Model)]
+    #[derive(Debug, Clone, Model)]
     #[teapot(app = "bench")]
     pub struct User {
         pub id: i64,
@@ -54,7 +54,7 @@ models! {
         pub posts: Reverse<Post>,
     }
 
-    #[derive(Debug, Clone, teapot::Model)]
+    #[derive(Debug, Clone, Model)]
     #[teapot(app = "bench")]
     pub struct Post {
         pub id: i64,
@@ -66,7 +66,7 @@ models! {
         pub comments: Reverse<Comment>,
     }
 
-    #[derive(Debug, Clone, teapot::Model)]
+    #[derive(Debug, Clone, Model)]
     #[teapot(app = "bench")]
     pub struct Comment {
         pub id: i64,
@@ -76,7 +76,7 @@ models! {
         pub score: i32,
     }
 
-    #[derive(Debug, Clone, teapot::Model)]
+    #[derive(Debug, Clone, Model)]
     #[teapot(app = "bench")]
     pub struct Record {
         pub id: i64,
@@ -87,7 +87,7 @@ models! {
         pub active: bool,
     }
 
-    #[derive(Debug, Clone, teapot::Model)]
+    #[derive(Debug, Clone, Model)]
     #[teapot(app = "bench")]
     pub struct Entry {
         pub id: i64,

@@ -1,10 +1,10 @@
 //! teapot: an async-native ORM in the spirit of Django's, with migrations that are zero-downtime
 //! by default on PostgreSQL.
 //!
-//! ```ignore
+//! ```no_run
 //! use teapot::prelude::*;
 //!
-//! #[derive(Model)]
+//! #[derive(Debug, Model)]
 //! #[teapot(app = "library")]
 //! pub struct Author {
 //!     pub id: i64,
@@ -12,9 +12,14 @@
 //!     pub name: String,
 //! }
 //!
+//! # async fn demo() -> teapot::Result<()> {
 //! let db = Db::connect("sqlite://library.db").await?;
-//! Migrator::new(&db).run().await?;                  // the project's migrations, as `teapot migrate` applies them
-//! let a = Author::objects().filter(Author::name().eq("Le Guin")).get(&db).await?;
+//! Migrator::new(&db).run().await?; // ./teapot.toml's migrations, as `teapot migrate` applies them
+//! let mut le_guin = Author { name: "Ursula K. Le Guin".into(), ..Author::defaults() };
+//! le_guin.create(&db).await?;
+//! let found = Author::objects().filter(Author::name().eq("Ursula K. Le Guin")).get(&db).await?;
+//! assert_eq!(found.id, le_guin.id);
+//! # Ok(()) }
 //! ```
 //!
 //! Where to find things:

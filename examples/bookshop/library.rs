@@ -2,7 +2,7 @@
 
 use teapot::prelude::*;
 
-#[derive(Debug, teapot::Model)]
+#[derive(Debug, Model)]
 #[teapot(app = "library")]
 pub struct Author {
     pub id: i64,
@@ -16,7 +16,7 @@ pub struct Author {
     pub books: Reverse<Book>,
 }
 
-#[derive(Debug, teapot::Model)]
+#[derive(Debug, Model)]
 #[teapot(app = "library")]
 pub struct Publisher {
     pub id: i64,
@@ -25,7 +25,7 @@ pub struct Publisher {
     pub website: Option<String>,
 }
 
-#[derive(Debug, teapot::Model)]
+#[derive(Debug, Model)]
 #[teapot(app = "library")]
 pub struct Tag {
     pub id: i64,
@@ -33,7 +33,7 @@ pub struct Tag {
     pub name: String,
 }
 
-#[derive(Debug, teapot::Model)]
+#[derive(Debug, Model)]
 #[teapot(app = "library",
          index(fields = ["author", "-published"], name = "book_author_pub_idx"),
          unique(fields = ["title", "author"], name = "book_title_author_uniq"),

@@ -2,7 +2,7 @@
 
 use teapot::prelude::*;
 
-#[derive(Debug, teapot::Model)]
+#[derive(Debug, Model)]
 #[teapot(app = "shop")]
 pub struct Customer {
     pub id: i64,
@@ -16,7 +16,7 @@ pub struct Customer {
     pub joined_at: DateTime<Utc>,
 }
 
-#[derive(Debug, teapot::Model)]
+#[derive(Debug, Model)]
 #[teapot(app = "shop", check(name = "order_total_gte_0", expr = "total >= 0"))]
 pub struct Order {
     pub id: i64,
@@ -30,7 +30,7 @@ pub struct Order {
     pub delivery_window: Option<NaiveTime>,
 }
 
-#[derive(Debug, teapot::Model)]
+#[derive(Debug, Model)]
 #[teapot(app = "shop", unique(fields = ["order", "book"]))]
 pub struct OrderLine {
     pub id: i64,

@@ -234,6 +234,7 @@ pub async fn update_or_create<M: Model>(db: &Db, cond: Cond, defaults: M, change
     }
 }
 
+#[doc(hidden)]
 /// Fills a foreign key on many rows with one `IN` query (used by the derive).
 pub async fn prefetch_fk<M: Model, T: Model>(
     db: &Db,
@@ -269,6 +270,7 @@ pub async fn prefetch_fk<M: Model, T: Model>(
     Ok(())
 }
 
+#[doc(hidden)]
 /// Fills a many-to-many on many rows with one query over the join table (used by the derive).
 #[allow(clippy::too_many_arguments)]
 pub async fn prefetch_m2m<M: Model, T: Model>(
@@ -327,6 +329,7 @@ pub async fn prefetch_m2m<M: Model, T: Model>(
     Ok(())
 }
 
+#[doc(hidden)]
 /// Fills a reverse relation (the rows of `T` whose foreign key named by `accessor` points at each
 /// row) with one `IN` query, then nested relations one query per level (used by the derive).
 pub async fn prefetch_reverse<M: Model, T: Model>(
@@ -362,6 +365,7 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
     Ok(())
 }
 
+#[doc(hidden)]
 /// Adds rows to a many-to-many (used by the derive's `<field>_add`).
 pub async fn m2m_add<M: Model, T: Model>(db: &Db, owner: &M, join_table: &str, from_col: &str, to_col: &str, targets: &[&T]) -> Result<()> {
     if targets.is_empty() {
@@ -378,6 +382,7 @@ pub async fn m2m_add<M: Model, T: Model>(db: &Db, owner: &M, join_table: &str, f
     db.execute(&sql, &binds).await.map(|_| ())
 }
 
+#[doc(hidden)]
 /// Removes links from a many-to-many: the given targets, or all (used by the derive's
 /// `<field>_remove` and `<field>_clear`).
 pub async fn m2m_remove<M: Model, T: Model>(

@@ -11,7 +11,7 @@ pub mod expression;
 pub mod instance;
 pub mod queryset;
 pub mod relation;
-pub mod sql;
+mod sql;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,6 +27,7 @@ use teapot_schema::ModelState;
 
 use teapot_core::Result;
 
+#[doc(hidden)]
 /// A foreign key's join for `select_related`, with the next model's joins for nested paths.
 #[derive(Clone)]
 pub struct RelatedJoin {
@@ -38,6 +39,7 @@ pub struct RelatedJoin {
     pub next: fn(&str) -> Option<RelatedJoin>,
 }
 
+#[doc(hidden)]
 /// Where the path `field` starts in a row (used by the derive).
 pub fn offset_of(offsets: &[(String, usize)], field: &str) -> Result<usize> {
     offsets
@@ -47,6 +49,7 @@ pub fn offset_of(offsets: &[(String, usize)], field: &str) -> Result<usize> {
         .ok_or_else(|| crate::Error::new(crate::ErrorKind::Usage, format!("no column offset for `{field}`")))
 }
 
+#[doc(hidden)]
 /// The offsets below `field`, relative to the model it points at (used by the derive).
 pub fn sub_offsets(offsets: &[(String, usize)], field: &str) -> Vec<(String, usize)> {
     // Called per row: no allocation unless there is something below `field`.
@@ -59,6 +62,7 @@ pub fn sub_offsets(offsets: &[(String, usize)], field: &str) -> Vec<(String, usi
     offsets.iter().filter_map(|(p, o)| below(p, field).map(|r| (r.to_string(), *o))).collect()
 }
 
+#[doc(hidden)]
 /// The row of `T` joined for the path `field` (None when the join found nothing), with the
 /// relations below it loaded too (used by the derive's `load_related`).
 pub fn load_joined<T: Model>(row: &DbRow, offsets: &[(String, usize)], field: &str) -> Result<Option<T>> {
@@ -74,6 +78,7 @@ pub fn load_joined<T: Model>(row: &DbRow, offsets: &[(String, usize)], field: &s
     Ok(Some(t))
 }
 
+#[doc(hidden)]
 /// The relations directly below (paths without `__`).
 pub fn direct(offsets: &[(String, usize)]) -> Vec<String> {
     offsets.iter().filter(|(p, _)| !p.contains("__")).map(|(p, _)| p.clone()).collect()

@@ -8,40 +8,40 @@ use teapot_core::{quote, Dialect};
 use teapot_core::{Error, ErrorKind, Result};
 
 /// A statement being built.
-pub struct Builder<'a> {
+pub(super) struct Builder<'a> {
     db: &'a Db,
     /// Bound values, in placeholder order.
-    pub values: Vec<Value>,
+    pub(super) values: Vec<Value>,
     aliases: Vec<(Vec<Join>, String)>,
     /// The JOIN clauses.
-    pub joins: String,
+    pub(super) joins: String,
     root_table: &'static str,
 }
 
 impl<'a> Builder<'a> {
     /// A builder for a query on `table` (aliased `t0`).
-    pub fn new(db: &'a Db, table: &'static str) -> Self {
+    pub(super) fn new(db: &'a Db, table: &'static str) -> Self {
         Builder { db, values: Vec::new(), aliases: vec![(Vec::new(), "t0".into())], joins: String::new(), root_table: table }
     }
 
     /// The dialect.
-    pub fn db_dialect(&self) -> Dialect {
+    pub(super) fn db_dialect(&self) -> Dialect {
         self.db.dialect()
     }
 
     /// `FROM "table" t0 JOIN ...`.
-    pub fn from(&self) -> String {
+    pub(super) fn from(&self) -> String {
         format!("{} t0{}", quote(self.root_table), self.joins)
     }
 
     /// A placeholder for a bound value.
-    pub fn bind(&mut self, v: Value) -> String {
+    pub(super) fn bind(&mut self, v: Value) -> String {
         self.values.push(v);
         self.db.placeholder(self.values.len())
     }
 
     /// The alias of the table at the end of a path, joining what is missing.
-    pub fn alias(&mut self, path: &[Join]) -> String {
+    pub(super) fn alias(&mut self, path: &[Join]) -> String {
         if let Some((_, a)) = self.aliases.iter().find(|(p, _)| p.as_slice() == path) {
             return a.clone();
         }
@@ -54,12 +54,12 @@ impl<'a> Builder<'a> {
     }
 
     /// A qualified column.
-    pub fn col(&mut self, c: &ColRef) -> String {
+    pub(super) fn col(&mut self, c: &ColRef) -> String {
         format!("{}.{}", self.alias(&c.path), quote(c.column))
     }
 
     /// A condition's SQL.
-    pub fn cond(&mut self, c: &Cond) -> Result<String> {
+    pub(super) fn cond(&mut self, c: &Cond) -> Result<String> {
         Ok(match c {
             Cond::Cmp(col, op, Value::Null | Value::NullOf(_)) => {
                 let c = self.col(col);
@@ -156,7 +156,7 @@ impl<'a> Builder<'a> {
     }
 
     /// `ORDER BY ...` (empty when no order).
-    pub fn order(&mut self, order: &[Order]) -> String {
+    pub(super) fn order(&mut self, order: &[Order]) -> String {
         if order.is_empty() {
             return String::new();
         }
