@@ -771,6 +771,7 @@ async fn reverse_and_nested_prefetch_one_query_per_level(db: Db) -> R {
     let before = db.query_count();
     let authors = Author::objects().order_by(Author::name().asc()).prefetch_related(&["books__tags", "books__publisher"]).all(&db).await?;
     assert_eq!(db.query_count() - before, 4, "authors, books (fetched once for both paths), tags, publishers");
+    #[allow(clippy::type_complexity)] // author, then (title, tag count, loaded) per book
     let shape: Vec<(String, Vec<(String, usize, bool)>)> = authors
         .iter()
         .map(|a| {

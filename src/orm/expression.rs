@@ -211,6 +211,8 @@ impl<T: FieldValue> Column<T> {
         Assign { column: self.col.column, expr: SetExpr::Value(T::arg_value(&v.into_arg())) }
     }
     /// `SET col = col + value` (an F expression), for `QuerySet::update`.
+    // `qty().add(1)` reads as Django's `F("qty") + 1`; it builds an assignment, it is not `+`.
+    #[allow(clippy::should_implement_trait)]
     pub fn add(self, v: impl IntoArg<T::Arg>) -> Assign {
         Assign { column: self.col.column, expr: SetExpr::Add(T::arg_value(&v.into_arg())) }
     }

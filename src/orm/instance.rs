@@ -44,7 +44,7 @@ async fn insert_rows<M: Model>(db: &Db, rows: &mut [&mut M]) -> Result<()> {
             // database's default applies, and the value is read back.
             let omitted: Vec<&'static str> =
                 M::DB_DEFAULT_COLUMNS.iter().copied().filter(|c| batch.iter().all(|m| m.is_unset(c))).collect();
-            let keep = |i: usize| !(skip_pk && i == pk) && !omitted.contains(&M::COLUMNS[i]);
+            let keep = |i: usize| !(omitted.contains(&M::COLUMNS[i]) || (skip_pk && i == pk));
             let cols: Vec<usize> = (0..M::COLUMNS.len()).filter(|&i| keep(i)).collect();
             let mut values = Vec::with_capacity(batch.len() * cols.len());
             let col_list: Vec<String> = cols.iter().map(|&i| quote(M::COLUMNS[i])).collect();

@@ -142,6 +142,9 @@ pub struct QuerySet<M: Model> {
     _m: PhantomData<fn() -> M>,
 }
 
+/// A SELECT's text, its bound values, and where each select_related path starts in a row.
+type SelectSql = (String, Vec<Value>, Vec<(String, usize)>);
+
 impl<M: Model> Clone for QuerySet<M> {
     fn clone(&self) -> Self {
         QuerySet {
@@ -248,7 +251,7 @@ impl<M: Model> QuerySet<M> {
         s
     }
 
-    fn select_sql(&self, db: &Db, order: &[Order]) -> Result<(String, Vec<Value>, Vec<(String, usize)>)> {
+    fn select_sql(&self, db: &Db, order: &[Order]) -> Result<SelectSql> {
         let mut b = Builder::new(db, M::TABLE);
         let mut cols: Vec<String> = M::COLUMNS.iter().map(|c| format!("t0.{}", quote(c))).collect();
         let mut related: Vec<(String, usize)> = Vec::new();
