@@ -22,7 +22,7 @@ pub struct ColumnDefault {
     pub sql: String,
     /// The database keeps it (`db_default`); otherwise it only fills the rows that exist (a
     /// model's `default` or a one-off answer), and a plain migrate drops it right after, as Django
-    /// does. (`--online` keeps it too, so code still deployed can insert: see docs/online.md.)
+    /// does. (`--online` keeps it, so code still deployed can insert.)
     pub kept: bool,
 }
 
