@@ -668,6 +668,27 @@ async fn error_kinds(db: Db) -> R {
     t.create(&db).await?;
     let e = Tag { name: "dup".into(), ..Tag::defaults() }.create(&db).await.expect_err("unique");
     assert!(e.is_unique_violation(), "{e}");
+    // The driver's error stays reachable, with what the database said.
+    let source = std::error::Error::source(&e).expect("the driver error is the source");
+    assert!(source.downcast_ref::<sqlx::Error>().is_some(), "{source:?}");
+    match db.dialect() {
+        Dialect::Postgres => {
+            assert_eq!(e.code(), Some("23505"), "{e:?}");
+            assert_eq!(e.constraint(), Some(format!("{}_name_key", <Tag as Model>::TABLE).as_str()), "{e:?}");
+            let detail = e.database.as_ref().and_then(|d| d.detail.clone()).unwrap_or_default();
+            assert!(detail.contains("(name)=(dup)"), "PostgreSQL's DETAIL names the key: {e:?}");
+        }
+        Dialect::Sqlite => assert_eq!(e.code(), Some("2067"), "SQLITE_CONSTRAINT_UNIQUE: {e:?}"),
+    }
+    let tag_table = <Tag as Model>::TABLE;
+    let e = db.execute(&format!("INSERT INTO \"{tag_table}\" (name) VALUES (NULL)"), &[]).await.expect_err("not null");
+    assert!(e.is_not_null_violation(), "{e:?}");
+    db.execute("CREATE TABLE suite_checked (n integer CONSTRAINT suite_n_positive CHECK (n > 0))", &[]).await?;
+    let e = db.execute("INSERT INTO suite_checked (n) VALUES (-1)", &[]).await.expect_err("check");
+    assert!(e.is_check_violation(), "{e:?}");
+    if db.dialect() == Dialect::Postgres {
+        assert_eq!(e.constraint(), Some("suite_n_positive"), "{e:?}");
+    }
     let mut orphan = Book { title: "x".into(), author: ForeignKey::new(424_242), ..Book::defaults() };
     let e = orphan.create(&db).await.expect_err("foreign key");
     assert!(e.is_foreign_key_violation(), "{e}");
