@@ -663,6 +663,12 @@ async fn sqlmigrate_online_shows_locks_and_transaction_modes() {
     ] {
         assert!(t.contains(expect), "{expect}: {t}");
     }
+    // The backfill is printed as the statements that run, batch by batch, not as a sketch.
+    let first = "WITH batch AS (SELECT \"id\" FROM \"shop_item\" WHERE (\"note\" IS NULL) ORDER BY \"id\" LIMIT 1000), \
+                 upd AS (UPDATE \"shop_item\" SET \"note\" = 'none' WHERE \"id\" IN (SELECT \"id\" FROM batch) RETURNING \"id\") \
+                 SELECT max(\"id\")::text, count(*) FROM upd;";
+    assert!(t.contains(first), "{t}");
+    assert!(t.contains("WHERE \"id\" > $1::bigint AND (\"note\" IS NULL)"), "{t}");
 }
 
 /// A backfill interrupted between batches resumes after the last key its progress records: the
