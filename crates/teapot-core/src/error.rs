@@ -117,15 +117,13 @@ impl Error {
             sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => (ErrorKind::Connection, None),
             _ => (ErrorKind::Database, None),
         };
-        let said = match &database {
-            Some(d) => match &d.detail {
-                Some(detail) => format!("{}\n  detail: {detail}", d.message),
-                None => d.message.clone(),
-            },
-            None => e.to_string(),
+        let mut err = Error { kind, message: String::new(), hint: None, database, source: Some(Arc::new(e)) };
+        let said = match &err.database {
+            Some(_) => err.database_message(),
+            None => err.source.as_ref().map(|s| s.to_string()).unwrap_or_default(),
         };
-        let message = if context.is_empty() { said } else { format!("{context}: {said}") };
-        Error { kind, message, hint: None, database, source: Some(Arc::new(e)) }
+        err.message = if context.is_empty() { said } else { format!("{context}: {said}") };
+        err
     }
 
     /// A failed connection: kind [`ErrorKind::Connection`], with the hint every one gets.

@@ -82,6 +82,20 @@ pub struct Blocker {
     pub table: String,
 }
 
+impl Blocker {
+    /// A row of (pid, application_name, state, transaction age, query, table), all text.
+    fn from_row(r: &DbRow) -> Blocker {
+        Blocker {
+            pid: text(r, 0),
+            application: text(r, 1),
+            state: text(r, 2),
+            transaction_age: text(r, 3),
+            query: text(r, 4),
+            table: text(r, 5),
+        }
+    }
+}
+
 impl std::fmt::Display for Blocker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -112,13 +126,7 @@ pub async fn lock_holders(conn: &mut Conn, tables: &[String], min_age_secs: f64)
         .fetch_all(sql, &[Value::from(tables.join(",")), Value::from(min_age_secs)])
         .await
         .map_err(|e| e.context("cannot read pg_locks"))?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let s = |i: usize| text(&r, i);
-            Blocker { pid: s(0), application: s(1), state: s(2), transaction_age: s(3), query: s(4), table: s(5) }
-        })
-        .collect())
+    Ok(rows.iter().map(Blocker::from_row).collect())
 }
 
 /// Takes the migration lock (a PostgreSQL advisory lock): one migrator at a time.
@@ -437,17 +445,7 @@ impl Watcher {
                       WHERE l.pid = a.pid AND l.granted AND c.relkind = 'r'), '') \
             FROM pg_stat_activity a WHERE a.pid = ANY(pg_blocking_pids($1))";
         match c.fetch_all(sql, &[Value::from(self.pid)]).await {
-            Ok(rows) => rows
-                .iter()
-                .map(|r| Blocker {
-                    pid: text(r, 0),
-                    application: text(r, 1),
-                    state: text(r, 2),
-                    transaction_age: text(r, 3),
-                    query: text(r, 4),
-                    table: text(r, 5),
-                })
-                .collect(),
+            Ok(rows) => rows.iter().map(Blocker::from_row).collect(),
             Err(_) => Vec::new(),
         }
     }

@@ -5,6 +5,7 @@
 
 use teapot_schema::{ConstraintKind, Field, FieldType, Literal, ModelState, ProjectState};
 
+use super::lower::model;
 use super::objects::{field_index_name, join_table};
 use super::{pk_column, quote, target, Rendered};
 use crate::Operation;
@@ -149,12 +150,6 @@ fn create_join_table(state: &ProjectState, m: &ModelState, field: &str, f: &Fiel
         format!("CREATE INDEX {} ON {} ({});", quote(&field_index_name(&jt, &a)), quote(&jt), quote(&a)),
         format!("CREATE INDEX {} ON {} ({});", quote(&field_index_name(&jt, &b)), quote(&jt), quote(&b)),
     ])
-}
-
-fn model<'a>(state: &'a ProjectState, app: &str, name: &str) -> Result<&'a ModelState> {
-    state
-        .get(app, name)
-        .ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("model {app}.{name} does not exist at this point of the history")))
 }
 
 /// Where a column of the rebuilt table takes its values from.
