@@ -221,3 +221,39 @@ fn every_subcommand_answers_help_with_exit_0_without_a_project() {
         assert!(out.ok().contains(says), "teapot {cmd} --help\n{out}");
     }
 }
+
+/// A literal default that does not parse as its field's type is refused where it is declared
+/// (it used to become the type's zero value: `default = "now"` on a timestamp stored 1970-01-01),
+/// and so is a `--default` answer that does not fit; nothing is written either way.
+#[test]
+fn defaults_that_do_not_parse_as_their_type_are_refused() {
+    let cases = [
+        ("pub at: DateTime<Utc>,", r#"default = "now""#, "RFC 3339 timestamp", "db_default = \"CURRENT_TIMESTAMP\""),
+        ("pub on: NaiveDate,", r#"default = "31/01/2024""#, "a date, e.g. default = \"2024-01-31\"", ""),
+        ("pub key: Uuid,", r#"default = "not-a-uuid""#, "a UUID", "gen_random_uuid()"),
+        ("pub doc: serde_json::Value,", r#"default = "{oops""#, "a JSON document", ""),
+        ("pub small: i16,", "default = 40000", "-32768 to 32767", ""),
+        ("pub price: Decimal,", r#"max_digits = 8, decimal_places = 2, default = "ten""#, "a number", ""),
+    ];
+    for (field, attr, expected, alternative) in cases {
+        let p = shop();
+        let src = SHOP.replace("    pub name: String,\n", &format!("    pub name: String,\n    #[teapot({attr})]\n    {field}\n"));
+        p.set("shop", &src);
+        let before_models = files(p.root());
+        let out = teapot(p.root(), &["makemigrations"]);
+        out.fails_with(1);
+        out.says(&["does not fit field", expected, alternative, "shop.rs:"]);
+        assert_eq!(files(p.root()), before_models, "{attr}: nothing written");
+    }
+
+    // The one-off value for existing rows is held to the same rule.
+    let p = shop();
+    p.set("shop", &SHOP.replace("    pub name: String,\n", "    pub name: String,\n    pub seen_at: DateTime<Utc>,\n"));
+    let before = files(p.root());
+    let out = teapot(p.root(), &["makemigrations", "--noinput", "--default", "shop.Customer.seen_at=now"]);
+    out.fails_with(2);
+    out.says(&["--default shop.Customer.seen_at=", "not a value of Customer.seen_at (datetime)", "RFC 3339"]);
+    assert_eq!(files(p.root()), before, "nothing written");
+    let out = teapot(p.root(), &["makemigrations", "--noinput", "--default", "shop.Customer.seen_at=\"2024-01-31T09:30:00Z\""]);
+    out.ok();
+}

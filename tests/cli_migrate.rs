@@ -227,6 +227,23 @@ async fn run_sql_without_reverse_sql_cannot_be_unapplied(db: TestDb) {
     assert_eq!(c.applied().await.len(), 4);
 }
 
+/// An applied migration whose file was edited since stops migrate before anything runs, with the
+/// finding `teapot check` gives; restoring the file lets it go on.
+async fn an_edited_applied_migration_stops_migrate(db: TestDb) {
+    let c = Case::new(db);
+    c.run(&["migrate", "shop", "0001"]).ok();
+    let path = c.p.migrations_dir("shop").join("0001_initial.toml");
+    let original = std::fs::read_to_string(&path).expect("read 0001");
+    std::fs::write(&path, original.replace("max_length = 100", "max_length = 120")).expect("edit 0001");
+    let out = c.run(&["migrate"]);
+    out.fails_with(1);
+    out.says(&["0001_initial.toml", "differs from the file applied", "edited-applied-migration", "new migration"]);
+    assert_eq!(c.applied().await, ["shop/0001_initial"], "nothing more applied");
+    std::fs::write(&path, original).expect("restore 0001");
+    c.run(&["migrate"]).ok();
+    assert_eq!(c.applied().await, ALL);
+}
+
 macro_rules! on_both_backends {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
@@ -251,6 +268,7 @@ on_both_backends!(
     fake_records_without_running,
     failing_migration_names_the_operation_and_keeps_nothing,
     run_sql_without_reverse_sql_cannot_be_unapplied,
+    an_edited_applied_migration_stops_migrate,
 );
 
 /// sqlmigrate renders for the dialect of the URL and never connects (port 1 has no server).

@@ -475,6 +475,68 @@ async fn invalid_unique_index_is_rebuilt_after_the_data_is_fixed() {
     assert!(db.schema().await.iter().any(|l| l == "shop_item unique (code) [item_code_uniq]"), "{:#?}", db.schema().await);
 }
 
+/// A migrator killed (SIGKILL) while its CREATE UNIQUE INDEX CONCURRENTLY runs leaves its backend
+/// running the build and holding the migration lock. A rerun started at once must wait for that
+/// backend without holding a snapshot the build waits for (a blocking pg_advisory_lock would: the
+/// two then deadlock), say what it waits for, and go on when the orphaned build ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_waits_out_an_orphaned_index_build_without_deadlock() {
+    let (p, first, second) = project(Recipe::Unique);
+    let expected = plain_schema(&p).await;
+    let db = db_at_v1(&p, &first, 2_000).await;
+    // A transaction with a snapshot older than the build: the build waits for it to end.
+    let mut old = db.conn().await;
+    old.run("BEGIN ISOLATION LEVEL REPEATABLE READ").await.expect("begin");
+    old.run("SELECT count(*) FROM shop_item").await.expect("take a snapshot");
+
+    let mut first_run = teapot_cmd(&p, &db.url, &["migrate", "--online"]).spawn().expect("spawn teapot");
+    let started = std::time::Instant::now();
+    while count(&db, "SELECT count(*) FROM pg_stat_progress_create_index WHERE relid = 'shop_item'::regclass").await == 0 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the index build never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    first_run.kill().expect("SIGKILL the migrator");
+    first_run.wait().expect("reap it");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE UNIQUE INDEX CONCURRENTLY%'").await,
+        1,
+        "the killed migrator's backend goes on building"
+    );
+
+    let mut rerun = teapot_cmd(&p, &db.url, &["migrate", "--online"]).spawn().expect("spawn the rerun");
+    let stdout = rerun.stdout.take().expect("stdout");
+    let (said_tx, said_rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("waiting for the migration lock") {
+                let _ = said_tx.send(line.clone());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let said = tokio::task::spawn_blocking(move || said_rx.recv_timeout(Duration::from_secs(60)))
+        .await
+        .expect("join")
+        .expect("the rerun says what it waits for");
+    assert!(said.contains("CREATE UNIQUE INDEX CONCURRENTLY"), "it names the orphaned build: {said}");
+    // Still waiting, and nothing in a deadlock: the old transaction ends, the build finishes, its
+    // backend finds its client gone and exits, the lock is free.
+    old.run("COMMIT").await.expect("end the old transaction");
+    old.close().await;
+    let mut stderr_pipe = rerun.stderr.take().expect("stderr");
+    let status = tokio::task::spawn_blocking(move || rerun.wait()).await.expect("join").expect("wait");
+    let printed = reader.join().expect("reader");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut stderr_pipe, &mut stderr).expect("read stderr");
+    assert!(status.success(), "{printed}{stderr}");
+    assert!(!printed.contains("deadlock"), "{printed}");
+    assert_finished(&db, &first, &second, &expected).await;
+}
+
 #[tokio::test]
 async fn blockers_are_named_and_finished_steps_are_kept() {
     let (p, first, second) = project(Recipe::Unique);

@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use teapot_core::{redact, Connection, Dialect, Error, ErrorKind, Result};
 use teapot_migrate::config::Config;
-use teapot_migrate::executor::{self, ancestors, find_migration, Direction, Event, Target};
+use teapot_migrate::executor::{self, ancestors, find_migration, Direction, Event, LockOptions, Target};
 use teapot_migrate::loader::load_graph;
 use teapot_migrate::online_executor::{self as online, OnlineOptions};
 use teapot_migrate::{recorder, Migrator};
@@ -34,11 +34,12 @@ pub struct MigrateArgs {
     /// backfills), recording each step so a rerun resumes.
     #[arg(long)]
     online: bool,
-    /// lock_timeout for steps that take a strong lock (default: [online] lock_timeout, else 2s).
-    #[arg(long, value_name = "DURATION", requires = "online")]
+    /// PostgreSQL: how long a statement waits for a lock before the step (plain: the whole
+    /// migration) is rolled back and tried again (default: [online] lock_timeout, else 2s).
+    #[arg(long, value_name = "DURATION")]
     lock_timeout: Option<String>,
-    /// Attempts at a strong lock before giving up (default: [online] lock_attempts, else 10).
-    #[arg(long, value_name = "N", requires = "online")]
+    /// Attempts at a lock before giving up (default: [online] lock_attempts, else 10).
+    #[arg(long, value_name = "N")]
     lock_attempts: Option<u32>,
     /// statement_timeout for the steps that hold a strong lock (default: [online] statement_timeout, else 30s).
     #[arg(long, value_name = "DURATION", requires = "online")]
@@ -110,10 +111,14 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
     let url = config.resolve_database_url(a.database_url.as_deref())?;
     let graph = load_graph(config)?;
     let target = Target { app: a.app.clone(), name: a.name.clone() };
+    let locks = LockOptions {
+        lock_timeout: online::parse_duration(a.lock_timeout.as_deref().unwrap_or(&config.online.lock_timeout))?,
+        lock_attempts: a.lock_attempts.unwrap_or(config.online.lock_attempts).max(1),
+    };
     let online = if a.online {
         Some(OnlineOptions {
-            lock_timeout: online::parse_duration(a.lock_timeout.as_deref().unwrap_or(&config.online.lock_timeout))?,
-            lock_attempts: a.lock_attempts.unwrap_or(config.online.lock_attempts).max(1),
+            lock_timeout: locks.lock_timeout,
+            lock_attempts: locks.lock_attempts,
             allow_unsafe: a.allow_unsafe,
             long_transaction: online::parse_duration(&config.online.long_transaction)?,
             statement_timeout: online::parse_duration(a.statement_timeout.as_deref().unwrap_or(&config.online.statement_timeout))?,
@@ -139,7 +144,7 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
         }
         let tty = std::io::stdout().is_terminal();
         let mut view = Progress { tty, fake: a.fake, url: redact(&url), bar: None };
-        let mut migrator = Migrator::connect(url.as_str()).graph(graph).target(target).fake(a.fake).no_wait(a.no_wait);
+        let mut migrator = Migrator::connect(url.as_str()).graph(graph).target(target).fake(a.fake).no_wait(a.no_wait).locks(locks);
         if let Some(options) = online {
             migrator = migrator.online_options(options);
         }
@@ -303,17 +308,25 @@ pub(super) fn showmigrations(config: &Config, a: ShowArgs) -> Result<i32> {
     }
     let url = config.resolve_database_url(a.database_url.as_deref())?;
     let graph = load_graph(config)?;
-    let applied: BTreeSet<String> = runtime()?.block_on(async {
+    let (applied, partial) = runtime()?.block_on(async {
         let mut conn = Connection::open(&url).await?;
-        let rows = recorder::applied(&mut conn).await?;
+        let applied: BTreeSet<String> = recorder::applied(&mut conn).await?.into_iter().map(|x| x.key()).collect();
+        let partial = online::partial(&mut conn, &graph, &applied).await;
         conn.close().await;
-        Ok::<_, Error>(rows.into_iter().map(|x| x.key()).collect())
+        Ok::<_, Error>((applied, partial?))
     })?;
-    let mark = |k: &str| if applied.contains(k) { "[X]" } else { "[ ]" };
+    let mark = |k: &str| match (applied.contains(k), partial.get(k)) {
+        (true, _) => "[X]".to_string(),
+        (false, Some(_)) => "[~]".to_string(),
+        (false, None) => "[ ]".to_string(),
+    };
+    // A migration --online began and did not finish says how far it got.
+    let note =
+        |k: &str| partial.get(k).map(|p| format!("  (partly applied: {p}; finish with teapot migrate --online)")).unwrap_or_default();
     if a.plan {
         for m in graph.order()? {
             if a.apps.is_empty() || a.apps.contains(&m.app) {
-                println!("{}  {}", mark(&m.key()), dotted(&m.key()));
+                println!("{}  {}{}", mark(&m.key()), dotted(&m.key()), note(&m.key()));
             }
         }
         return Ok(0);
@@ -325,7 +338,7 @@ pub(super) fn showmigrations(config: &Config, a: ShowArgs) -> Result<i32> {
         println!("{app}");
         let mut any = false;
         for m in graph.app_migrations(app) {
-            println!(" {} {}", mark(&m.key()), m.name);
+            println!(" {} {}{}", mark(&m.key()), m.name, note(&m.key()));
             any = true;
         }
         if !any {

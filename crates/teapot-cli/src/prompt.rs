@@ -56,8 +56,9 @@ impl Questioner for TerminalQuestioner {
     }
 
     fn not_null_default(&mut self, app: &str, model: &str, field: &str, def: &Field, adding: bool) -> Result<Option<Literal>> {
-        if let Some(v) = self.flags.default_for(&format!("{app}.{model}.{field}")) {
-            return Ok(Some(v));
+        if self.flags.default_for(&format!("{app}.{model}.{field}")).is_some() {
+            // Checked against the field's type there.
+            return self.flags.not_null_default(app, model, field, def, adding);
         }
         let what = if adding {
             format!(
@@ -78,7 +79,12 @@ impl Questioner for TerminalQuestioner {
                         eprintln!("Please type a value.");
                         continue;
                     }
-                    return Ok(Some(parse_literal(&v)));
+                    let lit = parse_literal(&v);
+                    if let Err(expected) = teapot_schema::literal_fits(def.ty, &lit) {
+                        eprintln!("{lit} is not a value of {model}.{field} ({}): give {expected}.", def.ty.as_str());
+                        continue;
+                    }
+                    return Ok(Some(lit));
                 }
                 "2" => return Err(Error::new(ErrorKind::NeedsAnswer, "quit: nothing was written")),
                 _ => eprintln!("Please select 1 or 2."),

@@ -28,6 +28,8 @@ pub enum ErrorKind {
     Database,
     /// A migration was applied in part and rolled back.
     MigrationFailed,
+    /// A migration that `migrate --online` began and did not finish was to be run another way.
+    PartiallyApplied,
     /// A change `--online` refuses: it would rewrite or lock a table for long.
     Unsafe,
     /// A lock was not granted within lock_timeout, after every retry.

@@ -249,7 +249,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 defaults.push(match &f.default {
                     Some(l) => {
                         let lit = literal_tokens(l);
-                        quote!(#fid: <#ty as ::teapot::orm::FromLiteral>::from_literal(&#lit).unwrap_or_default())
+                        quote!(#fid: <#ty as ::teapot::orm::FromLiteral>::from_literal(&#lit).expect("the declaration reader checked that this default parses"))
                     }
                     None => quote!(#fid: ::std::default::Default::default()),
                 });
@@ -273,7 +273,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
         defaults.push(match &f.default {
             Some(l) => {
                 let lit = literal_tokens(l);
-                quote!(#fid: <#ty as ::teapot::orm::FromLiteral>::from_literal(&#lit).unwrap_or_default())
+                quote!(#fid: <#ty as ::teapot::orm::FromLiteral>::from_literal(&#lit).expect("the declaration reader checked that this default parses"))
             }
             None => quote!(#fid: ::std::default::Default::default()),
         });

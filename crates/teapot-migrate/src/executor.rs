@@ -10,6 +10,8 @@ use crate::backend::{self, Rendered};
 use crate::checksum::checksum;
 use crate::file::Migration;
 use crate::graph::Graph;
+use crate::migrator::Source;
+use crate::online_executor::{backoff, is_lock_timeout, lock_holders, Watcher};
 use crate::recorder;
 use teapot_core::{Connection as Conn, Dialect, Error, ErrorKind, Result};
 
@@ -236,6 +238,22 @@ pub fn migration_sql(
     Ok((per_op, deferred))
 }
 
+/// The tables a migration's operations are about (in the states before and after it): where to
+/// look for the sessions in its way.
+fn migration_tables(m: &Migration, before: &ProjectState, after: &ProjectState) -> Vec<String> {
+    let mut tables: Vec<String> = m
+        .operations
+        .iter()
+        .filter_map(|op| op.model_name())
+        .flat_map(|name| [before.get(&m.app, name), after.get(&m.app, name)])
+        .flatten()
+        .map(|model| model.table_name())
+        .collect();
+    tables.sort();
+    tables.dedup();
+    tables
+}
+
 /// Operations that rename or drop what earlier operations' deferred statements refer to.
 fn moves_names(op: &crate::Operation) -> bool {
     use crate::Operation::*;
@@ -257,35 +275,113 @@ pub fn file_checksum(m: &Migration) -> String {
     }
 }
 
-/// Runs a plan: each migration in its own transaction. `fake` records without running.
+/// How a plain migrate waits for locks on PostgreSQL. Each migration is one transaction run
+/// under `lock_timeout`: when a lock is not granted in time the whole migration rolls back and is
+/// tried again after a backoff, and the sessions in the way are named.
+#[derive(Debug, Clone)]
+pub struct LockOptions {
+    /// How long one statement may wait for a lock.
+    pub lock_timeout: Duration,
+    /// Attempts at a migration before giving up.
+    pub lock_attempts: u32,
+}
+
+impl Default for LockOptions {
+    fn default() -> Self {
+        LockOptions { lock_timeout: Duration::from_secs(2), lock_attempts: 10 }
+    }
+}
+
+/// Runs a plan: each migration in its own transaction. `fake` records without running. No
+/// lock_timeout: see [`execute_with`].
 pub async fn execute(conn: &mut Conn, graph: &Graph, steps: &[PlanStep], fake: bool, on_event: &mut dyn FnMut(Event)) -> Result<()> {
+    execute_with(conn, None, graph, steps, fake, None, on_event).await
+}
+
+/// Runs a plan, each migration in its own transaction; on PostgreSQL with `locks`, under
+/// lock_timeout with retries, the blockers looked up on a second connection from `source`.
+pub(crate) async fn execute_with(
+    conn: &mut Conn,
+    source: Option<&Source>,
+    graph: &Graph,
+    steps: &[PlanStep],
+    fake: bool,
+    locks: Option<&LockOptions>,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<()> {
     recorder::ensure_table(conn).await?;
     let mut applied: BTreeSet<String> = recorder::applied(conn).await?.into_iter().map(|a| a.key()).collect();
     let mut state = graph.state_until(|m| applied.contains(&m.key()))?;
     let dialect = conn.dialect();
-    for step in steps {
-        let m = graph.get(&step.key).ok_or_else(|| Error::new(ErrorKind::Graph, format!("{} is not in the graph", step.key)))?;
-        let start = Instant::now();
-        on_event(Event::Start { key: m.key(), direction: step.direction, operations: m.operations.len() });
-        if step.direction == Direction::Backwards {
-            // Its dependents were unapplied before it: the state before it is the rest.
-            state = graph.state_until(|x| applied.contains(&x.key()) && x.key() != m.key())?;
-        }
-        let mut next_state = state.clone();
-        let (per_op, deferred) = migration_sql(dialect, m, &mut next_state, step.direction)?;
-        run_in_transaction(conn, m, step.direction, &per_op, &deferred, fake, on_event).await?;
-        match step.direction {
-            Direction::Forwards => {
-                applied.insert(m.key());
-                state = next_state;
+    let locks = locks.filter(|_| dialect == Dialect::Postgres && !fake);
+    let mut watcher = match (locks, source) {
+        (Some(_), Some(source)) => Some(Watcher::new(source, conn).await),
+        _ => None,
+    };
+    let result = async {
+        for step in steps {
+            let m = graph.get(&step.key).ok_or_else(|| Error::new(ErrorKind::Graph, format!("{} is not in the graph", step.key)))?;
+            let start = Instant::now();
+            on_event(Event::Start { key: m.key(), direction: step.direction, operations: m.operations.len() });
+            if step.direction == Direction::Backwards {
+                // Its dependents were unapplied before it: the state before it is the rest.
+                state = graph.state_until(|x| applied.contains(&x.key()) && x.key() != m.key())?;
             }
-            Direction::Backwards => {
-                applied.remove(&m.key());
+            let mut next_state = state.clone();
+            let (per_op, deferred) = migration_sql(dialect, m, &mut next_state, step.direction)?;
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let lock_ms = locks.map(|l| l.lock_timeout.as_millis());
+                let work = run_in_transaction(conn, m, step.direction, &per_op, &deferred, fake, lock_ms, on_event);
+                let (res, seen) = match watcher.as_mut() {
+                    Some(w) => w.watch(work).await,
+                    None => (work.await, Vec::new()),
+                };
+                let e = match res {
+                    Ok(()) => break,
+                    Err(e) => e,
+                };
+                let Some(l) = locks.filter(|_| is_lock_timeout(&e)) else { return Err(e) };
+                let seen = if seen.is_empty() { lock_holders(conn, &migration_tables(m, &state, &next_state), 0.0).await.unwrap_or_default() } else { seen };
+                let named: Vec<String> = seen.iter().map(|b| b.to_string()).collect();
+                let blockers = if named.is_empty() { "(the blocker had finished by the time it was looked up)".to_string() } else { named.join("\n    ") };
+                if attempt >= l.lock_attempts {
+                    return Err(e.with_kind(ErrorKind::LockTimeout).with_message(format!(
+                        "{}: a lock was not granted within {:?}, {attempt} times; the migration was rolled back whole each time; blocked by:\n    {blockers}",
+                        m.key(),
+                        l.lock_timeout
+                    ))
+                    .hint("end or wait out the blocking transactions, then run migrate again (nothing of this migration was kept); --lock-timeout sets the wait"));
+                }
+                let wait = backoff(attempt);
+                on_event(Event::Message(format!(
+                    "  a lock was not granted within {:?} (attempt {attempt}/{}): {} rolled back, tried again in {wait:?}; blocked by: {}",
+                    l.lock_timeout,
+                    l.lock_attempts,
+                    m.key(),
+                    blockers.replace("\n    ", "; ")
+                )));
+                tokio::time::sleep(wait).await;
             }
+            match step.direction {
+                Direction::Forwards => {
+                    applied.insert(m.key());
+                    state = next_state;
+                }
+                Direction::Backwards => {
+                    applied.remove(&m.key());
+                }
+            }
+            on_event(Event::Done { key: m.key(), elapsed: start.elapsed() });
         }
-        on_event(Event::Done { key: m.key(), elapsed: start.elapsed() });
+        Ok(())
     }
-    Ok(())
+    .await;
+    if let Some(w) = watcher {
+        w.close().await;
+    }
+    result
 }
 
 async fn run_in_transaction(
@@ -295,6 +391,7 @@ async fn run_in_transaction(
     per_op: &[(String, Vec<String>)],
     deferred: &[String],
     fake: bool,
+    lock_timeout_ms: Option<u128>,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<()> {
     let sqlite = conn.dialect() == Dialect::Sqlite;
@@ -304,6 +401,9 @@ async fn run_in_transaction(
     }
     conn.run("BEGIN").await.map_err(|e| e.context("cannot begin a transaction"))?;
     let result = async {
+        if let Some(ms) = lock_timeout_ms {
+            conn.run(&format!("SET LOCAL lock_timeout = {ms}")).await.map_err(|e| e.context("cannot set lock_timeout"))?;
+        }
         if !fake {
             for (i, (desc, stmts)) in per_op.iter().enumerate() {
                 for s in stmts {

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use teapot_core::{Connection, Db, Dialect, Error, ErrorKind, Result};
 
 use crate::config::Config;
-use crate::executor::{self, plan, Event, PlanStep, Target};
+use crate::executor::{self, file_checksum, plan, Event, LockOptions, PlanStep, Target};
 use crate::graph::Graph;
 use crate::loader::load_graph;
 use crate::online_executor::{self, OnlineOptions};
@@ -53,6 +53,7 @@ pub struct Migrator<'a> {
     source: Source,
     project: Project,
     online: Option<OnlineOptions>,
+    locks: LockOptions,
     fake: bool,
     no_wait: bool,
     target: Target,
@@ -88,6 +89,7 @@ impl<'a> Migrator<'a> {
             source,
             project: Project::ConfigFile(PathBuf::from("teapot.toml")),
             online: None,
+            locks: LockOptions::default(),
             fake: false,
             no_wait: false,
             target: Target::default(),
@@ -122,6 +124,12 @@ impl<'a> Migrator<'a> {
     /// Apply online, with these options.
     pub fn online_options(mut self, options: OnlineOptions) -> Self {
         self.online = Some(options);
+        self
+    }
+
+    /// A plain migrate's lock_timeout and attempts (PostgreSQL; `--online` has its own options).
+    pub fn locks(mut self, locks: LockOptions) -> Self {
+        self.locks = locks;
         self
     }
 
@@ -194,8 +202,30 @@ impl<'a> Migrator<'a> {
     }
 
     async fn run_locked(&mut self, conn: &mut Connection, graph: &Graph) -> Result<Vec<PlanStep>> {
-        let applied = recorder::applied(conn).await?.into_iter().map(|a| a.key()).collect();
+        let rows = recorder::applied(conn).await?;
+        // The state of the database is the replay of the files as they were applied: an applied
+        // file edited since makes every plan on top of it wrong.
+        for a in &rows {
+            if let Some(m) = graph.get(&a.key()) {
+                if file_checksum(m) != a.checksum {
+                    let file = m.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| a.key());
+                    return Err(Error::new(
+                        ErrorKind::MigrationFile,
+                        format!("{file} differs from the file applied to the database on {} (edited-applied-migration)", a.applied_at),
+                    )
+                    .hint("restore the file as it was applied (e.g. from version control), and put the change in a new migration; `teapot check` reports the same finding"));
+                }
+            }
+        }
+        let applied = rows.into_iter().map(|a| a.key()).collect();
         let steps = plan(graph, &applied, &self.target)?;
+        if self.online.is_none() || self.fake {
+            // What --online began, only --online finishes: a plain run would start it over.
+            let partial = online_executor::partial(conn, graph, &applied).await?;
+            if let Some(p) = steps.iter().find_map(|s| partial.get(&s.key)) {
+                return Err(online_executor::partly_applied(p));
+            }
+        }
         (self.on_event)(Event::Planned { migrations: steps.len() });
         if steps.is_empty() {
             return Ok(steps);
@@ -208,7 +238,9 @@ impl<'a> Migrator<'a> {
                 }
                 online_executor::execute_online(conn, &self.source, graph, &steps, options, &mut *self.on_event).await?
             }
-            None => executor::execute(conn, graph, &steps, self.fake, &mut *self.on_event).await?,
+            None => {
+                executor::execute_with(conn, Some(&self.source), graph, &steps, self.fake, Some(&self.locks), &mut *self.on_event).await?
+            }
         }
         Ok(steps)
     }

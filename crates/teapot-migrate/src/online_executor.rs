@@ -2,7 +2,7 @@
 //! (so running the command again after a crash resumes where it stopped), holds strong locks only
 //! under a short lock_timeout with retries, and names the sessions that block a lock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use teapot_core::{quote, Connection as Conn, DbRow, Error, ErrorKind, Result, Value};
@@ -210,8 +210,66 @@ fn save_progress_sql() -> &'static str {
 
 /// A lock not granted in time (55P03), or a deadlock with the application (40P01, where
 /// PostgreSQL cancelled our side): both are retried after a backoff.
-fn is_lock_timeout(e: &Error) -> bool {
+pub(crate) fn is_lock_timeout(e: &Error) -> bool {
     matches!(e.code(), Some("55P03") | Some("40P01"))
+}
+
+/// How far `migrate --online` got with a migration it began and did not finish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partial {
+    /// `app/name`.
+    pub key: String,
+    /// Steps finished.
+    pub done: usize,
+    /// Steps in the migration's online plan (None when it cannot be planned any more).
+    pub total: Option<usize>,
+}
+
+impl std::fmt::Display for Partial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.total {
+            Some(t) => write!(f, "{} of {t} steps done by migrate --online", self.done),
+            None => write!(f, "{} steps done by migrate --online", self.done),
+        }
+    }
+}
+
+/// The migrations `migrate --online` began and did not finish (read from `teapot_online_progress`;
+/// none when the table does not exist), with how far each got.
+pub async fn partial(conn: &mut Conn, graph: &Graph, applied: &BTreeSet<String>) -> Result<BTreeMap<String, Partial>> {
+    let exists: Option<bool> = match conn.dialect() {
+        teapot_core::Dialect::Postgres => conn.fetch_scalar("SELECT to_regclass('teapot_online_progress') IS NOT NULL", &[]).await,
+        teapot_core::Dialect::Sqlite => {
+            conn.fetch_scalar("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'teapot_online_progress')", &[]).await
+        }
+    }
+    .map_err(|e| e.context("cannot read the catalog"))?;
+    if exists != Some(true) {
+        return Ok(BTreeMap::new());
+    }
+    let rows = conn
+        .fetch_all("SELECT app, name, count(*) FILTER (WHERE finished) FROM teapot_online_progress GROUP BY app, name", &[])
+        .await
+        .map_err(|e| e.context("cannot read teapot_online_progress"))?;
+    let mut out = BTreeMap::new();
+    for r in rows {
+        let key = format!("{}/{}", r.get::<String>(0)?, r.get::<String>(1)?);
+        if applied.contains(&key) {
+            continue;
+        }
+        let total = graph.get(&key).and_then(|_| online_steps(graph, &key, |m| applied.contains(&m.key()), true).ok()).map(|s| s.len());
+        out.insert(key.clone(), Partial { key, done: r.get::<i64>(2)?.max(0) as usize, total });
+    }
+    Ok(out)
+}
+
+/// The error for a plain run (or a fake one) of a migration `--online` began.
+pub fn partly_applied(p: &Partial) -> Error {
+    Error::new(
+        ErrorKind::PartiallyApplied,
+        format!("{} was partly applied ({p}); a plain migrate would run it again from the start", p.key),
+    )
+    .hint("finish it the way it began: teapot migrate --online (finished steps are not run again)")
 }
 
 /// The steps of a migration, numbered from 1, as `sqlmigrate --online` prints them.
@@ -343,7 +401,7 @@ async fn run_plans(
     Ok(())
 }
 
-fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     let base = 200u64.saturating_mul(1 << attempt.min(6));
     let capped = base.min(10_000);
     // Jitter from the clock's nanoseconds: enough to keep two migrators from retrying in step.
@@ -432,7 +490,7 @@ pub(crate) struct Watcher {
 }
 
 impl Watcher {
-    async fn new(source: &Source, migrator: &mut Conn) -> Watcher {
+    pub(crate) async fn new(source: &Source, migrator: &mut Conn) -> Watcher {
         let pid = backend_pid(migrator).await.unwrap_or_default();
         Watcher { conn: source.open().await.ok(), pid }
     }
@@ -451,7 +509,7 @@ impl Watcher {
     }
 
     /// Runs `work`, polling for blockers while it runs; returns its result and the blockers seen.
-    async fn watch<F: std::future::Future<Output = Result<()>>>(&mut self, work: F) -> (Result<()>, Vec<Blocker>) {
+    pub(crate) async fn watch<F: std::future::Future<Output = Result<()>>>(&mut self, work: F) -> (Result<()>, Vec<Blocker>) {
         tokio::pin!(work);
         let mut seen = Vec::new();
         let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -469,7 +527,7 @@ impl Watcher {
         }
     }
 
-    async fn close(self) {
+    pub(crate) async fn close(self) {
         if let Some(c) = self.conn {
             c.close().await;
         }

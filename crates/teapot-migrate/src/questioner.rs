@@ -109,6 +109,11 @@ impl Questioner for FlagQuestioner {
     fn not_null_default(&mut self, app: &str, model: &str, field: &str, def: &Field, adding: bool) -> Result<Option<Literal>> {
         let key = format!("{app}.{model}.{field}");
         if let Some(v) = self.defaults.get(&key) {
+            // A foreign key's value is its target's key: any integer or string may be one.
+            teapot_schema::literal_fits(def.ty, v).map_err(|expected| {
+                Error::new(ErrorKind::Usage, format!("--default {key}={v}: {v} is not a value of {model}.{field} ({})", def.ty.as_str()))
+                    .hint(format!("give {expected}"))
+            })?;
             return Ok(Some(v.clone()));
         }
         let why = if adding { "is added NOT NULL with no default" } else { "becomes NOT NULL and may hold NULLs" };

@@ -25,5 +25,5 @@ pub use field::{Field, FieldType, Literal, OnDelete};
 pub use model::{Constraint, ConstraintKind, Index, ModelState};
 pub use operation::{NamedField, Operation, StateError};
 pub use project::ProjectState;
-pub use reader::{read_source, read_struct, read_struct_source, Declaration, Location, ReadError};
+pub use reader::{literal_fits, read_source, read_struct, read_struct_source, Declaration, Location, ReadError};
 pub use resolve::{resolve, SourcedDeclaration};

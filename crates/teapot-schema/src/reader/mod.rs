@@ -14,7 +14,7 @@ use crate::field::{Field, FieldType};
 use crate::model::{ConstraintKind, ModelState};
 use crate::naming;
 
-pub use types::{reverse_target, RUST_TYPES};
+pub use types::{literal_fits, reverse_target, RUST_TYPES};
 
 /// Where something was declared: 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -113,29 +113,54 @@ fn quote_type(ty: &syn::Type) -> String {
     text.replace(" < ", "<").replace(" <", "<").replace("< ", "<").replace(" >", ">")
 }
 
-/// A default must fit its field's type.
+/// A default must fit its field's type, and a string default must parse as that type the way the
+/// ORM reads it (a default that did not would silently become the type's zero value: 1970-01-01).
 pub(crate) fn check_default(ty: FieldType, d: &Literal, span: proc_macro2::Span, name: &str) -> Result<(), ReadError> {
-    let ok = matches!(
-        (ty, d),
-        (FieldType::Smallint | FieldType::Integer | FieldType::Bigint, Literal::Int(_))
-            | (FieldType::Float, Literal::Int(_) | Literal::Float(_))
-            | (FieldType::Decimal, Literal::Int(_) | Literal::Float(_) | Literal::Str(_))
-            | (FieldType::Boolean, Literal::Bool(_))
-            | (
-                FieldType::String | FieldType::Date | FieldType::Time | FieldType::Datetime | FieldType::Uuid | FieldType::Json,
-                Literal::Str(_),
-            )
-            | (FieldType::ForeignKey, Literal::Int(_) | Literal::Str(_))
-    );
-    if ok {
-        Ok(())
-    } else {
-        Err(ReadError::new(span, format!("default {d} does not fit field `{name}` of type {}", ty.as_str())).expected(match ty {
-            FieldType::Boolean => "default = true or false",
-            FieldType::Smallint | FieldType::Integer | FieldType::Bigint => "an integer, e.g. default = 0",
-            FieldType::Float | FieldType::Decimal => "a number, e.g. default = 0.0",
-            FieldType::Binary => "no literal default; use db_default = \"<sql>\"",
-            _ => "a string literal, e.g. default = \"x\"",
-        }))
+    literal_fits(ty, d).map_err(|expected| {
+        ReadError::new(span, format!("default {d} does not fit field `{name}` of type {}", ty.as_str())).expected(expected)
+    })
+}
+
+/// Whether a literal is a value of a field type (as the ORM parses it); the expected form if not.
+pub fn literal_fits(ty: FieldType, d: &Literal) -> Result<(), &'static str> {
+    let fits = match (ty, d) {
+        (FieldType::Smallint, Literal::Int(i)) => i16::try_from(*i).is_ok(),
+        (FieldType::Integer, Literal::Int(i)) => i32::try_from(*i).is_ok(),
+        (FieldType::Bigint | FieldType::ForeignKey, Literal::Int(_)) => true,
+        (FieldType::Float, Literal::Int(_) | Literal::Float(_)) => true,
+        (FieldType::Decimal, Literal::Int(_) | Literal::Float(_)) => true,
+        (FieldType::Decimal, Literal::Str(s)) => s.parse::<rust_decimal::Decimal>().is_ok(),
+        (FieldType::Boolean, Literal::Bool(_)) => true,
+        (FieldType::String | FieldType::ForeignKey, Literal::Str(_)) => true,
+        (FieldType::Date, Literal::Str(s)) => s.parse::<chrono::NaiveDate>().is_ok(),
+        (FieldType::Time, Literal::Str(s)) => s.parse::<chrono::NaiveTime>().is_ok(),
+        (FieldType::Datetime, Literal::Str(s)) => s.parse::<chrono::DateTime<chrono::Utc>>().is_ok(),
+        (FieldType::Uuid, Literal::Str(s)) => s.parse::<uuid::Uuid>().is_ok(),
+        (FieldType::Json, Literal::Str(s)) => serde_json::from_str::<serde_json::Value>(s).is_ok(),
+        _ => false,
+    };
+    if fits {
+        return Ok(());
     }
+    Err(match ty {
+        FieldType::Boolean => "default = true or false",
+        FieldType::Smallint => "an integer from -32768 to 32767, e.g. default = 0",
+        FieldType::Integer => "an integer from -2147483648 to 2147483647, e.g. default = 0",
+        FieldType::Bigint => "an integer, e.g. default = 0",
+        FieldType::Float => "a number, e.g. default = 0.0",
+        FieldType::Decimal => "a number, e.g. default = \"0.00\" or default = 0",
+        FieldType::Date => "a date, e.g. default = \"2024-01-31\"",
+        FieldType::Time => "a time of day, e.g. default = \"09:30:00\"",
+        FieldType::Datetime => {
+            "an RFC 3339 timestamp, e.g. default = \"2024-01-31T09:30:00Z\"; for the moment each row is inserted, \
+             use db_default = \"CURRENT_TIMESTAMP\" (the database fills it in)"
+        }
+        FieldType::Uuid => {
+            "a UUID, e.g. default = \"67e55044-10b1-426f-9247-bb680e5fe0c8\"; for a new one per row, \
+             use db_default = \"gen_random_uuid()\" (PostgreSQL)"
+        }
+        FieldType::Json => "a JSON document in a string, e.g. default = \"{}\"",
+        FieldType::Binary => "no literal default; use db_default = \"<sql>\"",
+        _ => "a string literal, e.g. default = \"x\"",
+    })
 }

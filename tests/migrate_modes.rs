@@ -1,0 +1,133 @@
+//! Plain `migrate` and `migrate --online` share one progress record: a migration that one mode
+//! left half done is never run again from the start by the other, and showmigrations says how far
+//! it got. Runs the real binary against a real PostgreSQL.
+
+mod common;
+
+use common::cli::{teapot, Out};
+use common::db::TestDb;
+use common::Project;
+
+const MODELS: &str = r#"
+use teapot::prelude::*;
+
+#[derive(Model)]
+#[teapot(app = "shop")]
+pub struct Counter {
+    pub id: i64,
+    pub n: i32,
+}
+"#;
+
+fn run(p: &Project, db: &TestDb, args: &[&str]) -> Out {
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--database-url", db.url.as_str()]);
+    teapot(p.root(), &all)
+}
+
+async fn sum(db: &TestDb) -> i64 {
+    db.column("SELECT sum(n)::text FROM shop_counter").await[0].as_deref().unwrap_or("0").parse().expect("a number")
+}
+
+/// 0001 makes the table; 0002 backfills n = n + 1 (not idempotent: run twice, it doubles), then
+/// runs SQL that fails until it is fixed.
+fn project(failing_sql: &str) -> (Project, String) {
+    let p = Project::new(&[("shop", MODELS)]);
+    p.make();
+    let first = p.names("shop")[0].clone();
+    p.write_migration(
+        "shop",
+        "0002_bump",
+        &format!(
+            "dependencies = [\"shop/{first}\"]\n\n\
+             [[operations]]\nop = \"backfill\"\nmodel = \"Counter\"\nset = \"n = n + 1\"\nbatch_size = 10\n\n\
+             [[operations]]\nop = \"run_sql\"\nsql = \"{failing_sql}\"\nreverse_sql = \"SELECT 1\"\n"
+        ),
+    );
+    (p, first)
+}
+
+#[tokio::test]
+async fn plain_migrate_refuses_to_rerun_what_online_began() {
+    let (p, first) = project("SELECT teapot_test_fn()");
+    let db = TestDb::postgres().await;
+    run(&p, &db, &["migrate", "shop", &first]).ok();
+    db.exec("INSERT INTO shop_counter (n) SELECT 0 FROM generate_series(1, 25)").await;
+
+    let out = run(&p, &db, &["migrate", "--online"]);
+    out.fails_with(1);
+    out.says(&["step 2", "teapot_test_fn"]);
+    assert_eq!(sum(&db).await, 25, "the backfill (step 1) ran once and is kept");
+
+    // The cause goes away (the function now exists) and the user reaches for plain migrate: it
+    // would run 0002 from the start, the backfill again with it. It must refuse instead.
+    db.exec("CREATE FUNCTION teapot_test_fn() RETURNS int LANGUAGE sql AS 'SELECT 1'").await;
+    let out = run(&p, &db, &["migrate"]);
+    let err = out.fails_with(1);
+    assert!(err.contains("shop/0002_bump") && err.contains("migrate --online"), "names the migration and what to run:\n{out}");
+    assert!(err.contains("1 of 2 steps"), "says how far it got:\n{out}");
+    assert_eq!(sum(&db).await, 25, "nothing ran twice");
+
+    let shown = run(&p, &db, &["showmigrations"]);
+    let text = shown.ok();
+    assert!(text.contains("[~] 0002_bump") && text.contains("1 of 2 steps"), "showmigrations marks it partly applied:\n{shown}");
+
+    // The mode that began it finishes it.
+    run(&p, &db, &["migrate", "--online"]).ok();
+    assert_eq!(sum(&db).await, 25, "n was incremented once");
+    assert!(run(&p, &db, &["showmigrations"]).ok().contains("[X] 0002_bump"));
+}
+
+/// A fake (record-only) plain run of a half-done online migration is refused too: it would
+/// record as applied a migration whose remaining steps never ran.
+#[tokio::test]
+async fn fake_refuses_a_partly_applied_migration() {
+    let (p, first) = project("SELECT teapot_test_fn()");
+    let db = TestDb::postgres().await;
+    run(&p, &db, &["migrate", "shop", &first]).ok();
+    run(&p, &db, &["migrate", "--online"]).fails_with(1);
+    let out = run(&p, &db, &["migrate", "--fake"]);
+    assert!(out.fails_with(1).contains("migrate --online"), "{out}");
+    assert!(!run(&p, &db, &["showmigrations"]).ok().contains("[X] 0002_bump"));
+}
+
+/// Plain migrate takes its locks under lock_timeout too: behind a long transaction it gives up
+/// after the attempts, rolled back whole, naming the session in the way, instead of queueing every
+/// writer behind it for as long as that transaction lives.
+#[tokio::test]
+async fn plain_migrate_waits_for_locks_under_lock_timeout_and_names_the_blocker() {
+    let p = Project::new(&[("shop", MODELS)]);
+    p.make();
+    let first = p.names("shop")[0].clone();
+    p.set("shop", &MODELS.replace("pub n: i32,", "pub n: i32,\n    pub note: Option<String>,"));
+    p.make();
+    let db = TestDb::postgres().await;
+    run(&p, &db, &["migrate", "shop", &first]).ok();
+
+    let mut blocker = db.conn().await;
+    let pid = blocker.fetch_scalar::<i32>("SELECT pg_backend_pid()", &[]).await.expect("pid").expect("pid");
+    blocker.run("SET application_name = 'long_report'").await.expect("set");
+    blocker.run("BEGIN").await.expect("begin");
+    blocker.run("SELECT count(*) FROM shop_counter").await.expect("read");
+
+    let started = std::time::Instant::now();
+    let out = run(&p, &db, &["migrate", "--lock-timeout", "100ms", "--lock-attempts", "3"]);
+    let err = out.fails_with(1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "it gives up instead of waiting for the reader");
+    for piece in [
+        "not granted within 100ms, 3 times",
+        "rolled back whole",
+        &format!("pid {pid}"),
+        "long_report",
+        "SELECT count(*) FROM shop_counter",
+    ] {
+        assert!(err.contains(piece), "{piece}:\n{out}");
+    }
+    assert!(out.stdout.contains("attempt 1/3"), "each retry is said:\n{out}");
+    assert_eq!(common::db::applied(&db.url).await.len(), 1, "nothing of 0002 kept");
+
+    blocker.run("COMMIT").await.expect("commit");
+    blocker.close().await;
+    run(&p, &db, &["migrate", "--lock-timeout", "100ms"]).ok();
+    assert_eq!(common::db::applied(&db.url).await.len(), 2);
+}
