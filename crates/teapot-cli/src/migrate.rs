@@ -287,15 +287,15 @@ pub(super) fn sqlmigrate(config: &Config, a: SqlMigrateArgs) -> Result<i32> {
     let before = ancestors(&graph, &key);
     let mut state = graph.state_until(|x| before.contains(&x.key()) && x.key() != key)?;
     let direction = if a.backwards { Direction::Backwards } else { Direction::Forwards };
-    let (per_op, deferred) = executor::migration_sql(dialect, m, &mut state, direction)?;
+    let sql = executor::migration_sql(dialect, m, &mut state, direction)?;
     println!("BEGIN;");
-    for (desc, stmts) in per_op {
+    for (desc, stmts) in sql.operations {
         println!("--\n-- {desc}\n--");
         for s in stmts {
             println!("{s}");
         }
     }
-    for s in deferred {
+    for s in sql.deferred {
         println!("{s}");
     }
     println!("COMMIT;");

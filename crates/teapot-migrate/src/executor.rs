@@ -186,15 +186,18 @@ pub enum Event {
     },
 }
 
+/// The SQL of one migration, in the order it runs.
+#[derive(Debug, Clone, Default)]
+pub struct MigrationSql {
+    /// Each operation's description and statements.
+    pub operations: Vec<(String, Vec<String>)>,
+    /// The statements deferred to the end (foreign keys and indexes, as Django defers them).
+    pub deferred: Vec<String>,
+}
+
 /// The SQL of one migration, in the order it runs: each operation's statements (with its
 /// description), then the deferred statements.
-#[allow(clippy::type_complexity)]
-pub fn migration_sql(
-    dialect: Dialect,
-    m: &Migration,
-    state: &mut ProjectState,
-    direction: Direction,
-) -> Result<(Vec<(String, Vec<String>)>, Vec<String>)> {
+pub fn migration_sql(dialect: Dialect, m: &Migration, state: &mut ProjectState, direction: Direction) -> Result<MigrationSql> {
     let mut per_op = Vec::new();
     let mut deferred = Vec::new();
     let fail = |i: usize, op: &crate::Operation, e: Error| {
@@ -235,7 +238,7 @@ pub fn migration_sql(
             }
         }
     }
-    Ok((per_op, deferred))
+    Ok(MigrationSql { operations: per_op, deferred })
 }
 
 /// The tables a migration's operations are about (in the states before and after it): where to
@@ -328,12 +331,12 @@ pub(crate) async fn execute_with(
                 state = graph.state_until(|x| applied.contains(&x.key()) && x.key() != m.key())?;
             }
             let mut next_state = state.clone();
-            let (per_op, deferred) = migration_sql(dialect, m, &mut next_state, step.direction)?;
+            let sql = migration_sql(dialect, m, &mut next_state, step.direction)?;
             let mut attempt = 0;
             loop {
                 attempt += 1;
                 let lock_ms = locks.map(|l| l.lock_timeout.as_millis());
-                let work = run_in_transaction(conn, m, step.direction, &per_op, &deferred, fake, lock_ms, on_event);
+                let work = run_in_transaction(conn, m, step.direction, &sql, fake, lock_ms, on_event);
                 let (res, seen) = match watcher.as_mut() {
                     Some(w) => w.watch(work).await,
                     None => (work.await, Vec::new()),
@@ -388,8 +391,7 @@ async fn run_in_transaction(
     conn: &mut Conn,
     m: &Migration,
     direction: Direction,
-    per_op: &[(String, Vec<String>)],
-    deferred: &[String],
+    sql: &MigrationSql,
     fake: bool,
     lock_timeout_ms: Option<u128>,
     on_event: &mut dyn FnMut(Event),
@@ -405,13 +407,13 @@ async fn run_in_transaction(
             conn.run(&format!("SET LOCAL lock_timeout = {ms}")).await.map_err(|e| e.context("cannot set lock_timeout"))?;
         }
         if !fake {
-            for (i, (desc, stmts)) in per_op.iter().enumerate() {
+            for (i, (desc, stmts)) in sql.operations.iter().enumerate() {
                 for s in stmts {
                     conn.run(s).await.map_err(|e| failed(m, Some((i, desc)), s, e))?;
                 }
                 on_event(Event::Operation { index: i + 1, description: desc.clone() });
             }
-            for s in deferred {
+            for s in &sql.deferred {
                 conn.run(s).await.map_err(|e| failed(m, None, s, e))?;
             }
             if sqlite {
