@@ -1,4 +1,4 @@
-//! The safety lint of `teapot check`: for every rule TP001..TP013 a migration file that breaks it
+//! The safety lint of `teapot check`: for every rule TP001..TP014 a migration file that breaks it
 //! and its safe version, in a real temp project (0001_initial made by makemigrations, then a
 //! hand-written 0002), checked through `teapot::migrate::check::run_offline` and `teapot::migrate::check::lint`.
 
@@ -160,9 +160,13 @@ fn tp007_blocking_index() {
     // on a table created earlier in the same migration: it is empty
     let fresh = "\n[[operations]]\nop = \"create_model\"\nname = \"Shelf\"\nfields = [\n    { name = \"id\", type = \"bigint\", primary_key = true, auto = true },\n    { name = \"label\", type = \"string\" },\n]\n\n[[operations]]\nop = \"add_index\"\nmodel = \"Shelf\"\nindex = { name = \"shelf_label_idx\", fields = [\"label\"] }\n";
     assert_eq!(rules_of(&p, fresh, false), Vec::<String>::new());
-    // and through run_sql: CONCURRENTLY is the safe version
+    // and through run_sql: CONCURRENTLY, in a migration that is not atomic, is the safe version
     let sql = |s: &str| format!("\n[[operations]]\nop = \"run_sql\"\nsql = \"{s}\"\n");
-    case("TP007", &sql("CREATE INDEX book_t ON shop_book (title)"), &sql("CREATE INDEX CONCURRENTLY book_t ON shop_book (title)"));
+    case(
+        "TP007",
+        &sql("CREATE INDEX book_t ON shop_book (title)"),
+        &format!("\natomic = false{}", sql("CREATE INDEX CONCURRENTLY book_t ON shop_book (title)")),
+    );
 }
 
 #[test]
@@ -225,6 +229,14 @@ fn tp013_unbatched_data_change() {
 }
 
 #[test]
+fn tp014_concurrently_in_an_atomic_migration() {
+    let sql =
+        |s: &str| format!("\n[[operations]]\nop = \"run_sql\"\nsql = \"{s}\"\nreverse_sql = \"DROP INDEX CONCURRENTLY book_pages\"\n");
+    let build = sql("CREATE INDEX CONCURRENTLY book_pages ON shop_book (pages)");
+    case("TP014", &build, &format!("\natomic = false{build}"));
+}
+
+#[test]
 fn lint_only_what_is_included() {
     // `lint` directly: the initial migration is excluded as if applied; TP011 in it is not reported
     let p = Project::new(&[("shop", "use teapot::prelude::*;\n#[derive(Model)]\npub struct Tag {\n    pub id: i32,\n}\n")]);
@@ -242,7 +254,8 @@ fn run_sql_is_split_past_comments_and_dollar_quotes() {
     let sql = |s: &str| format!("\n[[operations]]\nop = \"run_sql\"\nsql = '''\n{s}\n'''\n");
     // an apostrophe in a comment does not hide the statements after it
     let hidden = "-- don't lock the table\nCREATE INDEX CONCURRENTLY book_t ON shop_book (title);\nUPDATE shop_book SET pages = 0;";
-    assert_eq!(rules_of(&p, &sql(hidden), false), ["TP013"]);
+    // (TP014: the CONCURRENTLY build is in an atomic migration)
+    assert_eq!(rules_of(&p, &sql(hidden), false), ["TP013", "TP014"]);
     let hidden = "/* it's safe */ COMMENT ON TABLE shop_book IS 'a;b'; DROP TABLE shop_author;";
     assert_eq!(rules_of(&p, &sql(hidden), false), ["TP003"]);
     // a function body in tagged dollar quotes is one statement

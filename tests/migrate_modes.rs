@@ -131,3 +131,73 @@ async fn plain_migrate_waits_for_locks_under_lock_timeout_and_names_the_blocker(
     run(&p, &db, &["migrate", "--lock-timeout", "100ms"]).ok();
     assert_eq!(common::db::applied(&db.url).await.len(), 2);
 }
+
+/// `atomic = false`: statements that cannot run in a transaction (CREATE INDEX CONCURRENTLY) run
+/// each on its own; a failure keeps what finished, and the rerun goes on from the failed
+/// statement without running a finished one again. sqlmigrate prints it as it runs.
+#[tokio::test]
+async fn a_non_atomic_migration_runs_statement_by_statement_and_resumes() {
+    let p = Project::new(&[("shop", MODELS)]);
+    p.make();
+    let first = p.names("shop")[0].clone();
+    p.write_migration(
+        "shop",
+        "0002_index_concurrently",
+        &format!(
+            "dependencies = [\"shop/{first}\"]\natomic = false\n\n\
+             [[operations]]\nop = \"run_sql\"\n\
+             sql = \"CREATE INDEX CONCURRENTLY counter_n ON shop_counter (n); UPDATE shop_counter SET n = n + 1; SELECT teapot_later_fn()\"\n\
+             reverse_sql = \"DROP INDEX CONCURRENTLY counter_n\"\n"
+        ),
+    );
+    let db = TestDb::postgres().await;
+    run(&p, &db, &["migrate", "shop", &first]).ok();
+    db.exec("INSERT INTO shop_counter (n) SELECT 0 FROM generate_series(1, 10)").await;
+
+    let printed = run(&p, &db, &["sqlmigrate", "shop", "0002"]);
+    let sql = printed.ok();
+    assert!(!sql.contains("BEGIN;") && sql.contains("is not atomic"), "{printed}");
+    assert!(sql.contains("SELECT teapot_later_fn();"), "every statement ends with ;\n{printed}");
+
+    let out = run(&p, &db, &["migrate"]);
+    out.fails_with(1);
+    out.says(&["statement 3 of 3", "teapot_later_fn", "2 statement(s) before it are kept"]);
+    assert_eq!(db.column("SELECT indexname::text FROM pg_indexes WHERE indexname = 'counter_n'").await.len(), 1, "built concurrently");
+    assert_eq!(sum(&db).await, 10);
+    let shown = run(&p, &db, &["showmigrations"]);
+    assert!(shown.ok().contains("[~] 0002_index_concurrently"), "{shown}");
+    // --online does not take over what a plain run began.
+    let out = run(&p, &db, &["migrate", "--online"]);
+    assert!(out.fails_with(1).contains("finish it the way it began: teapot migrate"), "{out}");
+
+    db.exec("CREATE FUNCTION teapot_later_fn() RETURNS int LANGUAGE sql AS 'SELECT 1'").await;
+    run(&p, &db, &["migrate"]).ok();
+    assert_eq!(sum(&db).await, 10, "the UPDATE (statement 2) did not run again");
+    assert!(run(&p, &db, &["showmigrations"]).ok().contains("[X] 0002_index_concurrently"));
+
+    // Backwards, also statement by statement (DROP INDEX CONCURRENTLY).
+    run(&p, &db, &["migrate", "shop", &first]).ok();
+    assert!(db.column("SELECT indexname::text FROM pg_indexes WHERE indexname = 'counter_n'").await.is_empty());
+}
+
+/// Progress is tied to what each step ran, not only to its number: a migration edited after it
+/// was partly applied is refused instead of being resumed past a step that did something else.
+#[tokio::test]
+async fn a_migration_edited_after_it_was_partly_applied_is_not_resumed() {
+    let (p, first) = project("SELECT teapot_test_fn()");
+    let db = TestDb::postgres().await;
+    run(&p, &db, &["migrate", "shop", &first]).ok();
+    db.exec("INSERT INTO shop_counter (n) SELECT 0 FROM generate_series(1, 5)").await;
+    run(&p, &db, &["migrate", "--online"]).fails_with(1);
+    assert_eq!(sum(&db).await, 5);
+    // Edited: step 1 now adds 10. Resuming by number would skip it as "done" and record the
+    // migration as applied with n = 1 in every row.
+    let (p, _) = project("SELECT 1");
+    let path = p.migrations_dir("shop").join("0002_bump.toml");
+    std::fs::write(&path, std::fs::read_to_string(&path).expect("read").replace("n = n + 1", "n = n + 10")).expect("edit");
+    let out = run(&p, &db, &["migrate", "--online"]);
+    let err = out.fails_with(1);
+    assert!(err.contains("changed after it was partly applied") && err.contains("step 1"), "{out}");
+    assert_eq!(sum(&db).await, 5, "nothing ran");
+    assert_eq!(common::db::applied(&db.url).await.len(), 1, "not recorded as applied");
+}

@@ -9,8 +9,9 @@ use teapot_core::{redact, Connection, Dialect, Error, ErrorKind, Result};
 use teapot_migrate::config::Config;
 use teapot_migrate::executor::{self, ancestors, find_migration, Direction, Event, LockOptions, Target};
 use teapot_migrate::loader::load_graph;
+use teapot_migrate::migrator::online_step_count;
 use teapot_migrate::online_executor::{self as online, OnlineOptions};
-use teapot_migrate::{recorder, Migrator};
+use teapot_migrate::{progress, recorder, Migrator};
 
 /// Apply (or unapply) migrations.
 #[derive(Debug, clap::Args)]
@@ -288,17 +289,26 @@ pub(super) fn sqlmigrate(config: &Config, a: SqlMigrateArgs) -> Result<i32> {
     let mut state = graph.state_until(|x| before.contains(&x.key()) && x.key() != key)?;
     let direction = if a.backwards { Direction::Backwards } else { Direction::Forwards };
     let sql = executor::migration_sql(dialect, m, &mut state, direction)?;
-    println!("BEGIN;");
+    // Every statement ends with `;`, so the output runs as it is in psql or sqlite3.
+    let terminated = |s: &str| if s.trim_end().ends_with(';') { s.to_string() } else { format!("{};", s.trim_end()) };
+    let atomic = m.atomic || dialect == Dialect::Sqlite;
+    if atomic {
+        println!("BEGIN;");
+    } else {
+        println!("-- {} is not atomic: each statement runs on its own (no transaction)", dotted(&key));
+    }
     for (desc, stmts) in sql.operations {
         println!("--\n-- {desc}\n--");
         for s in stmts {
-            println!("{s}");
+            println!("{}", terminated(&s));
         }
     }
     for s in sql.deferred {
-        println!("{s}");
+        println!("{}", terminated(&s));
     }
-    println!("COMMIT;");
+    if atomic {
+        println!("COMMIT;");
+    }
     Ok(0)
 }
 
@@ -311,7 +321,7 @@ pub(super) fn showmigrations(config: &Config, a: ShowArgs) -> Result<i32> {
     let (applied, partial) = runtime()?.block_on(async {
         let mut conn = Connection::open(&url).await?;
         let applied: BTreeSet<String> = recorder::applied(&mut conn).await?.into_iter().map(|x| x.key()).collect();
-        let partial = online::partial(&mut conn, &graph, &applied).await;
+        let partial = progress::partial(&mut conn, &graph, &applied, |key, mode| online_step_count(&graph, &applied, key, mode)).await;
         conn.close().await;
         Ok::<_, Error>((applied, partial?))
     })?;

@@ -7,11 +7,13 @@ use std::time::{Duration, Instant};
 use teapot_schema::ProjectState;
 
 use crate::backend::{self, Rendered};
+use crate::check::sql_scan::split_statements;
 use crate::checksum::checksum;
 use crate::file::Migration;
 use crate::graph::Graph;
 use crate::migrator::Source;
 use crate::online_executor::{backoff, is_lock_timeout, lock_holders, Watcher};
+use crate::progress::{self, Mode};
 use crate::recorder;
 use teapot_core::{Connection as Conn, Dialect, Error, ErrorKind, Result};
 
@@ -241,6 +243,95 @@ pub fn migration_sql(dialect: Dialect, m: &Migration, state: &mut ProjectState, 
     Ok(MigrationSql { operations: per_op, deferred })
 }
 
+/// A migration that is not atomic, on PostgreSQL: each statement runs on its own (outside any
+/// transaction, so CREATE INDEX CONCURRENTLY can run), and each finished one is recorded in the
+/// progress record, so a rerun after a failure or a crash goes on from the statement that did not
+/// finish and never runs one twice.
+async fn run_statements(
+    conn: &mut Conn,
+    m: &Migration,
+    direction: Direction,
+    sql: &MigrationSql,
+    lock_timeout_ms: Option<u128>,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<()> {
+    progress::ensure(conn).await?;
+    let done = progress::read(conn, &m.app, &m.name).await?;
+    if done.values().any(|r| r.mode == Mode::Online) {
+        let finished = done.values().filter(|r| r.finished).count();
+        return Err(progress::begun_in_another_mode(&progress::Partial { key: m.key(), mode: Mode::Online, done: finished, total: None }));
+    }
+    if let Some(ms) = lock_timeout_ms {
+        conn.run(&format!("SET lock_timeout = {ms}")).await.map_err(|e| e.context("cannot set lock_timeout"))?;
+    }
+    let mut statements: Vec<(Option<(usize, &String)>, String)> = Vec::new();
+    for (i, (desc, stmts)) in sql.operations.iter().enumerate() {
+        for s in stmts {
+            statements.extend(split_statements(s).into_iter().map(|one| (Some((i, desc)), one)));
+        }
+    }
+    for s in &sql.deferred {
+        statements.extend(split_statements(s).into_iter().map(|one| (None, one)));
+    }
+    let result = async {
+        let mut last_op = None;
+        for (n, (op, statement)) in statements.iter().enumerate() {
+            let n = n + 1;
+            let fingerprint = progress::fingerprint(&[statement]);
+            if let Some(r) = done.get(&n) {
+                progress::check_unchanged(&m.key(), n, statement.trim(), r, &fingerprint)?;
+                if r.finished {
+                    continue;
+                }
+            }
+            conn.run(statement).await.map_err(|e| {
+                let at = match op {
+                    Some((i, desc)) => format!("operation {} ({desc})", i + 1),
+                    None => "the deferred statements (foreign keys and indexes)".to_string(),
+                };
+                let db = e.database_message();
+                let shown: String = statement.trim().chars().take(300).collect();
+                e.with_kind(ErrorKind::MigrationFailed)
+                    .with_message(format!(
+                        "{} failed at {at}, statement {n} of {}: {db}\n  statement: {shown}\n  (the migration is not atomic: the {} statement(s) before it are kept)",
+                        m.key(),
+                        statements.len(),
+                        n - 1
+                    ))
+                    .hint("fix the cause and run migrate again: it goes on from this statement")
+            })?;
+            progress::save(conn, &m.app, &m.name, n, true, "", Mode::Plain, &fingerprint).await?;
+            if let Some((i, desc)) = op {
+                if last_op != Some(*i) {
+                    last_op = Some(*i);
+                    on_event(Event::Operation { index: i + 1, description: (*desc).clone() });
+                }
+            }
+        }
+        conn.run("BEGIN").await.map_err(|e| e.context("cannot begin a transaction"))?;
+        let recorded = async {
+            match direction {
+                Direction::Forwards => recorder::record(conn, &m.app, &m.name, &file_checksum(m)).await?,
+                Direction::Backwards => recorder::unrecord(conn, &m.app, &m.name).await?,
+            }
+            progress::clear(conn, &m.app, &m.name).await
+        }
+        .await;
+        match recorded {
+            Ok(()) => conn.run("COMMIT").await.map(|_| ()).map_err(|e| e.context("cannot commit")),
+            Err(e) => {
+                let _ = conn.run("ROLLBACK").await;
+                Err(e)
+            }
+        }
+    }
+    .await;
+    if lock_timeout_ms.is_some() {
+        let _ = conn.run("RESET lock_timeout").await;
+    }
+    result
+}
+
 /// The tables a migration's operations are about (in the states before and after it): where to
 /// look for the sessions in its way.
 fn migration_tables(m: &Migration, before: &ProjectState, after: &ProjectState) -> Vec<String> {
@@ -336,7 +427,14 @@ pub(crate) async fn execute_with(
             loop {
                 attempt += 1;
                 let lock_ms = locks.map(|l| l.lock_timeout.as_millis());
-                let work = run_in_transaction(conn, m, step.direction, &sql, fake, lock_ms, on_event);
+                let statement_by_statement = !m.atomic && dialect == Dialect::Postgres && !fake;
+                let work = async {
+                    if statement_by_statement {
+                        run_statements(conn, m, step.direction, &sql, lock_ms, on_event).await
+                    } else {
+                        run_in_transaction(conn, m, step.direction, &sql, fake, lock_ms, on_event).await
+                    }
+                };
                 let (res, seen) = match watcher.as_mut() {
                     Some(w) => w.watch(work).await,
                     None => (work.await, Vec::new()),

@@ -21,6 +21,11 @@ pub struct Migration {
     pub dependencies: Vec<String>,
     /// The operations, in order.
     pub operations: Vec<Operation>,
+    /// Whether it runs in one transaction (the default). `atomic = false` runs each statement on
+    /// its own on PostgreSQL, recording each one finished, for statements that cannot run in a
+    /// transaction (`CREATE INDEX CONCURRENTLY` in `run_sql`); SQLite runs it in one transaction
+    /// anyway (it has no such statement).
+    pub atomic: bool,
     /// Where it was read from (None for one not written yet).
     pub path: Option<PathBuf>,
     /// Lint rules silenced on purpose, per operation: `allow = ["TP002"]` and
@@ -44,8 +49,14 @@ pub struct Allow {
 struct RawMigration {
     #[serde(default)]
     dependencies: Vec<String>,
+    #[serde(default = "yes")]
+    atomic: bool,
     #[serde(default)]
     operations: Vec<Operation>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Migration {
@@ -85,6 +96,7 @@ impl Migration {
             name: name.to_string(),
             dependencies: raw.dependencies,
             operations: raw.operations,
+            atomic: raw.atomic,
             path: path.map(Path::to_path_buf),
             allows,
         })
@@ -104,6 +116,9 @@ impl Migration {
         out.push_str("dependencies = [");
         out.push_str(&self.dependencies.iter().map(|d| quote(d)).collect::<Vec<_>>().join(", "));
         out.push_str("]\n");
+        if !self.atomic {
+            out.push_str("atomic = false\n");
+        }
         for (i, op) in self.operations.iter().enumerate() {
             out.push_str("\n[[operations]]\n");
             let value = toml::Value::try_from(op).unwrap_or_else(|e| {

@@ -10,7 +10,7 @@
 //! - [`checksum`] — `migrations/teapot.sum`.
 //! - [`backend`] — per-dialect SQL: the schema editors, the online planner, introspection.
 //! - [`executor`] (plain) and [`online_executor`] (`--online`) — run a plan; [`recorder`] keeps
-//!   what is applied.
+//!   what is applied, [`progress`] the finished steps of a migration applied step by step.
 //! - [`migrator`] — [`Migrator`]: lock, plan, run, release, with progress events; what the CLI and a
 //!   program of yours both call.
 //! - [`check`] — `teapot check`: agreement, lint rules, integrity, drift.
@@ -31,6 +31,7 @@ pub mod loader;
 pub mod make;
 pub mod migrator;
 pub mod online_executor;
+pub mod progress;
 pub mod questioner;
 pub mod recorder;
 pub mod writer;

@@ -79,6 +79,7 @@ pub fn make_migrations(config: &Config, opts: &MakeOptions, q: &mut dyn Question
                 name: format!("{number:04}_{suffix}"),
                 dependencies: leaves,
                 operations: vec![],
+                atomic: true,
                 path: None,
                 allows: vec![],
             };
@@ -115,6 +116,7 @@ pub fn make_migrations(config: &Config, opts: &MakeOptions, q: &mut dyn Question
                 name: format!("{number:04}_{suffix}"),
                 dependencies: deps,
                 operations: vec![],
+                atomic: true,
                 path: None,
                 allows: vec![],
             });

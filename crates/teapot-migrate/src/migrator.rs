@@ -20,7 +20,13 @@ use crate::executor::{self, file_checksum, plan, Event, LockOptions, PlanStep, T
 use crate::graph::Graph;
 use crate::loader::load_graph;
 use crate::online_executor::{self, OnlineOptions};
+use crate::progress::{self, Mode};
 use crate::recorder;
+
+/// The steps of a migration's online plan (for "2 of 5 steps done").
+pub fn online_step_count(graph: &Graph, applied: &std::collections::BTreeSet<String>, key: &str, mode: Mode) -> Option<usize> {
+    (mode == Mode::Online).then(|| online_executor::online_steps(graph, key, |m| applied.contains(&m.key()), true).ok().map(|s| s.len()))?
+}
 
 /// Where the migrator's connections come from.
 #[derive(Debug, Clone)]
@@ -219,12 +225,12 @@ impl<'a> Migrator<'a> {
         }
         let applied = rows.into_iter().map(|a| a.key()).collect();
         let steps = plan(graph, &applied, &self.target)?;
-        if self.online.is_none() || self.fake {
-            // What --online began, only --online finishes: a plain run would start it over.
-            let partial = online_executor::partial(conn, graph, &applied).await?;
-            if let Some(p) = steps.iter().find_map(|s| partial.get(&s.key)) {
-                return Err(online_executor::partly_applied(p));
-            }
+        // What one mode began, only that mode finishes: the other would start it over. A fake run
+        // would record as applied what never finished.
+        let partial = progress::partial(conn, graph, &applied, |key, mode| online_step_count(graph, &applied, key, mode)).await?;
+        let this_mode = if self.online.is_some() { Mode::Online } else { Mode::Plain };
+        if let Some(p) = steps.iter().filter_map(|s| partial.get(&s.key)).find(|p| self.fake || p.mode != this_mode) {
+            return Err(progress::begun_in_another_mode(p));
         }
         (self.on_event)(Event::Planned { migrations: steps.len() });
         if steps.is_empty() {

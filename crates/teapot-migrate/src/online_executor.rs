@@ -2,7 +2,6 @@
 //! (so running the command again after a crash resumes where it stopped), holds strong locks only
 //! under a short lock_timeout with retries, and names the sessions that block a lock.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use teapot_core::{quote, Connection as Conn, DbRow, Error, ErrorKind, Result, Value};
@@ -12,6 +11,7 @@ use crate::backend::online::{plan_migration, Guard, Step};
 use crate::executor::{file_checksum, Event, PlanStep};
 use crate::graph::Graph;
 use crate::migrator::Source;
+use crate::progress::{self, Mode};
 use crate::recorder;
 
 /// Column `i` as text, NULL as "".
@@ -193,83 +193,10 @@ pub async fn release_migration_lock(conn: &mut Conn) {
     let _ = conn.run(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).await;
 }
 
-async fn ensure_progress_table(conn: &mut Conn) -> Result<()> {
-    conn.run(
-        "CREATE TABLE IF NOT EXISTS \"teapot_online_progress\" (\"app\" varchar(255) NOT NULL, \"name\" varchar(255) NOT NULL, \
-         \"step\" integer NOT NULL, \"finished\" boolean NOT NULL, \"progress\" text NULL, PRIMARY KEY (\"app\", \"name\", \"step\"))",
-    )
-    .await
-    .map_err(|e| e.context("cannot create teapot_online_progress"))?;
-    Ok(())
-}
-
-fn save_progress_sql() -> &'static str {
-    "INSERT INTO teapot_online_progress (app, name, step, finished, progress) VALUES ($1, $2, $3, $4, $5) \
-     ON CONFLICT (app, name, step) DO UPDATE SET finished = EXCLUDED.finished, progress = EXCLUDED.progress"
-}
-
 /// A lock not granted in time (55P03), or a deadlock with the application (40P01, where
 /// PostgreSQL cancelled our side): both are retried after a backoff.
 pub(crate) fn is_lock_timeout(e: &Error) -> bool {
     matches!(e.code(), Some("55P03") | Some("40P01"))
-}
-
-/// How far `migrate --online` got with a migration it began and did not finish.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Partial {
-    /// `app/name`.
-    pub key: String,
-    /// Steps finished.
-    pub done: usize,
-    /// Steps in the migration's online plan (None when it cannot be planned any more).
-    pub total: Option<usize>,
-}
-
-impl std::fmt::Display for Partial {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.total {
-            Some(t) => write!(f, "{} of {t} steps done by migrate --online", self.done),
-            None => write!(f, "{} steps done by migrate --online", self.done),
-        }
-    }
-}
-
-/// The migrations `migrate --online` began and did not finish (read from `teapot_online_progress`;
-/// none when the table does not exist), with how far each got.
-pub async fn partial(conn: &mut Conn, graph: &Graph, applied: &BTreeSet<String>) -> Result<BTreeMap<String, Partial>> {
-    let exists: Option<bool> = match conn.dialect() {
-        teapot_core::Dialect::Postgres => conn.fetch_scalar("SELECT to_regclass('teapot_online_progress') IS NOT NULL", &[]).await,
-        teapot_core::Dialect::Sqlite => {
-            conn.fetch_scalar("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'teapot_online_progress')", &[]).await
-        }
-    }
-    .map_err(|e| e.context("cannot read the catalog"))?;
-    if exists != Some(true) {
-        return Ok(BTreeMap::new());
-    }
-    let rows = conn
-        .fetch_all("SELECT app, name, count(*) FILTER (WHERE finished) FROM teapot_online_progress GROUP BY app, name", &[])
-        .await
-        .map_err(|e| e.context("cannot read teapot_online_progress"))?;
-    let mut out = BTreeMap::new();
-    for r in rows {
-        let key = format!("{}/{}", r.get::<String>(0)?, r.get::<String>(1)?);
-        if applied.contains(&key) {
-            continue;
-        }
-        let total = graph.get(&key).and_then(|_| online_steps(graph, &key, |m| applied.contains(&m.key()), true).ok()).map(|s| s.len());
-        out.insert(key.clone(), Partial { key, done: r.get::<i64>(2)?.max(0) as usize, total });
-    }
-    Ok(out)
-}
-
-/// The error for a plain run (or a fake one) of a migration `--online` began.
-pub fn partly_applied(p: &Partial) -> Error {
-    Error::new(
-        ErrorKind::PartiallyApplied,
-        format!("{} was partly applied ({p}); a plain migrate would run it again from the start", p.key),
-    )
-    .hint("finish it the way it began: teapot migrate --online (finished steps are not run again)")
 }
 
 /// The steps of a migration, numbered from 1, as `sqlmigrate --online` prints them.
@@ -299,7 +226,7 @@ pub async fn execute_online(
             .hint("run the backwards migration without --online"));
     }
     recorder::ensure_table(conn).await?;
-    ensure_progress_table(conn).await?;
+    progress::ensure(conn).await?;
     let mut applied: std::collections::BTreeSet<String> = recorder::applied(conn).await?.into_iter().map(|a| a.key()).collect();
     let mut killed_after: Option<usize> = test_hooks::kill_after_step();
     let mut counter = 0usize;
@@ -339,19 +266,22 @@ async fn run_plans(
         for b in old {
             on_event(Event::Message(format!("warning: a long transaction holds a lock on a table this migration touches: {b}")));
         }
-        let done: BTreeMap<usize, (bool, Option<String>)> = conn
-            .fetch_all(
-                "SELECT step, finished, progress FROM teapot_online_progress WHERE app = $1 AND name = $2",
-                &[Value::from(&m.app), Value::from(&m.name)],
-            )
-            .await
-            .and_then(|rows| {
-                rows.iter().map(|r| Ok((r.get::<i32>(0)? as usize, (r.get::<bool>(1)?, r.get::<Option<String>>(2)?)))).collect()
-            })
-            .map_err(|e| e.context("cannot read teapot_online_progress"))?;
+        let done = progress::read(conn, &m.app, &m.name).await?;
+        if done.values().any(|r| r.mode == Mode::Plain) {
+            let finished = done.values().filter(|r| r.finished).count();
+            let p = progress::Partial { key: m.key(), mode: Mode::Plain, done: finished, total: None };
+            return Err(progress::begun_in_another_mode(&p));
+        }
         for (n, (op_index, step)) in plan.iter().enumerate() {
             let n = n + 1;
-            let (finished, progress) = done.get(&n).cloned().unwrap_or((false, None));
+            let rec = StepRecord { app: &m.app, name: &m.name, n, fingerprint: step_fingerprint(step) };
+            let (finished, resume_after) = match done.get(&n) {
+                Some(r) => {
+                    progress::check_unchanged(&m.key(), n, &step.description, r, &rec.fingerprint)?;
+                    (r.finished, r.progress.clone())
+                }
+                None => (false, None),
+            };
             if finished {
                 on_event(Event::Message(format!("  step {n}/{}: {} (done before)", plan.len(), step.description)));
                 continue;
@@ -365,11 +295,11 @@ async fn run_plans(
             )));
             let ctx = format!("{} operation {} step {n} ({})", m.key(), op_index + 1, step.description);
             if let Some(b) = &step.batches {
-                run_backfill(conn, &m.app, &m.name, n, b, progress, opts, &ctx, on_event).await?;
+                run_backfill(conn, &rec, b, resume_after, opts, &ctx, on_event).await?;
             } else if step.transaction {
-                run_transactional(conn, watcher, &m.app, &m.name, n, step, opts, &ctx, on_event).await?;
+                run_transactional(conn, watcher, &rec, step, opts, &ctx, on_event).await?;
             } else {
-                run_concurrent(conn, source, &m.app, &m.name, n, step, &ctx, on_event).await?;
+                run_concurrent(conn, source, &rec, step, &ctx, on_event).await?;
             }
             *counter += 1;
             if *killed_after == Some(*counter) {
@@ -380,9 +310,7 @@ async fn run_plans(
         conn.run("BEGIN").await.map_err(|e| e.context("cannot begin"))?;
         let rec = async {
             recorder::record(conn, &m.app, &m.name, &file_checksum(m)).await?;
-            conn.execute("DELETE FROM teapot_online_progress WHERE app = $1 AND name = $2", &[Value::from(&m.app), Value::from(&m.name)])
-                .await
-                .map_err(|e| e.context("cannot clear teapot_online_progress"))?;
+            progress::clear(conn, &m.app, &m.name).await?;
             Ok::<_, Error>(())
         }
         .await;
@@ -413,9 +341,7 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
 async fn run_transactional(
     conn: &mut Conn,
     watcher: &mut Watcher,
-    app: &str,
-    name: &str,
-    n: usize,
+    rec: &StepRecord<'_>,
     step: &Step,
     opts: &OnlineOptions,
     ctx: &str,
@@ -434,7 +360,7 @@ async fn run_transactional(
             for s in &step.sql {
                 conn.run(s).await?;
             }
-            conn.execute(save_progress_sql(), &progress_values(app, name, n, true, "")).await?;
+            rec.save(conn, true, "").await?;
             conn.run("COMMIT").await?;
             Ok::<(), Error>(())
         };
@@ -538,6 +464,26 @@ async fn backend_pid(conn: &mut Conn) -> Result<i32> {
     Ok(conn.fetch_scalar::<i32>("SELECT pg_backend_pid()", &[]).await?.unwrap_or_default())
 }
 
+/// Where a step's progress is recorded.
+struct StepRecord<'a> {
+    app: &'a str,
+    name: &'a str,
+    n: usize,
+    fingerprint: String,
+}
+
+impl StepRecord<'_> {
+    async fn save(&self, conn: &mut Conn, finished: bool, progress: &str) -> Result<()> {
+        progress::save(conn, self.app, self.name, self.n, finished, progress, Mode::Online, &self.fingerprint).await
+    }
+}
+
+/// What a step runs, as its progress record remembers it.
+fn step_fingerprint(step: &Step) -> String {
+    let batches = step.batches.as_ref().map(|b| b.batch_sql(true)).unwrap_or_default();
+    progress::fingerprint(&[&step.description, &step.sql.join("\n"), &batches])
+}
+
 /// The tables a step locks, whose holders can block it.
 fn step_tables(step: &Step) -> Vec<String> {
     std::iter::once(step.table.clone()).chain(step.also_locks.clone()).filter(|t| !t.is_empty()).collect()
@@ -550,17 +496,11 @@ fn step_failed(ctx: &str, e: Error) -> Error {
         .hint("the steps finished before it are kept; fix the cause and run migrate --online again to resume")
 }
 
-fn progress_values(app: &str, name: &str, n: usize, finished: bool, progress: &str) -> [Value; 5] {
-    [Value::from(app), Value::from(name), Value::I32(n as i32), Value::Bool(finished), Value::from(progress)]
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn run_concurrent(
     conn: &mut Conn,
     source: &Source,
-    app: &str,
-    name: &str,
-    n: usize,
+    rec: &StepRecord<'_>,
     step: &Step,
     ctx: &str,
     on_event: &mut dyn FnMut(Event),
@@ -579,7 +519,7 @@ async fn run_concurrent(
         match valid {
             Some(true) => {
                 on_event(Event::Message(format!("    index {index} exists and is valid: kept")));
-                return mark_done(conn, app, name, n, ctx).await;
+                return mark_done(conn, rec, ctx).await;
             }
             Some(false) => {
                 on_event(Event::Message(format!("    index {index} was left INVALID by an interrupted build: dropped and built again")));
@@ -615,28 +555,26 @@ async fn run_concurrent(
     if let Some(w) = watcher {
         w.close().await;
     }
-    mark_done(conn, app, name, n, ctx).await
+    mark_done(conn, rec, ctx).await
 }
 
-async fn mark_done(conn: &mut Conn, app: &str, name: &str, n: usize, ctx: &str) -> Result<()> {
-    conn.execute(save_progress_sql(), &progress_values(app, name, n, true, "")).await.map_err(|e| step_failed(ctx, e))?;
+async fn mark_done(conn: &mut Conn, rec: &StepRecord<'_>, ctx: &str) -> Result<()> {
+    rec.save(conn, true, "").await.map_err(|e| step_failed(ctx, e))?;
     Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn run_backfill(
     conn: &mut Conn,
-    app: &str,
-    name: &str,
-    n: usize,
+    rec: &StepRecord<'_>,
     b: &Update,
-    progress: Option<String>,
+    resume_after: Option<String>,
     opts: &OnlineOptions,
     ctx: &str,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<()> {
     let total: u64 = conn.fetch_scalar::<i64>(&b.count_sql(), &[]).await.map_err(|e| step_failed(ctx, e))?.unwrap_or(0).max(0) as u64;
-    let mut last = progress.filter(|p| !p.is_empty());
+    let mut last = resume_after.filter(|p| !p.is_empty());
     if let Some(l) = &last {
         on_event(Event::Message(format!("    resuming after key {l}")));
     }
@@ -656,7 +594,7 @@ async fn run_backfill(
                     None => (None, 0),
                 };
                 let saved = max_key.clone().or_else(|| last.clone()).unwrap_or_default();
-                conn.execute(save_progress_sql(), &progress_values(app, name, n, count == 0, &saved)).await?;
+                rec.save(conn, count == 0, &saved).await?;
                 conn.run("COMMIT").await?;
                 Ok((max_key, count))
             }

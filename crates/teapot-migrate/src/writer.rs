@@ -83,6 +83,7 @@ pub fn arrange(new: Vec<NewMigration>, graph: &Graph, from: &ProjectState, name:
             name: full,
             dependencies: deps,
             operations: nm.operations.clone(),
+            atomic: true,
             path: None,
             allows: vec![],
         });

@@ -209,7 +209,7 @@ pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool
             }
             let before = before.as_ref().unwrap_or(&state);
             let allowed = m.allows.iter().find(|a| a.operation == i);
-            for h in rules::lint(&m.app, op, before, &state, &new_models) {
+            for h in rules::lint(&m.app, op, before, &state, &new_models).into_iter().chain(rules::lint_in_migration(op, m.atomic)) {
                 if online && h.rule.online_safe {
                     continue;
                 }

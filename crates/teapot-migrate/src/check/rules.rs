@@ -70,6 +70,9 @@ rules! {
     "TP013" "unbatched-data-change" false
         "an UPDATE or DELETE of many rows in one statement holds row locks and bloats the table for as long as it runs"
         "use a backfill operation (keyed batches, resumable), with a batch_size of at most 100000";
+    "TP014" "concurrently-in-transaction" false
+        "CREATE or DROP INDEX CONCURRENTLY cannot run inside a transaction block, and an atomic migration is one: it fails at deploy time"
+        "put the statement in a migration of its own with `atomic = false` at the top (each statement then runs on its own, and a rerun goes on where it stopped)";
 }
 
 /// The rule with this id.
@@ -88,6 +91,18 @@ pub struct Hit {
 
 fn hit(id: &str, detail: String) -> Hit {
     Hit { rule: rule(id).expect("rule ids used here exist"), detail }
+}
+
+/// The rules an operation breaks because of the migration it is in (`atomic`).
+pub fn lint_in_migration(op: &Operation, atomic: bool) -> Vec<Hit> {
+    match op {
+        Operation::RunSql { sql, .. } if atomic => super::sql_scan::split_statements(sql)
+            .into_iter()
+            .filter(|s| s.to_uppercase().split_whitespace().any(|w| w == "CONCURRENTLY"))
+            .map(|s| hit("TP014", s.split_whitespace().collect::<Vec<_>>().join(" ")))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The rules an operation breaks. `before` and `after` are the states around it; `new_models`

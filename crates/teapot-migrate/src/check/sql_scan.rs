@@ -118,7 +118,7 @@ fn dollar_tag(chars: &[char], i: usize) -> Option<String> {
 
 /// Splits on `;` outside quotes, dollar-quoted bodies (`$$` or `$tag$`) and comments; comments
 /// are dropped (an apostrophe in `-- don't` must not open a string).
-fn split_statements(sql: &str) -> Vec<String> {
+pub(crate) fn split_statements(sql: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let chars: Vec<char> = sql.chars().collect();
