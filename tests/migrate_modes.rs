@@ -201,3 +201,55 @@ async fn a_migration_edited_after_it_was_partly_applied_is_not_resumed() {
     assert_eq!(sum(&db).await, 5, "nothing ran");
     assert_eq!(common::db::applied(&db.url).await.len(), 1, "not recorded as applied");
 }
+
+const FAMILY_V1: &str = r#"
+use teapot::prelude::*;
+
+#[derive(Model)]
+#[teapot(app = "shop")]
+pub struct Parent {
+    pub id: i64,
+}
+
+#[derive(Model)]
+#[teapot(app = "shop")]
+pub struct Child {
+    pub id: i64,
+    #[teapot(on_delete = "cascade")]
+    pub parent: ForeignKey<Parent>,
+    pub note: Option<String>,
+}
+"#;
+
+/// What makemigrations writes, both modes apply: a column with a volatile database default
+/// (the table is rewritten, so every row counts as new to the deferred foreign-key checks) next to
+/// a column made NOT NULL with a one-off value (an UPDATE, then ALTER TABLE). Without Django's
+/// `SET CONSTRAINTS ALL IMMEDIATE` after the UPDATE, PostgreSQL refuses the ALTER: "pending
+/// trigger events".
+#[tokio::test]
+async fn a_rewrite_then_a_not_null_fill_applies_in_both_modes() {
+    let p = Project::new(&[("shop", FAMILY_V1)]);
+    p.make();
+    let first = p.names("shop")[0].clone();
+    let v2 = FAMILY_V1.replace(
+        "    pub note: Option<String>,\n",
+        "    pub note: String,\n    #[teapot(db_default = \"gen_random_uuid()\")]\n    pub key: Uuid,\n",
+    );
+    p.set("shop", &v2);
+    let out = teapot(p.root(), &["makemigrations", "--noinput", "--default", "shop.Child.note=\"none\""]);
+    out.ok();
+    for online in [false, true] {
+        let db = TestDb::postgres().await;
+        run(&p, &db, &["migrate", "shop", &first]).ok();
+        db.exec("INSERT INTO shop_parent (id) VALUES (1), (2)").await;
+        db.exec("INSERT INTO shop_child (parent_id, note) SELECT 1 + g % 2, CASE WHEN g % 3 = 0 THEN 'n' END FROM generate_series(1, 30) g")
+            .await;
+        let args: &[&str] = if online { &["migrate", "--online"] } else { &["migrate"] };
+        let out = run(&p, &db, args);
+        assert_eq!(out.code, 0, "online={online}\n{out}");
+        let nulls = db.column("SELECT count(*)::text FROM shop_child WHERE note IS NULL OR key IS NULL").await;
+        assert_eq!(nulls, [Some("0".to_string())], "online={online}");
+        let filled = db.column("SELECT count(*)::text FROM shop_child WHERE note = 'none'").await;
+        assert_eq!(filled, [Some("20".to_string())], "online={online}: the NULL notes got the one-off value");
+    }
+}

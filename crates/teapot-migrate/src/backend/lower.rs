@@ -603,9 +603,23 @@ fn alter_field(
     if of.db_default != nf.db_default {
         c.now(Change::SetDefault { table: table.clone(), column: nc.clone(), default: nf.db_default.clone() });
     }
+    // NULL to NOT NULL with a value for the rows that hold NULL, in Django's four steps: the
+    // default first (new writes get it, and the strong lock is taken up front), then the rows,
+    // then NOT NULL, and the default dropped again at the very end. A database default fills
+    // the rows itself and stays.
+    let mut drop_default_at_end = false;
     if of.null && !nf.null {
-        if let Some(v) = one_off.or(nf.default.as_ref()) {
-            let set = format!("{} = {}", quote(&nc), v.to_sql());
+        let fill = match (&nf.db_default, one_off.or(nf.default.as_ref())) {
+            (Some(d), _) => Some(d.clone()),
+            (None, Some(v)) => {
+                c.now(Change::SetDefault { table: table.clone(), column: nc.clone(), default: Some(v.to_sql()) });
+                drop_default_at_end = true;
+                Some(v.to_sql())
+            }
+            (None, None) => None,
+        };
+        if let Some(value) = fill {
+            let set = format!("{} = {value}", quote(&nc));
             c.now(Change::Update(update(ma, set, Some(format!("{} IS NULL", quote(&nc))), 1000, 0)?));
         }
         c.now(Change::SetNotNull { table: table.clone(), column: nc.clone() });
@@ -629,6 +643,9 @@ fn alter_field(
             references: references(after, nf)?,
             referenced_table: target(after, nf)?.table_name(),
         });
+    }
+    if drop_default_at_end {
+        c.now(Change::SetDefault { table, column: nc, default: None });
     }
     Ok(())
 }

@@ -95,9 +95,12 @@ pub fn render_change(change: &Change) -> Vec<String> {
         RenameColumn { table, from, to } => vec![rename_column(table, from, to)],
         RetypeColumn { table, column, from_type, to_type } => vec![retype(table, column, from_type, to_type)],
         SetDefault { table, column, default } => vec![set_default(table, column, default.as_deref())],
+        // As Django does: the rows an UPDATE touched may carry deferred foreign-key checks (a row
+        // rewritten earlier in the transaction counts as new), and ALTER TABLE refuses a table
+        // with pending trigger events; the checks run now instead of at COMMIT.
         Update(u) => vec![match &u.filter {
-            Some(w) => format!("UPDATE {} SET {} WHERE {w};", quote(&u.table), u.set),
-            None => format!("UPDATE {} SET {};", quote(&u.table), u.set),
+            Some(w) => format!("UPDATE {} SET {} WHERE {w}; SET CONSTRAINTS ALL IMMEDIATE;", quote(&u.table), u.set),
+            None => format!("UPDATE {} SET {}; SET CONSTRAINTS ALL IMMEDIATE;", quote(&u.table), u.set),
         }],
         SetNotNull { table, column } => vec![alter(table, format!("ALTER COLUMN {} SET NOT NULL", quote(column)))],
         DropNotNull { table, column } => vec![drop_not_null(table, column)],
