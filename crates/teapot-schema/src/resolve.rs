@@ -111,11 +111,15 @@ fn check_targets_and_accessors(state: &ProjectState, decls: &[SourcedDeclaration
     for m in state.models() {
         for (fname, f) in &m.fields {
             let Some(to) = &f.to else { continue };
-            let place = locate(decls, &m.app, &m.name);
-            let loc = place.map(|d| d.decl.field_location(fname)).unwrap_or_default();
-            let file = place.map(|d| d.file.clone());
+            // Where the field is declared: looked up only for an error (a scan of every declaration
+            // per relation would make reading a big project quadratic).
+            let place = || {
+                let d = locate(decls, &m.app, &m.name);
+                (d.map(|d| d.file.clone()), d.map(|d| d.decl.field_location(fname)).unwrap_or_default())
+            };
             let Some(target) = state.resolve(to) else { continue };
             if f.ty == FieldType::ForeignKey && target.primary_key().is_none() {
+                let (file, loc) = place();
                 return Err(SchemaError::new(ErrorKind::UnknownModel, file, loc, format!("{to} has no primary key to point at")));
             }
             let accessor = match &f.related_name {
@@ -125,6 +129,7 @@ fn check_targets_and_accessors(state: &ProjectState, decls: &[SourcedDeclaration
                 None => format!("{}_set", m.name_lower()),
             };
             if target.field(&accessor).is_some() {
+                let (file, loc) = place();
                 return Err(SchemaError::new(
                     ErrorKind::Clash,
                     file,
@@ -135,6 +140,7 @@ fn check_targets_and_accessors(state: &ProjectState, decls: &[SourcedDeclaration
             }
             let key = (to.clone(), accessor.clone());
             if let Some((oa, om, of)) = accessors.get(&key) {
+                let (file, loc) = place();
                 return Err(SchemaError::new(
                     ErrorKind::Clash,
                     file,
