@@ -1,6 +1,6 @@
 //! Benchmark: makemigrations on a generated project.
 //!
-//!     cargo run --release --example schema_bench -- --models 1000
+//!     cargo run --release --example schema_bench -- --models 1000,5000,10000
 //!
 //! Generates `--models` models of 10 fields plus a foreign key each, with an index on every tenth
 //! model, in files of 100 models, then times `makemigrations` from nothing and
@@ -9,69 +9,51 @@
 //!
 //! It also times `teapot check` without a database.
 //!
-//! With `--database-url URL` (an empty PostgreSQL or SQLite database) it then times `migrate` of
-//! the generated project into it, and `migrate` again with nothing to do.
+//! With `--database-url URL` (an empty PostgreSQL or SQLite database, and one `--models` size) it
+//! then times `migrate` of the generated project into it, and `migrate` again with nothing to do.
 
-use std::fmt::Write as _;
-use std::path::Path;
 use std::time::Instant;
 
 use teapot::migrate::config::Config;
 use teapot::migrate::make::{make_migrations, MakeOptions};
 use teapot::migrate::questioner::FlagQuestioner;
 
-fn model_source(i: usize) -> String {
-    let target = if i == 0 { "Self".to_string() } else { format!("Model{}", i / 2) };
-    let mut s = String::new();
-    let index = if i % 10 == 0 { format!(", index(fields = [\"f1\", \"-f2\"], name = \"m{i}_f1_f2_idx\")") } else { String::new() };
-    let _ = writeln!(s, "#[derive(Model)]\n#[teapot(app = \"bench\"{index})]\npub struct Model{i} {{");
-    let _ = writeln!(s, "    pub id: i64,");
-    let _ = writeln!(s, "    #[teapot(max_length = 100)]\n    pub f1: String,");
-    let _ = writeln!(s, "    pub f2: i32,\n    pub f3: Option<i64>,\n    pub f4: bool,\n    pub f5: f64,");
-    let _ = writeln!(s, "    pub f6: Option<String>,\n    pub f7: NaiveDate,\n    pub f8: DateTime<Utc>,");
-    let _ = writeln!(s, "    #[teapot(max_digits = 10, decimal_places = 2)]\n    pub f9: Decimal,");
-    let _ = writeln!(
-        s,
-        "    #[teapot(on_delete = \"cascade\", related_name = \"children_{i}\")]\n    pub parent: Option<ForeignKey<{target}>>,"
-    );
-    let _ = writeln!(s, "}}\n");
-    s
-}
-
-fn generate(dir: &Path, models: usize) {
-    std::fs::create_dir_all(dir.join("models")).expect("create models dir");
-    let files = models.div_ceil(100);
-    for f in 0..files {
-        let mut src = String::from("use teapot::prelude::*;\n\n");
-        for i in (f * 100)..((f + 1) * 100).min(models) {
-            src.push_str(&model_source(i));
-        }
-        std::fs::write(dir.join(format!("models/part{f:03}.rs")), src).expect("write models");
-    }
-    std::fs::write(dir.join("teapot.toml"), "[database]\nurl = \"sqlite://bench.db\"\n\n[apps.bench]\nmodels = [\"models/*.rs\"]\n")
-        .expect("write teapot.toml");
-}
+#[path = "../tests/common/generated.rs"]
+mod generated;
+use generated::generate;
 
 fn main() {
-    let mut models = 1000usize;
+    let mut sizes = vec![1000usize];
     let mut bin: Option<String> = None;
     let mut database_url: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--models" => models = args.next().and_then(|v| v.parse().ok()).expect("--models N"),
+            "--models" => {
+                sizes = args
+                    .next()
+                    .and_then(|v| v.split(',').map(|n| n.trim().parse().ok()).collect::<Option<Vec<usize>>>())
+                    .expect("--models N[,N...]")
+            }
             "--bin" => bin = Some(args.next().expect("--bin PATH")),
             "--database-url" => database_url = Some(args.next().expect("--database-url URL")),
             other => panic!("unknown argument {other}; usage: schema_bench [--models N] [--bin PATH/TO/teapot] [--database-url URL]"),
         }
     }
+    assert!(database_url.is_none() || sizes.len() == 1, "--database-url takes one --models size (the database must be empty)");
+    for models in sizes {
+        bench(models, bin.as_deref(), database_url.as_deref());
+    }
+}
+
+fn bench(models: usize, bin: Option<&str>, database_url: Option<&str>) {
     let dir = tempfile::tempdir().expect("temp dir");
     generate(dir.path(), models);
     let config_path = dir.path().join("teapot.toml");
 
     let run = |check: bool| -> f64 {
         let start = Instant::now();
-        match &bin {
+        match bin {
             Some(b) => {
                 let mut cmd = std::process::Command::new(b);
                 cmd.current_dir(dir.path()).arg("makemigrations").arg("--noinput");
@@ -103,7 +85,7 @@ fn main() {
     println!("  makemigrations from nothing      {:>8.3} s   ({} KiB of migrations)", first, size / 1024);
     println!("  makemigrations --check, no change {:>8.3} s", check);
     let start = Instant::now();
-    match &bin {
+    match bin {
         Some(b) => {
             let out = std::process::Command::new(b).current_dir(dir.path()).arg("check").output().expect("run teapot check");
             assert!(out.status.success(), "teapot check failed: {}", String::from_utf8_lossy(&out.stdout));
@@ -119,11 +101,11 @@ fn main() {
     if let Some(url) = database_url {
         let migrate = || -> f64 {
             let start = Instant::now();
-            match &bin {
+            match bin {
                 Some(b) => {
                     let out = std::process::Command::new(b)
                         .current_dir(dir.path())
-                        .args(["migrate", "--database-url", &url])
+                        .args(["migrate", "--database-url", url])
                         .output()
                         .expect("run teapot");
                     assert!(out.status.success(), "teapot migrate failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -132,7 +114,7 @@ fn main() {
                     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                     rt.block_on(async {
                         let config = Config::load(Some(&config_path)).expect("config");
-                        teapot::Migrator::connect(url.as_str()).config(config).run().await.expect("migrate");
+                        teapot::Migrator::connect(url).config(config).run().await.expect("migrate");
                     });
                 }
             }
@@ -140,7 +122,7 @@ fn main() {
         };
         let first = migrate();
         let again = migrate();
-        println!("  migrate into an empty database   {:>8.3} s   ({})", first, teapot::migrate::backend::redact(&url));
+        println!("  migrate into an empty database   {:>8.3} s   ({})", first, teapot::migrate::backend::redact(url));
         println!("  migrate with nothing to do       {:>8.3} s", again);
     }
 }

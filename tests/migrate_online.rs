@@ -464,6 +464,7 @@ async fn invalid_unique_index_is_rebuilt_after_the_data_is_fixed() {
     let err = run_online(&p, &db.url, &OnlineOptions::default()).await.expect_err("duplicates must fail the unique build");
     let msg = err.to_string();
     assert!(msg.contains("step 1") && msg.contains("item_code_uniq") && msg.contains("could not create unique index"), "{msg}");
+    assert!(msg.contains("Key (code)=(dup) is duplicated"), "PostgreSQL's DETAIL says which key: {msg}");
     let schema = db.schema().await;
     assert!(schema.iter().any(|l| l.contains("INVALID [item_code_uniq]")), "PostgreSQL leaves an INVALID index: {schema:#?}");
     assert_eq!(applied(&db.url).await.len(), 1);
@@ -489,12 +490,24 @@ async fn a_rerun_waits_out_an_orphaned_index_build_without_deadlock() {
     old.run("BEGIN ISOLATION LEVEL REPEATABLE READ").await.expect("begin");
     old.run("SELECT count(*) FROM shop_item").await.expect("take a snapshot");
 
+    let old_pid = old.fetch_scalar::<i32>("SELECT pg_backend_pid()", &[]).await.expect("pid").expect("pid");
     let mut first_run = teapot_cmd(&p, &db.url, &["migrate", "--online"]).spawn().expect("spawn teapot");
-    let started = std::time::Instant::now();
-    while count(&db, "SELECT count(*) FROM pg_stat_progress_create_index WHERE relid = 'shop_item'::regclass").await == 0 {
-        assert!(started.elapsed() < Duration::from_secs(60), "the index build never started");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // The build says which transaction it waits for (pg_stat_progress_create_index.current_locker_pid).
+    let stdout = first_run.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("waiting for pid") {
+                let _ = tx.send(line);
+            }
+        }
+    });
+    let waiting = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(60)))
+        .await
+        .expect("join")
+        .expect("the build names the transaction it waits for");
+    assert!(waiting.contains(&format!("pid {old_pid}")) && waiting.contains("SELECT count(*) FROM shop_item"), "{waiting}");
     first_run.kill().expect("SIGKILL the migrator");
     first_run.wait().expect("reap it");
     assert_eq!(
@@ -667,8 +680,16 @@ async fn a_table_rewrite_is_refused_unless_allowed() {
     assert_eq!(applied(&db.url).await.len(), 1);
     assert_eq!(count(&db, "SELECT count(*) FROM teapot_online_progress").await, 0);
 
+    // sqlmigrate --online previews what --allow-unsafe would run, labelled for what it is.
+    let out = teapot_cmd(&p, &db.url, &["sqlmigrate", APP, &third, "--online"]).output().expect("run teapot");
+    assert!(!out.status.success() && text(&out).contains("rewrites the table"), "{}", text(&out));
+    let out = teapot_cmd(&p, &db.url, &["sqlmigrate", APP, &third, "--online", "--allow-unsafe"]).output().expect("run teapot");
+    let preview = text(&out);
+    assert!(out.status.success() && preview.contains("Alter qty (rewrites the table)") && preview.contains("TYPE bigint"), "{preview}");
+
     let out = teapot_cmd(&p, &db.url, &["migrate", "--online", "--allow-unsafe"]).output().expect("run teapot");
     assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("Alter qty (rewrites the table)"), "not labelled metadata only: {}", text(&out));
     let schema = db.schema().await;
     assert_eq!(schema, expected);
     assert!(schema.iter().any(|l| l.starts_with("shop_item column qty bigint")), "{schema:#?}");
@@ -754,4 +775,18 @@ async fn an_interrupted_backfill_resumes_after_its_last_key() {
     assert_eq!(count(&db, "SELECT count(*) FROM shop_item WHERE note = 'filled' AND id <= 1500").await, 0);
     assert_eq!(count(&db, "SELECT count(*) FROM shop_item WHERE note = 'filled'").await, 500, "ids 1503, 1506, ... 3000");
     assert_finished(&db, &first, &second, &expected).await;
+}
+
+/// Without a terminal, a step's progress is a line every few seconds, not a line per batch.
+#[tokio::test]
+async fn progress_without_a_terminal_is_a_line_every_few_seconds() {
+    let (p, first, _) = project(Recipe::Backfill);
+    let db = db_at_v1(&p, &first, 20_000).await;
+    let out = teapot_cmd(&p, &db.url, &["migrate", "--online"]).output().expect("run teapot");
+    let printed = text(&out);
+    assert!(out.status.success(), "{printed}");
+    let lines = printed.lines().filter(|l| l.contains("backfill:")).count();
+    // 6667 rows to fill in batches of 700: 10 batches, done in well under the 5 s between lines.
+    assert!((1..=2).contains(&lines), "{lines} progress lines for 10 batches:\n{printed}");
+    assert!(printed.contains("backfill: 6667/6667"), "the last line says it finished:\n{printed}");
 }

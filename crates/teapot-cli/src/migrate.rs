@@ -66,6 +66,10 @@ pub struct SqlMigrateArgs {
     /// The steps `migrate --online` runs, with their lock level and transaction mode (PostgreSQL).
     #[arg(long, conflicts_with = "backwards")]
     online: bool,
+    /// With --online: show the steps of changes --online refuses (table rewrites) as
+    /// `migrate --online --allow-unsafe` would run them, instead of the refusal.
+    #[arg(long, requires = "online")]
+    allow_unsafe: bool,
     /// The database whose dialect to print (overrides DATABASE_URL and teapot.toml; not connected to).
     #[arg(long, value_name = "URL")]
     database_url: Option<String>,
@@ -144,13 +148,13 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
             return Ok(0);
         }
         let tty = std::io::stdout().is_terminal();
-        let mut view = Progress { tty, fake: a.fake, url: redact(&url), bar: None };
+        let mut view = Progress { tty, fake: a.fake, url: redact(&url), bar: None, step_bar: None, last_line: None };
         let mut migrator = Migrator::connect(url.as_str()).graph(graph).target(target).fake(a.fake).no_wait(a.no_wait).locks(locks);
         if let Some(options) = online {
             migrator = migrator.online_options(options);
         }
         let result = migrator.on_event(|e| view.show(e)).run().await;
-        if let Some(b) = view.bar.take() {
+        for b in [view.step_bar.take(), view.bar.take()].into_iter().flatten() {
             b.abandon();
         }
         if result.is_err() && tty {
@@ -160,18 +164,34 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
     })
 }
 
-/// How migrate's progress looks: a bar per long migration or step on a terminal, timestamped
-/// lines otherwise.
+/// How migrate's progress looks: a bar per long migration and one per long step on a terminal;
+/// timestamped lines otherwise, a step's progress at most every few seconds.
 struct Progress {
     tty: bool,
     fake: bool,
     url: String,
+    /// Operations of a long migration.
     bar: Option<ProgressBar>,
+    /// Progress of the current step (an index build's blocks, a backfill's rows): its own bar, so
+    /// totals of different steps never mix.
+    step_bar: Option<ProgressBar>,
+    /// When the last progress line was printed (no terminal).
+    last_line: Option<(std::time::Instant, String)>,
 }
 
+/// Without a terminal, a step's progress is printed at most this often.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Progress {
-    fn line(&self, text: &str) {
-        if let Some(b) = &self.bar {
+    fn line(&mut self, text: &str) {
+        // A new step ends the progress of the one before it.
+        if text.trim_start().starts_with("step ") {
+            if let Some(b) = self.step_bar.take() {
+                b.finish_and_clear();
+            }
+            self.last_line = None;
+        }
+        if let Some(b) = self.step_bar.as_ref().or(self.bar.as_ref()) {
             b.println(text);
         } else if self.tty {
             println!("{text}");
@@ -221,7 +241,7 @@ impl Progress {
             Event::Message(m) => self.line(&m),
             Event::Progress { phase, done, total } => {
                 if self.tty {
-                    let b = self.bar.get_or_insert_with(|| {
+                    let b = self.step_bar.get_or_insert_with(|| {
                         let b = ProgressBar::new(total.max(1));
                         b.set_style(
                             ProgressStyle::with_template("    {msg} [{bar:30}] {pos}/{len}")
@@ -233,10 +253,21 @@ impl Progress {
                     b.set_position(done);
                     b.set_message(phase);
                 } else {
-                    println!("[{}]     {phase}: {done}/{total}", chrono::Local::now().format("%H:%M:%S"));
+                    let due = match &self.last_line {
+                        Some((at, last_phase)) => at.elapsed() >= PROGRESS_EVERY || *last_phase != phase || (total > 0 && done >= total),
+                        None => true,
+                    };
+                    if due {
+                        let of = if total > 0 { format!("{done}/{total}") } else { done.to_string() };
+                        println!("[{}]     {phase}: {of}", chrono::Local::now().format("%H:%M:%S"));
+                        self.last_line = Some((std::time::Instant::now(), phase));
+                    }
                 }
             }
             Event::Done { key, elapsed } => {
+                if let Some(b) = self.step_bar.take() {
+                    b.finish_and_clear();
+                }
                 if let Some(b) = self.bar.take() {
                     b.finish_and_clear();
                     println!("  {} OK ({:.2}s)", dotted(&key), elapsed.as_secs_f64());
@@ -262,7 +293,7 @@ pub(super) fn sqlmigrate(config: &Config, a: SqlMigrateArgs) -> Result<i32> {
     let m = graph.get(&key).expect("found in the graph");
     if a.online {
         let before = ancestors(&graph, &key);
-        let steps = online::online_steps(&graph, &key, |x| before.contains(&x.key()), false)?;
+        let steps = online::online_steps(&graph, &key, |x| before.contains(&x.key()), a.allow_unsafe)?;
         println!("-- {} online: {} step(s)", dotted(&key), steps.len());
         for (n, (op, s)) in steps.iter().enumerate() {
             println!(
@@ -291,12 +322,27 @@ pub(super) fn sqlmigrate(config: &Config, a: SqlMigrateArgs) -> Result<i32> {
     let sql = executor::migration_sql(dialect, m, &mut state, direction)?;
     // Every statement ends with `;`, so the output runs as it is in psql or sqlite3.
     let terminated = |s: &str| if s.trim_end().ends_with(';') { s.to_string() } else { format!("{};", s.trim_end()) };
-    let atomic = m.atomic || dialect == Dialect::Sqlite;
-    if atomic {
-        println!("BEGIN;");
-    } else {
-        println!("-- {} is not atomic: each statement runs on its own (no transaction)", dotted(&key));
+    let how = executor::shape(m, dialect, &sql);
+    match how {
+        executor::Shape::Chunked(size) => {
+            let all = executor::statements(&sql);
+            let parts = all.len().div_ceil(size);
+            println!("-- {} has {} statements: it runs in {parts} transactions of at most {size}", dotted(&key), all.len());
+            for (part, chunk) in all.chunks(size).enumerate() {
+                println!("--\n-- transaction {} of {parts}\n--\nBEGIN;", part + 1);
+                for (_, s) in chunk {
+                    println!("{}", terminated(s));
+                }
+                println!("COMMIT;");
+            }
+            return Ok(0);
+        }
+        executor::Shape::StatementByStatement => {
+            println!("-- {} is not atomic: each statement runs on its own (no transaction)", dotted(&key))
+        }
+        executor::Shape::Atomic => println!("BEGIN;"),
     }
+    let atomic = how == executor::Shape::Atomic;
     for (desc, stmts) in sql.operations {
         println!("--\n-- {desc}\n--");
         for s in stmts {

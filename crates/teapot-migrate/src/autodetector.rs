@@ -212,18 +212,45 @@ impl<'a> Autodetector<'a> {
 
     fn created_models(&mut self) -> Result<()> {
         let (added, _) = self.added_removed();
-        let mut remaining: Vec<(String, String)> = added;
-        let creating: BTreeSet<String> = remaining.iter().map(|(a, n)| label(a, n).to_lowercase()).collect();
+        // Models are created in order, each as soon as the models it points at exist: the first
+        // ready one is taken; when none is, the first left is, and its foreign keys to models not
+        // made yet are added later. Readiness is kept by counting (a scan of what is left per
+        // model would make a big project quadratic).
+        let labels: Vec<String> = added.iter().map(|(a, n)| label(a, n).to_lowercase()).collect();
+        let index_of: std::collections::HashMap<&str, usize> = labels.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
+        let mut unmet = vec![0usize; added.len()];
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); added.len()];
+        for (i, (a, n)) in added.iter().enumerate() {
+            let m = self.to.get(a, n).expect("created model is declared");
+            let targets: BTreeSet<usize> = m
+                .fields
+                .iter()
+                .filter_map(|(_, f)| f.to.as_deref())
+                .filter_map(|t| index_of.get(t.to_lowercase().as_str()).copied())
+                .filter(|&j| j != i)
+                .collect();
+            unmet[i] = targets.len();
+            for j in targets {
+                dependents[j].push(i);
+            }
+        }
+        let mut ready: BTreeSet<usize> = (0..added.len()).filter(|&i| unmet[i] == 0).collect();
+        let mut done = vec![false; added.len()];
+        let mut first_left = 0usize;
         let mut deferred: Vec<(String, String, String, Field)> = Vec::new();
-        while !remaining.is_empty() {
-            let ready = remaining.iter().position(|(a, n)| {
-                let m = self.to.get(a, n).expect("created model is declared");
-                m.fields.iter().all(|(_, f)| match &f.to {
-                    Some(t) => t.eq_ignore_ascii_case(&m.label()) || self.exists_now(t) || !creating.contains(&t.to_lowercase()),
-                    None => true,
-                })
-            });
-            let (app, name) = remaining.remove(ready.unwrap_or(0));
+        for _ in 0..added.len() {
+            while first_left < added.len() && done[first_left] {
+                first_left += 1;
+            }
+            let i = ready.pop_first().unwrap_or(first_left);
+            done[i] = true;
+            for &d in &dependents[i] {
+                unmet[d] -= 1;
+                if unmet[d] == 0 && !done[d] {
+                    ready.insert(d);
+                }
+            }
+            let (app, name) = added[i].clone();
             let m = self.to.get(&app, &name).expect("created model is declared").clone();
             let mut fields = Vec::new();
             let mut needs = Vec::new();

@@ -243,15 +243,64 @@ pub fn migration_sql(dialect: Dialect, m: &Migration, state: &mut ProjectState, 
     Ok(MigrationSql { operations: per_op, deferred })
 }
 
-/// A migration that is not atomic, on PostgreSQL: each statement runs on its own (outside any
-/// transaction, so CREATE INDEX CONCURRENTLY can run), and each finished one is recorded in the
-/// progress record, so a rerun after a failure or a crash goes on from the statement that did not
-/// finish and never runs one twice.
-async fn run_statements(
+/// More statements than this in one migration run in several transactions on PostgreSQL: a big
+/// initial migration (1000 models) takes more locks than one transaction may hold on a server
+/// with the default max_locks_per_transaction (64), and fails with "out of shared memory".
+pub const MAX_STATEMENTS_PER_TRANSACTION: usize = 400;
+
+/// How a migration's statements are grouped into transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// One transaction: it applies whole or not at all.
+    Atomic,
+    /// Transactions of at most this many statements, each recorded as it commits (too big for one).
+    Chunked(usize),
+    /// Each statement on its own, outside any transaction (`atomic = false`).
+    StatementByStatement,
+}
+
+/// Every statement of a migration, in order, with the operation it belongs to (None: deferred).
+pub fn statements(sql: &MigrationSql) -> Vec<(Option<(usize, &String)>, String)> {
+    let mut out: Vec<(Option<(usize, &String)>, String)> = Vec::new();
+    for (i, (desc, stmts)) in sql.operations.iter().enumerate() {
+        for s in stmts {
+            out.extend(split_statements(s).into_iter().map(|one| (Some((i, desc)), one)));
+        }
+    }
+    for s in &sql.deferred {
+        out.extend(split_statements(s).into_iter().map(|one| (None, one)));
+    }
+    out
+}
+
+/// How a migration runs on a dialect.
+pub fn shape(m: &Migration, dialect: Dialect, sql: &MigrationSql) -> Shape {
+    if dialect != Dialect::Postgres {
+        // SQLite has no statement that cannot run in a transaction, and no lock table to fill.
+        return Shape::Atomic;
+    }
+    if !m.atomic {
+        return Shape::StatementByStatement;
+    }
+    let n: usize = sql.operations.iter().map(|(_, s)| s.len()).sum::<usize>() + sql.deferred.len();
+    if n > MAX_STATEMENTS_PER_TRANSACTION {
+        Shape::Chunked(MAX_STATEMENTS_PER_TRANSACTION)
+    } else {
+        Shape::Atomic
+    }
+}
+
+/// A migration run in parts on PostgreSQL — each statement on its own (`atomic = false`, so
+/// CREATE INDEX CONCURRENTLY can run), or in transactions of `group` statements (a migration too
+/// big for one). Each finished statement is recorded in the progress record (a group's records
+/// commit with its statements), so a rerun after a failure or a crash goes on from where it
+/// stopped and never runs a statement twice.
+async fn run_in_parts(
     conn: &mut Conn,
     m: &Migration,
     direction: Direction,
     sql: &MigrationSql,
+    group: Option<usize>,
     lock_timeout_ms: Option<u128>,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<()> {
@@ -261,51 +310,94 @@ async fn run_statements(
         let finished = done.values().filter(|r| r.finished).count();
         return Err(progress::begun_in_another_mode(&progress::Partial { key: m.key(), mode: Mode::Online, done: finished, total: None }));
     }
-    if let Some(ms) = lock_timeout_ms {
+    let statements = statements(sql);
+    let size = group.unwrap_or(1).max(1);
+    let parts = statements.len().div_ceil(size).max(1);
+    if let Some(g) = group {
+        on_event(Event::Message(format!(
+            "  {} has {} statements, more locks than one transaction can take on a default server: \
+             it runs in {parts} transactions of at most {g}, each recorded as it commits",
+            m.key(),
+            statements.len()
+        )));
+    }
+    if let (Some(ms), None) = (lock_timeout_ms, group) {
         conn.run(&format!("SET lock_timeout = {ms}")).await.map_err(|e| e.context("cannot set lock_timeout"))?;
-    }
-    let mut statements: Vec<(Option<(usize, &String)>, String)> = Vec::new();
-    for (i, (desc, stmts)) in sql.operations.iter().enumerate() {
-        for s in stmts {
-            statements.extend(split_statements(s).into_iter().map(|one| (Some((i, desc)), one)));
-        }
-    }
-    for s in &sql.deferred {
-        statements.extend(split_statements(s).into_iter().map(|one| (None, one)));
     }
     let result = async {
         let mut last_op = None;
-        for (n, (op, statement)) in statements.iter().enumerate() {
-            let n = n + 1;
-            let fingerprint = progress::fingerprint(&[statement]);
-            if let Some(r) = done.get(&n) {
-                progress::check_unchanged(&m.key(), n, statement.trim(), r, &fingerprint)?;
-                if r.finished {
-                    continue;
+        for part in 0..parts {
+            let range = (part * size)..((part + 1) * size).min(statements.len());
+            let mut todo = Vec::new();
+            for n in range.clone() {
+                let fingerprint = progress::fingerprint(&[&statements[n].1]);
+                match done.get(&(n + 1)) {
+                    Some(r) => {
+                        progress::check_unchanged(&m.key(), n + 1, statements[n].1.trim(), r, &fingerprint)?;
+                        if !r.finished {
+                            todo.push((n, fingerprint));
+                        }
+                    }
+                    None => todo.push((n, fingerprint)),
                 }
             }
-            conn.run(statement).await.map_err(|e| {
-                let at = match op {
-                    Some((i, desc)) => format!("operation {} ({desc})", i + 1),
-                    None => "the deferred statements (foreign keys and indexes)".to_string(),
-                };
-                let db = e.database_message();
-                let shown: String = statement.trim().chars().take(300).collect();
-                e.with_kind(ErrorKind::MigrationFailed)
-                    .with_message(format!(
-                        "{} failed at {at}, statement {n} of {}: {db}\n  statement: {shown}\n  (the migration is not atomic: the {} statement(s) before it are kept)",
-                        m.key(),
-                        statements.len(),
-                        n - 1
-                    ))
-                    .hint("fix the cause and run migrate again: it goes on from this statement")
-            })?;
-            progress::save(conn, &m.app, &m.name, n, true, "", Mode::Plain, &fingerprint).await?;
-            if let Some((i, desc)) = op {
-                if last_op != Some(*i) {
-                    last_op = Some(*i);
-                    on_event(Event::Operation { index: i + 1, description: (*desc).clone() });
+            if todo.is_empty() {
+                continue;
+            }
+            if group.is_some() {
+                conn.run("BEGIN").await.map_err(|e| e.context("cannot begin a transaction"))?;
+                if let Some(ms) = lock_timeout_ms {
+                    conn.run(&format!("SET LOCAL lock_timeout = {ms}")).await.map_err(|e| e.context("cannot set lock_timeout"))?;
                 }
+            }
+            let work = async {
+                for (n, fingerprint) in &todo {
+                    let (op, statement) = &statements[*n];
+                    conn.run(statement).await.map_err(|e| {
+                        let at = match op {
+                            Some((i, desc)) => format!("operation {} ({desc})", i + 1),
+                            None => "the deferred statements (foreign keys and indexes)".to_string(),
+                        };
+                        let db = e.database_message();
+                        let shown: String = statement.trim().chars().take(300).collect();
+                        let kept = match group {
+                            None => format!("the migration is not atomic: the {n} statement(s) before it are kept"),
+                            Some(_) => format!(
+                                "transaction {} of {parts} rolled back; the {} statement(s) of the transactions before it are kept",
+                                part + 1,
+                                range.start
+                            ),
+                        };
+                        e.with_kind(ErrorKind::MigrationFailed)
+                            .with_message(format!(
+                                "{} failed at {at}, statement {} of {}: {db}\n  statement: {shown}\n  ({kept})",
+                                m.key(),
+                                n + 1,
+                                statements.len()
+                            ))
+                            .hint("fix the cause and run migrate again: it goes on from where it stopped")
+                    })?;
+                    progress::save(conn, &m.app, &m.name, n + 1, true, "", Mode::Plain, fingerprint).await?;
+                    if let Some((i, desc)) = op {
+                        if last_op != Some(*i) {
+                            last_op = Some(*i);
+                            on_event(Event::Operation { index: i + 1, description: (*desc).clone() });
+                        }
+                    }
+                }
+                Ok::<(), Error>(())
+            }
+            .await;
+            if group.is_some() {
+                match work {
+                    Ok(()) => conn.run("COMMIT").await.map(|_| ()).map_err(|e| e.context("cannot commit"))?,
+                    Err(e) => {
+                        let _ = conn.run("ROLLBACK").await;
+                        return Err(e);
+                    }
+                }
+            } else {
+                work?;
             }
         }
         conn.run("BEGIN").await.map_err(|e| e.context("cannot begin a transaction"))?;
@@ -326,7 +418,7 @@ async fn run_statements(
         }
     }
     .await;
-    if lock_timeout_ms.is_some() {
+    if lock_timeout_ms.is_some() && group.is_none() {
         let _ = conn.run("RESET lock_timeout").await;
     }
     result
@@ -427,12 +519,12 @@ pub(crate) async fn execute_with(
             loop {
                 attempt += 1;
                 let lock_ms = locks.map(|l| l.lock_timeout.as_millis());
-                let statement_by_statement = !m.atomic && dialect == Dialect::Postgres && !fake;
+                let how = if fake { Shape::Atomic } else { shape(m, dialect, &sql) };
                 let work = async {
-                    if statement_by_statement {
-                        run_statements(conn, m, step.direction, &sql, lock_ms, on_event).await
-                    } else {
-                        run_in_transaction(conn, m, step.direction, &sql, fake, lock_ms, on_event).await
+                    match how {
+                        Shape::Atomic => run_in_transaction(conn, m, step.direction, &sql, fake, lock_ms, on_event).await,
+                        Shape::Chunked(g) => run_in_parts(conn, m, step.direction, &sql, Some(g), lock_ms, on_event).await,
+                        Shape::StatementByStatement => run_in_parts(conn, m, step.direction, &sql, None, lock_ms, on_event).await,
                     }
                 };
                 let (res, seen) = match watcher.as_mut() {

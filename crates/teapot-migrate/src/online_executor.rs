@@ -260,7 +260,7 @@ async fn run_plans(
     for (ps, plan) in steps.iter().zip(plans) {
         let m = graph.get(&ps.key).ok_or_else(|| Error::new(ErrorKind::Graph, format!("{} is not in the graph", ps.key)))?;
         let start = Instant::now();
-        on_event(Event::Start { key: m.key(), direction: ps.direction, operations: plan.len() });
+        on_event(Event::Start { key: m.key(), direction: ps.direction, operations: m.operations.len() });
         let tables: Vec<String> = plan.iter().flat_map(|(_, s)| step_tables(s)).collect();
         let old = lock_holders(conn, &tables, opts.long_transaction.as_secs_f64()).await?;
         for b in old {
@@ -534,16 +534,35 @@ async fn run_concurrent(
         let build = conn.run(s);
         tokio::pin!(build);
         let mut tick = tokio::time::interval(Duration::from_millis(500));
+        let mut last_locker = 0u64;
         let res = loop {
             tokio::select! {
                 r = &mut build => break r,
                 _ = tick.tick() => {
                     if let Some(w) = watcher.as_mut() {
                         if let Ok(Some(r)) = w.fetch_optional(
-                            "SELECT phase, blocks_done, blocks_total FROM pg_stat_progress_create_index WHERE pid = $1",
+                            "SELECT p.phase, p.blocks_done, p.blocks_total, p.current_locker_pid, \
+                             coalesce(a.application_name, ''), coalesce(a.state, ''), \
+                             coalesce(round(extract(epoch FROM now() - a.xact_start)::numeric, 1)::text, '?'), left(coalesce(a.query, ''), 200) \
+                             FROM pg_stat_progress_create_index p LEFT JOIN pg_stat_activity a ON a.pid = p.current_locker_pid AND p.current_locker_pid <> 0 \
+                             WHERE p.pid = $1",
                             &[Value::from(pid)],
                         ).await {
                             let count = |i: usize| r.get::<Option<i64>>(i).ok().flatten().unwrap_or(0).max(0) as u64;
+                            // While the build waits for a transaction (writers before the build, old
+                            // snapshots after it), that transaction is named, once.
+                            let locker = count(3);
+                            if locker != 0 && locker != last_locker {
+                                last_locker = locker;
+                                on_event(Event::Message(format!(
+                                    "    {}: waiting for pid {locker} ({}) {}, transaction open {}s: {}",
+                                    text(&r, 0),
+                                    match text(&r, 4) { a if a.is_empty() => "no application_name".to_string(), a => a },
+                                    text(&r, 5),
+                                    text(&r, 6),
+                                    text(&r, 7)
+                                )));
+                            }
                             on_event(Event::Progress { phase: text(&r, 0), done: count(1), total: count(2) });
                         }
                     }
