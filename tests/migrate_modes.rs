@@ -242,8 +242,10 @@ async fn a_rewrite_then_a_not_null_fill_applies_in_both_modes() {
         let db = TestDb::postgres().await;
         run(&p, &db, &["migrate", "shop", &first]).ok();
         db.exec("INSERT INTO shop_parent (id) VALUES (1), (2)").await;
-        db.exec("INSERT INTO shop_child (parent_id, note) SELECT 1 + g % 2, CASE WHEN g % 3 = 0 THEN 'n' END FROM generate_series(1, 30) g")
-            .await;
+        db.exec(
+            "INSERT INTO shop_child (parent_id, note) SELECT 1 + g % 2, CASE WHEN g % 3 = 0 THEN 'n' END FROM generate_series(1, 30) g",
+        )
+        .await;
         let args: &[&str] = if online { &["migrate", "--online"] } else { &["migrate"] };
         let out = run(&p, &db, args);
         assert_eq!(out.code, 0, "online={online}\n{out}");

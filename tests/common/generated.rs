@@ -36,4 +36,3 @@ pub fn generate(dir: &Path, models: usize) {
     std::fs::write(dir.join("teapot.toml"), "[database]\nurl = \"sqlite://bench.db\"\n\n[apps.bench]\nmodels = [\"models/*.rs\"]\n")
         .expect("write teapot.toml");
 }
-

@@ -174,5 +174,5 @@ pub fn only(outcome: &MakeOutcome) -> &Migration {
     &outcome.made[0].migration
 }
 pub mod cli;
-pub mod generated;
 pub mod db;
+pub mod generated;

@@ -279,8 +279,14 @@ impl<'a> Autodetector<'a> {
     }
 
     fn kept_models(&mut self, q: &mut dyn Questioner) -> Result<()> {
-        let kept: Vec<(String, String)> =
-            self.to.models().filter(|m| self.in_scope(&m.app)).map(|m| (m.app.clone(), m.name.clone())).collect();
+        // Only models whose declaration differs from the state need a look (on a big project most
+        // are unchanged, and each look clones both sides).
+        let kept: Vec<(String, String)> = self
+            .to
+            .models()
+            .filter(|m| self.in_scope(&m.app) && self.cur.get(&m.app, &m.name) != Some(*m))
+            .map(|m| (m.app.clone(), m.name.clone()))
+            .collect();
 
         // Renamed fields (decided first: index and constraint comparisons follow the new names).
         for (app, name) in &kept {

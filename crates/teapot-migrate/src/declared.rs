@@ -26,17 +26,36 @@ pub struct Declared {
     pub declarations: Vec<SourcedDeclaration>,
 }
 
+/// The declarations of one model file.
+fn read_file(config: &Config, app: &str, file: &std::path::Path) -> Result<Vec<SourcedDeclaration>> {
+    let text = std::fs::read_to_string(file).map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", file.display())))?;
+    let shown = file.strip_prefix(&config.root).unwrap_or(file).to_path_buf();
+    let found = read_source(&text, Some(app)).map_err(|e| Error::from(SchemaError::from_read(&e, Some(shown.clone()))))?;
+    Ok(found.into_iter().map(|decl| SourcedDeclaration { file: shown.clone(), decl }).collect())
+}
+
 /// Reads and resolves the models of every app in the configuration.
 pub fn read_declared(config: &Config) -> Result<Declared> {
-    let mut decls = Vec::new();
+    let mut files = Vec::new();
     for app in config.apps.values() {
         for file in config.model_files(app)? {
-            let text =
-                std::fs::read_to_string(&file).map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", file.display())))?;
-            let shown = file.strip_prefix(&config.root).unwrap_or(&file).to_path_buf();
-            let found = read_source(&text, Some(&app.label)).map_err(|e| Error::from(SchemaError::from_read(&e, Some(shown.clone()))))?;
-            decls.extend(found.into_iter().map(|decl| SourcedDeclaration { file: shown.clone(), decl }));
+            files.push((app.label.clone(), file));
         }
+    }
+    // Parsing is most of the work on a big project, and each file parses on its own: the files
+    // are shared out between the cores, and put back in their order.
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(files.len()).max(1);
+    let per_thread = files.len().div_ceil(threads).max(1);
+    let parsed: Vec<Result<Vec<SourcedDeclaration>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(per_thread)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(|(app, file)| read_file(config, app, file)).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    let mut decls = Vec::new();
+    for found in parsed {
+        decls.extend(found?);
     }
     let state = resolve(&mut decls)?;
     let mut hints = RenameHints::default();
