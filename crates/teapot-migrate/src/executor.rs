@@ -377,13 +377,21 @@ async fn run_in_parts(
                             ))
                             .hint("fix the cause and run migrate again: it goes on from where it stopped")
                     })?;
-                    progress::save(conn, &m.app, &m.name, n + 1, true, "", Mode::Plain, fingerprint).await?;
+                    if group.is_none() {
+                        // Each statement commits on its own: so does its record.
+                        progress::save(conn, &m.app, &m.name, n + 1, true, "", Mode::Plain, fingerprint).await?;
+                    }
                     if let Some((i, desc)) = op {
                         if last_op != Some(*i) {
                             last_op = Some(*i);
                             on_event(Event::Operation { index: i + 1, description: (*desc).clone() });
                         }
                     }
+                }
+                if group.is_some() {
+                    // The transaction's statements are recorded with them, in one round trip.
+                    let finished: Vec<(usize, String)> = todo.iter().map(|(n, f)| (n + 1, f.clone())).collect();
+                    progress::save_finished(conn, &m.app, &m.name, &finished, Mode::Plain).await?;
                 }
                 Ok::<(), Error>(())
             }

@@ -142,6 +142,28 @@ pub async fn save(
     Ok(())
 }
 
+/// Records several finished steps in one statement (a transaction's worth of a migration run in
+/// parts: one row per statement, written with one round trip).
+pub async fn save_finished(conn: &mut Conn, app: &str, name: &str, steps: &[(usize, String)], mode: Mode) -> Result<()> {
+    if steps.is_empty() {
+        return Ok(());
+    }
+    conn.execute(
+        "INSERT INTO teapot_online_progress (app, name, step, finished, progress, mode, fingerprint) \
+         SELECT $1, $2, u.step, true, '', $3, u.fingerprint FROM unnest($4::int[], $5::text[]) AS u(step, fingerprint) \
+         ON CONFLICT (app, name, step) DO UPDATE SET finished = true, progress = '', mode = EXCLUDED.mode, fingerprint = EXCLUDED.fingerprint",
+        &[
+            Value::from(app),
+            Value::from(name),
+            Value::from(mode.as_str()),
+            Value::I32List(steps.iter().map(|(n, _)| *n as i32).collect()),
+            Value::StringList(steps.iter().map(|(_, f)| f.clone()).collect()),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Forgets a migration's steps (it is recorded as applied in the same transaction).
 pub async fn clear(conn: &mut Conn, app: &str, name: &str) -> Result<()> {
     if !exists(conn).await? {
