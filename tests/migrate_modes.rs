@@ -255,3 +255,42 @@ async fn a_rewrite_then_a_not_null_fill_applies_in_both_modes() {
         assert_eq!(filled, [Some("20".to_string())], "online={online}: the NULL notes got the one-off value");
     }
 }
+
+/// One truth for defaults, in both modes: a field's declared `default` stays in the database (a
+/// writer that does not set the column — code still deployed — gets it); a one-off value given to
+/// makemigrations only fills the rows that exist. Drift compares defaults.
+#[tokio::test]
+async fn both_modes_keep_declared_defaults_and_drop_one_off_values() {
+    let p = Project::new(&[("shop", MODELS)]);
+    p.make();
+    let first = p.names("shop")[0].clone();
+    p.set(
+        "shop",
+        &MODELS
+            .replace("    pub n: i32,\n", "    pub n: i32,\n    #[teapot(default = 7)]\n    pub declared: i32,\n    pub one_off: i32,\n"),
+    );
+    teapot(p.root(), &["makemigrations", "--noinput", "--default", "shop.Counter.one_off=3"]).ok();
+    let mut schemas = Vec::new();
+    for online in [false, true] {
+        let db = TestDb::postgres().await;
+        run(&p, &db, &["migrate", "shop", &first]).ok();
+        db.exec("INSERT INTO shop_counter (n) VALUES (1), (2)").await;
+        let args: &[&str] = if online { &["migrate", "--online"] } else { &["migrate"] };
+        run(&p, &db, args).ok();
+        let schema = db.schema().await;
+        assert!(schema.contains(&"shop_counter default declared 7".to_string()), "online={online}: {schema:#?}");
+        assert!(!schema.iter().any(|l| l.contains("default one_off")), "online={online}: the one-off value is no default: {schema:#?}");
+        let rows = db.column("SELECT declared || '/' || one_off FROM shop_counter ORDER BY id").await;
+        assert_eq!(rows, [Some("7/3".to_string()), Some("7/3".to_string())], "online={online}: old rows filled");
+        // Code that does not know `declared` can still insert (it does have to set one_off).
+        db.exec("INSERT INTO shop_counter (n, one_off) VALUES (3, 0)").await;
+        schemas.push(schema);
+
+        // A default changed behind the migrations' back is drift.
+        db.exec("ALTER TABLE shop_counter ALTER COLUMN declared SET DEFAULT 9").await;
+        let out = run(&p, &db, &["check"]);
+        out.fails_with(1);
+        assert!(out.stdout.contains("default declared"), "online={online}: drift names the default:\n{out}");
+    }
+    assert_eq!(schemas[0], schemas[1], "plain and online agree on defaults");
+}

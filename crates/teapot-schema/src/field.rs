@@ -274,6 +274,14 @@ impl Field {
         self.unique || self.one_to_one || self.primary_key
     }
 
+    /// The default the column has in the database: its `db_default`, else its literal `default`.
+    /// A declared default is kept in the database (in both modes of migrate), so a writer that does
+    /// not set the column — code still deployed while the migration runs — gets it. A one-off value
+    /// given to makemigrations is not part of the model: it only fills the rows that exist.
+    pub fn database_default(&self) -> Option<String> {
+        self.db_default.clone().or_else(|| if self.ty == FieldType::ManyToMany { None } else { self.default.as_ref().map(Literal::to_sql) })
+    }
+
     /// Whether the column gets its own index (declared, or a foreign key as Django gives it one;
     /// a unique column already has one).
     pub fn has_index(&self) -> bool {

@@ -1,12 +1,15 @@
 //! The live schema, read from the catalogs, one fact per line (`table column name type NULL`,
+//! `table default column expression`,
 //! `table foreign key (col) -> other(id) on delete c ...`, `table index USING btree (col)`), sorted.
 //! Tests compare it with what Django builds; `teapot check` diffs it against the migrations' state.
 
 use teapot_core::{Connection as Conn, DbRow, Dialect, Result, Value};
 
 const PG_COLUMNS: &str = "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), \
-    CASE WHEN a.attnotnull THEN 'NOT NULL' ELSE 'NULL' END, CASE WHEN a.attidentity <> '' THEN ' IDENTITY' ELSE '' END \
+    CASE WHEN a.attnotnull THEN 'NOT NULL' ELSE 'NULL' END, CASE WHEN a.attidentity <> '' THEN ' IDENTITY' ELSE '' END, \
+    pg_get_expr(d.adbin, d.adrelid) \
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
     WHERE n.nspname = current_schema() AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped \
     AND c.relname <> 'teapot_migrations' AND c.relname NOT LIKE 'teapot\\_%'";
 
@@ -45,6 +48,9 @@ async fn postgres(conn: &mut Conn) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for r in conn.fetch_all(PG_COLUMNS, &[]).await.map_err(err)? {
         out.push(format!("{} column {} {} {}{}", s(&r, 0), s(&r, 1), s(&r, 2), s(&r, 3), s(&r, 4)));
+        if !s(&r, 5).is_empty() {
+            out.push(format!("{} default {} {}", s(&r, 0), s(&r, 1), s(&r, 5)));
+        }
     }
     for r in conn.fetch_all(PG_CONSTRAINTS, &[]).await.map_err(err)? {
         let (table, name) = (s(&r, 0), s(&r, 1));
@@ -78,7 +84,8 @@ async fn sqlite(conn: &mut Conn) -> Result<Vec<String>> {
         let table = s(&t, 0);
         let cols = conn
             .fetch_all(
-                "SELECT name, lower(type), CASE WHEN \"notnull\" = 1 OR pk > 0 THEN 'NOT NULL' ELSE 'NULL' END, CAST(pk AS TEXT) FROM pragma_table_info(?1)",
+                "SELECT name, lower(type), CASE WHEN \"notnull\" = 1 OR pk > 0 THEN 'NOT NULL' ELSE 'NULL' END, CAST(pk AS TEXT), dflt_value \
+                 FROM pragma_table_info(?1)",
                 &[Value::from(&table)],
             )
             .await
@@ -86,6 +93,9 @@ async fn sqlite(conn: &mut Conn) -> Result<Vec<String>> {
         let mut pk = Vec::new();
         for c in &cols {
             out.push(format!("{table} column {} {} {}", s(c, 0), s(c, 1), s(c, 2)));
+            if !s(c, 4).is_empty() {
+                out.push(format!("{table} default {} {}", s(c, 0), s(c, 4)));
+            }
             if s(c, 3) != "0" {
                 pk.push(s(c, 0));
             }

@@ -256,12 +256,14 @@ impl Planner<'_> {
             plain.default = None;
             plain.null = true;
         }
-        // Unlike a plain migrate (and Django), a literal default stays in the database: code that
-        // is still deployed does not know the column, and its inserts must keep working.
         let mut sql = vec![format!("ALTER TABLE {} ADD COLUMN {};", quote(&c.table), postgres::column_definition(&plain, false))];
         let fill = c.default.as_ref().filter(|_| volatile);
         if let Some(d) = fill {
             sql.push(postgres::set_default(&c.table, &c.column, Some(&d.sql)));
+        }
+        if c.default.as_ref().is_some_and(|d| !d.kept) {
+            // A one-off value filled the rows that exist; it is no default of the model.
+            sql.push(postgres::set_default(&c.table, &c.column, None));
         }
         self.step(Step::tx(format!("Add column {} (metadata only)", c.column), &c.table, Lock::AccessExclusive, sql));
         if let Some(d) = fill {

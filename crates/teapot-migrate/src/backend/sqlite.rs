@@ -39,7 +39,7 @@ pub fn column_type(state: &ProjectState, f: &Field) -> Result<String> {
 
 fn column_sql(state: &ProjectState, col: &str, f: &Field) -> Result<String> {
     let mut s = format!("{} {}", quote(col), column_type(state, f)?);
-    if let Some(d) = &f.db_default {
+    if let Some(d) = f.database_default() {
         // SQLite takes an expression default only in parentheses.
         s.push_str(&format!(" DEFAULT ({d})"));
     }
