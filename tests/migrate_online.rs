@@ -163,6 +163,33 @@ async fn run_online(p: &Project, url: &str, opts: &OnlineOptions) -> teapot::Res
     Ok(msgs)
 }
 
+/// Reads a child's output in a thread: returns the first line holding `needle` (waiting at most
+/// a minute, so the test waits on the event, not a sleep) and, joined, everything it printed.
+fn watch_output(
+    stdout: std::process::ChildStdout,
+    needle: &'static str,
+) -> (std::sync::mpsc::Receiver<String>, std::thread::JoinHandle<String>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains(needle) {
+                let _ = tx.send(line.clone());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    (rx, reader)
+}
+
+async fn first_line(rx: std::sync::mpsc::Receiver<String>, what: &str) -> String {
+    let what = what.to_string();
+    tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(60))).await.expect("join").unwrap_or_else(|_| panic!("{what}"))
+}
+
 /// The `teapot` binary, run in the project with `--database-url`.
 fn teapot_cmd(p: &Project, url: &str, args: &[&str]) -> Command {
     let mut c = Command::new(common::cli::teapot_bin());
@@ -493,20 +520,8 @@ async fn a_rerun_waits_out_an_orphaned_index_build_without_deadlock() {
 
     let mut first_run = teapot_cmd(&p, &db.url, &["migrate", "--online"]).spawn().expect("spawn teapot");
     // The build says which transaction it waits for (pg_stat_progress_create_index.current_locker_pid).
-    let stdout = first_run.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("waiting for pid") {
-                let _ = tx.send(line);
-            }
-        }
-    });
-    let waiting = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(60)))
-        .await
-        .expect("join")
-        .expect("the build names the transaction it waits for");
+    let (rx, _) = watch_output(first_run.stdout.take().expect("stdout"), "waiting for pid");
+    let waiting = first_line(rx, "the build names the transaction it waits for").await;
     assert!(waiting.contains(&format!("pid {old_pid}")) && waiting.contains("SELECT count(*) FROM shop_item"), "{waiting}");
     first_run.kill().expect("SIGKILL the migrator");
     first_run.wait().expect("reap it");
@@ -517,24 +532,8 @@ async fn a_rerun_waits_out_an_orphaned_index_build_without_deadlock() {
     );
 
     let mut rerun = teapot_cmd(&p, &db.url, &["migrate", "--online"]).spawn().expect("spawn the rerun");
-    let stdout = rerun.stdout.take().expect("stdout");
-    let (said_tx, said_rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        use std::io::BufRead;
-        let mut all = String::new();
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("waiting for the migration lock") {
-                let _ = said_tx.send(line.clone());
-            }
-            all.push_str(&line);
-            all.push('\n');
-        }
-        all
-    });
-    let said = tokio::task::spawn_blocking(move || said_rx.recv_timeout(Duration::from_secs(60)))
-        .await
-        .expect("join")
-        .expect("the rerun says what it waits for");
+    let (rx, reader) = watch_output(rerun.stdout.take().expect("stdout"), "waiting for the migration lock");
+    let said = first_line(rx, "the rerun says what it waits for").await;
     assert!(said.contains("CREATE UNIQUE INDEX CONCURRENTLY"), "it names the orphaned build: {said}");
     // Still waiting, and nothing in a deadlock: the old transaction ends, the build finishes, its
     // backend finds its client gone and exits, the lock is free.
@@ -629,24 +628,8 @@ async fn one_migrator_at_a_time() {
 
     // The second migrator says it waits (the event), and is waiting then: nothing is applied.
     let mut child = teapot_cmd(&p, &db.url, &["migrate", "--online"]).stdout(Stdio::piped()).spawn().expect("spawn teapot");
-    let stdout = child.stdout.take().expect("stdout");
-    let (said_tx, said_rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        use std::io::BufRead;
-        let mut all = String::new();
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("waiting for the migration lock") {
-                let _ = said_tx.send(line.clone());
-            }
-            all.push_str(&line);
-            all.push('\n');
-        }
-        all
-    });
-    let said = tokio::task::spawn_blocking(move || said_rx.recv_timeout(Duration::from_secs(60)))
-        .await
-        .expect("join")
-        .expect("the second migrator says that it waits for the lock");
+    let (rx, reader) = watch_output(child.stdout.take().expect("stdout"), "waiting for the migration lock");
+    let said = first_line(rx, "the second migrator says that it waits for the lock").await;
     assert!(said.contains(&format!("pid {pid}")), "the holder is named: {said}");
     assert_eq!(applied(&db.url).await.len(), 1, "it waits while the lock is held");
     holder.run(&format!("SELECT pg_advisory_unlock({})", online::MIGRATION_LOCK_KEY)).await.expect("release");
