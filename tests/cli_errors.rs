@@ -257,3 +257,48 @@ fn defaults_that_do_not_parse_as_their_type_are_refused() {
     let out = teapot(p.root(), &["makemigrations", "--noinput", "--default", "shop.Customer.seen_at=\"2024-01-31T09:30:00Z\""]);
     out.ok();
 }
+
+/// Two apps sharing a migrations folder (a copied [apps.X] block) would each read the other's
+/// migrations as their own — makemigrations then "deletes" the other app's models. So would a
+/// model file listed by two apps. Both are configuration errors, and nothing is written.
+#[test]
+fn apps_sharing_a_migrations_folder_or_a_model_file_are_refused() {
+    let p = Project::new(&[("shop", SHOP), ("crm", &SHOP.replace("Customer", "Lead"))]);
+    teapot(p.root(), &["makemigrations"]).ok();
+    let toml = p.root().join("teapot.toml");
+    let original = std::fs::read_to_string(&toml).expect("read");
+    std::fs::write(&toml, original.replace("[apps.crm]\n", "[apps.crm]\nmigrations = \"migrations/./shop\"\n")).expect("write");
+    let before = files(p.root());
+    for cmd in [&["makemigrations"][..], &["check"], &["showmigrations", "--database-url", "sqlite::memory:"]] {
+        let out = teapot(p.root(), cmd);
+        out.fails_with(2);
+        out.says(&["apps crm and shop share the migrations folder", "a folder of its own"]);
+    }
+    assert_eq!(files(p.root()), before, "nothing written");
+
+    std::fs::write(&toml, original.replace("models = [\"models/crm.rs\"]", "models = [\"models/crm.rs\", \"models/shop.rs\"]"))
+        .expect("write");
+    let out = teapot(p.root(), &["makemigrations"]);
+    out.fails_with(2);
+    out.says(&["models/shop.rs is listed by both", "[apps.crm]", "[apps.shop]"]);
+}
+
+/// A history that cannot be replayed stops migrate before anything is applied (the migrations
+/// ahead of the broken one included), and no message carries an empty hint.
+#[test]
+fn migrate_replays_the_whole_plan_before_applying_anything() {
+    let p = shop();
+    p.write_migration(
+        "shop",
+        "0002_broken",
+        "dependencies = [\"shop/0001_initial\"]\n\n[[operations]]\nop = \"remove_field\"\nmodel = \"Customer\"\nname = \"no_such_field\"\n",
+    );
+    let db = p.root().join("shop.db");
+    let url = format!("sqlite://{}", db.display());
+    let out = teapot(p.root(), &["migrate", "--database-url", &url]);
+    out.fails_with(1);
+    out.says(&["shop/0002_broken", "no_such_field"]);
+    assert!(!out.stderr.contains("hint: \n") && !out.stderr.trim_end().ends_with("hint:"), "an empty hint:\n{out}");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    assert!(rt.block_on(applied(&url)).is_empty(), "0001 was applied before the broken 0002 was found");
+}

@@ -176,7 +176,9 @@ impl Error {
 
     /// Adds what to do.
     pub fn hint(mut self, hint: impl Into<String>) -> Error {
-        self.hint = Some(hint.into());
+        let hint = hint.into();
+        // An empty hint says nothing: it is never set (nor printed).
+        self.hint = (!hint.trim().is_empty()).then_some(hint);
         self
     }
 
@@ -219,7 +221,7 @@ impl Error {
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)?;
-        if let Some(h) = &self.hint {
+        if let Some(h) = self.hint.as_deref().filter(|h| !h.trim().is_empty()) {
             write!(f, "\n  hint: {h}")?;
         }
         Ok(())

@@ -157,6 +157,18 @@ impl Config {
             let migrations = root.join(a.migrations.unwrap_or_else(|| format!("migrations/{label}")));
             apps.insert(label.clone(), AppConfig { label, models: a.models, migrations });
         }
+        // Two apps writing into one folder would each read the other's migrations as their own
+        // (makemigrations would then "delete" the other app's models).
+        let mut folders: BTreeMap<PathBuf, &str> = BTreeMap::new();
+        for app in apps.values() {
+            if let Some(other) = folders.insert(normalized(&app.migrations), &app.label) {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    format!("{}: apps {other} and {} share the migrations folder {}", path.display(), app.label, app.migrations.display()),
+                )
+                .hint(format!("give each app a folder of its own, e.g. migrations = \"migrations/{}\"", app.label)));
+            }
+        }
         Ok(Config { root, path: path.to_path_buf(), database_url: raw.database.url, apps, online: raw.online })
     }
 
@@ -220,4 +232,19 @@ impl Config {
         files.dedup();
         Ok(files)
     }
+}
+
+/// A path with `.` and `..` resolved by their text (the folder may not exist yet).
+fn normalized(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }

@@ -36,9 +36,17 @@ fn read_file(config: &Config, app: &str, file: &std::path::Path) -> Result<Vec<S
 
 /// Reads and resolves the models of every app in the configuration.
 pub fn read_declared(config: &Config) -> Result<Declared> {
-    let mut files = Vec::new();
+    let mut files: Vec<(String, std::path::PathBuf)> = Vec::new();
     for app in config.apps.values() {
         for file in config.model_files(app)? {
+            // One file, one app: a model read for two apps would be created in both.
+            if let Some((other, _)) = files.iter().find(|(_, f)| *f == file) {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    format!("{}: {} is listed by both [apps.{other}] and [apps.{}]", config.path.display(), file.display(), app.label),
+                )
+                .hint("list each model file in one app's models only"));
+            }
             files.push((app.label.clone(), file));
         }
     }

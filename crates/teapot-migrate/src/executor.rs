@@ -203,7 +203,8 @@ pub fn migration_sql(dialect: Dialect, m: &Migration, state: &mut ProjectState, 
     let mut per_op = Vec::new();
     let mut deferred = Vec::new();
     let fail = |i: usize, op: &crate::Operation, e: Error| {
-        Error::new(e.kind, format!("{} operation {} ({}): {}", m.key(), i + 1, op.describe(), e.message)).hint(e.hint.unwrap_or_default())
+        let message = format!("{} operation {} ({}): {}", m.key(), i + 1, op.describe(), e.message);
+        e.with_message(message)
     };
     match direction {
         Direction::Forwards => {
@@ -504,25 +505,45 @@ pub(crate) async fn execute_with(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<()> {
     recorder::ensure_table(conn).await?;
-    let mut applied: BTreeSet<String> = recorder::applied(conn).await?.into_iter().map(|a| a.key()).collect();
-    let mut state = graph.state_until(|m| applied.contains(&m.key()))?;
+    let applied: BTreeSet<String> = recorder::applied(conn).await?.into_iter().map(|a| a.key()).collect();
     let dialect = conn.dialect();
-    let locks = locks.filter(|_| dialect == Dialect::Postgres && !fake);
-    let mut watcher = match (locks, source) {
-        (Some(_), Some(source)) => Some(Watcher::new(source, conn).await),
-        _ => None,
-    };
-    let result = async {
+    // Every migration is rendered before anything runs: a history that cannot be replayed stops
+    // the run before the migrations ahead of the broken one are applied.
+    let mut rendered = Vec::with_capacity(steps.len());
+    {
+        let mut applied = applied;
+        let mut state = graph.state_until(|m| applied.contains(&m.key()))?;
         for step in steps {
             let m = graph.get(&step.key).ok_or_else(|| Error::new(ErrorKind::Graph, format!("{} is not in the graph", step.key)))?;
-            let start = Instant::now();
-            on_event(Event::Start { key: m.key(), direction: step.direction, operations: m.operations.len() });
             if step.direction == Direction::Backwards {
                 // Its dependents were unapplied before it: the state before it is the rest.
                 state = graph.state_until(|x| applied.contains(&x.key()) && x.key() != m.key())?;
             }
             let mut next_state = state.clone();
             let sql = migration_sql(dialect, m, &mut next_state, step.direction)?;
+            let tables = migration_tables(m, &state, &next_state);
+            match step.direction {
+                Direction::Forwards => {
+                    applied.insert(m.key());
+                    state = next_state;
+                }
+                Direction::Backwards => {
+                    applied.remove(&m.key());
+                }
+            }
+            rendered.push((m, sql, tables));
+        }
+    }
+    let locks = locks.filter(|_| dialect == Dialect::Postgres && !fake);
+    let mut watcher = match (locks, source) {
+        (Some(_), Some(source)) => Some(Watcher::new(source, conn).await),
+        _ => None,
+    };
+    let result = async {
+        for (step, (m, sql, tables)) in steps.iter().zip(&rendered) {
+            let (m, sql) = (*m, sql);
+            let start = Instant::now();
+            on_event(Event::Start { key: m.key(), direction: step.direction, operations: m.operations.len() });
             let mut attempt = 0;
             loop {
                 attempt += 1;
@@ -544,7 +565,7 @@ pub(crate) async fn execute_with(
                     Err(e) => e,
                 };
                 let Some(l) = locks.filter(|_| is_lock_timeout(&e)) else { return Err(e) };
-                let seen = if seen.is_empty() { lock_holders(conn, &migration_tables(m, &state, &next_state), 0.0).await.unwrap_or_default() } else { seen };
+                let seen = if seen.is_empty() { lock_holders(conn, tables, 0.0).await.unwrap_or_default() } else { seen };
                 let named: Vec<String> = seen.iter().map(|b| b.to_string()).collect();
                 let blockers = if named.is_empty() { "(the blocker had finished by the time it was looked up)".to_string() } else { named.join("\n    ") };
                 if attempt >= l.lock_attempts {
@@ -564,15 +585,6 @@ pub(crate) async fn execute_with(
                     blockers.replace("\n    ", "; ")
                 )));
                 tokio::time::sleep(wait).await;
-            }
-            match step.direction {
-                Direction::Forwards => {
-                    applied.insert(m.key());
-                    state = next_state;
-                }
-                Direction::Backwards => {
-                    applied.remove(&m.key());
-                }
             }
             on_event(Event::Done { key: m.key(), elapsed: start.elapsed() });
         }
