@@ -548,12 +548,12 @@ pub(crate) async fn execute_with(
             loop {
                 attempt += 1;
                 let lock_ms = locks.map(|l| l.lock_timeout.as_millis());
-                let how = if fake { Shape::Atomic } else { shape(m, dialect, &sql) };
+                let how = if fake { Shape::Atomic } else { shape(m, dialect, sql) };
                 let work = async {
                     match how {
-                        Shape::Atomic => run_in_transaction(conn, m, step.direction, &sql, fake, lock_ms, on_event).await,
-                        Shape::Chunked(g) => run_in_parts(conn, m, step.direction, &sql, Some(g), lock_ms, on_event).await,
-                        Shape::StatementByStatement => run_in_parts(conn, m, step.direction, &sql, None, lock_ms, on_event).await,
+                        Shape::Atomic => run_in_transaction(conn, m, step.direction, sql, fake, lock_ms, on_event).await,
+                        Shape::Chunked(g) => run_in_parts(conn, m, step.direction, sql, Some(g), lock_ms, on_event).await,
+                        Shape::StatementByStatement => run_in_parts(conn, m, step.direction, sql, None, lock_ms, on_event).await,
                     }
                 };
                 let (res, seen) = match watcher.as_mut() {
