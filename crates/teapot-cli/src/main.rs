@@ -39,6 +39,9 @@ enum Command {
     Check(check::Args),
 }
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // Output piped into `head` and closed early is not an error worth a panic message.
     let default = std::panic::take_hook();
