@@ -213,7 +213,10 @@ pub fn migration_sql(dialect: Dialect, m: &Migration, state: &mut ProjectState, 
                     // Indexes and keys still deferred would be looked for under old names.
                     per_op.push(("Deferred statements of the operations above".to_string(), std::mem::take(&mut deferred)));
                 }
-                let rendered: Rendered = if needs_before(op) {
+                // SQLite rebuilds the table for most added fields, copying the rows from the table as
+                // it was: it needs the state before the field too.
+                let sqlite_rebuild = dialect == Dialect::Sqlite && matches!(op, crate::Operation::AddField { .. });
+                let rendered: Rendered = if needs_before(op) || sqlite_rebuild {
                     let before = state.clone();
                     op.apply(&m.app, state).map_err(|e| fail(i, op, Error::new(ErrorKind::MigrationFile, e.0)))?;
                     backend::render(dialect, &m.app, op, &before, state)
