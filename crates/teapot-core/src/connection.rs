@@ -42,6 +42,15 @@ enum Inner {
 #[derive(Debug)]
 pub struct Connection {
     inner: Inner,
+    /// The SQLite database file (None for PostgreSQL and an in-memory SQLite).
+    sqlite_file: Option<std::path::PathBuf>,
+}
+
+/// The file of a SQLite database, unless it lives in memory.
+pub(crate) fn sqlite_file(opts: &sqlx::sqlite::SqliteConnectOptions) -> Option<std::path::PathBuf> {
+    let f = opts.get_filename();
+    let name = f.to_string_lossy();
+    (!name.is_empty() && name != ":memory:" && !name.starts_with("file::memory:")).then(|| f.to_path_buf())
 }
 
 impl Connection {
@@ -50,16 +59,25 @@ impl Connection {
         let fail = |e: sqlx::Error| Error::from_driver(&format!("cannot connect to {}", redact(url)), e).with_connect_hint();
         Ok(match Dialect::of_url(url)? {
             Dialect::Postgres => Connection::from_pg(sqlx::PgConnection::connect_with(&pg_options(url)?).await.map_err(fail)?),
-            Dialect::Sqlite => Connection::from_sqlite(sqlx::SqliteConnection::connect_with(&sqlite_options(url)?).await.map_err(fail)?),
+            Dialect::Sqlite => {
+                let opts = sqlite_options(url)?;
+                let file = sqlite_file(&opts);
+                Connection::from_sqlite(sqlx::SqliteConnection::connect_with(&opts).await.map_err(fail)?, file)
+            }
         })
     }
 
     pub(crate) fn from_pg(c: sqlx::PgConnection) -> Connection {
-        Connection { inner: Inner::Pg(c) }
+        Connection { inner: Inner::Pg(c), sqlite_file: None }
     }
 
-    pub(crate) fn from_sqlite(c: sqlx::SqliteConnection) -> Connection {
-        Connection { inner: Inner::Sqlite(c) }
+    pub(crate) fn from_sqlite(c: sqlx::SqliteConnection, file: Option<std::path::PathBuf>) -> Connection {
+        Connection { inner: Inner::Sqlite(c), sqlite_file: file }
+    }
+
+    /// The SQLite database file (None for PostgreSQL and an in-memory SQLite database).
+    pub fn sqlite_file(&self) -> Option<&std::path::Path> {
+        self.sqlite_file.as_deref()
     }
 
     /// The dialect.

@@ -150,7 +150,10 @@ impl Db {
         let fail = |e: sqlx::Error| Error::from_driver("cannot take a connection from the pool", e).with_connect_hint();
         Ok(match &self.shared.pool {
             Pool::Pg(p) => Connection::from_pg(p.acquire().await.map_err(fail)?.detach()),
-            Pool::Sqlite(p) => Connection::from_sqlite(p.acquire().await.map_err(fail)?.detach()),
+            Pool::Sqlite(p) => {
+                let file = crate::connection::sqlite_file(&p.connect_options());
+                Connection::from_sqlite(p.acquire().await.map_err(fail)?.detach(), file)
+            }
         })
     }
 

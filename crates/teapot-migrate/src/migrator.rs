@@ -11,7 +11,7 @@
 //! # Ok(()) }
 //! ```
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use teapot_core::{Connection, Db, Dialect, Error, ErrorKind, Result};
 
@@ -199,6 +199,18 @@ impl<'a> Migrator<'a> {
                 return Err(e);
             }
         }
+        // SQLite: an OS lock on a file beside the database, held for the run (released however the
+        // process ends). None for an in-memory database, which nobody else can reach.
+        let _sqlite_lock = match conn.sqlite_file().map(Path::to_path_buf) {
+            Some(db) => match lock_sqlite(&db, self.no_wait, &mut *self.on_event).await {
+                Ok(lock) => Some(lock),
+                Err(e) => {
+                    conn.close().await;
+                    return Err(e);
+                }
+            },
+            None => None,
+        };
         let result = self.run_locked(&mut conn, &graph).await;
         if pg {
             online_executor::release_migration_lock(&mut conn).await;
@@ -249,5 +261,44 @@ impl<'a> Migrator<'a> {
             }
         }
         Ok(steps)
+    }
+}
+
+/// Takes the migration lock of a SQLite database: an exclusive OS lock on `<database>.teapot-lock`.
+/// Waits (saying so once) unless `no_wait`.
+async fn lock_sqlite(db: &Path, no_wait: bool, on_event: &mut (dyn FnMut(Event) + Send + '_)) -> Result<std::fs::File> {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".teapot-lock");
+    let path = PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot open the migration lock file {}: {e}", path.display())))?;
+    let mut said = false;
+    let mut attempt = 0u32;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                if no_wait {
+                    return Err(Error::new(
+                        ErrorKind::Busy,
+                        format!("another migrator holds the migration lock of {} (the lock on {})", db.display(), path.display()),
+                    )
+                    .hint("wait for it to finish, or run without --no-wait to wait"));
+                }
+                if !said {
+                    on_event(Event::Message(format!("waiting for the migration lock: another migrator runs on {}", db.display())));
+                    said = true;
+                }
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis((50u64 << attempt.min(5)).min(1000))).await;
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::new(ErrorKind::Io, format!("cannot lock {}: {e}", path.display())));
+            }
+        }
     }
 }
