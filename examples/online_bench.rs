@@ -91,7 +91,7 @@ fn start_writer(url: String) -> Writer {
         let mut i = 0u64;
         while !flag.load(Ordering::Relaxed) {
             i += 1;
-            let sql = if i % 2 == 0 {
+            let sql = if i.is_multiple_of(2) {
                 format!("INSERT INTO bench_item (code, score, note, parent_id) VALUES ('w{i}-{}', 1, 'n', 1)", std::process::id())
             } else {
                 format!("UPDATE bench_item SET score = score + 1 WHERE id = {}", 1 + (i * 7919) % 1000)

@@ -8,7 +8,8 @@ use std::path::Path;
 pub fn model_source(i: usize) -> String {
     let target = if i == 0 { "Self".to_string() } else { format!("Model{}", i / 2) };
     let mut s = String::new();
-    let index = if i % 10 == 0 { format!(", index(fields = [\"f1\", \"-f2\"], name = \"m{i}_f1_f2_idx\")") } else { String::new() };
+    let index =
+        if i.is_multiple_of(10) { format!(", index(fields = [\"f1\", \"-f2\"], name = \"m{i}_f1_f2_idx\")") } else { String::new() };
     let _ = writeln!(s, "#[derive(Model)]\n#[teapot(app = \"bench\"{index})]\npub struct Model{i} {{");
     let _ = writeln!(s, "    pub id: i64,");
     let _ = writeln!(s, "    #[teapot(max_length = 100)]\n    pub f1: String,");
