@@ -105,6 +105,12 @@ fn check_app(config: &Config, app: &str) -> Result<()> {
     }
 }
 
+/// Text for a `--` comment line: a line break in a name would end the comment, and what follows
+/// would run when the output is piped into psql.
+fn comment(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
 fn dotted(key: &str) -> String {
     key.replacen('/', ".", 1)
 }
@@ -294,12 +300,13 @@ pub(super) fn sqlmigrate(config: &Config, a: SqlMigrateArgs) -> Result<i32> {
     if a.online {
         let before = ancestors(&graph, &key);
         let steps = online::online_steps(&graph, &key, |x| before.contains(&x.key()), a.allow_unsafe)?;
-        println!("-- {} online: {} step(s)", dotted(&key), steps.len());
+        println!("-- {} online: {} step(s)", comment(&dotted(&key)), steps.len());
+        println!("SET standard_conforming_strings = on;");
         for (n, (op, s)) in steps.iter().enumerate() {
             println!(
                 "--\n-- step {}: {} (operation {})\n--   lock: {}; {}\n--",
                 n + 1,
-                s.description,
+                comment(&s.description),
                 op + 1,
                 s.lock.name(),
                 if s.transaction { "in its own transaction" } else { "no transaction" }
@@ -322,12 +329,17 @@ pub(super) fn sqlmigrate(config: &Config, a: SqlMigrateArgs) -> Result<i32> {
     let sql = executor::migration_sql(dialect, m, &mut state, direction)?;
     // Every statement ends with `;`, so the output runs as it is in psql or sqlite3.
     let terminated = |s: &str| if s.trim_end().ends_with(';') { s.to_string() } else { format!("{};", s.trim_end()) };
+    if dialect == Dialect::Postgres {
+        // The literals below are written for standard_conforming_strings = on (as teapot's own
+        // sessions run): a server with it off must not read a backslash in them as an escape.
+        println!("SET standard_conforming_strings = on;");
+    }
     let how = executor::shape(m, dialect, &sql);
     match how {
         executor::Shape::Chunked(size) => {
             let all = executor::statements(&sql);
             let parts = all.len().div_ceil(size);
-            println!("-- {} has {} statements: it runs in {parts} transactions of at most {size}", dotted(&key), all.len());
+            println!("-- {} has {} statements: it runs in {parts} transactions of at most {size}", comment(&dotted(&key)), all.len());
             for (part, chunk) in all.chunks(size).enumerate() {
                 println!("--\n-- transaction {} of {parts}\n--\nBEGIN;", part + 1);
                 for (_, s) in chunk {
@@ -338,13 +350,13 @@ pub(super) fn sqlmigrate(config: &Config, a: SqlMigrateArgs) -> Result<i32> {
             return Ok(0);
         }
         executor::Shape::StatementByStatement => {
-            println!("-- {} is not atomic: each statement runs on its own (no transaction)", dotted(&key))
+            println!("-- {} is not atomic: each statement runs on its own (no transaction)", comment(&dotted(&key)))
         }
         executor::Shape::Atomic => println!("BEGIN;"),
     }
     let atomic = how == executor::Shape::Atomic;
     for (desc, stmts) in sql.operations {
-        println!("--\n-- {desc}\n--");
+        println!("--\n-- {}\n--", comment(&desc));
         for s in stmts {
             println!("{}", terminated(&s));
         }

@@ -17,9 +17,13 @@ use crate::value::{FieldValue, Value};
 pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The options every PostgreSQL connection is opened with.
+/// The options every PostgreSQL connection is opened with. `standard_conforming_strings` is on
+/// for the session whatever the server's setting: teapot writes string literals as `'...'` with
+/// `'` doubled, which a backslash could otherwise escape from.
 pub(crate) fn pg_options(url: &str) -> Result<sqlx::postgres::PgConnectOptions> {
-    sqlx::postgres::PgConnectOptions::from_str(url)
-        .map_err(|e| Error::from_driver(&format!("cannot read the database url {}", redact(url)), e).with_connect_hint())
+    Ok(sqlx::postgres::PgConnectOptions::from_str(url)
+        .map_err(|e| Error::from_driver(&format!("cannot read the database url {}", redact(url)), e).with_connect_hint())?
+        .options([("standard_conforming_strings", "on")]))
 }
 
 /// The options every SQLite connection is opened with: the file is created if missing, foreign

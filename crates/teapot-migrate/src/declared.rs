@@ -65,6 +65,13 @@ pub fn read_declared(config: &Config) -> Result<Declared> {
     for found in parsed {
         decls.extend(found?);
     }
+    for d in &decls {
+        teapot_schema::text::check_model(&d.decl.model).map_err(|why| {
+            let at = d.decl.location;
+            Error::new(ErrorKind::Declaration, format!("{}:{}:{}: {why}", d.file.display(), at.line, at.column))
+                .hint("names are identifiers; a check or db_default is one SQL expression")
+        })?;
+    }
     let state = resolve(&mut decls)?;
     let mut hints = RenameHints::default();
     for d in &decls {

@@ -91,6 +91,13 @@ impl Migration {
                 .hint("write dependencies as \"library/0001_initial\""));
             }
         }
+        for (i, op) in raw.operations.iter().enumerate() {
+            teapot_schema::text::check_operation(op).map_err(|why| {
+                let line = text.match_indices("[[operations]]").nth(i).map(|(at, _)| text[..at].lines().count() + 1).unwrap_or(1);
+                Error::new(ErrorKind::MigrationFile, format!("{shown}:{line}: operation {}: {why}", i + 1))
+                    .hint("fix the file; nothing was run (names are identifiers, and a check, db_default or backfill expression is one expression)")
+            })?;
+        }
         Ok(Migration {
             app: app.to_string(),
             name: name.to_string(),

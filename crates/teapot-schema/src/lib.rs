@@ -9,6 +9,7 @@
 //! - [`reader`] — `#[derive(Model)]` structs (read with syn) to [`ModelState`]; shared by the CLI and
 //!   the derive macro.
 //! - [`resolve`] — rules across models (relation targets, reverse accessors, tables).
+//! - [`text`] — what names and raw expressions may hold before they reach SQL.
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod error;
@@ -19,6 +20,7 @@ pub mod operation;
 pub mod project;
 pub mod reader;
 pub mod resolve;
+pub mod text;
 
 pub use error::{ErrorKind, SchemaError};
 pub use field::{Field, FieldType, Literal, OnDelete};

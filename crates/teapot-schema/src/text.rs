@@ -1,0 +1,202 @@
+//! Rules for the text that reaches SQL: names are identifiers (quoted when rendered, so any
+//! printable character is fine, but a control character is refused: a line break in a name would
+//! end a `--` comment in printed SQL), and the expressions written raw by design — a check, a
+//! `db_default`, a backfill's `set` and `where` — are one expression each, never a second statement.
+
+use crate::field::Field;
+use crate::model::{ConstraintKind, ModelState};
+use crate::operation::Operation;
+
+/// Why a name cannot be used, if it cannot.
+pub fn check_name(what: &str, name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err(format!("{what} is empty"));
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Err(format!("{what} {name:?} holds the control character {:?}", c));
+    }
+    Ok(())
+}
+
+/// Why an expression cannot be written into SQL as it is, if it cannot: it must not end one
+/// statement and begin another (a `;` outside quotes, dollar quotes and comments).
+pub fn check_expression(what: &str, expr: &str) -> Result<(), String> {
+    if expr.trim().is_empty() {
+        return Err(format!("{what} is empty"));
+    }
+    if has_statement_separator(expr) {
+        return Err(format!("{what} {expr:?} holds a `;` outside quotes: it is one SQL expression, not statements"));
+    }
+    Ok(())
+}
+
+/// A `;` outside '...' (and E'...'), "...", $tag$...$tag$, -- and /* */ comments.
+pub fn has_statement_separator(sql: &str) -> bool {
+    let b: Vec<char> = sql.chars().collect();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        match c {
+            ';' => return true,
+            '-' if next == Some('-') => {
+                while i < b.len() && b[i] != '\n' {
+                    i += 1;
+                }
+            }
+            '/' if next == Some('*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == '*' && b[i + 1] == '/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            '\'' => {
+                // E'...' strings take backslash escapes; plain ones only double the quote.
+                let escapes = i > 0 && matches!(b[i - 1], 'E' | 'e');
+                i += 1;
+                while i < b.len() {
+                    if escapes && b[i] == '\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if b[i] == '\'' {
+                        if b.get(i + 1) == Some(&'\'') {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            '"' => {
+                i += 1;
+                while i < b.len() && b[i] != '"' {
+                    i += 1;
+                }
+            }
+            '$' => {
+                let tag_end = (i + 1..b.len()).find(|&j| !(b[j].is_alphanumeric() || b[j] == '_'));
+                if let Some(j) = tag_end.filter(|&j| b[j] == '$' && !b.get(i + 1).is_some_and(char::is_ascii_digit)) {
+                    let tag: String = b[i..=j].iter().collect();
+                    let rest: String = b[j + 1..].iter().collect();
+                    match rest.find(&tag) {
+                        Some(end) => i = j + 1 + rest[..end].chars().count() + tag.chars().count() - 1,
+                        None => return false,
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+fn check_field(model: &str, name: &str, f: &Field) -> Result<(), String> {
+    check_name(&format!("a field name of {model}"), name)?;
+    if let Some(c) = &f.db_column {
+        check_name(&format!("the db_column of {model}.{name}"), c)?;
+    }
+    if let Some(r) = &f.related_name {
+        check_name(&format!("the related_name of {model}.{name}"), r)?;
+    }
+    if let Some(d) = &f.db_default {
+        check_expression(&format!("the db_default of {model}.{name}"), d)?;
+    }
+    Ok(())
+}
+
+/// The names and raw expressions of a model.
+pub fn check_model(m: &ModelState) -> Result<(), String> {
+    check_name("a model name", &m.name)?;
+    if let Some(t) = &m.table {
+        check_name(&format!("the table of {}", m.name), t)?;
+    }
+    for (name, f) in &m.fields {
+        check_field(&m.name, name, f)?;
+    }
+    for i in &m.indexes {
+        check_name(&format!("an index name of {}", m.name), &i.name)?;
+    }
+    for c in &m.constraints {
+        check_name(&format!("a constraint name of {}", m.name), &c.name)?;
+        if let ConstraintKind::Check { check } = &c.kind {
+            check_expression(&format!("check {} of {}", c.name, m.name), check)?;
+        }
+    }
+    Ok(())
+}
+
+/// The names and raw expressions of an operation (`run_sql` is raw SQL by design, and linted).
+pub fn check_operation(op: &Operation) -> Result<(), String> {
+    use Operation::*;
+    if let Some(m) = op.model_name() {
+        check_name("a model name", m)?;
+    }
+    match op {
+        CreateModel { name, table, fields, .. } => {
+            if let Some(t) = table {
+                check_name(&format!("the table of {name}"), t)?;
+            }
+            for f in fields {
+                check_field(name, &f.name, &f.field)?;
+            }
+        }
+        AlterModelTable { table: Some(t), name } => check_name(&format!("the table of {name}"), t)?,
+        RenameModel { old_name, .. } => check_name("a model name", old_name)?,
+        AddField { model, name, field, .. } | AlterField { model, name, field, .. } => check_field(model, name, field)?,
+        RenameField { model, old_name, new_name } => {
+            check_name(&format!("a field name of {model}"), old_name)?;
+            check_name(&format!("a field name of {model}"), new_name)?;
+        }
+        RemoveField { model, name } => check_name(&format!("a field name of {model}"), name)?,
+        AddIndex { model, index } => check_name(&format!("an index name of {model}"), &index.name)?,
+        RemoveIndex { model, name } => check_name(&format!("an index name of {model}"), name)?,
+        RenameIndex { model, old_name, new_name } => {
+            check_name(&format!("an index name of {model}"), old_name)?;
+            check_name(&format!("an index name of {model}"), new_name)?;
+        }
+        AddConstraint { model, constraint } => {
+            check_name(&format!("a constraint name of {model}"), &constraint.name)?;
+            if let ConstraintKind::Check { check } = &constraint.kind {
+                check_expression(&format!("check {} of {model}", constraint.name), check)?;
+            }
+        }
+        RemoveConstraint { model, name } => check_name(&format!("a constraint name of {model}"), name)?,
+        Backfill { model, set, filter, .. } => {
+            check_expression(&format!("the set of the backfill of {model}"), set)?;
+            if let Some(w) = filter {
+                check_expression(&format!("the where of the backfill of {model}"), w)?;
+            }
+        }
+        DeleteModel { .. } | AlterModelTable { .. } | RunSql { .. } => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn separators_outside_quotes_only() {
+        assert!(!has_statement_separator("qty >= 0"));
+        assert!(!has_statement_separator("name <> 'a;b'"));
+        assert!(!has_statement_separator("name <> 'it''s; fine'"));
+        assert!(!has_statement_separator("x = E'\\\\'';'"));
+        assert!(!has_statement_separator("f($$a;b$$) -- c;d"));
+        assert!(!has_statement_separator("/* ; */ 1"));
+        assert!(has_statement_separator("1); DROP TABLE x; --"));
+        assert!(has_statement_separator("E'\\''; DROP TABLE x"));
+        assert!(has_statement_separator("'a' ; select 1"));
+    }
+
+    #[test]
+    fn names_without_control_characters() {
+        assert!(check_name("an index name", "idx\nDROP TABLE x").is_err());
+        assert!(check_name("an index name", "").is_err());
+        assert!(check_name("an index name", "idx é \"q\"").is_ok());
+    }
+}
