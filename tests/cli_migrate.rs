@@ -304,7 +304,8 @@ fn sqlmigrate_prints_the_sql_of_the_urls_dialect_forwards_and_backwards() {
 
     for url in ["postgres://nobody@127.0.0.1:1/none", c.db.url.as_str()] {
         let back = sql(url, "0002", true);
-        assert!(back.starts_with("BEGIN;\n") && back.ends_with("COMMIT;\n"), "{back}");
+        let body = back.strip_prefix("SET standard_conforming_strings = on;\n").unwrap_or(&back);
+        assert!(body.starts_with("BEGIN;\n") && back.ends_with("COMMIT;\n"), "{back}");
         assert!(back.contains("-- Undo: Create model Order\n--\nDROP TABLE \"shop_order\""), "{back}");
         assert!(!back.contains("CREATE"), "{back}");
     }
