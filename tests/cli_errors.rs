@@ -302,3 +302,53 @@ fn migrate_replays_the_whole_plan_before_applying_anything() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     assert!(rt.block_on(applied(&url)).is_empty(), "0001 was applied before the broken 0002 was found");
 }
+
+/// Values the database would refuse or cut later are refused where they are declared, with the
+/// file and the allowed range; nothing is written.
+#[test]
+fn declarations_the_database_would_refuse_or_cut_are_refused_on_read() {
+    let long = "x".repeat(64);
+    let cases: Vec<(String, &str)> = vec![
+        (
+            "    #[teapot(max_digits = 1001, decimal_places = 2)]\n    pub price: Decimal,\n".into(),
+            "max_digits = 1001 on Customer.price is out of range: 1 to 1000",
+        ),
+        ("    #[teapot(max_length = 10485761)]\n    pub code: String,\n".into(), "out of range: 1 to 10485760"),
+        ("    #[teapot(primary_key)]\n    pub code: i64,\n".into(), "declares two primary keys"),
+        (format!("    #[teapot(db_column = \"{long}\")]\n    pub code: i32,\n"), "PostgreSQL keeps 63"),
+    ];
+    for (field, expected) in cases {
+        let p = shop();
+        // (the key is declared too, so that `code` makes a second one)
+        let src = SHOP.replace("    pub id: i64,", "    #[teapot(primary_key)]\n    pub id: i64,");
+        p.set("shop", &src.replace("    pub name: String,\n", &format!("    pub name: String,\n{field}")));
+        let after_set = files(p.root());
+        let out = teapot(p.root(), &["makemigrations"]);
+        assert_ne!(out.code, 0, "{field}\n{out}");
+        out.says(&[expected, "shop.rs:"]);
+        assert_eq!(files(p.root()), after_set, "{field}: nothing written");
+    }
+    // A table in teapot's own namespace, and one index name on two models.
+    for (src, expected) in [
+        (SHOP.replace("#[derive(Model)]\npub struct Customer", "#[derive(Model)]\n#[teapot(table = \"teapot_migrations\")]\npub struct Customer"), "teapot's own namespace"),
+        (
+            format!(
+                "{}\n#[derive(Model)]\n#[teapot(index(fields = [\"name\"], name = \"by_name\"))]\npub struct Lead {{\n    pub id: i64,\n    pub name: String,\n}}\n",
+                SHOP.replace("#[derive(Model)]\npub struct Customer", "#[derive(Model)]\n#[teapot(index(fields = [\"name\"], name = \"by_name\"))]\npub struct Customer")
+            ),
+            "\"by_name\" of shop.Lead is used by shop.Customer too",
+        ),
+    ] {
+        let p = Project::new(&[("shop", &src)]);
+        let out = teapot(p.root(), &["makemigrations"]);
+        assert_ne!(out.code, 0, "{out}");
+        out.says(&[expected]);
+        assert!(p.names("shop").is_empty());
+    }
+    // --name cannot leave the app's folder.
+    let p = shop();
+    p.set("shop", &SHOP.replace("    pub name: String,\n", "    pub name: String,\n    pub note: Option<String>,\n"));
+    let out = teapot(p.root(), &["makemigrations", "--name", "../../../x"]);
+    out.fails_with(2);
+    out.says(&["--name \"../../../x\": a migration name is letters, digits and _"]);
+}

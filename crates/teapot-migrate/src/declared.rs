@@ -72,6 +72,28 @@ pub fn read_declared(config: &Config) -> Result<Declared> {
                 .hint("names are identifiers; a check or db_default is one SQL expression")
         })?;
     }
+    // Index and constraint names live in one namespace per database schema.
+    let mut names: std::collections::BTreeMap<String, (&SourcedDeclaration, String)> = std::collections::BTreeMap::new();
+    for d in &decls {
+        let m = &d.decl.model;
+        for name in m.indexes.iter().map(|i| &i.name).chain(m.constraints.iter().map(|c| &c.name)) {
+            if let Some((other, other_model)) = names.insert(name.to_lowercase(), (d, m.label())) {
+                let at = d.decl.location;
+                return Err(Error::new(
+                    ErrorKind::Declaration,
+                    format!(
+                        "{}:{}:{}: index or constraint name {name:?} of {} is used by {other_model} too ({})",
+                        d.file.display(),
+                        at.line,
+                        at.column,
+                        m.label(),
+                        other.file.display()
+                    ),
+                )
+                .hint("give each index and constraint a name of its own"));
+            }
+        }
+    }
     let state = resolve(&mut decls)?;
     let mut hints = RenameHints::default();
     for d in &decls {

@@ -52,6 +52,13 @@ pub struct MakeOutcome {
 
 /// Runs makemigrations.
 pub fn make_migrations(config: &Config, opts: &MakeOptions, q: &mut dyn Questioner) -> Result<MakeOutcome> {
+    if let Some(name) = &opts.name {
+        // It becomes part of a file name: nothing that leaves the app's folder or needs quoting.
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(Error::new(ErrorKind::Usage, format!("--name {name:?}: a migration name is letters, digits and _"))
+                .hint("e.g. --name add_book_pages"));
+        }
+    }
     for app in &opts.apps {
         if !config.apps.contains_key(app) {
             let known: Vec<&str> = config.apps.keys().map(String::as_str).collect();

@@ -94,10 +94,42 @@ pub fn has_statement_separator(sql: &str) -> bool {
     false
 }
 
+/// PostgreSQL's longest identifier, in bytes; a longer one is cut without a word.
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+/// PostgreSQL's largest numeric precision.
+pub const MAX_DIGITS: u32 = 1000;
+/// PostgreSQL's longest varchar.
+pub const MAX_LENGTH: u32 = 10_485_760;
+
+fn check_identifier(what: &str, name: &str) -> Result<(), String> {
+    check_name(what, name)?;
+    if name.len() > MAX_IDENTIFIER_BYTES {
+        return Err(format!(
+            "{what} {name:?} is {} bytes long; PostgreSQL keeps {MAX_IDENTIFIER_BYTES} and cuts the rest silently",
+            name.len()
+        ));
+    }
+    Ok(())
+}
+
 fn check_field(model: &str, name: &str, f: &Field) -> Result<(), String> {
     check_name(&format!("a field name of {model}"), name)?;
     if let Some(c) = &f.db_column {
-        check_name(&format!("the db_column of {model}.{name}"), c)?;
+        check_identifier(&format!("the db_column of {model}.{name}"), c)?;
+    } else if f.ty != crate::field::FieldType::ManyToMany {
+        let column = f.column(name).unwrap_or_else(|| name.to_string());
+        check_identifier(&format!("the column of {model}.{name}"), &column)?;
+    }
+    if let Some(n) = f.max_digits.filter(|&n| n == 0 || n > MAX_DIGITS) {
+        return Err(format!("max_digits = {n} on {model}.{name} is out of range: 1 to {MAX_DIGITS}"));
+    }
+    if let Some(n) = f.max_length.filter(|&n| n == 0 || n > MAX_LENGTH) {
+        return Err(format!("max_length = {n} on {model}.{name} is out of range: 1 to {MAX_LENGTH} (leave it out for text)"));
+    }
+    if let Some(crate::field::Literal::Float(x)) = &f.default {
+        if !x.is_finite() {
+            return Err(format!("default = {x} on {model}.{name} is not a number a column can hold (finite floats only)"));
+        }
     }
     if let Some(r) = &f.related_name {
         check_name(&format!("the related_name of {model}.{name}"), r)?;
@@ -111,20 +143,31 @@ fn check_field(model: &str, name: &str, f: &Field) -> Result<(), String> {
 /// The names and raw expressions of a model.
 pub fn check_model(m: &ModelState) -> Result<(), String> {
     check_name("a model name", &m.name)?;
-    if let Some(t) = &m.table {
-        check_name(&format!("the table of {}", m.name), t)?;
+    check_table(&m.name, &m.table_name())?;
+    let keys: Vec<&str> = m.fields.iter().filter(|(_, f)| f.primary_key).map(|(n, _)| n.as_str()).collect();
+    if keys.len() > 1 {
+        return Err(format!("{} has {} primary keys ({}); a model has one", m.name, keys.len(), keys.join(", ")));
     }
     for (name, f) in &m.fields {
         check_field(&m.name, name, f)?;
     }
     for i in &m.indexes {
-        check_name(&format!("an index name of {}", m.name), &i.name)?;
+        check_identifier(&format!("an index name of {}", m.name), &i.name)?;
     }
     for c in &m.constraints {
-        check_name(&format!("a constraint name of {}", m.name), &c.name)?;
+        check_identifier(&format!("a constraint name of {}", m.name), &c.name)?;
         if let ConstraintKind::Check { check } = &c.kind {
             check_expression(&format!("check {} of {}", c.name, m.name), check)?;
         }
+    }
+    Ok(())
+}
+
+/// A model's table: an identifier, and not one of teapot's own (`teapot_...`).
+fn check_table(model: &str, table: &str) -> Result<(), String> {
+    check_identifier(&format!("the table of {model}"), table)?;
+    if table.to_lowercase().starts_with("teapot_") {
+        return Err(format!("the table of {model}, {table:?}, is in teapot's own namespace (teapot_...)"));
     }
     Ok(())
 }
@@ -138,13 +181,13 @@ pub fn check_operation(op: &Operation) -> Result<(), String> {
     match op {
         CreateModel { name, table, fields, .. } => {
             if let Some(t) = table {
-                check_name(&format!("the table of {name}"), t)?;
+                check_table(name, t)?;
             }
             for f in fields {
                 check_field(name, &f.name, &f.field)?;
             }
         }
-        AlterModelTable { table: Some(t), name } => check_name(&format!("the table of {name}"), t)?,
+        AlterModelTable { table: Some(t), name } => check_table(name, t)?,
         RenameModel { old_name, .. } => check_name("a model name", old_name)?,
         AddField { model, name, field, .. } | AlterField { model, name, field, .. } => check_field(model, name, field)?,
         RenameField { model, old_name, new_name } => {
@@ -152,14 +195,14 @@ pub fn check_operation(op: &Operation) -> Result<(), String> {
             check_name(&format!("a field name of {model}"), new_name)?;
         }
         RemoveField { model, name } => check_name(&format!("a field name of {model}"), name)?,
-        AddIndex { model, index } => check_name(&format!("an index name of {model}"), &index.name)?,
+        AddIndex { model, index } => check_identifier(&format!("an index name of {model}"), &index.name)?,
         RemoveIndex { model, name } => check_name(&format!("an index name of {model}"), name)?,
         RenameIndex { model, old_name, new_name } => {
             check_name(&format!("an index name of {model}"), old_name)?;
-            check_name(&format!("an index name of {model}"), new_name)?;
+            check_identifier(&format!("an index name of {model}"), new_name)?;
         }
         AddConstraint { model, constraint } => {
-            check_name(&format!("a constraint name of {model}"), &constraint.name)?;
+            check_identifier(&format!("a constraint name of {model}"), &constraint.name)?;
             if let ConstraintKind::Check { check } = &constraint.kind {
                 check_expression(&format!("check {} of {model}", constraint.name), check)?;
             }
