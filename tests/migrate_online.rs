@@ -167,14 +167,15 @@ async fn run_online(p: &Project, url: &str, opts: &OnlineOptions) -> teapot::Res
 /// a minute, so the test waits on the event, not a sleep) and, joined, everything it printed.
 fn watch_output(
     stdout: std::process::ChildStdout,
-    needle: &'static str,
+    needle: impl Into<String>,
 ) -> (std::sync::mpsc::Receiver<String>, std::thread::JoinHandle<String>) {
+    let needle: String = needle.into();
     let (tx, rx) = std::sync::mpsc::channel();
     let reader = std::thread::spawn(move || {
         use std::io::BufRead;
         let mut all = String::new();
         for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains(needle) {
+            if line.contains(&needle) {
                 let _ = tx.send(line.clone());
             }
             all.push_str(&line);
@@ -520,7 +521,7 @@ async fn a_rerun_waits_out_an_orphaned_index_build_without_deadlock() {
 
     let mut first_run = teapot_cmd(&p, &db.url, &["migrate", "--online"]).spawn().expect("spawn teapot");
     // The build says which transaction it waits for (pg_stat_progress_create_index.current_locker_pid).
-    let (rx, _) = watch_output(first_run.stdout.take().expect("stdout"), "waiting for pid");
+    let (rx, _) = watch_output(first_run.stdout.take().expect("stdout"), format!("waiting for pid {old_pid} "));
     let waiting = first_line(rx, "the build names the transaction it waits for").await;
     assert!(waiting.contains(&format!("pid {old_pid}")) && waiting.contains("SELECT count(*) FROM shop_item"), "{waiting}");
     first_run.kill().expect("SIGKILL the migrator");

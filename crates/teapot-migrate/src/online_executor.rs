@@ -530,6 +530,12 @@ async fn run_concurrent(
     }
     let pid = backend_pid(conn).await.map_err(|e| step_failed(ctx, e))?;
     let mut watcher = source.open().await.ok();
+    // The watcher's own progress queries are transactions the build may wait for, for a moment:
+    // they are not what a user needs named.
+    let watcher_pid = match watcher.as_mut() {
+        Some(w) => backend_pid(w).await.unwrap_or_default() as u64,
+        None => 0,
+    };
     for s in &step.sql {
         let build = conn.run(s);
         tokio::pin!(build);
@@ -552,7 +558,7 @@ async fn run_concurrent(
                             // While the build waits for a transaction (writers before the build, old
                             // snapshots after it), that transaction is named, once.
                             let locker = count(3);
-                            if locker != 0 && locker != last_locker {
+                            if locker != 0 && locker != last_locker && locker != watcher_pid {
                                 last_locker = locker;
                                 on_event(Event::Message(format!(
                                     "    {}: waiting for pid {locker} ({}) {}, transaction open {}s: {}",
