@@ -352,3 +352,30 @@ fn declarations_the_database_would_refuse_or_cut_are_refused_on_read() {
     out.fails_with(2);
     out.says(&["--name \"../../../x\": a migration name is letters, digits and _"]);
 }
+
+/// A migration file that would be left out of the history without a word is an error instead: a
+/// `.TOML` extension, an empty file.
+#[test]
+fn migration_files_that_would_be_passed_over_are_errors() {
+    for (name, text, expected) in [
+        ("0002_more.TOML", "dependencies = [\"shop/0001_initial\"]\n", "end in .toml (lower case)"),
+        ("0002_more.toml", "", "the migration file is empty"),
+    ] {
+        let p = shop();
+        std::fs::write(p.migrations_dir("shop").join(name), text).expect("write");
+        let out = teapot(p.root(), &["showmigrations", "--database-url", "sqlite::memory:"]);
+        out.fails_with(1);
+        out.says(&[name, expected]);
+    }
+}
+
+/// `migrate` into an in-memory SQLite database would report success and keep nothing.
+#[test]
+fn migrate_refuses_an_in_memory_sqlite_database() {
+    let p = shop();
+    for url in ["sqlite:", "sqlite::memory:", "sqlite://:memory:", "sqlite://x.db?mode=memory"] {
+        let out = teapot(p.root(), &["migrate", "--database-url", url]);
+        out.fails_with(2);
+        out.says(&["in-memory SQLite database", "gone when teapot exits"]);
+    }
+}

@@ -33,7 +33,8 @@ fn a_line_break_in_a_name_is_refused_where_it_is_written() {
              index = {{ name = \"idx\\nDROP TABLE shop_item; --\", fields = [\"n\"] }}\n"
         ),
     );
-    for cmd in [&["sqlmigrate", "shop", "0002"][..], &["migrate", "--database-url", "sqlite::memory:"], &["check"]] {
+    let url = format!("sqlite://{}", p.root().join("t.db").display());
+    for cmd in [&["sqlmigrate", "shop", "0002"][..], &["migrate", "--database-url", &url], &["check"]] {
         let out = teapot(p.root(), cmd);
         assert_ne!(out.code, 0, "{cmd:?}\n{out}");
         // check reports it as a finding (stdout), the others as an error (stderr).

@@ -105,6 +105,12 @@ fn check_app(config: &Config, app: &str) -> Result<()> {
     }
 }
 
+/// Whether a URL names a SQLite database that lives in memory (nothing migrated into it lasts).
+fn in_memory_sqlite(url: &str) -> bool {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"));
+    rest.is_some_and(|r| r.is_empty() || r.starts_with(":memory:") || r.contains("mode=memory"))
+}
+
 /// Text for a `--` comment line: a line break in a name would end the comment, and what follows
 /// would run when the output is piped into psql.
 fn comment(text: &str) -> String {
@@ -120,6 +126,11 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
         check_app(config, app)?;
     }
     let url = config.resolve_database_url(a.database_url.as_deref())?;
+    if in_memory_sqlite(&url) {
+        return Err(Error::new(ErrorKind::Usage, format!("{url} is an in-memory SQLite database: it is gone when teapot exits")).hint(
+            "give a file, e.g. --database-url sqlite://app.db (a program of yours can migrate its own in-memory database with Migrator)",
+        ));
+    }
     let graph = load_graph(config)?;
     let target = Target { app: a.app.clone(), name: a.name.clone() };
     let locks = LockOptions {

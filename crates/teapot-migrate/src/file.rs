@@ -73,6 +73,10 @@ impl Migration {
     /// Parses a migration file's text.
     pub fn parse(app: &str, name: &str, text: &str, path: Option<&Path>) -> Result<Migration, Error> {
         let shown = path.map(|p| p.display().to_string()).unwrap_or_else(|| format!("{app}/{name}"));
+        if text.trim().is_empty() {
+            return Err(Error::new(ErrorKind::MigrationFile, format!("{shown}: the migration file is empty"))
+                .hint("restore it from version control, or write one with `teapot makemigrations --empty APP`"));
+        }
         let allows = read_allows(text);
         let stripped = strip_allow_lines(text);
         let text = stripped.as_str();

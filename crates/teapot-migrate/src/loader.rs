@@ -32,8 +32,16 @@ pub fn load_app(app: &str, dir: &Path) -> Result<Vec<Migration>> {
     let mut paths = Vec::new();
     for entry in entries.flatten() {
         let path = entry.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_string) else { continue };
+        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_string) else {
+            // A name that is not UTF-8 cannot be a migration's, and must not be passed over in silence.
+            return Err(Error::new(ErrorKind::MigrationFile, format!("{}: a file name that is not UTF-8", path.display()))
+                .hint("rename it, or move it out of the migrations folder"));
+        };
         if !name.ends_with(".toml") {
+            if name.to_lowercase().ends_with(".toml") {
+                return Err(Error::new(ErrorKind::MigrationFile, format!("{}: migration files end in .toml (lower case)", path.display()))
+                    .hint("rename it; as it is, it would be left out of the history without a word"));
+            }
             continue;
         }
         if !is_migration_file(&name) {
