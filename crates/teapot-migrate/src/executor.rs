@@ -213,10 +213,7 @@ pub fn migration_sql(dialect: Dialect, m: &Migration, state: &mut ProjectState, 
                     // Indexes and keys still deferred would be looked for under old names.
                     per_op.push(("Deferred statements of the operations above".to_string(), std::mem::take(&mut deferred)));
                 }
-                // SQLite rebuilds the table for most added fields, copying the rows from the table as
-                // it was: it needs the state before the field too.
-                let sqlite_rebuild = dialect == Dialect::Sqlite && matches!(op, crate::Operation::AddField { .. });
-                let rendered: Rendered = if needs_before(op) || sqlite_rebuild {
+                let rendered: Rendered = if needs_before(op, dialect) {
                     let before = state.clone();
                     op.apply(&m.app, state).map_err(|e| fail(i, op, Error::new(ErrorKind::MigrationFile, e.0)))?;
                     backend::render(dialect, &m.app, op, &before, state)
@@ -310,10 +307,7 @@ async fn run_in_parts(
 ) -> Result<()> {
     progress::ensure(conn).await?;
     let done = progress::read(conn, &m.app, &m.name).await?;
-    if done.values().any(|r| r.mode == Mode::Online) {
-        let finished = done.values().filter(|r| r.finished).count();
-        return Err(progress::begun_in_another_mode(&progress::Partial { key: m.key(), mode: Mode::Online, done: finished, total: None }));
-    }
+    progress::refuse_other_mode(&m.key(), &done, Mode::Plain)?;
     let statements = statements(sql);
     let size = group.unwrap_or(1).max(1);
     let parts = statements.len().div_ceil(size).max(1);
@@ -459,10 +453,16 @@ fn moves_names(op: &crate::Operation) -> bool {
         || matches!(op, AlterField { field, .. } if field.db_column.is_some())
 }
 
-/// Operations whose SQL needs the state before them (the rest render from the state after).
-pub fn needs_before(op: &crate::Operation) -> bool {
+/// Operations whose SQL on a dialect needs the state before them (the rest render from the state
+/// after). SQLite rebuilds the table for most added fields, copying the rows from the table as it
+/// was: there an added field needs the state before it too.
+pub fn needs_before(op: &crate::Operation, dialect: Dialect) -> bool {
     use crate::Operation::*;
-    !matches!(op, CreateModel { .. } | AddField { .. } | AddIndex { .. } | AddConstraint { .. } | RunSql { .. } | Backfill { .. })
+    match op {
+        AddField { .. } => dialect == Dialect::Sqlite,
+        CreateModel { .. } | AddIndex { .. } | AddConstraint { .. } | RunSql { .. } | Backfill { .. } => false,
+        _ => true,
+    }
 }
 
 /// The checksum of a migration's file as it is now.

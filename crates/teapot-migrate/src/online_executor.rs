@@ -267,11 +267,7 @@ async fn run_plans(
             on_event(Event::Message(format!("warning: a long transaction holds a lock on a table this migration touches: {b}")));
         }
         let done = progress::read(conn, &m.app, &m.name).await?;
-        if done.values().any(|r| r.mode == Mode::Plain) {
-            let finished = done.values().filter(|r| r.finished).count();
-            let p = progress::Partial { key: m.key(), mode: Mode::Plain, done: finished, total: None };
-            return Err(progress::begun_in_another_mode(&p));
-        }
+        progress::refuse_other_mode(&m.key(), &done, Mode::Online)?;
         for (n, (op_index, step)) in plan.iter().enumerate() {
             let n = n + 1;
             let rec = StepRecord { app: &m.app, name: &m.name, n, fingerprint: step_fingerprint(step) };

@@ -75,20 +75,28 @@ pub async fn ensure(conn: &mut Conn) -> Result<()> {
     Ok(())
 }
 
-/// Whether the table exists (brought up to date when it does).
+/// Whether the table exists (brought up to date when it is one an older teapot made: such a table
+/// lacks the mode and fingerprint columns; an up-to-date one is only read, never altered).
 async fn exists(conn: &mut Conn) -> Result<bool> {
     if conn.dialect() != Dialect::Postgres {
         return Ok(false);
     }
-    let found: Option<bool> = conn
-        .fetch_scalar("SELECT to_regclass('teapot_online_progress') IS NOT NULL", &[])
+    let row = conn
+        .fetch_optional(
+            "SELECT to_regclass('teapot_online_progress') IS NOT NULL, \
+             EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('teapot_online_progress') AND attname = 'fingerprint')",
+            &[],
+        )
         .await
         .map_err(|e| e.context("cannot read the catalog"))?;
-    if found == Some(true) {
-        // A table an older teapot made lacks the mode and fingerprint columns.
+    let (found, current) = match row {
+        Some(r) => (r.get::<bool>(0)?, r.get::<bool>(1)?),
+        None => (false, false),
+    };
+    if found && !current {
         ensure(conn).await?;
     }
-    Ok(found == Some(true))
+    Ok(found)
 }
 
 /// The recorded steps of a migration, by step number (from 1).
@@ -247,6 +255,18 @@ pub async fn partial(
         out.insert(key.clone(), Partial { total: total(&key, mode), key, mode, done: r.get::<i64>(2)?.max(0) as usize });
     }
     Ok(out)
+}
+
+/// Refuses to go on with a migration whose recorded steps another mode ran (`mode` is the mode
+/// about to run it).
+pub fn refuse_other_mode(key: &str, done: &BTreeMap<usize, Recorded>, mode: Mode) -> Result<()> {
+    match done.values().find(|r| r.mode != mode) {
+        Some(other) => {
+            let finished = done.values().filter(|r| r.finished).count();
+            Err(begun_in_another_mode(&Partial { key: key.to_string(), mode: other.mode, done: finished, total: None }))
+        }
+        None => Ok(()),
+    }
 }
 
 /// The error for running a migration in the mode that did not begin it.

@@ -201,7 +201,8 @@ pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool
         let start = (check && renames).then(|| state.clone());
         for (i, op) in m.operations.iter().enumerate() {
             // Operations that only add need no copy of the state before them.
-            let before = if check && crate::executor::needs_before(op) { Some(state.clone()) } else { None };
+            let before =
+                if check && crate::executor::needs_before(op, teapot_core::Dialect::Postgres) { Some(state.clone()) } else { None };
             op.apply(&m.app, &mut state)
                 .map_err(|e| Error::new(crate::ErrorKind::MigrationFile, format!("{} operation {}: {e}", m.key(), i + 1)))?;
             if !check {
