@@ -86,7 +86,7 @@ fn teapot_sql(config: &Config, name: &str, direction: Direction) -> String {
     let before = ancestors(&graph, &key);
     let mut state = graph.state_until(|m| before.contains(&m.key()) && m.key() != key).expect("state");
     let m = graph.get(&key).expect("migration");
-    let teapot::migrate::executor::MigrationSql { operations: per_op, deferred } =
+    let teapot::migrate::executor::MigrationSql { operations: per_op, deferred, .. } =
         migration_sql(Dialect::Postgres, m, &mut state, direction).expect("render");
     let mut out: Vec<String> = per_op.into_iter().flat_map(|(_, s)| s).collect();
     out.extend(deferred);

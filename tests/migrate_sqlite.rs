@@ -93,3 +93,73 @@ async fn one_migrator_at_a_time_on_sqlite() {
     assert!(status.success(), "{printed}");
     assert_eq!(common::db::applied(&db.url).await.len(), 1, "{printed}");
 }
+
+/// SQLite reads a double-quoted name that resolves to nothing as a string; teapot's connections
+/// turn that off, so a misspelt or missing column is an error wherever teapot's SQL (or yours,
+/// through teapot) names it: in the ORM's pool, in the migrator's connection and in a migration.
+#[tokio::test]
+async fn double_quoted_names_are_names_only_on_sqlite() {
+    let db = TestDb::sqlite();
+    let pool = teapot::Db::connect(&db.url).await.expect("connect");
+    pool.execute("CREATE TABLE t (a INTEGER)", &[]).await.expect("create");
+    for sql in ["CREATE INDEX t_missing ON t (\"missing\")", "SELECT \"missing\" FROM t", "INSERT INTO t (a) SELECT \"missing\""] {
+        let e = pool.execute(sql, &[]).await.expect_err(sql);
+        assert!(e.to_string().contains("no such column: \"missing\""), "{sql}: {e}");
+    }
+    let mut conn = pool.acquire().await.expect("acquire");
+    let e = conn.run("CREATE INDEX t_missing ON t (\"missing\")").await.expect_err("the migrator's connection too");
+    assert!(e.to_string().contains("no such column"), "{e}");
+    // Strings in single quotes and names that exist are untouched.
+    pool.execute("INSERT INTO t (\"a\") SELECT length('missing')", &[]).await.expect("insert");
+    assert_eq!(db.column("SELECT CAST(\"a\" AS TEXT) FROM \"t\"").await, [Some("7".to_string())]);
+
+    // A migration whose SQL names a missing column fails and keeps nothing.
+    let p = Project::new(&[("shop", V1)]);
+    p.make();
+    p.write_migration(
+        "shop",
+        "0002_index",
+        "dependencies = [\"shop/0001_initial\"]\n\n[[operations]]\nop = \"run_sql\"\nsql = \"CREATE INDEX shop_item_x ON shop_item (\\\"nmae\\\")\"\n",
+    );
+    let e = migrate(&p.config, &db.url, None, None).await.expect_err("no such column");
+    assert!(e.to_string().contains("no such column: \"nmae\""), "{e}");
+    assert_eq!(common::db::applied(&db.url).await, ["shop/0001_initial"]);
+}
+
+/// A SQLite rebuild (here: adding a field with a default) drops the old table with its indexes
+/// and triggers; those the models declare are re-created from the state, the others (made by
+/// run_sql) are carried over. One that names a column the rebuild removes fails the migration,
+/// naming it, and nothing of the migration is kept.
+#[tokio::test]
+async fn a_rebuild_keeps_indexes_and_triggers_no_model_declares() {
+    let p = Project::new(&[("shop", V1)]);
+    p.make();
+    p.write_migration(
+        "shop",
+        "0002_extras",
+        "dependencies = [\"shop/0001_initial\"]\n\n[[operations]]\nop = \"run_sql\"\nsql = \"\"\"\n\
+         CREATE INDEX shop_item_lower_name ON shop_item (lower(name));\n\
+         CREATE TABLE shop_log (line TEXT);\n\
+         CREATE TRIGGER shop_item_logged AFTER INSERT ON shop_item BEGIN INSERT INTO shop_log VALUES (new.name); END;\n\"\"\"\n",
+    );
+    let db = TestDb::sqlite();
+    migrate(&p.config, &db.url, None, None).await.expect("v1 and the extras");
+    let with_score = V1.replace("    pub name: String,\n", "    pub name: String,\n    #[teapot(default = 7)]\n    pub score: i32,\n");
+    p.set("shop", &with_score);
+    p.make();
+    migrate(&p.config, &db.url, None, None).await.expect("the rebuild");
+    let extras = db.column("SELECT name FROM sqlite_master WHERE tbl_name = 'shop_item' AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY name").await;
+    assert_eq!(extras, [Some("shop_item_logged".to_string()), Some("shop_item_lower_name".to_string())]);
+    db.exec("INSERT INTO shop_item (name) VALUES ('after')").await;
+    assert_eq!(db.column("SELECT line FROM shop_log").await, [Some("after".to_string())], "the trigger still fires");
+
+    // Removing `name` rebuilds the table again, and the index on lower(name) cannot follow.
+    let before = db.schema().await;
+    p.set("shop", &with_score.replace("    #[teapot(max_length = 20)]\n    pub name: String,\n", ""));
+    p.make();
+    let e = migrate(&p.config, &db.url, None, None).await.expect_err("the index names a removed column");
+    let text = format!("{e}");
+    assert!(text.contains("shop_item_lower_name") && text.contains("no model declares") && text.contains("rolled back whole"), "{text}");
+    assert!(e.hint.as_deref().unwrap_or_default().contains("run_sql"), "{e:?}");
+    assert_eq!(db.schema().await, before, "nothing of the failed migration is kept");
+}

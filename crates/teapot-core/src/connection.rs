@@ -36,6 +36,27 @@ pub(crate) fn sqlite_options(url: &str) -> Result<sqlx::sqlite::SqliteConnectOpt
         .busy_timeout(SQLITE_BUSY_TIMEOUT))
 }
 
+/// Makes SQLite read `"name"` as a name only. Left as it is, SQLite reads a double-quoted name
+/// that resolves to nothing as a string literal: an index on a missing column indexes the
+/// constant '', and `INSERT ... SELECT "missing" FROM t` copies the word into every row. With
+/// this off, both are "no such column" errors (the sqlite3 shell has made the same choice since
+/// SQLite 3.41). Every SQLite connection teapot opens is set this way.
+pub(crate) async fn strict_identifiers(conn: &mut sqlx::SqliteConnection) -> std::result::Result<(), sqlx::Error> {
+    use libsqlite3_sys::{sqlite3_db_config, SQLITE_DBCONFIG_DQS_DDL, SQLITE_DBCONFIG_DQS_DML, SQLITE_OK};
+    use std::ffi::c_int;
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    for option in [SQLITE_DBCONFIG_DQS_DML, SQLITE_DBCONFIG_DQS_DDL] {
+        // SAFETY: `db` is a live connection, locked away from sqlx's worker for this call; both
+        // options take an int (0: off) and an optional int pointer to report the new setting.
+        let rc = unsafe { sqlite3_db_config(db, option, 0 as c_int, std::ptr::null_mut::<c_int>()) };
+        if rc != SQLITE_OK {
+            return Err(sqlx::Error::Configuration(format!("SQLite refused sqlite3_db_config({option}, 0): code {rc}").into()));
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug)]
 enum Inner {
     Pg(sqlx::PgConnection),
@@ -66,7 +87,9 @@ impl Connection {
             Dialect::Sqlite => {
                 let opts = sqlite_options(url)?;
                 let file = sqlite_file(&opts);
-                Connection::from_sqlite(sqlx::SqliteConnection::connect_with(&opts).await.map_err(fail)?, file)
+                let mut conn = sqlx::SqliteConnection::connect_with(&opts).await.map_err(fail)?;
+                strict_identifiers(&mut conn).await.map_err(fail)?;
+                Connection::from_sqlite(conn, file)
             }
         })
     }

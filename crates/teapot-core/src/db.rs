@@ -138,7 +138,12 @@ impl Db {
                 Pool::Pg(sqlx::postgres::PgPoolOptions::new().max_connections(10).connect_with(pg_options(url)?).await.map_err(fail)?)
             }
             Dialect::Sqlite => Pool::Sqlite(
-                sqlx::sqlite::SqlitePoolOptions::new().max_connections(4).connect_with(sqlite_options(url)?).await.map_err(fail)?,
+                sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .after_connect(|conn, _| Box::pin(crate::connection::strict_identifiers(conn)))
+                    .connect_with(sqlite_options(url)?)
+                    .await
+                    .map_err(fail)?,
             ),
         };
         Ok(Db { shared: Arc::new(Shared { pool, queries: AtomicU64::new(0) }), tx: None, level: 0 })

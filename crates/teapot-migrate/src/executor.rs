@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use teapot_schema::ProjectState;
 
 use crate::backend::{self, Rendered};
+use crate::carry;
 use crate::check::sql_scan::split_statements;
 use crate::checksum::checksum;
 use crate::file::Migration;
@@ -195,6 +196,8 @@ pub struct MigrationSql {
     pub operations: Vec<(String, Vec<String>)>,
     /// The statements deferred to the end (foreign keys and indexes, as Django defers them).
     pub deferred: Vec<String>,
+    /// The tables SQLite rebuilds, with the index of the operation (in `operations`) that does.
+    pub rebuilt: Vec<(usize, backend::Rebuild)>,
 }
 
 /// The SQL of one migration, in the order it runs: each operation's statements (with its
@@ -202,6 +205,7 @@ pub struct MigrationSql {
 pub fn migration_sql(dialect: Dialect, m: &Migration, state: &mut ProjectState, direction: Direction) -> Result<MigrationSql> {
     let mut per_op = Vec::new();
     let mut deferred = Vec::new();
+    let mut rebuilt = Vec::new();
     let fail = |i: usize, op: &crate::Operation, e: Error| {
         let message = format!("{} operation {} ({}): {}", m.key(), i + 1, op.describe(), e.message);
         e.with_message(message)
@@ -222,6 +226,7 @@ pub fn migration_sql(dialect: Dialect, m: &Migration, state: &mut ProjectState, 
                     backend::render(dialect, &m.app, op, state, state)
                 }
                 .map_err(|e| fail(i, op, e))?;
+                rebuilt.extend(rendered.rebuilt.into_iter().map(|r| (per_op.len(), r)));
                 per_op.push((op.describe(), rendered.now));
                 deferred.extend(rendered.deferred);
             }
@@ -236,12 +241,13 @@ pub fn migration_sql(dialect: Dialect, m: &Migration, state: &mut ProjectState, 
             }
             for (i, op) in m.operations.iter().enumerate().rev() {
                 let rendered = backend::render_backwards(dialect, &m.app, op, &states[i]).map_err(|e| fail(i, op, e))?;
+                rebuilt.extend(rendered.rebuilt.into_iter().map(|r| (per_op.len(), r)));
                 per_op.push((format!("Undo: {}", op.describe()), rendered.now));
                 deferred.extend(rendered.deferred);
             }
         }
     }
-    Ok(MigrationSql { operations: per_op, deferred })
+    Ok(MigrationSql { operations: per_op, deferred, rebuilt })
 }
 
 /// More statements than this in one migration run in several transactions on PostgreSQL: a big
@@ -621,9 +627,12 @@ async fn run_in_transaction(
         }
         if !fake {
             for (i, (desc, stmts)) in sql.operations.iter().enumerate() {
+                let rebuilds: Vec<&backend::Rebuild> = sql.rebuilt.iter().filter(|(op, _)| *op == i).map(|(_, r)| r).collect();
+                let carried = carry::undeclared(conn, &rebuilds).await?;
                 for s in stmts {
                     conn.run(s).await.map_err(|e| failed(m, Some((i, desc)), s, e))?;
                 }
+                carry::recreate(conn, &m.key(), (i, desc), &carried, on_event).await?;
                 on_event(Event::Operation { index: i + 1, description: desc.clone() });
             }
             for s in &sql.deferred {
@@ -646,7 +655,8 @@ async fn run_in_transaction(
                             s(2),
                             bad.len()
                         ),
-                    ));
+                    )
+                    .hint("delete or fix the rows that point nowhere (a run_sql operation before this one can), then run migrate again"));
                 }
             }
         }

@@ -20,6 +20,7 @@
 
 pub mod autodetector;
 pub mod backend;
+mod carry;
 pub mod check;
 pub mod checksum;
 pub mod config;

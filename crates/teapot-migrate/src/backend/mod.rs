@@ -31,12 +31,26 @@ pub struct Rendered {
     pub now: Vec<String>,
     /// Run at the end of the migration (foreign keys, indexes).
     pub deferred: Vec<String>,
+    /// Tables `now` rebuilds (SQLite: create a copy, move the rows, drop the old table). The old
+    /// table's indexes and triggers go with it; the executor carries over those no model declares.
+    pub rebuilt: Vec<Rebuild>,
+}
+
+/// A table an operation rebuilds on SQLite.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rebuild {
+    /// The table.
+    pub table: String,
+    /// The indexes the models declare on it, before or after the operation: the rebuild drops
+    /// or re-creates these itself. Any other index (or trigger) on it is carried over.
+    pub declared: Vec<String>,
 }
 
 impl Rendered {
     fn extend(&mut self, other: Rendered) {
         self.now.extend(other.now);
         self.deferred.extend(other.deferred);
+        self.rebuilt.extend(other.rebuilt);
     }
 }
 

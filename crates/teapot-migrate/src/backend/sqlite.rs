@@ -101,6 +101,15 @@ fn index_sqls(m: &ModelState) -> Vec<String> {
     out
 }
 
+/// What a rebuild of `mb`'s table into `ma`'s leaves to the executor.
+fn rebuilt(mb: &ModelState, ma: &ModelState) -> super::Rebuild {
+    let mut declared = index_names(mb);
+    declared.extend(index_names(ma));
+    declared.sort();
+    declared.dedup();
+    super::Rebuild { table: ma.table_name(), declared }
+}
+
 fn index_names(m: &ModelState) -> Vec<String> {
     let table = m.table_name();
     let mut out: Vec<String> =
@@ -252,6 +261,7 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
                     sources.push((col, Source::Value(v)));
                 }
                 r.now.extend(rebuild(mb, after, ma, &sources)?);
+                r.rebuilt.push(rebuilt(mb, ma));
             }
         }
         RemoveField { model: mn, name } => {
@@ -261,6 +271,7 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
                 r.now.push(format!("DROP TABLE {};", quote(&join_table(before, mb, name, f)?.0)));
             } else {
                 r.now.extend(rebuild(mb, after, ma, &same_columns(mb, ma))?);
+                r.rebuilt.push(rebuilt(mb, ma));
             }
         }
         AlterField { model: mn, name, one_off_default, .. } => {
@@ -279,6 +290,7 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
                     })
                     .collect();
                 r.now.extend(rebuild(mb, after, ma, &sources)?);
+                r.rebuilt.push(rebuilt(mb, ma));
             }
         }
         RenameField { model: mn, old_name, new_name } => {
@@ -305,6 +317,7 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
                 })
                 .collect();
             r.now.extend(rebuild(mb, after, ma, &sources)?);
+            r.rebuilt.push(rebuilt(mb, ma));
         }
         AddIndex { model: mn, index } => r.now.push(index_sql(model(after, app, mn)?, index)),
         RemoveIndex { name, .. } => r.now.push(format!("DROP INDEX IF EXISTS {};", quote(name))),
@@ -321,6 +334,7 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
         AddConstraint { model: mn, .. } | RemoveConstraint { model: mn, .. } => {
             let (mb, ma) = (model(before, app, mn)?, model(after, app, mn)?);
             r.now.extend(rebuild(mb, after, ma, &same_columns(mb, ma))?);
+            r.rebuilt.push(rebuilt(mb, ma));
         }
         RunSql { sql, .. } => r.now.push(sql.clone()),
         Backfill { model: mn, set, filter, .. } => {

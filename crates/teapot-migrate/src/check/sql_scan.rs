@@ -64,6 +64,8 @@ pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
             || starts("CREATE EXTENSION")
             || starts("CREATE OR REPLACE FUNCTION")
             || starts("CREATE FUNCTION")
+            || starts("CREATE OR REPLACE PROCEDURE")
+            || starts("CREATE PROCEDURE")
             || starts("CREATE VIEW")
             || starts("CREATE OR REPLACE VIEW")
             || starts("SET ")
@@ -84,6 +86,13 @@ pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
         }
         for id in found {
             out.push((id, shown.clone()));
+        }
+        if starts("CREATE") || starts("DO") {
+            // A body that drops or truncates does so each time it is called (a trigger: on every
+            // write); it is code to review, not a harmless CREATE FUNCTION.
+            for inner in body_findings(&stmt) {
+                out.push(("TP012", format!("{shown} ... in its body: {inner}")));
+            }
         }
     }
     out
@@ -107,8 +116,12 @@ fn normalise(stmt: &str) -> String {
     out.trim().to_string()
 }
 
-/// The tag of a dollar quote starting at `i` (`$$` or `$name$`), with both dollars.
+/// The tag of a dollar quote starting at `i` (`$$` or `$name$`), with both dollars. A `$` inside
+/// a name (`a$b`) or before a digit (`$1`, a parameter) starts none.
 fn dollar_tag(chars: &[char], i: usize) -> Option<String> {
+    if i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_' || chars[i - 1] == '$') {
+        return None;
+    }
     let mut j = i + 1;
     while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_') {
         j += 1;
@@ -116,8 +129,56 @@ fn dollar_tag(chars: &[char], i: usize) -> Option<String> {
     (chars.get(j) == Some(&'$') && !chars.get(i + 1).is_some_and(char::is_ascii_digit)).then(|| chars[i..=j].iter().collect())
 }
 
-/// Splits on `;` outside quotes, dollar-quoted bodies (`$$` or `$tag$`) and comments; comments
-/// are dropped (an apostrophe in `-- don't` must not open a string).
+/// Whether the quote at `i` opens an escape string (`E'...'`, where `\'` does not end it).
+fn escape_string_at(chars: &[char], i: usize) -> bool {
+    i > 0 && matches!(chars[i - 1], 'E' | 'e') && (i < 2 || !(chars[i - 2].is_alphanumeric() || chars[i - 2] == '_' || chars[i - 2] == '$'))
+}
+
+/// The end (exclusive) of the quoted text that opens at `i` with `quote`. A doubled quote stays
+/// inside; in an escape string so does a backslash and the character after it.
+fn quoted_end(chars: &[char], i: usize, quote: char, backslashes: bool) -> usize {
+    let mut j = i + 1;
+    while j < chars.len() {
+        if backslashes && chars[j] == '\\' {
+            j += 2;
+            continue;
+        }
+        if chars[j] == quote {
+            if chars.get(j + 1) == Some(&quote) {
+                j += 2;
+                continue;
+            }
+            return j + 1;
+        }
+        j += 1;
+    }
+    chars.len()
+}
+
+/// The end (exclusive) of the block comment that opens at `i`; they nest in PostgreSQL.
+fn block_comment_end(chars: &[char], i: usize) -> usize {
+    let (mut depth, mut j) = (0usize, i);
+    while j + 1 < chars.len() {
+        if chars[j] == '/' && chars[j + 1] == '*' {
+            depth += 1;
+            j += 2;
+        } else if chars[j] == '*' && chars[j + 1] == '/' {
+            depth -= 1;
+            j += 2;
+            if depth == 0 {
+                return j;
+            }
+        } else {
+            j += 1;
+        }
+    }
+    chars.len()
+}
+
+/// Splits on `;` outside quotes (`'...'`, `E'...'` with its backslash escapes, `"..."`),
+/// dollar-quoted bodies (`$$` or `$tag$`) and comments (`--` and nested `/* */`); comments are
+/// dropped (an apostrophe in `-- don't` must not open a string). The split is PostgreSQL's: a
+/// `;` the splitter keeps inside a statement is one PostgreSQL keeps there too.
 pub(crate) fn split_statements(sql: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -134,15 +195,14 @@ pub(crate) fn split_statements(sql: &str) -> Vec<String> {
             continue;
         }
         if c == '/' && next == Some('*') {
-            let end = (i + 2..chars.len().saturating_sub(1)).find(|&j| chars[j] == '*' && chars[j + 1] == '/');
-            i = end.map(|j| j + 2).unwrap_or(chars.len());
+            i = block_comment_end(&chars, i);
             cur.push(' ');
             continue;
         }
         if c == '\'' || c == '"' {
-            let end = (i + 1..chars.len()).find(|&j| chars[j] == c).unwrap_or(chars.len() - 1);
-            cur.extend(&chars[i..=end]);
-            i = end + 1;
+            let end = quoted_end(&chars, i, c, c == '\'' && escape_string_at(&chars, i));
+            cur.extend(&chars[i..end]);
+            i = end;
             continue;
         }
         if c == '$' {
@@ -166,6 +226,47 @@ pub(crate) fn split_statements(sql: &str) -> Vec<String> {
     out.into_iter().filter(|s| !s.trim().is_empty()).collect()
 }
 
+/// The dollar-quoted bodies of a statement (a function's or a DO block's code).
+fn dollar_bodies(stmt: &str) -> Vec<String> {
+    let chars: Vec<char> = stmt.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '\'' | '"' => i = quoted_end(&chars, i, chars[i], chars[i] == '\'' && escape_string_at(&chars, i)),
+            '$' => match dollar_tag(&chars, i) {
+                Some(tag) => {
+                    let t: Vec<char> = tag.chars().collect();
+                    let body = i + t.len();
+                    let end = (body..chars.len()).find(|&j| chars[j..].starts_with(&t)).unwrap_or(chars.len());
+                    out.push(chars[body..end].iter().collect());
+                    i = (end + t.len()).min(chars.len());
+                }
+                None => i += 1,
+            },
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// What in a function, procedure or DO body destroys data or schema whenever it runs (DROP,
+/// TRUNCATE), or runs SQL no one can read before it runs (EXECUTE): for review.
+fn body_findings(stmt: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for body in dollar_bodies(stmt) {
+        for inner in split_statements(&body) {
+            let s = normalise(&inner);
+            let s = s.trim_start_matches("BEGIN ").trim_start_matches("DECLARE ");
+            let words: Vec<&str> = s.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect();
+            if words.iter().any(|w| matches!(*w, "DROP" | "TRUNCATE" | "EXECUTE")) {
+                out.push(inner.trim().chars().take(80).collect());
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::scan_sql;
@@ -187,5 +288,33 @@ mod tests {
         assert!(ids("ALTER TABLE t ADD COLUMN x int NOT NULL DEFAULT 0").is_empty());
         assert_eq!(ids("ALTER TABLE t CLUSTER ON i"), vec!["TP012"]);
         assert!(ids("CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql").is_empty());
+    }
+
+    #[test]
+    fn an_escape_string_does_not_hide_the_statement_after_it() {
+        // In E'\'' the backslash keeps the quote inside: the string ends there, and DROP TABLE
+        // is a statement of its own (PostgreSQL runs it).
+        assert_eq!(ids("SELECT E'\\'' ; DROP TABLE t"), vec!["TP003"]);
+        assert_eq!(ids("SELECT e'a\\\\'; DROP TABLE t"), vec!["TP003"]);
+        // Without the E a backslash is a character, and the doubled quote keeps the string open.
+        assert!(ids("SELECT 'a\\'';DROP TABLE t'").is_empty());
+        // Comments nest; a name with E at its end is no escape string.
+        assert_eq!(ids("/* /* */ DROP TABLE hidden; */ DROP TABLE t"), vec!["TP003"]);
+        assert_eq!(ids("SELECT some_e'x'; DROP TABLE t"), vec!["TP003"]);
+        assert_eq!(ids("SELECT a$b$ FROM t; DROP TABLE u"), vec!["TP003"]);
+    }
+
+    #[test]
+    fn destructive_function_bodies_are_for_review() {
+        let found = scan_sql(
+            "CREATE OR REPLACE FUNCTION wipe() RETURNS trigger AS $body$ BEGIN TRUNCATE audit; RETURN NULL; END $body$ LANGUAGE plpgsql",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "TP012");
+        assert!(found[0].1.contains("TRUNCATE audit"), "{found:?}");
+        assert_eq!(ids("CREATE FUNCTION f() RETURNS void AS $$ DROP TABLE t $$ LANGUAGE sql"), vec!["TP012"]);
+        assert_eq!(ids("CREATE PROCEDURE p() AS $$ BEGIN EXECUTE 'DROP TABLE ' || 't'; END $$ LANGUAGE plpgsql"), vec!["TP012"]);
+        assert_eq!(ids("DO $$ BEGIN DROP TABLE t; END $$"), vec!["TP012", "TP012"]);
+        assert!(ids("CREATE FUNCTION f() RETURNS int AS $$ SELECT count(*) FROM dropped_items $$ LANGUAGE sql").is_empty());
     }
 }
