@@ -79,6 +79,33 @@ fn raw_expressions_are_one_expression() {
     out.says(&["the set of the backfill of Item", "outside quotes"]);
 }
 
+/// Found by the fuzz suite: an expression with no `;` of its own but an unclosed `"` swallowed the
+/// SQL written after it, up to a quote in a later name, and what followed that quote was outside
+/// quotes again: `DEFAULT (to = ") NOT NULL, CONSTRAINT "; DROP TABLE ...`. An expression must
+/// leave no quote, comment or parenthesis open.
+#[test]
+fn raw_expressions_leave_nothing_open() {
+    for (expr, open) in [
+        ("to = \\\"", "a \"...\" name open"),
+        ("'abc", "a '...' string open"),
+        ("1 --", "a -- comment"),
+        ("1) , CHECK (1", "a `)` with no `(`"),
+        ("$$x", "a dollar-quoted string open"),
+    ] {
+        let src = MODELS
+            .replace(
+                "#[teapot(app = \"shop\")]",
+                &format!("#[teapot(app = \"shop\", unique(fields = [\"n\"], name = \"; DROP TABLE shop_item; --\"))]"),
+            )
+            .replace("    pub n: i32,", &format!("    #[teapot(db_default = \"{expr}\")]\n    pub n: i32,"));
+        let p = Project::new(&[("shop", &src)]);
+        let out = teapot(p.root(), &["makemigrations"]);
+        out.fails_with(1);
+        out.says(&["the db_default of Item.n", open, "shop.rs:"]);
+        assert!(p.names("shop").is_empty(), "nothing written");
+    }
+}
+
 /// With standard_conforming_strings off, a backslash in '...' escapes the quote: teapot's own
 /// sessions turn it on, and sqlmigrate's output does too.
 #[tokio::test]

@@ -8,7 +8,6 @@ use teapot_schema::ProjectState;
 
 use crate::backend::{self, Rendered};
 use crate::carry;
-use crate::check::sql_scan::split_statements;
 use crate::checksum::checksum;
 use crate::file::Migration;
 use crate::graph::Graph;
@@ -17,6 +16,7 @@ use crate::online_executor::{backoff, is_lock_timeout, lock_holders, Watcher};
 use crate::progress::{self, Mode};
 use crate::recorder;
 use teapot_core::{Connection as Conn, Dialect, Error, ErrorKind, Result};
+use teapot_schema::sql_lexer::split_statements;
 
 /// Which way a migration runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,6 +10,7 @@
 //!   the derive macro.
 //! - [`resolve`] — rules across models (relation targets, reverse accessors, tables).
 //! - [`text`] — what names and raw expressions may hold before they reach SQL.
+//! - [`sql_lexer`] — where SQL text's statements end (quotes, dollar quotes, comments).
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod error;
@@ -20,6 +21,7 @@ pub mod operation;
 pub mod project;
 pub mod reader;
 pub mod resolve;
+pub mod sql_lexer;
 pub mod text;
 
 pub use error::{ErrorKind, SchemaError};

@@ -6,6 +6,7 @@
 use crate::field::Field;
 use crate::model::{ConstraintKind, ModelState};
 use crate::operation::Operation;
+pub use crate::sql_lexer::has_statement_separator;
 
 /// Why a name cannot be used, if it cannot.
 pub fn check_name(what: &str, name: &str) -> Result<(), String> {
@@ -19,7 +20,8 @@ pub fn check_name(what: &str, name: &str) -> Result<(), String> {
 }
 
 /// Why an expression cannot be written into SQL as it is, if it cannot: it must not end one
-/// statement and begin another (a `;` outside quotes, dollar quotes and comments).
+/// statement and begin another (a `;` outside quotes, dollar quotes and comments), nor leave a
+/// quote, a comment or a parenthesis open (the SQL written after it would be read inside it).
 pub fn check_expression(what: &str, expr: &str) -> Result<(), String> {
     if expr.trim().is_empty() {
         return Err(format!("{what} is empty"));
@@ -27,71 +29,10 @@ pub fn check_expression(what: &str, expr: &str) -> Result<(), String> {
     if has_statement_separator(expr) {
         return Err(format!("{what} {expr:?} holds a `;` outside quotes: it is one SQL expression, not statements"));
     }
-    Ok(())
-}
-
-/// A `;` outside '...' (and E'...'), "...", $tag$...$tag$, -- and /* */ comments.
-pub fn has_statement_separator(sql: &str) -> bool {
-    let b: Vec<char> = sql.chars().collect();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        let next = b.get(i + 1).copied();
-        match c {
-            ';' => return true,
-            '-' if next == Some('-') => {
-                while i < b.len() && b[i] != '\n' {
-                    i += 1;
-                }
-            }
-            '/' if next == Some('*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == '*' && b[i + 1] == '/') {
-                    i += 1;
-                }
-                i += 1;
-            }
-            '\'' => {
-                // E'...' strings take backslash escapes; plain ones only double the quote.
-                let escapes = i > 0 && matches!(b[i - 1], 'E' | 'e');
-                i += 1;
-                while i < b.len() {
-                    if escapes && b[i] == '\\' {
-                        i += 2;
-                        continue;
-                    }
-                    if b[i] == '\'' {
-                        if b.get(i + 1) == Some(&'\'') {
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    i += 1;
-                }
-            }
-            '"' => {
-                i += 1;
-                while i < b.len() && b[i] != '"' {
-                    i += 1;
-                }
-            }
-            '$' => {
-                let tag_end = (i + 1..b.len()).find(|&j| !(b[j].is_alphanumeric() || b[j] == '_'));
-                if let Some(j) = tag_end.filter(|&j| b[j] == '$' && !b.get(i + 1).is_some_and(char::is_ascii_digit)) {
-                    let tag: String = b[i..=j].iter().collect();
-                    let rest: String = b[j + 1..].iter().collect();
-                    match rest.find(&tag) {
-                        Some(end) => i = j + 1 + rest[..end].chars().count() + tag.chars().count() - 1,
-                        None => return false,
-                    }
-                }
-            }
-            _ => {}
-        }
-        i += 1;
+    if let Some(open) = crate::sql_lexer::left_open(expr) {
+        return Err(format!("{what} {expr:?} leaves {open} open: it must be one whole SQL expression"));
     }
-    false
+    Ok(())
 }
 
 /// PostgreSQL's longest identifier, in bytes; a longer one is cut without a word.

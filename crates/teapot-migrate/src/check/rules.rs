@@ -96,7 +96,7 @@ fn hit(id: &str, detail: String) -> Hit {
 /// The rules an operation breaks because of the migration it is in (`atomic`).
 pub fn lint_in_migration(op: &Operation, atomic: bool) -> Vec<Hit> {
     match op {
-        Operation::RunSql { sql, .. } if atomic => super::sql_scan::split_statements(sql)
+        Operation::RunSql { sql, .. } if atomic => teapot_schema::sql_lexer::split_statements(sql)
             .into_iter()
             .filter(|s| s.to_uppercase().split_whitespace().any(|w| w == "CONCURRENTLY"))
             .map(|s| hit("TP014", s.split_whitespace().collect::<Vec<_>>().join(" ")))

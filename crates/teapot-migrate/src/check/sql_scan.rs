@@ -1,6 +1,8 @@
 //! Classifies raw SQL (`run_sql`) statement by statement, so the lint rules apply to it too;
 //! what it cannot classify is flagged for review.
 
+use teapot_schema::sql_lexer::{dollar_bodies, split_statements};
+
 /// The rule ids a piece of SQL breaks, each with the statement that breaks it.
 pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
@@ -114,140 +116,6 @@ fn normalise(stmt: &str) -> String {
         }
     }
     out.trim().to_string()
-}
-
-/// The tag of a dollar quote starting at `i` (`$$` or `$name$`), with both dollars. A `$` inside
-/// a name (`a$b`) or before a digit (`$1`, a parameter) starts none.
-fn dollar_tag(chars: &[char], i: usize) -> Option<String> {
-    if i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_' || chars[i - 1] == '$') {
-        return None;
-    }
-    let mut j = i + 1;
-    while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_') {
-        j += 1;
-    }
-    (chars.get(j) == Some(&'$') && !chars.get(i + 1).is_some_and(char::is_ascii_digit)).then(|| chars[i..=j].iter().collect())
-}
-
-/// Whether the quote at `i` opens an escape string (`E'...'`, where `\'` does not end it).
-fn escape_string_at(chars: &[char], i: usize) -> bool {
-    i > 0 && matches!(chars[i - 1], 'E' | 'e') && (i < 2 || !(chars[i - 2].is_alphanumeric() || chars[i - 2] == '_' || chars[i - 2] == '$'))
-}
-
-/// The end (exclusive) of the quoted text that opens at `i` with `quote`. A doubled quote stays
-/// inside; in an escape string so does a backslash and the character after it.
-fn quoted_end(chars: &[char], i: usize, quote: char, backslashes: bool) -> usize {
-    let mut j = i + 1;
-    while j < chars.len() {
-        if backslashes && chars[j] == '\\' {
-            j += 2;
-            continue;
-        }
-        if chars[j] == quote {
-            if chars.get(j + 1) == Some(&quote) {
-                j += 2;
-                continue;
-            }
-            return j + 1;
-        }
-        j += 1;
-    }
-    chars.len()
-}
-
-/// The end (exclusive) of the block comment that opens at `i`; they nest in PostgreSQL.
-fn block_comment_end(chars: &[char], i: usize) -> usize {
-    let (mut depth, mut j) = (0usize, i);
-    while j + 1 < chars.len() {
-        if chars[j] == '/' && chars[j + 1] == '*' {
-            depth += 1;
-            j += 2;
-        } else if chars[j] == '*' && chars[j + 1] == '/' {
-            depth -= 1;
-            j += 2;
-            if depth == 0 {
-                return j;
-            }
-        } else {
-            j += 1;
-        }
-    }
-    chars.len()
-}
-
-/// Splits on `;` outside quotes (`'...'`, `E'...'` with its backslash escapes, `"..."`),
-/// dollar-quoted bodies (`$$` or `$tag$`) and comments (`--` and nested `/* */`); comments are
-/// dropped (an apostrophe in `-- don't` must not open a string). The split is PostgreSQL's: a
-/// `;` the splitter keeps inside a statement is one PostgreSQL keeps there too.
-pub(crate) fn split_statements(sql: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let chars: Vec<char> = sql.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        if c == '-' && next == Some('-') {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-            cur.push(' ');
-            continue;
-        }
-        if c == '/' && next == Some('*') {
-            i = block_comment_end(&chars, i);
-            cur.push(' ');
-            continue;
-        }
-        if c == '\'' || c == '"' {
-            let end = quoted_end(&chars, i, c, c == '\'' && escape_string_at(&chars, i));
-            cur.extend(&chars[i..end]);
-            i = end;
-            continue;
-        }
-        if c == '$' {
-            if let Some(tag) = dollar_tag(&chars, i) {
-                let t: Vec<char> = tag.chars().collect();
-                let body = i + t.len();
-                let end = (body..chars.len()).find(|&j| chars[j..].starts_with(&t)).map(|j| j + t.len()).unwrap_or(chars.len());
-                cur.extend(&chars[i..end]);
-                i = end;
-                continue;
-            }
-        }
-        if c == ';' {
-            out.push(std::mem::take(&mut cur));
-        } else {
-            cur.push(c);
-        }
-        i += 1;
-    }
-    out.push(cur);
-    out.into_iter().filter(|s| !s.trim().is_empty()).collect()
-}
-
-/// The dollar-quoted bodies of a statement (a function's or a DO block's code).
-fn dollar_bodies(stmt: &str) -> Vec<String> {
-    let chars: Vec<char> = stmt.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        match chars[i] {
-            '\'' | '"' => i = quoted_end(&chars, i, chars[i], chars[i] == '\'' && escape_string_at(&chars, i)),
-            '$' => match dollar_tag(&chars, i) {
-                Some(tag) => {
-                    let t: Vec<char> = tag.chars().collect();
-                    let body = i + t.len();
-                    let end = (body..chars.len()).find(|&j| chars[j..].starts_with(&t)).unwrap_or(chars.len());
-                    out.push(chars[body..end].iter().collect());
-                    i = (end + t.len()).min(chars.len());
-                }
-                None => i += 1,
-            },
-            _ => i += 1,
-        }
-    }
-    out
 }
 
 /// What in a function, procedure or DO body destroys data or schema whenever it runs (DROP,
