@@ -95,7 +95,7 @@ fn raw_expressions_leave_nothing_open() {
         let src = MODELS
             .replace(
                 "#[teapot(app = \"shop\")]",
-                &format!("#[teapot(app = \"shop\", unique(fields = [\"n\"], name = \"; DROP TABLE shop_item; --\"))]"),
+                "#[teapot(app = \"shop\", unique(fields = [\"n\"], name = \"; DROP TABLE shop_item; --\"))]",
             )
             .replace("    pub n: i32,", &format!("    #[teapot(db_default = \"{expr}\")]\n    pub n: i32,"));
         let p = Project::new(&[("shop", &src)]);
