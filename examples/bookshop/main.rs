@@ -41,7 +41,7 @@ async fn main() -> teapot::Result<()> {
         })
         .collect();
     bulk_create(&db, &mut books).await?;
-    for b in &books {
+    for b in &mut books {
         b.tags_add(&db, &[&sf]).await?;
     }
     println!("created {} books (in_print defaults to {})", books.len(), books[0].in_print);

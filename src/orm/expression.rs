@@ -47,6 +47,10 @@ pub struct Join {
     pub table: &'static str,
     /// Its key column.
     pub pk: &'static str,
+    /// The step can reach several rows (the join table of a many-to-many): a condition across it
+    /// asks "some related row", so each `filter()` call gets joins of its own and an exclusion
+    /// becomes "no related row" (a subquery), as in Django.
+    pub many: bool,
 }
 
 /// A column, reached from the queried model through zero or more joins.
@@ -70,6 +74,47 @@ impl<T> Column<T> {
     /// A handle on `column`, reached through `path`.
     pub fn new(path: Vec<Join>, column: &'static str) -> Self {
         Column { col: ColRef { path, column }, _t: PhantomData }
+    }
+}
+
+/// A column's type, and the type of its values without the `Option` of a nullable column.
+pub trait Nullable: FieldValue {
+    /// The value type (`String` for both `String` and `Option<String>`).
+    type Inner: FieldValue;
+}
+
+macro_rules! nullable {
+    ($($t:ty),*) => {$(
+        impl Nullable for $t {
+            type Inner = $t;
+        }
+    )*};
+}
+nullable!(
+    bool,
+    i16,
+    i32,
+    i64,
+    f64,
+    String,
+    Vec<u8>,
+    chrono::NaiveDate,
+    chrono::NaiveTime,
+    chrono::DateTime<chrono::Utc>,
+    rust_decimal::Decimal,
+    uuid::Uuid,
+    serde_json::Value
+);
+
+impl<T: Nullable> Nullable for Option<T> {
+    type Inner = T::Inner;
+}
+
+impl<T: Nullable> Column<T> {
+    /// The same column, read as an `Option`: for a column reached through a nullable foreign key
+    /// (`Article::place().name().nullable()`), which is NULL where the key is.
+    pub fn nullable(self) -> Column<Option<T::Inner>> {
+        Column { col: self.col, _t: PhantomData }
     }
 }
 
@@ -138,6 +183,19 @@ pub enum Cond {
     Or(Vec<Cond>),
     /// Not.
     Not(Box<Cond>),
+}
+
+impl Cond {
+    /// Whether the condition reaches across a many-to-many (a step that can find several rows).
+    pub(crate) fn crosses_many(&self) -> bool {
+        let many = |c: &ColRef| c.path.iter().any(|j| j.many);
+        match self {
+            Cond::Cmp(c, ..) | Cond::In(c, _) | Cond::IsNull(c, _) | Cond::Like(c, ..) | Cond::Regex(c, _) => many(c),
+            Cond::CmpCol(a, _, b) => many(a) || many(b),
+            Cond::And(cs) | Cond::Or(cs) => cs.iter().any(Cond::crosses_many),
+            Cond::Not(c) => c.crosses_many(),
+        }
+    }
 }
 
 impl std::ops::BitAnd for Cond {

@@ -366,45 +366,81 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
 }
 
 #[doc(hidden)]
-/// Adds rows to a many-to-many (used by the derive's `<field>_add`).
-pub async fn m2m_add<M: Model, T: Model>(db: &Db, owner: &M, join_table: &str, from_col: &str, to_col: &str, targets: &[&T]) -> Result<()> {
-    if targets.is_empty() {
+/// Adds rows to a many-to-many (used by the derive's `<field>_add`). A link that exists already is
+/// left as it is, as Django does. A symmetrical relation (a many-to-many of a model to itself)
+/// links both ways.
+pub async fn m2m_add<M: Model, T: Model>(
+    db: &Db,
+    owner: &M,
+    join_table: &str,
+    (from_col, to_col): (&str, &str),
+    targets: &[&T],
+    symmetrical: bool,
+) -> Result<()> {
+    // In the order given (the join table's ids keep it), each link once.
+    let mut pairs: Vec<(Value, Value)> = Vec::new();
+    for t in targets {
+        let pair = (owner.key().to_value(), t.key().to_value());
+        let back = (symmetrical && pair.0 != pair.1).then(|| (pair.1.clone(), pair.0.clone()));
+        for p in std::iter::once(pair).chain(back) {
+            if !pairs.contains(&p) {
+                pairs.push(p);
+            }
+        }
+    }
+    if pairs.is_empty() {
         return Ok(());
     }
     let mut binds = Vec::new();
     let mut tuples = Vec::new();
-    for t in targets {
-        binds.push(owner.key().to_value());
-        binds.push(t.key().to_value());
+    for (a, b) in pairs {
+        binds.push(a);
+        binds.push(b);
         tuples.push(format!("({}, {})", db.placeholder(binds.len() - 1), db.placeholder(binds.len())));
     }
-    let sql = format!("INSERT INTO {} ({}, {}) VALUES {}", quote(join_table), quote(from_col), quote(to_col), tuples.join(", "));
+    let sql = format!(
+        "INSERT INTO {} ({}, {}) VALUES {} ON CONFLICT DO NOTHING",
+        quote(join_table),
+        quote(from_col),
+        quote(to_col),
+        tuples.join(", ")
+    );
     db.execute(&sql, &binds).await.map(|_| ())
 }
 
 #[doc(hidden)]
 /// Removes links from a many-to-many: the given targets, or all (used by the derive's
-/// `<field>_remove` and `<field>_clear`).
+/// `<field>_remove` and `<field>_clear`); a symmetrical relation loses both directions.
 pub async fn m2m_remove<M: Model, T: Model>(
     db: &Db,
     owner: &M,
     join_table: &str,
-    from_col: &str,
-    to_col: &str,
+    (from_col, to_col): (&str, &str),
     targets: Option<&[&T]>,
+    symmetrical: bool,
 ) -> Result<u64> {
     let mut binds = vec![owner.key().to_value()];
-    let mut sql = format!("DELETE FROM {} WHERE {} = {}", quote(join_table), quote(from_col), db.placeholder(1));
-    if let Some(ts) = targets {
-        if ts.is_empty() {
-            return Ok(0);
+    let me = db.placeholder(1);
+    let (from, to) = (quote(from_col), quote(to_col));
+    let sql = match targets {
+        Some([]) => return Ok(0),
+        Some(ts) => {
+            let ps: Vec<String> = ts
+                .iter()
+                .map(|t| {
+                    binds.push(t.key().to_value());
+                    db.placeholder(binds.len())
+                })
+                .collect();
+            let list = ps.join(", ");
+            if symmetrical {
+                format!("({from} = {me} AND {to} IN ({list})) OR ({to} = {me} AND {from} IN ({list}))")
+            } else {
+                format!("{from} = {me} AND {to} IN ({list})")
+            }
         }
-        let mut ps = Vec::new();
-        for t in ts {
-            binds.push(t.key().to_value());
-            ps.push(db.placeholder(binds.len()));
-        }
-        sql.push_str(&format!(" AND {} IN ({})", quote(to_col), ps.join(", ")));
-    }
-    db.execute(&sql, &binds).await
+        None if symmetrical => format!("{from} = {me} OR {to} = {me}"),
+        None => format!("{from} = {me}"),
+    };
+    db.execute(&format!("DELETE FROM {} WHERE {sql}", quote(join_table)), &binds).await
 }

@@ -4,9 +4,11 @@
 //!   the migration engine share.
 //! - [`expression`] — typed column handles, lookups, conditions, orderings, F-style updates.
 //! - [`queryset`] — [`QuerySet`], built then run with `.await`.
+//! - [`aggregate`] — [`Agg`]: COUNT, SUM, AVG, MIN, MAX, typed by what they return.
 //! - [`relation`] — [`ForeignKey`] and [`ManyToMany`], filled only on request.
 //! - [`instance`] — create, save, delete, refresh, bulk operations.
 
+pub mod aggregate;
 pub mod expression;
 pub mod instance;
 pub mod queryset;
@@ -16,8 +18,9 @@ mod sql;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use aggregate::{Agg, Aggregates};
 pub use expression::{Assign, Column, Cond, Join, Op, Order, Related, TextColumn, Through};
-pub use queryset::{Agg, Annotation, QuerySet};
+pub use queryset::{Annotation, QuerySet};
 pub use teapot_core::{Db, DbRow};
 
 pub use relation::{ForeignKey, ManyToMany, Reverse};
@@ -67,7 +70,9 @@ pub fn sub_offsets(offsets: &[(String, usize)], field: &str) -> Vec<(String, usi
 /// relations below it loaded too (used by the derive's `load_related`).
 pub fn load_joined<T: Model>(row: &DbRow, offsets: &[(String, usize)], field: &str) -> Result<Option<T>> {
     let offset = offset_of(offsets, field)?;
-    if row.is_null(offset) {
+    // The join found a row when the row's key is there (its first column may be NULL).
+    let key = T::COLUMNS.iter().position(|c| *c == T::PK).unwrap_or(0);
+    if row.is_null(offset + key) {
         return Ok(None);
     }
     let mut t = T::from_row(row, offset)?;

@@ -3,6 +3,7 @@
 
 use std::marker::PhantomData;
 
+use super::aggregate::Aggregates;
 use super::expression::{Assign, Column, Cond, Order, SetExpr};
 use super::sql::Builder;
 use super::Model;
@@ -10,61 +11,6 @@ use teapot_core::value::{FieldValue, Value};
 use teapot_core::{quote, Dialect};
 use teapot_core::{Db, DbRow};
 use teapot_core::{Error, ErrorKind, Result};
-
-/// An aggregate over the rows of a query.
-#[derive(Debug, Clone)]
-pub enum Agg {
-    /// COUNT(*).
-    Count,
-    /// SUM(col).
-    Sum(super::expression::ColRef),
-    /// AVG(col).
-    Avg(super::expression::ColRef),
-    /// MIN(col).
-    Min(super::expression::ColRef),
-    /// MAX(col).
-    Max(super::expression::ColRef),
-}
-
-impl Agg {
-    /// SUM of a column.
-    pub fn sum<T>(c: Column<T>) -> Agg {
-        Agg::Sum(c.col)
-    }
-    /// AVG of a column.
-    pub fn avg<T>(c: Column<T>) -> Agg {
-        Agg::Avg(c.col)
-    }
-    /// MIN of a column.
-    pub fn min<T>(c: Column<T>) -> Agg {
-        Agg::Min(c.col)
-    }
-    /// MAX of a column.
-    pub fn max<T>(c: Column<T>) -> Agg {
-        Agg::Max(c.col)
-    }
-
-    fn sql(&self, b: &mut Builder) -> String {
-        let float = if b_dialect_pg(b) { "DOUBLE PRECISION" } else { "REAL" };
-        match self {
-            Agg::Count => format!("CAST(COUNT(*) AS {float})"),
-            Agg::Sum(c) => format!("CAST(SUM({}) AS {float})", b.col(c)),
-            Agg::Avg(c) => format!("CAST(AVG({}) AS {float})", b.col(c)),
-            Agg::Min(c) => format!("CAST(MIN({}) AS {float})", b.col(c)),
-            Agg::Max(c) => format!("CAST(MAX({}) AS {float})", b.col(c)),
-        }
-    }
-}
-
-fn b_dialect_pg(b: &Builder) -> bool {
-    b.placeholder_style_pg()
-}
-
-impl Builder<'_> {
-    fn placeholder_style_pg(&self) -> bool {
-        self.db_dialect() == Dialect::Postgres
-    }
-}
 
 /// A per-row aggregate over the rows of another model that point at each row (Django's
 /// `annotate(Count("books"))`): a correlated subquery, so still one query.
@@ -233,7 +179,14 @@ impl<M: Model> QuerySet<M> {
         if self.conds.is_empty() {
             return Ok(String::new());
         }
-        Ok(format!(" WHERE {}", b.cond(&Cond::And(self.conds.clone()))?))
+        let mut parts = Vec::with_capacity(self.conds.len());
+        for (i, c) in self.conds.iter().enumerate() {
+            // Each filter() call joins a many-to-many of its own.
+            b.scope = i + 1;
+            parts.push(b.cond(c)?);
+        }
+        b.scope = 0;
+        Ok(format!(" WHERE {}", parts.join(" AND ")))
     }
 
     fn tail(&self, dialect: Dialect) -> String {
@@ -252,7 +205,7 @@ impl<M: Model> QuerySet<M> {
     }
 
     fn select_sql(&self, db: &Db, order: &[Order]) -> Result<SelectSql> {
-        let mut b = Builder::new(db, M::TABLE);
+        let mut b = Builder::new(db, M::TABLE, M::PK);
         let mut cols: Vec<String> = M::COLUMNS.iter().map(|c| format!("t0.{}", quote(c))).collect();
         let mut related: Vec<(String, usize)> = Vec::new();
         for field in &self.related {
@@ -278,6 +231,16 @@ impl<M: Model> QuerySet<M> {
         }
         let w = self.where_clause(&mut b)?;
         let o = b.order(order);
+        if self.distinct {
+            // PostgreSQL wants what a DISTINCT query orders by in its select list (as Django does,
+            // the order columns are selected too; the rows decode from the columns before them).
+            for ord in order {
+                let c = b.col(&ord.col);
+                if !cols.contains(&c) {
+                    cols.push(c);
+                }
+            }
+        }
         let sql = format!(
             "SELECT {}{} FROM {}{w}{o}{}",
             if self.distinct { "DISTINCT " } else { "" },
@@ -304,10 +267,16 @@ impl<M: Model> QuerySet<M> {
         Ok(out)
     }
 
-    /// The matching rows one at a time, decoded as they arrive (one query; select_related works,
-    /// prefetch_related does not apply to a stream).
+    /// The matching rows one at a time, decoded as they arrive (one query; select_related works).
+    /// A query with prefetch_related is refused: the rows of a stream are not all there to
+    /// prefetch for, and leaving the relations unloaded would go unnoticed until they are read.
     pub fn stream<'a>(&self, db: &'a Db) -> futures_core::stream::BoxStream<'a, Result<M>> {
         use futures_util::StreamExt;
+        if !self.prefetch.is_empty() {
+            let e = Error::new(ErrorKind::Usage, format!("stream() of {} with prefetch_related({:?})", M::NAME, self.prefetch))
+                .hint("use all() to have the relations prefetched, or select_related for foreign keys, which a stream loads");
+            return futures_util::stream::iter(vec![Err(e)]).boxed();
+        }
         match self.select_sql(db, &self.order) {
             Ok((sql, values, related)) => {
                 let heads = super::direct(&related);
@@ -333,7 +302,10 @@ impl<M: Model> QuerySet<M> {
 
     /// The one matching row: NotFound when there is none, MultipleObjects when more.
     pub async fn get(&self, db: &Db) -> Result<M> {
-        let mut rows = self.clone().limit(2).all(db).await?;
+        // Two rows tell one from many; a slice that is smaller still decides.
+        let mut q = self.clone();
+        q.limit = Some(self.limit.map_or(2, |l| l.min(2)));
+        let mut rows = q.all(db).await?;
         match rows.len() {
             0 => Err(Error::new(ErrorKind::NotFound, format!("no {} matches the query", M::NAME))),
             1 => Ok(rows.remove(0)),
@@ -373,15 +345,17 @@ impl<M: Model> QuerySet<M> {
 
     /// Whether any row matches (one query).
     pub async fn exists(&self, db: &Db) -> Result<bool> {
-        let mut b = Builder::new(db, M::TABLE);
+        let mut b = Builder::new(db, M::TABLE, M::PK);
         let w = self.where_clause(&mut b)?;
-        let sql = format!("SELECT 1 FROM {}{w} LIMIT 1", b.from());
+        let mut q = self.clone();
+        q.limit = Some(self.limit.map_or(1, |l| l.min(1)));
+        let sql = format!("SELECT 1 FROM {}{w}{}", b.from(), q.tail(db.dialect()));
         Ok(!db.fetch_all(&sql, &b.values).await?.is_empty())
     }
 
     /// The number of matching rows (one query).
     pub async fn count(&self, db: &Db) -> Result<i64> {
-        let mut b = Builder::new(db, M::TABLE);
+        let mut b = Builder::new(db, M::TABLE, M::PK);
         let w = self.where_clause(&mut b)?;
         let inner = format!(
             "SELECT {}t0.{} FROM {}{w}{}",
@@ -397,7 +371,7 @@ impl<M: Model> QuerySet<M> {
 
     /// The matching rows' columns as tuples: `values_list(&db, (Book::title(), Book::price()))`.
     pub async fn values_list<V: ValuesList>(&self, db: &Db, cols: V) -> Result<Vec<V::Output>> {
-        let mut b = Builder::new(db, M::TABLE);
+        let mut b = Builder::new(db, M::TABLE, M::PK);
         let cs: Vec<String> = cols.cols().iter().map(|c| b.col(c)).collect();
         let w = self.where_clause(&mut b)?;
         let o = b.order(&self.order);
@@ -412,19 +386,43 @@ impl<M: Model> QuerySet<M> {
         rows.iter().map(V::decode).collect()
     }
 
-    /// An aggregate over the matching rows (None over no row, except Count).
-    pub async fn aggregate(&self, db: &Db, agg: Agg) -> Result<Option<f64>> {
-        let mut b = Builder::new(db, M::TABLE);
-        let a = agg.sql(&mut b);
-        let w = self.where_clause(&mut b)?;
-        let sql = format!("SELECT {a} FROM {}{w}", b.from());
+    /// One aggregate or a tuple of them over the matching rows, typed by what each returns
+    /// (one query). On a sliced query they cover the slice's rows.
+    pub async fn aggregate<A: Aggregates>(&self, db: &Db, aggs: A) -> Result<A::Output> {
+        let mut b = Builder::new(db, M::TABLE, M::PK);
+        let dialect = db.dialect();
+        let sql = if self.limit.is_some() || self.offset.is_some() {
+            // The slice first (ordered, limited), then the aggregates over its rows.
+            let cols = aggs.columns();
+            let mut inner: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{} AS c{i}", b.col(c))).collect();
+            if inner.is_empty() {
+                inner.push("1 AS c".to_string());
+            }
+            let w = self.where_clause(&mut b)?;
+            let o = b.order(&self.order);
+            let mut next = 0;
+            let outer = aggs.sql(
+                &mut |c| {
+                    let i = cols.iter().position(|x| x == c).unwrap_or(next);
+                    next += 1;
+                    format!("q.c{i}")
+                },
+                dialect,
+            );
+            format!("SELECT {} FROM (SELECT {} FROM {}{w}{o}{}) q", outer.join(", "), inner.join(", "), b.from(), self.tail(dialect))
+        } else {
+            let parts = aggs.sql(&mut |c| b.col(c), dialect);
+            let w = self.where_clause(&mut b)?;
+            format!("SELECT {} FROM {}{w}", parts.join(", "), b.from())
+        };
         let rows = db.fetch_all(&sql, &b.values).await?;
-        rows.first().map(|r| Option::<f64>::decode(r, 0)).unwrap_or(Ok(None))
+        let row = rows.first().ok_or_else(|| Error::new(ErrorKind::Database, "an aggregate query returned no row"))?;
+        A::decode(row, 0)
     }
 
     /// Each matching row with per-row aggregates over the rows that point at it (one query).
     pub async fn annotate(&self, db: &Db, annotations: &[Annotation]) -> Result<Vec<(M, Vec<Option<f64>>)>> {
-        let mut b = Builder::new(db, M::TABLE);
+        let mut b = Builder::new(db, M::TABLE, M::PK);
         let float = if db.dialect() == Dialect::Postgres { "DOUBLE PRECISION" } else { "REAL" };
         let mut cols: Vec<String> = M::COLUMNS.iter().map(|c| format!("t0.{}", quote(c))).collect();
         for a in annotations {
@@ -451,15 +449,15 @@ impl<M: Model> QuerySet<M> {
             .collect()
     }
 
-    /// An aggregate per value of a column (GROUP BY), ordered by that value.
-    pub async fn group_by<T: FieldValue>(&self, db: &Db, group: Column<T>, agg: Agg) -> Result<Vec<(T, Option<f64>)>> {
-        let mut b = Builder::new(db, M::TABLE);
+    /// One aggregate or a tuple of them per value of a column (GROUP BY), ordered by that value.
+    pub async fn group_by<G: FieldValue, A: Aggregates>(&self, db: &Db, group: Column<G>, aggs: A) -> Result<Vec<(G, A::Output)>> {
+        let mut b = Builder::new(db, M::TABLE, M::PK);
         let g = b.col(&group.col);
-        let a = agg.sql(&mut b);
+        let parts = aggs.sql(&mut |c| b.col(c), db.dialect());
         let w = self.where_clause(&mut b)?;
-        let sql = format!("SELECT {g}, {a} FROM {}{w} GROUP BY {g} ORDER BY {g}", b.from());
+        let sql = format!("SELECT {g}, {} FROM {}{w} GROUP BY {g} ORDER BY {g}", parts.join(", "), b.from());
         let rows = db.fetch_all(&sql, &b.values).await?;
-        rows.iter().map(|r| Ok((T::decode(r, 0)?, Option::<f64>::decode(r, 1)?))).collect()
+        rows.iter().map(|r| Ok((G::decode(r, 0)?, A::decode(r, 1)?))).collect()
     }
 
     fn keyed(&self, b: &mut Builder) -> Result<String> {
@@ -477,7 +475,7 @@ impl<M: Model> QuerySet<M> {
         if set.is_empty() {
             return Ok(0);
         }
-        let mut b = Builder::new(db, M::TABLE);
+        let mut b = Builder::new(db, M::TABLE, M::PK);
         let mut parts = Vec::new();
         for a in set {
             let c = quote(a.column);
@@ -493,7 +491,7 @@ impl<M: Model> QuerySet<M> {
 
     /// Deletes every matching row (one query); returns the number of rows.
     pub async fn delete(&self, db: &Db) -> Result<u64> {
-        let mut b = Builder::new(db, M::TABLE);
+        let mut b = Builder::new(db, M::TABLE, M::PK);
         let w = self.keyed(&mut b)?;
         let sql = format!("DELETE FROM {}{w}", quote(M::TABLE));
         db.execute(&sql, &b.values).await

@@ -111,6 +111,11 @@ impl<T: Model> ManyToMany<T> {
     pub fn set_loaded(&mut self, rows: Vec<Arc<T>>) {
         self.loaded = Some(rows);
     }
+
+    /// Forgets the fetched rows (after the links changed, they would be stale).
+    pub fn unload(&mut self) {
+        self.loaded = None;
+    }
 }
 
 impl<T: Model> Default for ManyToMany<T> {

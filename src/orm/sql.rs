@@ -12,16 +12,37 @@ pub(super) struct Builder<'a> {
     db: &'a Db,
     /// Bound values, in placeholder order.
     pub(super) values: Vec<Value>,
-    aliases: Vec<(Vec<Join>, String)>,
+    /// Each joined path with its alias; a path across a many-to-many is kept per scope.
+    aliases: Vec<((usize, Vec<Join>), String)>,
     /// The JOIN clauses.
     pub(super) joins: String,
     root_table: &'static str,
+    root_pk: &'static str,
+    /// Aliases are `{prefix}{n}`: `t` in a query, `u`, `v`, ... in the subqueries inside it.
+    prefix: char,
+    /// Which `filter()` call the condition being rendered came from (0: none). Joins across a
+    /// many-to-many are shared within a call and not across calls, as in Django: `filter(tag =
+    /// a).filter(tag = b)` finds rows with both tags, `filter(tag = a & tag = b)` one tag that is both.
+    pub(super) scope: usize,
 }
 
 impl<'a> Builder<'a> {
-    /// A builder for a query on `table` (aliased `t0`).
-    pub(super) fn new(db: &'a Db, table: &'static str) -> Self {
-        Builder { db, values: Vec::new(), aliases: vec![(Vec::new(), "t0".into())], joins: String::new(), root_table: table }
+    /// A builder for a query on `table` (aliased `t0`), whose key column is `pk`.
+    pub(super) fn new(db: &'a Db, table: &'static str, pk: &'static str) -> Self {
+        Builder::with_prefix(db, table, pk, 't')
+    }
+
+    fn with_prefix(db: &'a Db, table: &'static str, pk: &'static str, prefix: char) -> Self {
+        Builder {
+            db,
+            values: Vec::new(),
+            aliases: vec![((0, Vec::new()), format!("{prefix}0"))],
+            joins: String::new(),
+            root_table: table,
+            root_pk: pk,
+            prefix,
+            scope: 0,
+        }
     }
 
     /// The dialect.
@@ -31,7 +52,7 @@ impl<'a> Builder<'a> {
 
     /// `FROM "table" t0 JOIN ...`.
     pub(super) fn from(&self) -> String {
-        format!("{} t0{}", quote(self.root_table), self.joins)
+        format!("{} {}0{}", quote(self.root_table), self.prefix, self.joins)
     }
 
     /// A placeholder for a bound value.
@@ -42,15 +63,37 @@ impl<'a> Builder<'a> {
 
     /// The alias of the table at the end of a path, joining what is missing.
     pub(super) fn alias(&mut self, path: &[Join]) -> String {
-        if let Some((_, a)) = self.aliases.iter().find(|(p, _)| p.as_slice() == path) {
+        let scope = if path.iter().any(|j| j.many) { self.scope } else { 0 };
+        if path.is_empty() {
+            return format!("{}0", self.prefix);
+        }
+        if let Some((_, a)) = self.aliases.iter().find(|((s, p), _)| *s == scope && p.as_slice() == path) {
             return a.clone();
         }
         let parent = self.alias(&path[..path.len() - 1]);
         let j = &path[path.len() - 1];
-        let a = format!("t{}", self.aliases.len());
+        let a = format!("{}{}", self.prefix, self.aliases.len());
         self.joins.push_str(&format!(" LEFT JOIN {} {a} ON {a}.{} = {parent}.{}", quote(j.table), quote(j.pk), quote(j.fk_column)));
-        self.aliases.push((path.to_vec(), a.clone()));
+        self.aliases.push(((scope, path.to_vec()), a.clone()));
         a
+    }
+
+    /// "No row related this way matches `c`": the keys of the rows that have one, in a subquery
+    /// of their own (with its own joins), left out.
+    fn none_related(&mut self, c: &Cond) -> Result<String> {
+        let prefix = char::from_u32(self.prefix as u32 + 1).filter(char::is_ascii_lowercase).unwrap_or('z');
+        let mut sub = Builder::with_prefix(self.db, self.root_table, self.root_pk, prefix);
+        sub.values = std::mem::take(&mut self.values);
+        let inner = sub.cond(c);
+        self.values = std::mem::take(&mut sub.values);
+        let inner = inner?;
+        Ok(format!(
+            "{}0.{} NOT IN (SELECT {prefix}0.{} FROM {} WHERE {inner})",
+            self.prefix,
+            quote(self.root_pk),
+            quote(self.root_pk),
+            sub.from()
+        ))
     }
 
     /// A qualified column.
@@ -111,7 +154,11 @@ impl<'a> Builder<'a> {
                 let parts: Result<Vec<String>> = cs.iter().map(|c| self.cond(c)).collect();
                 format!("({})", parts?.join(" OR "))
             }
-            Cond::Not(c) => format!("NOT ({})", self.cond(c)?),
+            // Across a many-to-many, "not" means no related row matches (a subquery); elsewhere
+            // a comparison with NULL counts as false, so NOT keeps the rows where the column is
+            // NULL (Django's exclude() keeps them too; plain SQL NOT would drop them).
+            Cond::Not(c) if c.crosses_many() => self.none_related(c)?,
+            Cond::Not(c) => format!("NOT COALESCE({}, FALSE)", self.cond(c)?),
         })
     }
 

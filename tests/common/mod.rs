@@ -6,6 +6,45 @@
 
 use std::path::{Path, PathBuf};
 
+/// Declares models and keeps their source text (`MODELS_SRC`), so a test's migrations are made
+/// from the very declarations it compiles.
+#[allow(unused_macros)]
+macro_rules! models {
+    ($($item:item)*) => {
+        $($item)*
+        const MODELS_SRC: &str = stringify!($($item)*);
+    };
+}
+
+/// Runs each named `async fn(Db) -> teapot::Result<()>` on PostgreSQL and on SQLite, as
+/// `postgres::<name>` and `sqlite::<name>`, each on a database of its own prepared by the file's
+/// `setup(&TestDb) -> Db`.
+#[allow(unused_macros)]
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let t = super::TestDb::postgres().await;
+                    let db = super::setup(&t).await;
+                    super::$name(db).await.unwrap_or_else(|e| panic!("{e}"));
+                }
+            )*
+        }
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let t = super::TestDb::sqlite();
+                    let db = super::setup(&t).await;
+                    super::$name(db).await.unwrap_or_else(|e| panic!("{e}"));
+                }
+            )*
+        }
+    };
+}
+
 use teapot::migrate::config::Config;
 use teapot::migrate::declared::read_declared;
 use teapot::migrate::loader::load_graph;

@@ -144,6 +144,17 @@ pub trait FieldValue: Sized + Send + Sync {
     }
 }
 
+/// A NULL where the type has no room for one is an error on both databases (SQLite's driver
+/// would read it as `""`, 0 or false). The usual cause is a column reached through a nullable
+/// foreign key, or a group of NULLs.
+fn present(row: &DbRow, idx: usize) -> Result<()> {
+    if row.is_null(idx) {
+        return Err(Error::new(ErrorKind::Database, format!("column {idx} is NULL, and the type it is read as cannot hold NULL"))
+            .hint("read it as an Option: a column reached through a nullable foreign key can be NULL (`.nullable()` on the column)"));
+    }
+    Ok(())
+}
+
 fn decode_err(idx: usize, e: sqlx::Error) -> Error {
     Error::new(ErrorKind::Database, format!("cannot decode column {idx}: {e}"))
 }
@@ -159,6 +170,7 @@ macro_rules! native {
                 Value::NullOf(NullType::$variant)
             }
             fn decode(row: &DbRow, idx: usize) -> Result<Self> {
+                present(row, idx)?;
                 match row {
                     DbRow::Pg(r) => r.try_get::<$t, _>(idx).map_err(|e| decode_err(idx, e)),
                     DbRow::Sqlite(r) => r.try_get::<$t, _>(idx).map_err(|e| decode_err(idx, e)),
@@ -188,6 +200,7 @@ impl FieldValue for Decimal {
         Value::Decimal(*self)
     }
     fn decode(row: &DbRow, idx: usize) -> Result<Self> {
+        present(row, idx)?;
         match row {
             DbRow::Pg(r) => r.try_get::<Decimal, _>(idx).map_err(|e| decode_err(idx, e)),
             // SQLite keeps decimals as text, or (NUMERIC affinity) as integers and reals: "10.00"
@@ -215,6 +228,7 @@ impl FieldValue for Uuid {
         Value::Uuid(*self)
     }
     fn decode(row: &DbRow, idx: usize) -> Result<Self> {
+        present(row, idx)?;
         match row {
             DbRow::Pg(r) => r.try_get::<Uuid, _>(idx).map_err(|e| decode_err(idx, e)),
             // SQLite: 32 hex digits in a char(32), as Django stores them.
@@ -235,6 +249,7 @@ impl FieldValue for serde_json::Value {
         Value::Json(self.clone())
     }
     fn decode(row: &DbRow, idx: usize) -> Result<Self> {
+        present(row, idx)?;
         match row {
             DbRow::Pg(r) => r.try_get::<sqlx::types::Json<serde_json::Value>, _>(idx).map(|j| j.0).map_err(|e| decode_err(idx, e)),
             DbRow::Sqlite(r) => {

@@ -144,20 +144,32 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 let add = format_ident!("{}_add", fname.trim_start_matches("r#"));
                 let remove = format_ident!("{}_remove", fname.trim_start_matches("r#"));
                 let clear = format_ident!("{}_clear", fname.trim_start_matches("r#"));
+                // A many-to-many of a model to itself is symmetrical, as in Django: a link is
+                // both ways.
+                let symmetrical = &target_name == name;
                 m2m_adds.push(quote! {
-                    /// Adds rows to this many-to-many (one query).
-                    pub async fn #add(&self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<()> {
-                        ::teapot::orm::instance::m2m_add::<#ident, #target>(db, self, #jt, #from_col, #to_col, targets).await
+                    /// Adds rows to this many-to-many (one query); links that exist already stay
+                    /// as they are. Rows fetched into the relation are forgotten (they would be stale).
+                    pub async fn #add(&mut self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<()> {
+                        ::teapot::orm::instance::m2m_add::<#ident, #target>(db, self, #jt, (#from_col, #to_col), targets, #symmetrical).await?;
+                        self.#fid.unload();
+                        ::std::result::Result::Ok(())
                     }
 
                     /// Removes rows from this many-to-many (one query); returns how many links went.
-                    pub async fn #remove(&self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<u64> {
-                        ::teapot::orm::instance::m2m_remove::<#ident, #target>(db, self, #jt, #from_col, #to_col, ::std::option::Option::Some(targets)).await
+                    /// Rows fetched into the relation are forgotten.
+                    pub async fn #remove(&mut self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<u64> {
+                        let n = ::teapot::orm::instance::m2m_remove::<#ident, #target>(db, self, #jt, (#from_col, #to_col), ::std::option::Option::Some(targets), #symmetrical).await?;
+                        self.#fid.unload();
+                        ::std::result::Result::Ok(n)
                     }
 
-                    /// Removes every row from this many-to-many (one query); returns how many links went.
-                    pub async fn #clear(&self, db: &::teapot::orm::Db) -> ::teapot::Result<u64> {
-                        ::teapot::orm::instance::m2m_remove::<#ident, #target>(db, self, #jt, #from_col, #to_col, ::std::option::Option::None).await
+                    /// Removes every row from this many-to-many (one query); returns how many links
+                    /// went. Rows fetched into the relation are forgotten.
+                    pub async fn #clear(&mut self, db: &::teapot::orm::Db) -> ::teapot::Result<u64> {
+                        let n = ::teapot::orm::instance::m2m_remove::<#ident, #target>(db, self, #jt, (#from_col, #to_col), ::std::option::Option::None, #symmetrical).await?;
+                        self.#fid.unload();
+                        ::std::result::Result::Ok(n)
                     }
                 });
                 col_methods.push(quote! {
@@ -165,8 +177,8 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     /// through the join table.
                     pub fn #method(&self) -> ::teapot::orm::Through<<#target as ::teapot::Model>::Columns> {
                         let mut path = self.path.clone();
-                        path.push(::teapot::orm::Join { fk_column: #pk_column, table: #jt, pk: #from_col });
-                        path.push(::teapot::orm::Join { fk_column: #to_col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK });
+                        path.push(::teapot::orm::Join { fk_column: #pk_column, table: #jt, pk: #from_col, many: true });
+                        path.push(::teapot::orm::Join { fk_column: #to_col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK, many: false });
                         ::teapot::orm::Through { columns: <#target as ::teapot::Model>::columns_at(path) }
                     }
                 });
@@ -221,7 +233,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 }
                 joins.push(quote! {
                     #fname => ::std::option::Option::Some(::teapot::orm::RelatedJoin {
-                        join: ::teapot::orm::Join { fk_column: #col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK },
+                        join: ::teapot::orm::Join { fk_column: #col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK, many: false },
                         columns: <#target as ::teapot::Model>::COLUMNS,
                         next: <#target as ::teapot::Model>::relation_join,
                     }),
@@ -230,7 +242,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     /// The foreign key; derefs to the columns of the model it points at (joined).
                     pub fn #method(&self) -> ::teapot::orm::Related<#ty, <#target as ::teapot::Model>::Columns> {
                         let mut path = self.path.clone();
-                        path.push(::teapot::orm::Join { fk_column: #col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK });
+                        path.push(::teapot::orm::Join { fk_column: #col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK, many: false });
                         ::teapot::orm::Related { key: ::teapot::orm::Column::new(self.path.clone(), #col), columns: <#target as ::teapot::Model>::columns_at(path) }
                     }
                 });

@@ -1,0 +1,209 @@
+//! Aggregates, typed by what they return: a count is an `i64`, the sum of a decimal column a
+//! `Decimal` (never a float: no cent is lost on PostgreSQL), the latest of a date column a
+//! `NaiveDate`. Several go in one query as a tuple.
+//!
+//! ```no_run
+//! # use teapot::prelude::*;
+//! # #[derive(teapot::Model)] #[teapot(app = "docs")] pub struct Book { pub id: i64, #[teapot(max_digits = 8, decimal_places = 2)] pub price: Decimal, pub published: NaiveDate }
+//! # async fn f(db: &Db) -> teapot::Result<()> {
+//! let (n, total, latest) = Book::objects()
+//!     .aggregate(db, (Agg::count(), Agg::sum(Book::price()), Agg::max(Book::published())))
+//!     .await?;
+//! let _: (i64, Option<Decimal>, Option<NaiveDate>) = (n, total, latest);
+//! # Ok(()) }
+//! ```
+
+use std::marker::PhantomData;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use rust_decimal::Decimal;
+use teapot_core::value::FieldValue;
+use teapot_core::{DbRow, Dialect, Result};
+use uuid::Uuid;
+
+use super::expression::{ColRef, Column};
+
+/// Column types whose values add up, and the type of their total.
+pub trait Summable: FieldValue {
+    /// The type of a SUM (integers add up as `i64`).
+    type Total: FieldValue;
+    #[doc(hidden)]
+    /// How the total is cast so both databases return `Total` (PostgreSQL sums `bigint` as numeric).
+    const CAST: Cast;
+}
+
+/// Column types, with the type of one value (without the `Option` of a nullable column): what
+/// MIN and MAX return.
+pub trait Comparable: FieldValue {
+    /// The value's type.
+    type Value: FieldValue;
+}
+
+#[doc(hidden)]
+/// A cast around an aggregate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cast {
+    /// None needed.
+    None,
+    /// To a 64-bit integer.
+    BigInt,
+    /// To a double.
+    Float,
+}
+
+macro_rules! summable {
+    ($($t:ty => $total:ty, $cast:ident;)*) => {$(
+        impl Summable for $t {
+            type Total = $total;
+            const CAST: Cast = Cast::$cast;
+        }
+    )*};
+}
+summable! {
+    i16 => i64, BigInt;
+    i32 => i64, BigInt;
+    i64 => i64, BigInt;
+    f64 => f64, Float;
+    Decimal => Decimal, None;
+}
+
+impl<T: Summable> Summable for Option<T> {
+    type Total = T::Total;
+    const CAST: Cast = T::CAST;
+}
+
+macro_rules! comparable {
+    ($($t:ty),*) => {$(
+        impl Comparable for $t {
+            type Value = $t;
+        }
+    )*};
+}
+comparable!(i16, i32, i64, f64, Decimal, String, NaiveDate, NaiveTime, DateTime<Utc>, Uuid);
+
+impl<T: Comparable> Comparable for Option<T> {
+    type Value = T::Value;
+}
+
+/// One aggregate, returning `T`.
+#[derive(Debug, Clone)]
+pub struct Agg<T> {
+    func: &'static str,
+    col: Option<ColRef>,
+    distinct: bool,
+    cast: Cast,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl Agg<()> {
+    fn of<T>(func: &'static str, col: Option<ColRef>, distinct: bool, cast: Cast) -> Agg<T> {
+        Agg { func, col, distinct, cast, _t: PhantomData }
+    }
+
+    /// The number of rows (`COUNT(*)`).
+    pub fn count() -> Agg<i64> {
+        Agg::of("COUNT", None, false, Cast::BigInt)
+    }
+
+    /// The number of rows where the column is not NULL (`COUNT(col)`).
+    pub fn count_of<V>(c: Column<V>) -> Agg<i64> {
+        Agg::of("COUNT", Some(c.col), false, Cast::BigInt)
+    }
+
+    /// The number of distinct non-NULL values of the column (`COUNT(DISTINCT col)`).
+    pub fn count_distinct<V>(c: Column<V>) -> Agg<i64> {
+        Agg::of("COUNT", Some(c.col), true, Cast::BigInt)
+    }
+
+    /// The total of a column (None over no row, or only NULLs).
+    pub fn sum<V: Summable>(c: Column<V>) -> Agg<Option<V::Total>> {
+        Agg::of("SUM", Some(c.col), false, V::CAST)
+    }
+
+    /// The average of a column, as a float (None over no row).
+    pub fn avg<V: Summable>(c: Column<V>) -> Agg<Option<f64>> {
+        Agg::of("AVG", Some(c.col), false, Cast::Float)
+    }
+
+    /// The smallest value of a column (None over no row).
+    pub fn min<V: Comparable>(c: Column<V>) -> Agg<Option<V::Value>> {
+        Agg::of("MIN", Some(c.col), false, Cast::None)
+    }
+
+    /// The largest value of a column (None over no row).
+    pub fn max<V: Comparable>(c: Column<V>) -> Agg<Option<V::Value>> {
+        Agg::of("MAX", Some(c.col), false, Cast::None)
+    }
+}
+
+impl<T> Agg<T> {
+    /// The column it reads, if any.
+    pub(crate) fn column(&self) -> Option<&ColRef> {
+        self.col.as_ref()
+    }
+
+    /// Its SQL, `arg` being the column as the query names it.
+    pub(crate) fn sql(&self, arg: Option<&str>, dialect: Dialect) -> String {
+        let inner = format!("{}({}{})", self.func, if self.distinct { "DISTINCT " } else { "" }, arg.unwrap_or("*"));
+        match (self.cast, dialect) {
+            (Cast::None, _) => inner,
+            (Cast::BigInt, _) => format!("CAST({inner} AS BIGINT)"),
+            (Cast::Float, Dialect::Postgres) => format!("CAST({inner} AS DOUBLE PRECISION)"),
+            (Cast::Float, Dialect::Sqlite) => format!("CAST({inner} AS REAL)"),
+        }
+    }
+}
+
+/// One aggregate or a tuple of them, run in one query: what `aggregate` and `group_by` take.
+pub trait Aggregates {
+    /// What they return.
+    type Output;
+    #[doc(hidden)]
+    /// Each aggregate's SQL, given how to name a column.
+    fn sql(&self, col: &mut dyn FnMut(&ColRef) -> String, dialect: Dialect) -> Vec<String>;
+    #[doc(hidden)]
+    /// Every column they read.
+    fn columns(&self) -> Vec<ColRef>;
+    #[doc(hidden)]
+    /// Decodes them from a row, starting at `at`.
+    fn decode(row: &DbRow, at: usize) -> Result<Self::Output>;
+}
+
+impl<T: FieldValue> Aggregates for Agg<T> {
+    type Output = T;
+    fn sql(&self, col: &mut dyn FnMut(&ColRef) -> String, dialect: Dialect) -> Vec<String> {
+        let arg = self.column().map(col);
+        vec![Agg::sql(self, arg.as_deref(), dialect)]
+    }
+    fn columns(&self) -> Vec<ColRef> {
+        self.column().into_iter().cloned().collect()
+    }
+    fn decode(row: &DbRow, at: usize) -> Result<T> {
+        T::decode(row, at)
+    }
+}
+
+macro_rules! aggregates_tuple {
+    ($($t:ident $i:tt),*) => {
+        impl<$($t: FieldValue),*> Aggregates for ($(Agg<$t>,)*) {
+            type Output = ($($t,)*);
+            fn sql(&self, col: &mut dyn FnMut(&ColRef) -> String, dialect: Dialect) -> Vec<String> {
+                let mut out = Vec::new();
+                $(out.extend(Aggregates::sql(&self.$i, &mut *col, dialect));)*
+                out
+            }
+            fn columns(&self) -> Vec<ColRef> {
+                let mut out = Vec::new();
+                $(out.extend(Aggregates::columns(&self.$i));)*
+                out
+            }
+            fn decode(row: &DbRow, at: usize) -> Result<Self::Output> {
+                Ok(($($t::decode(row, at + $i)?,)*))
+            }
+        }
+    };
+}
+aggregates_tuple!(A 0, B 1);
+aggregates_tuple!(A 0, B 1, C 2);
+aggregates_tuple!(A 0, B 1, C 2, D 3);
+aggregates_tuple!(A 0, B 1, C 2, D 3, E 4);
