@@ -179,6 +179,26 @@ pub trait Model: Sized + Send + Sync + 'static {
     }
 }
 
+#[doc(hidden)]
+/// A decimal brought to a field's declared decimal_places (used by the derive when it reads one).
+pub trait Rescale {
+    /// The value with exactly `decimal_places` digits after the point.
+    fn rescale_to(self, decimal_places: u32) -> Self;
+}
+
+impl Rescale for rust_decimal::Decimal {
+    fn rescale_to(mut self, decimal_places: u32) -> Self {
+        self.rescale(decimal_places);
+        self
+    }
+}
+
+impl<T: Rescale> Rescale for Option<T> {
+    fn rescale_to(self, decimal_places: u32) -> Self {
+        self.map(|d| d.rescale_to(decimal_places))
+    }
+}
+
 /// A literal default turned into a field's value (the derive uses it for `Model::defaults()`).
 pub trait FromLiteral: Sized {
     /// The value, if the literal fits.
