@@ -285,6 +285,11 @@ impl Db {
         self.shared.queries.load(Ordering::SeqCst)
     }
 
+    /// Whether this handle is in a transaction (or a savepoint).
+    pub fn in_transaction(&self) -> bool {
+        self.scope.is_some()
+    }
+
     /// The most values one statement may bind.
     pub fn max_binds(&self) -> usize {
         match self.dialect() {
