@@ -25,70 +25,108 @@ fn placeholders(db: &Db, start: usize, n: usize) -> String {
     (start..start + n).map(|i| db.placeholder(i)).collect::<Vec<_>>().join(", ")
 }
 
+/// One INSERT's worth of rows: the same column list for all of them.
+struct Batch {
+    /// Leave the generated key to the database.
+    skip_pk: bool,
+    /// db_default columns left to the database (and read back).
+    omitted: Vec<&'static str>,
+    /// Indexes into the rows.
+    rows: Vec<usize>,
+}
+
+/// Splits rows into statements. Neighbouring rows go together when they send the same columns:
+/// with or without a key, and leaving the same db_default columns unset. Sending a column for
+/// every row of a statement once any row sets it would store the unset rows' placeholder value
+/// (an empty string, a zero) instead of the database's default. Only neighbours are grouped so
+/// that rows are inserted in the order given (generated keys follow it); rows that alternate
+/// between kinds cost more statements.
+fn plan<M: Model>(db: &Db, rows: &[&mut M]) -> Vec<Batch> {
+    let per_batch = (db.max_binds() / M::COLUMNS.len().max(1)).clamp(1, 1000);
+    let mut groups: Vec<(bool, Vec<&'static str>, Vec<usize>)> = Vec::new();
+    for (i, m) in rows.iter().enumerate() {
+        let skip_pk = key_unset(&**m);
+        let omitted: Vec<&'static str> = M::DB_DEFAULT_COLUMNS.iter().copied().filter(|c| m.is_unset(c)).collect();
+        match groups.last_mut().filter(|(k, o, _)| *k == skip_pk && *o == omitted) {
+            Some(g) => g.2.push(i),
+            None => groups.push((skip_pk, omitted, vec![i])),
+        }
+    }
+    let mut out = Vec::new();
+    for (skip_pk, omitted, members) in groups {
+        for chunk in members.chunks(per_batch) {
+            out.push(Batch { skip_pk, omitted: omitted.clone(), rows: chunk.to_vec() });
+        }
+    }
+    out
+}
+
+/// How many statements a plan runs (DEFAULT VALUES inserts one row per statement).
+fn statements<M: Model>(plan: &[Batch]) -> usize {
+    plan.iter()
+        .map(|b| {
+            let sent =
+                (0..M::COLUMNS.len()).filter(|&i| !(b.omitted.contains(&M::COLUMNS[i]) || (b.skip_pk && i == pk_index::<M>()))).count();
+            if sent == 0 {
+                b.rows.len()
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
 /// Inserts rows (keys generated when unset) in as few statements as the bind limit allows, and
 /// sets the keys the database gave.
 async fn insert_rows<M: Model>(db: &Db, rows: &mut [&mut M]) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
+    let batches = plan(db, rows);
+    insert_planned(db, rows, &batches).await
+}
+
+async fn insert_planned<M: Model>(db: &Db, rows: &mut [&mut M], batches: &[Batch]) -> Result<()> {
     let pk = pk_index::<M>();
-    // Rows with and without a key go in separate statements (different column lists).
-    let (mut with_key, mut without): (Vec<&mut &mut M>, Vec<&mut &mut M>) = rows.iter_mut().partition(|m| !key_unset(&***m));
-    for (group, skip_pk) in [(&mut without, true), (&mut with_key, false)] {
-        if group.is_empty() {
-            continue;
-        }
-        let per_batch = (db.max_binds() / M::COLUMNS.len().max(1)).clamp(1, 1000);
-        for batch in group.chunks_mut(per_batch) {
-            // A db_default column left at its type's default in every row is left out: the
-            // database's default applies, and the value is read back.
-            let omitted: Vec<&'static str> =
-                M::DB_DEFAULT_COLUMNS.iter().copied().filter(|c| batch.iter().all(|m| m.is_unset(c))).collect();
-            let keep = |i: usize| !(omitted.contains(&M::COLUMNS[i]) || (skip_pk && i == pk));
-            let cols: Vec<usize> = (0..M::COLUMNS.len()).filter(|&i| keep(i)).collect();
-            let mut values = Vec::with_capacity(batch.len() * cols.len());
-            let col_list: Vec<String> = cols.iter().map(|&i| quote(M::COLUMNS[i])).collect();
-            let mut sql = if cols.is_empty() {
-                format!("INSERT INTO {} ", quote(M::TABLE))
-            } else {
-                format!("INSERT INTO {} ({}) VALUES ", quote(M::TABLE), col_list.join(", "))
-            };
-            if cols.is_empty() {
-                // Nothing to send but defaults: one row at a time.
-                sql.push_str("DEFAULT VALUES");
-            }
-            for (row, m) in batch.iter().enumerate() {
-                if cols.is_empty() {
-                    break;
-                }
+    for b in batches {
+        let keep = |i: usize| !(b.omitted.contains(&M::COLUMNS[i]) || (b.skip_pk && i == pk));
+        let cols: Vec<usize> = (0..M::COLUMNS.len()).filter(|&i| keep(i)).collect();
+        let mut values = Vec::with_capacity(b.rows.len() * cols.len());
+        let col_list: Vec<String> = cols.iter().map(|&i| quote(M::COLUMNS[i])).collect();
+        let mut sql = if cols.is_empty() {
+            // Nothing to send but defaults: one row at a time.
+            format!("INSERT INTO {} DEFAULT VALUES", quote(M::TABLE))
+        } else {
+            format!("INSERT INTO {} ({}) VALUES ", quote(M::TABLE), col_list.join(", "))
+        };
+        if !cols.is_empty() {
+            for (n, &r) in b.rows.iter().enumerate() {
                 // The values move into the statement: nothing is copied twice.
-                values.extend(m.to_values().into_iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, v)| v));
-                sql.push_str(if row == 0 { "(" } else { ", (" });
+                values.extend(rows[r].to_values().into_iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, v)| v));
+                sql.push_str(if n == 0 { "(" } else { ", (" });
                 for c in 0..cols.len() {
                     if c > 0 {
                         sql.push_str(", ");
                     }
-                    sql.push_str(&db.placeholder(row * cols.len() + c + 1));
+                    sql.push_str(&db.placeholder(n * cols.len() + c + 1));
                 }
                 sql.push(')');
             }
-            let mut returning = vec![quote(M::PK)];
-            returning.extend(omitted.iter().map(|c| quote(c)));
-            sql.push_str(&format!(" RETURNING {}", returning.join(", ")));
-            let returned = if cols.is_empty() {
-                let mut rows = Vec::with_capacity(batch.len());
-                for _ in 0..batch.len() {
-                    rows.extend(db.fetch_all(&sql, &[]).await?);
-                }
-                rows
-            } else {
-                db.fetch_all_owned(&sql, values).await?
-            };
-            for (m, row) in batch.iter_mut().zip(returned.iter()) {
-                m.set_key(M::Key::decode(row, 0)?);
-                for (i, c) in omitted.iter().enumerate() {
-                    m.set_column(c, row, i + 1)?;
-                }
+        }
+        let mut returning = vec![quote(M::PK)];
+        returning.extend(b.omitted.iter().map(|c| quote(c)));
+        sql.push_str(&format!(" RETURNING {}", returning.join(", ")));
+        let returned = if cols.is_empty() {
+            let mut out = Vec::with_capacity(b.rows.len());
+            for _ in 0..b.rows.len() {
+                out.extend(db.fetch_all(&sql, &[]).await?);
+            }
+            out
+        } else {
+            db.fetch_all_owned(&sql, values).await?
+        };
+        for (&r, row) in b.rows.iter().zip(returned.iter()) {
+            let m = &mut rows[r];
+            m.set_key(M::Key::decode(row, 0)?);
+            for (i, c) in b.omitted.iter().enumerate() {
+                m.set_column(c, row, i + 1)?;
             }
         }
     }
@@ -114,7 +152,8 @@ pub trait ModelExt: Model {
             let mut binds = Vec::new();
             let mut sets = Vec::new();
             for (i, c) in Self::COLUMNS.iter().enumerate() {
-                if i != pk {
+                // An unset db_default column keeps what the row has (its placeholder is no value).
+                if i != pk && !(Self::DB_DEFAULT_COLUMNS.contains(c) && self.is_unset(c)) {
                     binds.push(values[i].clone());
                     sets.push(format!("{} = {}", quote(c), db.placeholder(binds.len())));
                 }
@@ -157,10 +196,28 @@ pub trait ModelExt: Model {
 
 impl<M: Model> ModelExt for M {}
 
-/// Inserts many rows in batches that fit the bind-parameter limit; sets their keys.
+/// Inserts many rows in batches that fit the bind-parameter limit; sets their keys. All or
+/// nothing: when it takes more than one statement they run in a transaction (a savepoint when
+/// `db` is one, so a failure leaves the transaction usable), and on failure the keys are as
+/// they were.
 pub async fn bulk_create<M: Model>(db: &Db, rows: &mut [M]) -> Result<()> {
     let mut refs: Vec<&mut M> = rows.iter_mut().collect();
-    insert_rows(db, &mut refs).await
+    let batches = plan(db, &refs);
+    if statements::<M>(&batches) <= 1 {
+        return insert_planned(db, &mut refs, &batches).await;
+    }
+    let keys: Vec<M::Key> = refs.iter().map(|m| m.key()).collect();
+    let tx = db.begin().await?;
+    match insert_planned(&tx, &mut refs, &batches).await {
+        Ok(()) => tx.commit().await,
+        Err(e) => {
+            for (m, k) in refs.iter_mut().zip(keys) {
+                m.set_key(k);
+            }
+            tx.rollback().await?;
+            Err(e)
+        }
+    }
 }
 
 /// Updates the given columns of many rows, in batches (one `UPDATE ... CASE` per batch).
@@ -204,14 +261,35 @@ pub async fn bulk_update<M: Model>(db: &Db, rows: &[M], columns: &[&str]) -> Res
     Ok(total)
 }
 
-/// The row matching `cond`, or `defaults` created (true when created).
+/// The row matching `cond`, or `defaults` created (true when created). Safe under a race for
+/// the same new row when a unique constraint covers `cond`: the task whose insert loses gets the
+/// row the winner made. In a transaction the insert runs in a savepoint, so losing the race
+/// leaves the transaction usable (as Django does).
 pub async fn get_or_create<M: Model>(db: &Db, cond: Cond, mut defaults: M) -> Result<(M, bool)> {
-    match QuerySet::<M>::new().filter(cond).get(db).await {
-        Ok(m) => Ok((m, false)),
-        Err(e) if e.kind == ErrorKind::NotFound => {
-            defaults.create(db).await?;
-            Ok((defaults, true))
+    match QuerySet::<M>::new().filter(cond.clone()).get(db).await {
+        Ok(m) => return Ok((m, false)),
+        Err(e) if e.kind == ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let created = if db.in_transaction() {
+        let sp = db.begin().await?;
+        match defaults.create(&sp).await {
+            Ok(()) => sp.commit().await,
+            Err(e) => {
+                sp.rollback().await?;
+                Err(e)
+            }
         }
+    } else {
+        defaults.create(db).await
+    };
+    match created {
+        Ok(()) => Ok((defaults, true)),
+        // Another task inserted the row between our get and our insert: it is there now.
+        Err(e) if e.is_unique_violation() => match QuerySet::<M>::new().filter(cond).get(db).await {
+            Ok(m) => Ok((m, false)),
+            Err(_) => Err(e),
+        },
         Err(e) => Err(e),
     }
 }

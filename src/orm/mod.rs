@@ -146,10 +146,11 @@ pub trait Model: Sized + Send + Sync + 'static {
     fn to_values(&self) -> Vec<Value>;
     /// The value of one column.
     fn value_of(&self, column: &str) -> Option<Value>;
-    /// The columns with a `db_default`: left out of an INSERT when the value is the type's default,
-    /// so the database's default applies, and read back.
+    /// The columns with a `db_default`: left out of an INSERT when the value is unset (see
+    /// [`Model::is_unset`]), so the database's default applies, and read back.
     const DB_DEFAULT_COLUMNS: &'static [&'static str];
-    /// Whether the column's value is its type's default value.
+    /// Whether the column's value is unset: [`UNSET_TEXT`] for a `String` with a `db_default`,
+    /// the type's default value otherwise.
     fn is_unset(&self, column: &str) -> bool;
     /// Sets one column's field from a row.
     fn set_column(&mut self, column: &str, row: &DbRow, idx: usize) -> Result<()>;
@@ -181,6 +182,34 @@ pub trait Model: Sized + Send + Sync + 'static {
         teapot_schema::read_struct_source(Self::SOURCE, Some(Self::APP))
             .unwrap_or_else(|e| panic!("the derive accepted a declaration of {} the reader refuses: {e}", Self::NAME))
             .model
+    }
+}
+
+/// What `defaults()` puts in a `String` field that has a `db_default`: the mark of a value left
+/// to the database. An insert leaves such a column out, and the row gets the database's value
+/// back. It is not `""`, which a row may hold on purpose; it holds a NUL, which PostgreSQL text
+/// cannot store, so it is never a value read from a row. Numbers and booleans with a
+/// `db_default` are still unset at their type's default (0, false): there is no value of theirs
+/// that a row could not hold.
+pub const UNSET_TEXT: &str = "\u{0}teapot: unset, the database default applies\u{0}";
+
+#[doc(hidden)]
+/// A decimal brought to a field's declared decimal_places (used by the derive when it reads one).
+pub trait Rescale {
+    /// The value with exactly `decimal_places` digits after the point.
+    fn rescale_to(self, decimal_places: u32) -> Self;
+}
+
+impl Rescale for rust_decimal::Decimal {
+    fn rescale_to(mut self, decimal_places: u32) -> Self {
+        self.rescale(decimal_places);
+        self
+    }
+}
+
+impl<T: Rescale> Rescale for Option<T> {
+    fn rescale_to(self, decimal_places: u32) -> Self {
+        self.map(|d| d.rescale_to(decimal_places))
     }
 }
 

@@ -8,15 +8,31 @@ use std::sync::Arc;
 use super::Model;
 use teapot_core::{Error, ErrorKind, Result};
 
-fn not_loaded(owner: &str, kind: &str) -> Error {
+/// How a relation is fetched: `select_related` joins a foreign key into the same query, but
+/// refuses a many-to-many or a reverse relation (many rows per row), which only
+/// `prefetch_related` fills; the hint must name a call that works.
+#[derive(Clone, Copy)]
+enum Fetch {
+    JoinOrPrefetch,
+    PrefetchOnly,
+}
+
+fn not_loaded(owner: &str, kind: &str, fetch: Fetch) -> Error {
+    let (model, field) = owner.split_once('.').unwrap_or(("the model", owner));
+    let field_shown = if owner.is_empty() { "<field>" } else { field };
+    let how = match fetch {
+        Fetch::JoinOrPrefetch => format!(".select_related(&[\"{field_shown}\"]) or .prefetch_related(&[\"{field_shown}\"])"),
+        Fetch::PrefetchOnly => {
+            format!(".prefetch_related(&[\"{field_shown}\"]) (select_related follows foreign keys only, not {kind})")
+        }
+    };
     if owner.is_empty() {
         // Built by hand rather than read from a row: the owning field is unknown.
         return Error::new(ErrorKind::NotLoaded, format!("{kind} was not fetched; teapot never fetches it behind your back"))
-            .hint("read the row with .select_related(&[\"<field>\"]) or .prefetch_related(&[\"<field>\"]) to fill it");
+            .hint(format!("read the row with {how} to fill it"));
     }
-    let (model, field) = owner.split_once('.').unwrap_or(("the model", owner));
     Error::new(ErrorKind::NotLoaded, format!("{model}.{field} ({kind}) was not fetched; teapot never fetches it behind your back"))
-        .hint(format!("add .select_related(&[\"{field}\"]) or .prefetch_related(&[\"{field}\"]) to the query that loaded the {model}"))
+        .hint(format!("add {how} to the query that loaded the {model}"))
 }
 
 /// A foreign key to `T`: the key, and the related row once fetched.
@@ -44,7 +60,7 @@ impl<T: Model> ForeignKey<T> {
 
     /// The related row: an error of kind NotLoaded if it was not fetched.
     pub fn get(&self) -> Result<&T> {
-        self.loaded.as_deref().ok_or_else(|| not_loaded(self.owner, &format!("a foreign key to {}", T::NAME)))
+        self.loaded.as_deref().ok_or_else(|| not_loaded(self.owner, &format!("a foreign key to {}", T::NAME), Fetch::JoinOrPrefetch))
     }
 
     /// Whether the related row was fetched.
@@ -104,7 +120,7 @@ impl<T: Model> ManyToMany<T> {
 
     /// The related rows: an error of kind NotLoaded if they were not fetched.
     pub fn get(&self) -> Result<&[Arc<T>]> {
-        self.loaded.as_deref().ok_or_else(|| not_loaded(self.owner, &format!("a many-to-many to {}", T::NAME)))
+        self.loaded.as_deref().ok_or_else(|| not_loaded(self.owner, &format!("a many-to-many to {}", T::NAME), Fetch::PrefetchOnly))
     }
 
     /// Fills the slot with fetched rows.
@@ -159,7 +175,7 @@ impl<T: Model> Reverse<T> {
 
     /// The related rows: an error of kind NotLoaded if they were not fetched.
     pub fn get(&self) -> Result<&[T]> {
-        self.loaded.as_deref().ok_or_else(|| not_loaded(self.owner, "a reverse relation"))
+        self.loaded.as_deref().ok_or_else(|| not_loaded(self.owner, "a reverse relation", Fetch::PrefetchOnly))
     }
 
     /// Fills the slot with fetched rows.

@@ -65,7 +65,7 @@ macro_rules! bind_all {
                 $crate::value::Value::Decimal(d) => q.bind(d.to_string()),
                 $crate::value::Value::Date(d) => q.bind(*d),
                 $crate::value::Value::Time(t) => q.bind(*t),
-                $crate::value::Value::DateTime(t) => q.bind(*t),
+                $crate::value::Value::DateTime(t) => q.bind($crate::value::sqlite_datetime_text(t)),
                 $crate::value::Value::Uuid(u) => q.bind(u.simple().to_string()),
                 $crate::value::Value::Json(j) => q.bind(j.to_string()),
                 $crate::value::Value::Bytes(b) => q.bind(b.clone()),

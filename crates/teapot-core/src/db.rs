@@ -61,9 +61,115 @@ enum TxInner {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
 }
 
+/// A failed statement, and how many savepoints were open when it ran.
+struct Broken {
+    depth: usize,
+    error: Error,
+}
+
 struct TxState {
     tx: Option<TxInner>,
-    depth: u32,
+    /// The open savepoints, outermost first, by id (`teapot_sp_<id>`). Ids are never reused, so a
+    /// guard dropped late cannot roll back a newer savepoint that took its place.
+    stack: Vec<u64>,
+    next_id: u64,
+    /// Set by a failed statement: PostgreSQL has aborted the transaction by then, and SQLite is
+    /// made to behave the same, so that a commit never keeps the writes around a failure.
+    broken: Option<Broken>,
+}
+
+struct TxShared {
+    state: Mutex<TxState>,
+    /// Ids of guards dropped without commit or rollback (0: the transaction itself). Drop cannot
+    /// run SQL, so the rollback is done by the next statement on the transaction, before it runs.
+    dropped: std::sync::Mutex<Vec<u64>>,
+}
+
+/// One `begin()`: the transaction (id 0) or a savepoint. Shared by the clones of the handle that
+/// `begin()` returned; when the last of them goes without commit or rollback, it rolls back.
+struct Scope {
+    tx: Arc<TxShared>,
+    id: u64,
+    finished: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        if !self.finished.load(Ordering::SeqCst) {
+            // Once no handle is left, sqlx rolls the dropped transaction back itself; until then
+            // (savepoint handles outlive it) the id makes the next statement roll it back.
+            self.tx.dropped.lock().unwrap_or_else(|p| p.into_inner()).push(self.id);
+        }
+    }
+}
+
+fn over() -> Error {
+    Error::new(ErrorKind::Database, "the transaction is already over").hint("begin a new transaction")
+}
+
+/// Runs a statement of transaction control (SAVEPOINT, RELEASE, ROLLBACK TO) on the connection.
+async fn control(inner: &mut TxInner, sql: &str) -> Result<()> {
+    let q = sqlx::raw_sql(AssertSqlSafe(sql.to_string()));
+    match inner {
+        TxInner::Pg(t) => q.execute(&mut **t).await.map(|_| ()),
+        TxInner::Sqlite(t) => q.execute(&mut **t).await.map(|_| ()),
+    }
+    .map_err(|e| map_err(e, sql))
+}
+
+async fn finish(inner: TxInner, commit: bool) -> Result<()> {
+    let (r, sql) = match (inner, commit) {
+        (TxInner::Pg(t), true) => (t.commit().await, "COMMIT"),
+        (TxInner::Sqlite(t), true) => (t.commit().await, "COMMIT"),
+        (TxInner::Pg(t), false) => (t.rollback().await, "ROLLBACK"),
+        (TxInner::Sqlite(t), false) => (t.rollback().await, "ROLLBACK"),
+    };
+    r.map_err(|e| map_err(e, sql))
+}
+
+impl TxState {
+    /// Rolls back what dropped guards left open.
+    async fn settle(&mut self, shared: &TxShared) -> Result<()> {
+        let ids = std::mem::take(&mut *shared.dropped.lock().unwrap_or_else(|p| p.into_inner()));
+        for id in ids {
+            if id == 0 {
+                if let Some(inner) = self.tx.take() {
+                    finish(inner, false).await?;
+                }
+            } else if let Some(pos) = self.stack.iter().position(|&s| s == id) {
+                self.rollback_to(pos).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Rolls back to the savepoint at `pos` in the stack and ends it (and those inside it). A
+    /// failure inside it is undone with it: the transaction is usable again (Django's rule).
+    async fn rollback_to(&mut self, pos: usize) -> Result<()> {
+        let id = self.stack[pos];
+        let inner = self.tx.as_mut().ok_or_else(over)?;
+        control(inner, &format!("ROLLBACK TO SAVEPOINT teapot_sp_{id}")).await?;
+        control(inner, &format!("RELEASE SAVEPOINT teapot_sp_{id}")).await?;
+        self.stack.truncate(pos);
+        if self.broken.as_ref().is_some_and(|b| b.depth > pos) {
+            self.broken = None;
+        }
+        Ok(())
+    }
+
+    /// The connection, unless the transaction is over or broken.
+    fn usable(&mut self) -> Result<&mut TxInner> {
+        if let Some(b) = &self.broken {
+            return Err(Error::transaction_broken(&b.error, "this statement was not run"));
+        }
+        self.tx.as_mut().ok_or_else(over)
+    }
+
+    fn fail(&mut self, error: &Error) {
+        if self.broken.is_none() {
+            self.broken = Some(Broken { depth: self.stack.len(), error: error.clone() });
+        }
+    }
 }
 
 struct Shared {
@@ -75,14 +181,13 @@ struct Shared {
 #[derive(Clone)]
 pub struct Db {
     shared: Arc<Shared>,
-    tx: Option<Arc<Mutex<TxState>>>,
-    /// This handle's savepoint depth (0: the transaction itself).
-    level: u32,
+    /// The transaction or savepoint this handle belongs to (None: the pool).
+    scope: Option<Arc<Scope>>,
 }
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Db({}{})", self.dialect().name(), if self.tx.is_some() { ", in a transaction" } else { "" })
+        write!(f, "Db({}{})", self.dialect().name(), if self.scope.is_some() { ", in a transaction" } else { "" })
     }
 }
 
@@ -106,10 +211,10 @@ macro_rules! run {
     ($self:ident, $sql:expr, $values:expr, $bind:ident, $method:ident, $pg:expr, $sqlite:expr) => {{
         $self.shared.queries.fetch_add(1, Ordering::SeqCst);
         let sql_owned = $sql.to_string();
-        let result = if let Some(tx) = &$self.tx {
-            let mut st = tx.lock().await;
-            let inner = st.tx.as_mut().ok_or_else(|| Error::new(ErrorKind::Database, "the transaction is already over"))?;
-            match inner {
+        if let Some(scope) = &$self.scope {
+            let mut st = scope.tx.state.lock().await;
+            st.settle(&scope.tx).await?;
+            let result = match st.usable()? {
                 TxInner::Pg(t) => {
                     $bind!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), $values, pg).$method(&mut **t).await.map($pg)
                 }
@@ -117,6 +222,11 @@ macro_rules! run {
                     $bind!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), $values, sqlite).$method(&mut **t).await.map($sqlite)
                 }
             }
+            .map_err(|e| map_err(e, $sql));
+            if let Err(e) = &result {
+                st.fail(e);
+            }
+            result
         } else {
             match &$self.shared.pool {
                 Pool::Pg(p) => $bind!(sqlx::query::<sqlx::Postgres>(AssertSqlSafe(sql_owned)), $values, pg).$method(p).await.map($pg),
@@ -124,8 +234,8 @@ macro_rules! run {
                     $bind!(sqlx::query::<sqlx::Sqlite>(AssertSqlSafe(sql_owned)), $values, sqlite).$method(p).await.map($sqlite)
                 }
             }
-        };
-        result.map_err(|e| map_err(e, $sql))
+            .map_err(|e| map_err(e, $sql))
+        }
     }};
 }
 
@@ -146,7 +256,7 @@ impl Db {
                     .map_err(fail)?,
             ),
         };
-        Ok(Db { shared: Arc::new(Shared { pool, queries: AtomicU64::new(0) }), tx: None, level: 0 })
+        Ok(Db { shared: Arc::new(Shared { pool, queries: AtomicU64::new(0) }), scope: None })
     }
 
     /// A connection of its own, taken out of the pool (it is closed, not returned, when done):
@@ -173,6 +283,11 @@ impl Db {
     /// Statements run through this database (and its clones and transactions) so far.
     pub fn query_count(&self) -> u64 {
         self.shared.queries.load(Ordering::SeqCst)
+    }
+
+    /// Whether this handle is in a transaction (or a savepoint).
+    pub fn in_transaction(&self) -> bool {
+        self.scope.is_some()
     }
 
     /// The most values one statement may bind.
@@ -214,7 +329,7 @@ impl Db {
     pub fn fetch_stream<'a>(&'a self, sql: String, values: Vec<Value>) -> futures_core::stream::BoxStream<'a, Result<DbRow>> {
         use futures_util::StreamExt;
         self.shared.queries.fetch_add(1, Ordering::SeqCst);
-        if self.tx.is_some() {
+        if self.scope.is_some() {
             return futures_util::stream::once(async move {
                 let _ = self.shared.queries.fetch_sub(1, Ordering::SeqCst);
                 self.fetch_all(&sql, &values).await
@@ -239,65 +354,115 @@ impl Db {
     }
 
     /// Begins a transaction (a savepoint when this handle is already in one). Dropped without
-    /// [`Db::commit`], a transaction rolls back.
+    /// [`Db::commit`] or [`Db::rollback`] (this handle and every clone of it), it rolls back.
+    ///
+    /// A statement that fails inside it breaks it, on both backends: later statements fail with
+    /// [`ErrorKind::TransactionBroken`] and so does [`Db::commit`], which rolls back instead. A
+    /// savepoint rolled back undoes a failure inside it, and the transaction goes on: run a
+    /// statement that may fail in a nested `begin()` or [`Db::atomic`] to keep the transaction.
     pub async fn begin(&self) -> Result<Db> {
+        self.begin_with(false).await
+    }
+
+    /// Begins a transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`), for work
+    /// that reads and then writes. A deferred SQLite transaction that has read cannot take the
+    /// write lock while another connection writes, and fails with "database is locked" without
+    /// waiting; an immediate one waits (up to the busy timeout) at `BEGIN` instead, before it has
+    /// read anything, so writers run one at a time. On PostgreSQL, and nested in a transaction
+    /// (a savepoint), it is [`Db::begin`]: there, lock the rows you read to serialize
+    /// read-then-write.
+    pub async fn begin_immediate(&self) -> Result<Db> {
+        self.begin_with(true).await
+    }
+
+    async fn begin_with(&self, immediate: bool) -> Result<Db> {
         self.shared.queries.fetch_add(1, Ordering::SeqCst);
-        if let Some(tx) = &self.tx {
-            let mut st = tx.lock().await;
-            st.depth += 1;
-            let level = st.depth;
-            drop(st);
-            let child = Db { shared: self.shared.clone(), tx: Some(tx.clone()), level };
-            child.raw(&format!("SAVEPOINT teapot_sp_{level}")).await?;
-            return Ok(child);
+        if let Some(scope) = &self.scope {
+            let mut st = scope.tx.state.lock().await;
+            st.settle(&scope.tx).await?;
+            st.next_id += 1;
+            let id = st.next_id;
+            let inner = st.usable()?;
+            if let Err(e) = control(inner, &format!("SAVEPOINT teapot_sp_{id}")).await {
+                st.fail(&e);
+                return Err(e);
+            }
+            st.stack.push(id);
+            let child = Scope { tx: scope.tx.clone(), id, finished: false.into() };
+            return Ok(Db { shared: self.shared.clone(), scope: Some(Arc::new(child)) });
         }
         let inner = match &self.shared.pool {
             Pool::Pg(p) => TxInner::Pg(p.begin().await.map_err(|e| map_err(e, "BEGIN"))?),
+            Pool::Sqlite(p) if immediate => {
+                TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.map_err(|e| map_err(e, "BEGIN IMMEDIATE"))?)
+            }
             Pool::Sqlite(p) => TxInner::Sqlite(p.begin().await.map_err(|e| map_err(e, "BEGIN"))?),
         };
-        Ok(Db { shared: self.shared.clone(), tx: Some(Arc::new(Mutex::new(TxState { tx: Some(inner), depth: 0 }))), level: 0 })
+        let state = TxState { tx: Some(inner), stack: Vec::new(), next_id: 0, broken: None };
+        let shared = TxShared { state: Mutex::new(state), dropped: std::sync::Mutex::new(Vec::new()) };
+        let scope = Scope { tx: Arc::new(shared), id: 0, finished: false.into() };
+        Ok(Db { shared: self.shared.clone(), scope: Some(Arc::new(scope)) })
     }
 
-    async fn raw(&self, sql: &str) -> Result<()> {
-        self.execute(sql, &[]).await.map(|_| ())
-    }
-
-    /// Commits this transaction (releases the savepoint, when nested).
+    /// Commits this transaction (releases the savepoint, when nested). A broken one (a statement
+    /// in it failed) is rolled back instead, and the error says so: kind
+    /// [`ErrorKind::TransactionBroken`].
     pub async fn commit(self) -> Result<()> {
-        let tx = self.tx.clone().ok_or_else(|| Error::new(ErrorKind::Usage, "commit() outside a transaction"))?;
-        if self.level > 0 {
-            self.raw(&format!("RELEASE SAVEPOINT teapot_sp_{}", self.level)).await?;
-            tx.lock().await.depth -= 1;
+        let scope = self.scope.clone().ok_or_else(|| Error::new(ErrorKind::Usage, "commit() outside a transaction"))?;
+        scope.finished.store(true, Ordering::SeqCst);
+        self.shared.queries.fetch_add(1, Ordering::SeqCst);
+        let mut st = scope.tx.state.lock().await;
+        st.settle(&scope.tx).await?;
+        if scope.id > 0 {
+            let Some(pos) = st.stack.iter().position(|&s| s == scope.id) else {
+                return Err(Error::new(ErrorKind::Usage, "commit() of a savepoint that is already over")
+                    .hint("a savepoint ends with the transaction or savepoint around it"));
+            };
+            if let Some(b) = st.broken.as_ref().filter(|b| b.depth > pos) {
+                let e = Error::transaction_broken(&b.error, "the savepoint was rolled back, not released");
+                st.rollback_to(pos).await?;
+                return Err(e);
+            }
+            let inner = st.usable()?;
+            if let Err(e) = control(inner, &format!("RELEASE SAVEPOINT teapot_sp_{}", scope.id)).await {
+                st.fail(&e);
+                return Err(e);
+            }
+            st.stack.truncate(pos);
             return Ok(());
         }
-        self.shared.queries.fetch_add(1, Ordering::SeqCst);
-        let inner = tx.lock().await.tx.take();
-        match inner {
-            Some(TxInner::Pg(t)) => t.commit().await.map_err(|e| map_err(e, "COMMIT")),
-            Some(TxInner::Sqlite(t)) => t.commit().await.map_err(|e| map_err(e, "COMMIT")),
-            None => Err(Error::new(ErrorKind::Database, "the transaction is already over")),
+        let inner = st.tx.take().ok_or_else(over)?;
+        if let Some(b) = st.broken.take() {
+            finish(inner, false).await?;
+            return Err(Error::transaction_broken(&b.error, "the transaction was rolled back, not committed"));
         }
+        finish(inner, true).await
     }
 
     /// Rolls this transaction back (to the savepoint, when nested).
     pub async fn rollback(self) -> Result<()> {
-        let tx = self.tx.clone().ok_or_else(|| Error::new(ErrorKind::Usage, "rollback() outside a transaction"))?;
-        if self.level > 0 {
-            self.raw(&format!("ROLLBACK TO SAVEPOINT teapot_sp_{}", self.level)).await?;
-            tx.lock().await.depth -= 1;
-            return Ok(());
-        }
+        let scope = self.scope.clone().ok_or_else(|| Error::new(ErrorKind::Usage, "rollback() outside a transaction"))?;
+        scope.finished.store(true, Ordering::SeqCst);
         self.shared.queries.fetch_add(1, Ordering::SeqCst);
-        let inner = tx.lock().await.tx.take();
-        match inner {
-            Some(TxInner::Pg(t)) => t.rollback().await.map_err(|e| map_err(e, "ROLLBACK")),
-            Some(TxInner::Sqlite(t)) => t.rollback().await.map_err(|e| map_err(e, "ROLLBACK")),
+        let mut st = scope.tx.state.lock().await;
+        st.settle(&scope.tx).await?;
+        if scope.id > 0 {
+            return match st.stack.iter().position(|&s| s == scope.id) {
+                Some(pos) => st.rollback_to(pos).await,
+                None => Ok(()),
+            };
+        }
+        st.broken = None;
+        match st.tx.take() {
+            Some(inner) => finish(inner, false).await,
             None => Ok(()),
         }
     }
 
     /// Runs `f` in a transaction (a savepoint when nested): committed when it returns Ok, rolled
-    /// back when it returns an error or panics (the panic then goes on).
+    /// back when it returns an error or panics (the panic then goes on). When a statement in it
+    /// failed and `f` returned Ok anyway, nothing is committed and the result is an error of
+    /// kind [`ErrorKind::TransactionBroken`] (see [`Db::begin`]).
     pub async fn atomic<T, F, Fut>(&self, f: F) -> Result<T>
     where
         F: FnOnce(Db) -> Fut,
@@ -305,23 +470,44 @@ impl Db {
         T: Send + 'static,
     {
         let tx = self.begin().await?;
-        let handle = tokio::spawn(f(tx.clone()));
-        match handle.await {
-            Ok(Ok(v)) => {
-                tx.commit().await?;
-                Ok(v)
+        run_atomic(tx, f).await
+    }
+
+    /// [`Db::atomic`] in a transaction begun with [`Db::begin_immediate`]: on SQLite, concurrent
+    /// read-then-write tasks wait their turn instead of failing with "database is locked".
+    pub async fn atomic_immediate<T, F, Fut>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(Db) -> Fut,
+        Fut: Future<Output = Result<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let tx = self.begin_immediate().await?;
+        run_atomic(tx, f).await
+    }
+}
+
+async fn run_atomic<T, F, Fut>(tx: Db, f: F) -> Result<T>
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let handle = tokio::spawn(f(tx.clone()));
+    match handle.await {
+        Ok(Ok(v)) => {
+            tx.commit().await?;
+            Ok(v)
+        }
+        Ok(Err(e)) => {
+            tx.rollback().await?;
+            Err(e)
+        }
+        Err(join) => {
+            let _ = tx.rollback().await;
+            if join.is_panic() {
+                std::panic::resume_unwind(join.into_panic());
             }
-            Ok(Err(e)) => {
-                tx.rollback().await?;
-                Err(e)
-            }
-            Err(join) => {
-                let _ = tx.rollback().await;
-                if join.is_panic() {
-                    std::panic::resume_unwind(join.into_panic());
-                }
-                Err(Error::new(ErrorKind::Database, "the transaction's task was cancelled; rolled back"))
-            }
+            Err(Error::new(ErrorKind::Database, "the transaction's task was cancelled; rolled back"))
         }
     }
 }

@@ -52,6 +52,9 @@ pub enum ErrorKind {
     NotLoaded,
     /// The database could not be reached, or the connection broke.
     Connection,
+    /// A statement in the transaction failed earlier, so the transaction can only roll back: later
+    /// statements and the commit are refused (a savepoint rolled back makes it usable again).
+    TransactionBroken,
 }
 
 /// An error with a message for people and a kind for programs.
@@ -103,6 +106,12 @@ impl Error {
                     sqlx::error::ErrorKind::CheckViolation => ErrorKind::CheckViolation,
                     _ => match d.code().as_deref() {
                         Some("55P03") => ErrorKind::LockTimeout,
+                        // restrict_violation: what an ON DELETE RESTRICT refusal may carry.
+                        Some("23001") => ErrorKind::ForeignKeyViolation,
+                        // SQLITE_CONSTRAINT_TRIGGER: SQLite reports a RESTRICT action's refusal
+                        // with this code rather than SQLITE_CONSTRAINT_FOREIGNKEY (787). A user's
+                        // trigger raises the same code, so the message decides.
+                        Some("1811") if d.message().starts_with("FOREIGN KEY constraint failed") => ErrorKind::ForeignKeyViolation,
                         _ => ErrorKind::Database,
                     },
                 };
@@ -126,6 +135,20 @@ impl Error {
         };
         err.message = if context.is_empty() { said } else { format!("{context}: {said}") };
         err
+    }
+
+    /// A transaction refused because a statement in it failed earlier (`cause`); `what` says
+    /// what was done instead. The cause stays reachable as `source()`.
+    pub(crate) fn transaction_broken(cause: &Error, what: &str) -> Error {
+        let hint = "roll the transaction back and retry it; to go on after a statement that may fail, run that statement in \
+                    a nested atomic() or begin() (a savepoint) and roll that back";
+        Error {
+            kind: ErrorKind::TransactionBroken,
+            message: format!("a statement failed earlier in this transaction; {what}. It failed with: {}", cause.message),
+            hint: Some(hint.to_string()),
+            database: None,
+            source: Some(Arc::new(cause.clone())),
+        }
     }
 
     /// A failed connection: kind [`ErrorKind::Connection`], with the hint every one gets.

@@ -107,6 +107,19 @@ impl std::hash::Hash for Value {
     }
 }
 
+/// A datetime as SQLite's CURRENT_TIMESTAMP writes it: UTC, `YYYY-MM-DD HH:MM:SS`, with
+/// `.ffffff` only when there are sub-seconds. SQLite compares datetimes as text, so a column
+/// holding rows written by a `db_default` and rows written by teapot orders and compares right
+/// only when both use this one form (RFC 3339's `T` sorts after the space whatever the time).
+pub fn sqlite_datetime_text(t: &DateTime<Utc>) -> String {
+    let micros = t.timestamp_subsec_micros();
+    if micros == 0 {
+        t.format("%Y-%m-%d %H:%M:%S").to_string()
+    } else {
+        format!("{}.{micros:06}", t.format("%Y-%m-%d %H:%M:%S"))
+    }
+}
+
 /// The type of a NULL parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)]

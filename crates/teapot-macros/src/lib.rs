@@ -272,7 +272,15 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
         }
         let col = f.column(fname).unwrap_or_default();
         let i = idx;
-        decode.push(quote!(#fid: <#ty as ::teapot::orm::FieldValue>::decode(row, offset + #i)?));
+        // SQLite keeps no scale (12345.50 comes back as 12345.5, 10.00 as the integer 10): a
+        // decimal is brought back to its declared decimal_places, as PostgreSQL returns it.
+        let read = match (f.ty, f.decimal_places) {
+            (FieldType::Decimal, Some(dp)) => {
+                quote!(::teapot::orm::Rescale::rescale_to(<#ty as ::teapot::orm::FieldValue>::decode(row, __idx)?, #dp))
+            }
+            _ => quote!(<#ty as ::teapot::orm::FieldValue>::decode(row, __idx)?),
+        };
+        decode.push(quote!(#fid: { let __idx = offset + #i; #read }));
         to_values.push(quote!(::teapot::orm::FieldValue::to_value(&self.#fid)));
         col_methods.push(quote! {
             /// This column, for filters, orderings and updates.
@@ -282,16 +290,25 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             /// This column, for filters, orderings and updates.
             pub fn #method() -> ::teapot::orm::Column<#ty> { #columns_ident { path: ::std::vec::Vec::new() }.#method() }
         });
+        // A String left to its db_default is marked by UNSET_TEXT, not "": "" is a value a row may
+        // be given on purpose, and must be stored as such.
+        let unset_text = f.db_default.is_some()
+            && matches!(ty.to_token_stream().to_string().as_str(), "String" | "std :: string :: String" | ":: std :: string :: String");
         defaults.push(match &f.default {
             Some(l) => {
                 let lit = literal_tokens(l);
                 quote!(#fid: <#ty as ::teapot::orm::FromLiteral>::from_literal(&#lit).expect("the declaration reader checked that this default parses"))
             }
+            None if unset_text => quote!(#fid: ::std::string::String::from(::teapot::orm::UNSET_TEXT)),
             None => quote!(#fid: ::std::default::Default::default()),
         });
         value_arms.push(quote!(#col => ::std::option::Option::Some(::teapot::orm::FieldValue::to_value(&self.#fid)),));
-        unset_arms.push(quote!(#col => ::teapot::orm::FieldValue::to_value(&self.#fid) == ::teapot::orm::FieldValue::to_value(&<#ty as ::std::default::Default>::default()),));
-        set_arms.push(quote!(#col => { self.#fid = <#ty as ::teapot::orm::FieldValue>::decode(row, idx)?; ::std::result::Result::Ok(()) }));
+        if unset_text {
+            unset_arms.push(quote!(#col => self.#fid == ::teapot::orm::UNSET_TEXT,));
+        } else {
+            unset_arms.push(quote!(#col => ::teapot::orm::FieldValue::to_value(&self.#fid) == ::teapot::orm::FieldValue::to_value(&<#ty as ::std::default::Default>::default()),));
+        }
+        set_arms.push(quote!(#col => { let __idx = idx; self.#fid = #read; ::std::result::Result::Ok(()) }));
         if f.db_default.is_some() {
             db_default_cols.push(col.clone());
         }

@@ -1,0 +1,470 @@
+//! Writes that must be all or nothing, and values that must come back as they were written: the
+//! transaction rules (dropped guards, broken transactions, BEGIN IMMEDIATE), bulk_create,
+//! get_or_create under a race, and what SQLite stores for datetimes and decimals (issue 12). The
+//! same tests on PostgreSQL and SQLite (`postgres::<name>` and `sqlite::<name>`).
+
+mod common;
+
+use std::sync::Arc;
+
+use common::db::{migrate, TestDb};
+use common::Project;
+use teapot::orm::instance::{bulk_create, get_or_create};
+use teapot::prelude::*;
+use teapot::Dialect;
+use teapot::{Error, ErrorKind};
+
+type R = teapot::Result<()>;
+
+/// Declares the models and keeps their source text for the migrations.
+macro_rules! models {
+    ($($item:item)*) => {
+        $($item)*
+        const MODELS_SRC: &str = stringify!($($item)*);
+    };
+}
+
+models! {
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "wr")]
+    pub struct Member {
+        pub id: i64,
+        #[teapot(max_length = 100, unique)]
+        pub name: String,
+        #[teapot(default = 0)]
+        pub visits: i32,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "wr")]
+    pub struct Greeting {
+        pub id: i64,
+        #[teapot(max_length = 50, db_default = "'hello'")]
+        pub text: String,
+        pub note: Option<String>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "wr")]
+    pub struct Shelf {
+        pub id: i64,
+        #[teapot(max_length = 50)]
+        pub name: String,
+        pub slots: Reverse<Slot>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "wr")]
+    pub struct Slot {
+        pub id: i64,
+        #[teapot(on_delete = "restrict", related_name = "slots")]
+        pub shelf: ForeignKey<Shelf>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "wr")]
+    pub struct Stamp {
+        pub id: i64,
+        #[teapot(max_length = 20)]
+        pub label: String,
+        #[teapot(db_default = "CURRENT_TIMESTAMP")]
+        pub at: DateTime<Utc>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "wr")]
+    pub struct Price {
+        pub id: i64,
+        #[teapot(max_digits = 10, decimal_places = 2)]
+        pub amount: Decimal,
+        #[teapot(max_digits = 12, decimal_places = 4)]
+        pub rate: Option<Decimal>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "wr")]
+    pub struct Label {
+        pub id: i64,
+        #[teapot(max_length = 50)]
+        pub name: String,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "wr")]
+    pub struct Parcel {
+        pub id: i64,
+        #[teapot(related_name = "parcels")]
+        pub labels: ManyToMany<Label>,
+    }
+}
+
+/// A fresh database with the schema from the models' own migrations.
+async fn setup(t: &TestDb) -> Db {
+    let project = Project::new(&[("wr", &format!("use teapot::prelude::*;\n\n{MODELS_SRC}\n"))]);
+    project.make();
+    migrate(&project.config, &t.url, None, None).await.unwrap_or_else(|e| panic!("migrate: {e}"));
+    Db::connect(&t.url).await.expect("connect")
+}
+
+macro_rules! suite {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let t = super::TestDb::postgres().await;
+                    let db = super::setup(&t).await;
+                    super::$name(db).await.unwrap_or_else(|e| panic!("{e}"));
+                }
+            )*
+        }
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let t = super::TestDb::sqlite();
+                    let db = super::setup(&t).await;
+                    super::$name(db).await.unwrap_or_else(|e| panic!("{e}"));
+                }
+            )*
+        }
+    };
+}
+
+suite!(
+    dropped_guards_roll_back,
+    failed_statement_breaks_the_transaction,
+    failure_in_a_rolled_back_savepoint_keeps_the_transaction,
+    immediate_transactions_let_concurrent_writers_wait,
+    bulk_create_is_all_or_nothing,
+    bulk_create_stores_db_defaults_and_explicit_empty_strings,
+    get_or_create_under_a_race_creates_once,
+    restrict_refusal_is_a_foreign_key_violation,
+    datetimes_order_with_current_timestamp,
+    decimals_keep_their_scale,
+    many_to_many_not_loaded_hint_says_prefetch_related,
+);
+
+fn kind<T: std::fmt::Debug>(r: teapot::Result<T>) -> ErrorKind {
+    r.expect_err("expected an error").kind
+}
+
+fn member(name: &str) -> Member {
+    Member { name: name.into(), ..Member::defaults() }
+}
+
+async fn names(db: &Db) -> teapot::Result<Vec<String>> {
+    Member::objects().order_by(Member::name().asc()).values_list(db, (Member::name(),)).await.map(|v| v.into_iter().map(|(n,)| n).collect())
+}
+
+async fn dropped_guards_roll_back(db: Db) -> R {
+    let tx = db.begin().await?;
+    member("outer").create(&tx).await?;
+    {
+        let sp = tx.begin().await?;
+        member("in the dropped savepoint").create(&sp).await?;
+        // A clone of the guard is the same savepoint: dropping both ends it.
+        let again = sp.clone();
+        member("through a clone").create(&again).await?;
+    }
+    assert_eq!(names(&tx).await?, ["outer"], "the dropped savepoint's writes are gone inside");
+    // The next savepoint is a fresh one, and commits.
+    let sp = tx.begin().await?;
+    member("kept").create(&sp).await?;
+    sp.commit().await?;
+    tx.commit().await?;
+    assert_eq!(names(&db).await?, ["kept", "outer"]);
+
+    let tx = db.begin().await?;
+    member("in the dropped transaction").create(&tx).await?;
+    drop(tx);
+    assert_eq!(names(&db).await?, ["kept", "outer"]);
+    Ok(())
+}
+
+async fn failed_statement_breaks_the_transaction(db: Db) -> R {
+    member("taken").create(&db).await?;
+
+    let tx = db.begin().await?;
+    member("before").create(&tx).await?;
+    let e = member("taken").create(&tx).await.expect_err("duplicate");
+    assert!(e.is_unique_violation(), "{e}");
+    let after = member("after").create(&tx).await.expect_err("the transaction is broken");
+    assert_eq!(after.kind, ErrorKind::TransactionBroken, "{after}");
+    assert!(after.message.contains("taken") || after.message.contains("unique") || after.message.contains("UNIQUE"), "{after}");
+    let e = tx.commit().await.expect_err("commit of a broken transaction");
+    assert_eq!(e.kind, ErrorKind::TransactionBroken, "{e}");
+    assert!(e.hint.is_some(), "{e:?}");
+    assert_eq!(names(&db).await?, ["taken"], "nothing of the broken transaction is kept");
+
+    // atomic: the closure swallows the error and returns Ok; atomic still refuses.
+    let r = db
+        .atomic(|tx| async move {
+            member("swallowed").create(&tx).await?;
+            let _ = member("taken").create(&tx).await;
+            Ok(())
+        })
+        .await;
+    assert_eq!(kind(r), ErrorKind::TransactionBroken);
+    assert_eq!(names(&db).await?, ["taken"]);
+
+    // The pool is fine afterwards.
+    member("later").create(&db).await?;
+    assert_eq!(names(&db).await?, ["later", "taken"]);
+    Ok(())
+}
+
+async fn failure_in_a_rolled_back_savepoint_keeps_the_transaction(db: Db) -> R {
+    member("taken").create(&db).await?;
+    let tx = db.begin().await?;
+    member("a").create(&tx).await?;
+    let sp = tx.begin().await?;
+    member("in the savepoint").create(&sp).await?;
+    assert!(member("taken").create(&sp).await.expect_err("duplicate").is_unique_violation());
+    sp.rollback().await?;
+    member("b").create(&tx).await?;
+
+    // A savepoint that failed and is then committed refuses, rolls itself back, and the
+    // transaction goes on.
+    let sp = tx.begin().await?;
+    member("lost").create(&sp).await?;
+    let _ = member("taken").create(&sp).await.expect_err("duplicate");
+    assert_eq!(kind(sp.commit().await), ErrorKind::TransactionBroken);
+    member("c").create(&tx).await?;
+
+    // Nested atomic: the inner error rolls the savepoint back; the outer commits.
+    tx.atomic(|sp| async move { member("taken").create(&sp).await }).await.expect_err("duplicate");
+    member("d").create(&tx).await?;
+    tx.commit().await?;
+    assert_eq!(names(&db).await?, ["a", "b", "c", "d", "taken"]);
+    Ok(())
+}
+
+async fn immediate_transactions_let_concurrent_writers_wait(db: Db) -> R {
+    // Read, then write: a deferred SQLite transaction holds a read snapshot when it asks to write,
+    // and a concurrent writer makes that fail at once ("database is locked") whatever the
+    // busy_timeout. BEGIN IMMEDIATE takes the write lock first, so the others wait their turn.
+    member("counter").create(&db).await?;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            db.atomic_immediate(|tx| async move {
+                let mut m = Member::objects().filter(Member::name().eq("counter")).get(&tx).await?;
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                m.visits += 1;
+                m.save(&tx).await
+            })
+            .await
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task")?;
+    }
+    let m = Member::objects().filter(Member::name().eq("counter")).get(&db).await?;
+    if db.dialect() == Dialect::Sqlite {
+        // One writer at a time: no update is lost.
+        assert_eq!(m.visits, 8);
+    } else {
+        // PostgreSQL has no BEGIN IMMEDIATE: an ordinary transaction, which does not serialize
+        // read-then-write (use select_for_update for that); every task still succeeds.
+        assert!((1..=8).contains(&m.visits));
+    }
+    // Nested, it is a savepoint like any other.
+    db.atomic(|tx| async move { tx.atomic_immediate(|sp| async move { member("nested").create(&sp).await }).await }).await?;
+    assert_eq!(names(&db).await?, ["counter", "nested"]);
+    Ok(())
+}
+
+async fn bulk_create_is_all_or_nothing(db: Db) -> R {
+    let mut rows: Vec<Member> = (0..1500).map(|i| member(&format!("m{i:04}"))).collect();
+    rows[1400].name = "m0001".into();
+    let e = bulk_create(&db, &mut rows).await.expect_err("duplicate in the second batch");
+    assert!(e.is_unique_violation(), "{e}");
+    assert_eq!(Member::objects().count(&db).await?, 0, "the first batch is rolled back too");
+
+    // Inside a transaction: a savepoint, so the transaction goes on.
+    let tx = db.begin().await?;
+    member("kept").create(&tx).await?;
+    let mut rows: Vec<Member> = (0..1500).map(|i| member(&format!("m{i:04}"))).collect();
+    rows[1400].name = "m0001".into();
+    assert!(bulk_create(&tx, &mut rows).await.expect_err("duplicate").is_unique_violation());
+    member("after").create(&tx).await?;
+    tx.commit().await?;
+    assert_eq!(names(&db).await?, ["after", "kept"]);
+
+    // And when it works, every row is there with its key.
+    let mut rows: Vec<Member> = (0..1500).map(|i| member(&format!("m{i:04}"))).collect();
+    bulk_create(&db, &mut rows).await?;
+    assert!(rows.iter().all(|m| m.id > 0));
+    assert_eq!(Member::objects().count(&db).await?, 1502);
+    Ok(())
+}
+
+async fn bulk_create_stores_db_defaults_and_explicit_empty_strings(db: Db) -> R {
+    let mut batch = vec![
+        Greeting { note: Some("unset".into()), ..Greeting::defaults() },
+        Greeting { text: "yo".into(), note: Some("set".into()), ..Greeting::defaults() },
+        Greeting { text: String::new(), note: Some("empty".into()), ..Greeting::defaults() },
+        Greeting { note: Some("unset again".into()), ..Greeting::defaults() },
+    ];
+    bulk_create(&db, &mut batch).await?;
+    let got: Vec<&str> = batch.iter().map(|g| g.text.as_str()).collect();
+    assert_eq!(got, ["hello", "yo", "", "hello"], "read back into the rows");
+    let mut one = Greeting { text: String::new(), note: Some("single empty".into()), ..Greeting::defaults() };
+    one.create(&db).await?;
+    assert_eq!(one.text, "");
+    let mut unset = Greeting { note: Some("single unset".into()), ..Greeting::defaults() };
+    unset.create(&db).await?;
+    assert_eq!(unset.text, "hello");
+    let stored: Vec<(String, Option<String>)> =
+        Greeting::objects().order_by(Greeting::id().asc()).values_list(&db, (Greeting::text(), Greeting::note())).await?;
+    let stored: Vec<(&str, &str)> = stored.iter().map(|(t, n)| (t.as_str(), n.as_deref().unwrap_or(""))).collect();
+    assert_eq!(
+        stored,
+        [("hello", "unset"), ("yo", "set"), ("", "empty"), ("hello", "unset again"), ("", "single empty"), ("hello", "single unset")]
+    );
+    Ok(())
+}
+
+async fn get_or_create_under_a_race_creates_once(db: Db) -> R {
+    let start = Arc::new(tokio::sync::Barrier::new(8));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (db, start) = (db.clone(), start.clone());
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            get_or_create(&db, Member::name().eq("racer"), member("racer")).await
+        }));
+    }
+    let mut created = 0;
+    let mut ids = Vec::new();
+    for t in tasks {
+        let (m, c) = t.await.expect("task")?;
+        created += usize::from(c);
+        ids.push(m.id);
+    }
+    assert_eq!(created, 1, "exactly one task creates the row");
+    assert!(ids.iter().all(|&i| i == ids[0]), "every task has the same row: {ids:?}");
+    assert_eq!(Member::objects().count(&db).await?, 1);
+
+    if db.dialect() == Dialect::Sqlite {
+        // SQLite has one writer at a time: a second transaction cannot insert the contested row
+        // while the first one holds the file, so there is no race inside a transaction to lose.
+        return Ok(());
+    }
+    // Inside a transaction the lost race must not break it: another transaction inserts the row
+    // first; our insert waits for it, fails when it commits, and the retried get finds the row.
+    let tx = db.begin().await?;
+    member("tx").create(&tx).await?;
+    let other = db.begin().await?;
+    member("contested").create(&other).await?;
+    let tx2 = tx.clone();
+    let waiting = tokio::spawn(async move { get_or_create(&tx2, Member::name().eq("contested"), member("contested")).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    other.commit().await?;
+    let (m, created) = waiting.await.expect("task")?;
+    assert!(!created);
+    assert_eq!(m.name, "contested");
+    member("after").create(&tx).await?;
+    tx.commit().await?;
+    assert_eq!(names(&db).await?, ["after", "contested", "racer", "tx"]);
+    Ok(())
+}
+
+async fn restrict_refusal_is_a_foreign_key_violation(db: Db) -> R {
+    let mut shelf = Shelf { name: "top".into(), ..Shelf::defaults() };
+    shelf.create(&db).await?;
+    Slot { shelf: ForeignKey::from(&shelf), ..Slot::defaults() }.create(&db).await?;
+    let e = shelf.delete(&db).await.expect_err("restricted");
+    assert_eq!(e.kind, ErrorKind::ForeignKeyViolation, "{e:?}");
+    assert!(e.is_foreign_key_violation());
+    assert_eq!(Shelf::objects().count(&db).await?, 1);
+    Ok(())
+}
+
+async fn datetimes_order_with_current_timestamp(db: Db) -> R {
+    use chrono::Duration;
+    let mut by_db = Stamp { label: "by the database".into(), ..Stamp::defaults() };
+    by_db.create(&db).await?;
+    let t = by_db.at;
+    let mut rows = vec![
+        Stamp { label: "earlier".into(), at: t - Duration::milliseconds(500), ..Stamp::defaults() },
+        Stamp { label: "later".into(), at: t + Duration::milliseconds(250), ..Stamp::defaults() },
+        Stamp { label: "same second".into(), at: t, ..Stamp::defaults() },
+        Stamp { label: "next day".into(), at: t + Duration::hours(25), ..Stamp::defaults() },
+    ];
+    bulk_create(&db, &mut rows).await?;
+    let order: Vec<String> = Stamp::objects()
+        .order_by(Stamp::at().asc())
+        .order_by(Stamp::id().asc())
+        .values_list(&db, (Stamp::label(),))
+        .await?
+        .into_iter()
+        .map(|(l,)| l)
+        .collect();
+    assert_eq!(order, ["earlier", "by the database", "same second", "later", "next day"]);
+    let after: Vec<String> = Stamp::objects()
+        .filter(Stamp::at().gt(t))
+        .order_by(Stamp::at().asc())
+        .values_list(&db, (Stamp::label(),))
+        .await?
+        .into_iter()
+        .map(|(l,)| l)
+        .collect();
+    assert_eq!(after, ["later", "next day"]);
+    assert_eq!(Stamp::objects().filter(Stamp::at().eq(t)).count(&db).await?, 2, "the same instant is equal in both forms");
+    // Both forms read back to the instant written.
+    let back = Stamp::objects().order_by(Stamp::id().asc()).all(&db).await?;
+    let instants: Vec<DateTime<Utc>> = back.iter().map(|s| s.at).collect();
+    assert_eq!(instants, [t, t - Duration::milliseconds(500), t + Duration::milliseconds(250), t, t + Duration::hours(25)]);
+    if db.dialect() == Dialect::Sqlite {
+        let stored: Vec<(String,)> = db
+            .fetch_all(&format!("SELECT at FROM \"{}\" ORDER BY id", <Stamp as Model>::TABLE), &[])
+            .await?
+            .iter()
+            .map(|r| r.get::<String>(0).map(|s| (s,)))
+            .collect::<teapot::Result<_>>()?;
+        let text = t.format("%Y-%m-%d %H:%M:%S").to_string();
+        assert_eq!(stored[0].0, text, "CURRENT_TIMESTAMP's own form");
+        assert_eq!(stored[3].0, text, "no fraction when there is none");
+        assert_eq!(stored[2].0, format!("{text}.250000"));
+    }
+    Ok(())
+}
+
+async fn decimals_keep_their_scale(db: Db) -> R {
+    let mut rows = vec![
+        Price { amount: "12345.50".parse().expect("decimal"), rate: Some("1.5".parse().expect("decimal")), ..Price::defaults() },
+        Price { amount: "10.00".parse().expect("decimal"), rate: None, ..Price::defaults() },
+        Price { amount: "7".parse().expect("decimal"), rate: Some("0.0001".parse().expect("decimal")), ..Price::defaults() },
+    ];
+    bulk_create(&db, &mut rows).await?;
+    let back = Price::objects().order_by(Price::id().asc()).all(&db).await?;
+    let shown: Vec<(String, Option<String>)> = back.iter().map(|p| (p.amount.to_string(), p.rate.map(|r| r.to_string()))).collect();
+    assert_eq!(
+        shown,
+        [
+            ("12345.50".to_string(), Some("1.5000".to_string())),
+            ("10.00".to_string(), None),
+            ("7.00".to_string(), Some("0.0001".to_string()))
+        ]
+    );
+    assert!(back.iter().all(|p| p.amount.scale() == 2));
+    Ok(())
+}
+
+async fn many_to_many_not_loaded_hint_says_prefetch_related(db: Db) -> R {
+    let mut p = Parcel::defaults();
+    p.create(&db).await?;
+    let got = Parcel::objects().get(&db).await?;
+    let e: Error = got.labels.get().expect_err("not fetched");
+    assert_eq!(e.kind, ErrorKind::NotLoaded);
+    let hint = e.hint.clone().unwrap_or_default();
+    assert!(hint.contains(".prefetch_related(&[\"labels\"])"), "{hint}");
+    assert!(!hint.contains(".select_related(&[\"labels\"])"), "select_related refuses a many-to-many: {hint}");
+    // And what it suggests works.
+    let fetched = Parcel::objects().prefetch_related(&["labels"]).get(&db).await?;
+    assert!(fetched.labels.get()?.is_empty());
+    Ok(())
+}
