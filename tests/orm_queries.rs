@@ -6,8 +6,7 @@
 #[macro_use]
 mod common;
 
-use common::db::{migrate, TestDb};
-use common::Project;
+use common::db::TestDb;
 use teapot::prelude::*;
 use teapot::ErrorKind;
 
@@ -60,10 +59,7 @@ models! {
 }
 
 async fn setup(t: &TestDb) -> Db {
-    let project = Project::new(&[("q", &format!("use teapot::prelude::*;\n\n{MODELS_SRC}\n"))]);
-    project.make();
-    migrate(&project.config, &t.url, None, None).await.unwrap_or_else(|e| panic!("migrate: {e}"));
-    Db::connect(&t.url).await.expect("connect")
+    common::db::orm_db(t, "q", MODELS_SRC).await
 }
 
 fn dec(s: &str) -> Decimal {

@@ -6,8 +6,7 @@
 #[macro_use]
 mod common;
 
-use common::db::{migrate, TestDb};
-use common::Project;
+use common::db::TestDb;
 use teapot::orm::instance::{bulk_create, bulk_update, get_or_create, update_or_create};
 use teapot::prelude::*;
 use teapot::Dialect;
@@ -96,12 +95,8 @@ models! {
     }
 }
 
-/// A fresh database with the schema from the models' own migrations.
 async fn setup(t: &TestDb) -> Db {
-    let project = Project::new(&[("lib", &format!("use teapot::prelude::*;\n\n{MODELS_SRC}\n"))]);
-    project.make();
-    migrate(&project.config, &t.url, None, None).await.unwrap_or_else(|e| panic!("migrate: {e}"));
-    Db::connect(&t.url).await.expect("connect")
+    common::db::orm_db(t, "lib", MODELS_SRC).await
 }
 
 suite!(

@@ -3,26 +3,18 @@
 //! get_or_create under a race, and what SQLite stores for datetimes and decimals (issue 12). The
 //! same tests on PostgreSQL and SQLite (`postgres::<name>` and `sqlite::<name>`).
 
+#[macro_use]
 mod common;
 
 use std::sync::Arc;
 
-use common::db::{migrate, TestDb};
-use common::Project;
+use common::db::TestDb;
 use teapot::orm::instance::{bulk_create, get_or_create};
 use teapot::prelude::*;
 use teapot::Dialect;
 use teapot::{Error, ErrorKind};
 
 type R = teapot::Result<()>;
-
-/// Declares the models and keeps their source text for the migrations.
-macro_rules! models {
-    ($($item:item)*) => {
-        $($item)*
-        const MODELS_SRC: &str = stringify!($($item)*);
-    };
-}
 
 models! {
     #[derive(Debug, Clone, teapot::Model)]
@@ -98,37 +90,8 @@ models! {
     }
 }
 
-/// A fresh database with the schema from the models' own migrations.
 async fn setup(t: &TestDb) -> Db {
-    let project = Project::new(&[("wr", &format!("use teapot::prelude::*;\n\n{MODELS_SRC}\n"))]);
-    project.make();
-    migrate(&project.config, &t.url, None, None).await.unwrap_or_else(|e| panic!("migrate: {e}"));
-    Db::connect(&t.url).await.expect("connect")
-}
-
-macro_rules! suite {
-    ($($name:ident),* $(,)?) => {
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let t = super::TestDb::postgres().await;
-                    let db = super::setup(&t).await;
-                    super::$name(db).await.unwrap_or_else(|e| panic!("{e}"));
-                }
-            )*
-        }
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let t = super::TestDb::sqlite();
-                    let db = super::setup(&t).await;
-                    super::$name(db).await.unwrap_or_else(|e| panic!("{e}"));
-                }
-            )*
-        }
-    };
+    common::db::orm_db(t, "wr", MODELS_SRC).await
 }
 
 suite!(

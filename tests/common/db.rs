@@ -116,3 +116,12 @@ pub async fn applied(url: &str) -> Vec<String> {
     conn.close().await;
     rows.into_iter().map(|a| a.key()).collect()
 }
+
+/// A database with the schema of `models_src` (the declarations of one app), made by teapot's
+/// own makemigrations and migrate, and a `Db` on it: what the ORM suites run on.
+pub async fn orm_db(t: &TestDb, app: &str, models_src: &str) -> teapot::Db {
+    let project = super::Project::new(&[(app, &format!("use teapot::prelude::*;\n\n{models_src}\n"))]);
+    project.make();
+    migrate(&project.config, &t.url, None, None).await.unwrap_or_else(|e| panic!("migrate: {e}"));
+    teapot::Db::connect(&t.url).await.expect("connect")
+}
