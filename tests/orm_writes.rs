@@ -106,6 +106,7 @@ suite!(
     datetimes_order_with_current_timestamp,
     decimals_keep_their_scale,
     many_to_many_not_loaded_hint_says_prefetch_related,
+    atomic_blocks_borrow_what_the_caller_has,
 );
 
 fn kind<T: std::fmt::Debug>(r: teapot::Result<T>) -> ErrorKind {
@@ -429,5 +430,37 @@ async fn many_to_many_not_loaded_hint_says_prefetch_related(db: Db) -> R {
     // And what it suggests works.
     let fetched = Parcel::objects().prefetch_related(&["labels"]).get(&db).await?;
     assert!(fetched.labels.get()?.is_empty());
+    Ok(())
+}
+
+/// An atomic block runs where it is called, so it may borrow the caller's values (no 'static
+/// closure, no clone to move in), and what it changed in them stays changed.
+async fn atomic_blocks_borrow_what_the_caller_has(db: Db) -> R {
+    let mut alice = member("alice");
+    let guests = vec![member("bob"), member("carol")];
+    let (me, them) = (&mut alice, &guests);
+    let created = db
+        .atomic(|tx| async move {
+            me.create(&tx).await?;
+            for g in them {
+                g.clone().create(&tx).await?;
+            }
+            Ok(them.len())
+        })
+        .await?;
+    assert_eq!(created, 2);
+    assert!(alice.id > 0, "the borrowed row got its key");
+    assert_eq!(names(&db).await?, ["alice", "bob", "carol"]);
+    // Rolled back: the borrowed row keeps what the block did to it, the database does not.
+    let me = &mut alice;
+    let r: teapot::Result<()> = db
+        .atomic(|tx| async move {
+            me.visits = 5;
+            me.save(&tx).await?;
+            Err(Error::new(ErrorKind::Usage, "changed my mind"))
+        })
+        .await;
+    assert_eq!(kind(r), ErrorKind::Usage);
+    assert_eq!(Member::objects().filter(Member::name().eq("alice")).get(&db).await?.visits, 0);
     Ok(())
 }

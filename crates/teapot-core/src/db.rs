@@ -466,8 +466,7 @@ impl Db {
     pub async fn atomic<T, F, Fut>(&self, f: F) -> Result<T>
     where
         F: FnOnce(Db) -> Fut,
-        Fut: Future<Output = Result<T>> + Send + 'static,
-        T: Send + 'static,
+        Fut: Future<Output = Result<T>>,
     {
         let tx = self.begin().await?;
         run_atomic(tx, f).await
@@ -478,22 +477,24 @@ impl Db {
     pub async fn atomic_immediate<T, F, Fut>(&self, f: F) -> Result<T>
     where
         F: FnOnce(Db) -> Fut,
-        Fut: Future<Output = Result<T>> + Send + 'static,
-        T: Send + 'static,
+        Fut: Future<Output = Result<T>>,
     {
         let tx = self.begin_immediate().await?;
         run_atomic(tx, f).await
     }
 }
 
+/// Runs the block where it is (not on a task of its own), so it may borrow what the caller has:
+/// `db.atomic(|tx| async { order.save(&tx).await })` with `order` a local. A panic in it rolls
+/// back and goes on; a block whose future is dropped half-way leaves its transaction guard to
+/// roll back.
 async fn run_atomic<T, F, Fut>(tx: Db, f: F) -> Result<T>
 where
     F: FnOnce(Db) -> Fut,
-    Fut: Future<Output = Result<T>> + Send + 'static,
-    T: Send + 'static,
+    Fut: Future<Output = Result<T>>,
 {
-    let handle = tokio::spawn(f(tx.clone()));
-    match handle.await {
+    use futures_util::FutureExt;
+    match std::panic::AssertUnwindSafe(f(tx.clone())).catch_unwind().await {
         Ok(Ok(v)) => {
             tx.commit().await?;
             Ok(v)
@@ -502,12 +503,9 @@ where
             tx.rollback().await?;
             Err(e)
         }
-        Err(join) => {
+        Err(panic) => {
             let _ = tx.rollback().await;
-            if join.is_panic() {
-                std::panic::resume_unwind(join.into_panic());
-            }
-            Err(Error::new(ErrorKind::Database, "the transaction's task was cancelled; rolled back"))
+            std::panic::resume_unwind(panic)
         }
     }
 }
