@@ -22,6 +22,7 @@ models! {
         pub id: i64,
         #[teapot(max_length = 30)]
         pub name: String,
+        pub articles: Reverse<Article>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -71,7 +72,7 @@ fn day(d: u32) -> NaiveDate {
 }
 
 /// a1: rank 1, at "Paris" (no nickname), tags x and y; a2: rank NULL, no place, tag y;
-/// a3: rank 3, at "Oslo", no tag.
+/// a3: rank 3, at "Oslo", no tag. Rome has no article.
 struct Seed {
     a: Vec<Article>,
     x: Tag,
@@ -79,10 +80,17 @@ struct Seed {
 }
 
 async fn seed(db: &Db) -> teapot::Result<Seed> {
-    let mut paris = Place { nickname: None, id: 0, name: "Paris".into() };
+    let place = |nickname: Option<&str>, name: &str| Place {
+        nickname: nickname.map(str::to_string),
+        id: 0,
+        name: name.into(),
+        articles: Reverse::new(),
+    };
+    let mut paris = place(None, "Paris");
     paris.create(db).await?;
-    let mut oslo = Place { nickname: Some("the tiger city".into()), id: 0, name: "Oslo".into() };
+    let mut oslo = place(Some("the tiger city"), "Oslo");
     oslo.create(db).await?;
+    place(None, "Rome").create(db).await?;
     let mut x = Tag { id: 0, name: "x".into() };
     x.create(db).await?;
     let mut y = Tag { id: 0, name: "y".into() };
@@ -295,4 +303,79 @@ suite!(
     distinct_ordered_by_a_related_column,
     aggregates_are_typed_by_their_column,
     many_to_many_links_are_idempotent_and_symmetrical,
+    filters_across_a_reverse_foreign_key,
+    ordering_nulls_reverse_and_clear,
+    none_asks_nothing_and_in_bulk_maps_by_key,
 );
+
+async fn place_names(q: teapot::orm::QuerySet<Place>, db: &Db) -> teapot::Result<Vec<String>> {
+    Ok(q.order_by(Place::name().asc()).all(db).await?.into_iter().map(|p| p.name).collect())
+}
+
+/// Django: many_to_one.tests (test_reverse_selects, test_select_related-style lookups across the
+/// reverse side) and null_queries: a condition on the rows that point here asks for some such
+/// row; exclude asks for none; `is_null(true)` on them finds the rows nothing points at.
+async fn filters_across_a_reverse_foreign_key(db: Db) -> R {
+    seed(&db).await?;
+    assert_eq!(place_names(Place::objects().filter(Place::articles().headline().eq("a1")), &db).await?, ["Paris"]);
+    assert_eq!(place_names(Place::objects().filter(Place::articles().rank().gte(1)).distinct(), &db).await?, ["Oslo", "Paris"]);
+    assert_eq!(place_names(Place::objects().exclude(Place::articles().rank().eq(3)), &db).await?, ["Paris", "Rome"]);
+    assert_eq!(place_names(Place::objects().filter(Place::articles().id().is_null(true)), &db).await?, ["Rome"]);
+    // Two hops: places with an article tagged y.
+    assert_eq!(place_names(Place::objects().filter(Place::articles().tags().name().eq("y")), &db).await?, ["Paris"]);
+    let n = Place::objects().filter(Place::articles().headline().is_in(["a1", "a3"])).count(&db).await?;
+    assert_eq!(n, 2);
+    Ok(())
+}
+
+/// Django: ordering.tests (test_order_by_nulls_first / _last, test_reverse_ordering_pure,
+/// test_order_by_override-style clearing).
+async fn ordering_nulls_reverse_and_clear(db: Db) -> R {
+    seed(&db).await?;
+    let by_rank = |o: teapot::orm::Order| Article::objects().order_by(o).order_by(Article::id().asc());
+    assert_eq!(headlines(by_rank(Article::rank().asc().nulls_first()), &db).await?.len(), 3);
+    let got = |q: teapot::orm::QuerySet<Article>| {
+        let db = db.clone();
+        async move { Ok::<_, teapot::Error>(q.all(&db).await?.into_iter().map(|a| a.headline).collect::<Vec<_>>()) }
+    };
+    assert_eq!(got(by_rank(Article::rank().asc().nulls_first())).await?, ["a2", "a1", "a3"]);
+    assert_eq!(got(by_rank(Article::rank().asc().nulls_last())).await?, ["a1", "a3", "a2"]);
+    assert_eq!(got(by_rank(Article::rank().desc().nulls_last())).await?, ["a3", "a1", "a2"]);
+    assert_eq!(got(by_rank(Article::rank().desc().nulls_first())).await?, ["a2", "a3", "a1"]);
+    // reverse() turns every key; NULLs asked to be last stay last.
+    assert_eq!(got(Article::objects().order_by(Article::rank().asc().nulls_last()).reverse()).await?, ["a3", "a1", "a2"]);
+    assert_eq!(got(Article::objects().order_by(Article::headline().asc()).reverse()).await?, ["a3", "a2", "a1"]);
+    let cleared = Article::objects().order_by(Article::headline().desc()).clear_ordering().order_by(Article::published().asc());
+    assert_eq!(got(cleared).await?, ["a2", "a3", "a1"]);
+    Ok(())
+}
+
+/// Django: queries.tests (EmptyQuerySetTests, test_ticket7235-style none()) and lookup.tests
+/// (test_in_bulk, test_in_bulk_with_field / non-existent keys).
+async fn none_asks_nothing_and_in_bulk_maps_by_key(db: Db) -> R {
+    let s = seed(&db).await?;
+    let before = db.query_count();
+    let nothing = Article::objects().filter(Article::rank().eq(1)).none();
+    assert!(nothing.all(&db).await?.is_empty());
+    assert_eq!(nothing.count(&db).await?, 0);
+    assert!(!nothing.exists(&db).await?);
+    assert_eq!(nothing.update(&db, vec![Article::rank().set(9)]).await?, 0);
+    assert_eq!(nothing.delete(&db).await?, 0);
+    assert_eq!(nothing.get(&db).await.expect_err("no row").kind, ErrorKind::NotFound);
+    assert_eq!(db.query_count(), before, "none() asks the database nothing");
+    assert_eq!(nothing.aggregate(&db, (Agg::count(), Agg::sum(Article::rank()))).await?, (0, None));
+    assert_eq!(Article::objects().count(&db).await?, 3, "nothing was deleted");
+
+    let ids = [s.a[0].id, s.a[2].id, 999_999];
+    let found = Article::objects().in_bulk(&db, ids).await?;
+    assert_eq!(found.len(), 2);
+    assert_eq!(found[&s.a[2].id].headline, "a3");
+    assert!(!found.contains_key(&999_999));
+    let before = db.query_count();
+    assert!(Article::objects().in_bulk(&db, Vec::<i64>::new()).await?.is_empty());
+    assert_eq!(db.query_count(), before, "no key, no query");
+    let filtered = Article::objects().filter(Article::rank().is_null(true)).in_bulk(&db, ids).await?;
+    assert!(filtered.is_empty(), "in_bulk keeps the query's filter");
+    let _ = (&s.x, &s.y);
+    Ok(())
+}

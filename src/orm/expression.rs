@@ -276,11 +276,11 @@ impl<T: FieldValue> Column<T> {
     }
     /// Ascending order.
     pub fn asc(self) -> Order {
-        Order { col: self.col, desc: false }
+        Order { col: self.col, desc: false, nulls_first: None }
     }
     /// Descending order.
     pub fn desc(self) -> Order {
-        Order { col: self.col, desc: true }
+        Order { col: self.col, desc: true, nulls_first: None }
     }
 }
 
@@ -365,6 +365,28 @@ pub struct Order {
     pub col: ColRef,
     /// Descending.
     pub desc: bool,
+    /// Where NULLs go: first (true), last (false), or the database's default (None: PostgreSQL
+    /// puts them last ascending, SQLite first).
+    pub nulls_first: Option<bool>,
+}
+
+impl Order {
+    /// The NULLs first, on both databases.
+    pub fn nulls_first(mut self) -> Order {
+        self.nulls_first = Some(true);
+        self
+    }
+
+    /// The NULLs last, on both databases.
+    pub fn nulls_last(mut self) -> Order {
+        self.nulls_first = Some(false);
+        self
+    }
+
+    /// The other way round (NULLs placed explicitly stay where they were asked to be).
+    pub fn reversed(&self) -> Order {
+        Order { col: self.col.clone(), desc: !self.desc, nulls_first: self.nulls_first }
+    }
 }
 
 /// What an UPDATE sets a column to.

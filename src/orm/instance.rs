@@ -429,7 +429,8 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
     for chunk in keys.chunks(db.max_binds().min(10_000)) {
         let cond = Cond::In(ColRef { path: vec![], column }, chunk.to_vec());
         let pk = ColRef { path: vec![], column: T::PK };
-        children.extend(QuerySet::<T>::new().filter(cond).order_by(super::Order { col: pk, desc: false }).all(db).await?);
+        children
+            .extend(QuerySet::<T>::new().filter(cond).order_by(super::Order { col: pk, desc: false, nulls_first: None }).all(db).await?);
     }
     super::prefetch_paths(db, &mut children, rests).await?;
     // Keys compare by their bound value: a child's foreign key and its parent's key.

@@ -85,6 +85,8 @@ pub struct QuerySet<M: Model> {
     distinct: bool,
     related: Vec<&'static str>,
     prefetch: Vec<&'static str>,
+    /// `none()`: matches nothing, and asks the database nothing.
+    nothing: bool,
     _m: PhantomData<fn() -> M>,
 }
 
@@ -101,6 +103,7 @@ impl<M: Model> Clone for QuerySet<M> {
             distinct: self.distinct,
             related: self.related.clone(),
             prefetch: self.prefetch.clone(),
+            nothing: self.nothing,
             _m: PhantomData,
         }
     }
@@ -123,6 +126,7 @@ impl<M: Model> QuerySet<M> {
             distinct: false,
             related: Vec::new(),
             prefetch: Vec::new(),
+            nothing: false,
             _m: PhantomData,
         }
     }
@@ -142,6 +146,26 @@ impl<M: Model> QuerySet<M> {
     /// Orders by a column (call again for a second key).
     pub fn order_by(mut self, o: Order) -> Self {
         self.order.push(o);
+        self
+    }
+
+    /// Forgets the ordering given so far (Django's `order_by()` with no argument).
+    pub fn clear_ordering(mut self) -> Self {
+        self.order.clear();
+        self
+    }
+
+    /// The ordering the other way round (Django's `reverse()`); a query with no ordering is
+    /// ordered by nothing either way, and is left as it is.
+    pub fn reverse(mut self) -> Self {
+        self.order = self.order.iter().map(Order::reversed).collect();
+        self
+    }
+
+    /// A query that matches no row (Django's `none()`): what it returns is empty, counts are 0,
+    /// and fetching, counting, updating and deleting ask the database nothing.
+    pub fn none(mut self) -> Self {
+        self.nothing = true;
         self
     }
 
@@ -176,6 +200,10 @@ impl<M: Model> QuerySet<M> {
     }
 
     fn where_clause(&self, b: &mut Builder) -> Result<String> {
+        if self.nothing {
+            // What still runs (an aggregate, a stream) runs over no row.
+            return Ok(" WHERE 1 = 0".to_string());
+        }
         if self.conds.is_empty() {
             return Ok(String::new());
         }
@@ -252,6 +280,9 @@ impl<M: Model> QuerySet<M> {
     }
 
     async fn fetch(&self, db: &Db, order: &[Order]) -> Result<Vec<M>> {
+        if self.nothing {
+            return Ok(Vec::new());
+        }
         let (sql, values, related) = self.select_sql(db, order)?;
         let rows = db.fetch_all(&sql, &values).await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -315,7 +346,7 @@ impl<M: Model> QuerySet<M> {
     }
 
     fn pk_order(desc: bool) -> Order {
-        Order { col: super::expression::ColRef { path: vec![], column: M::PK }, desc }
+        Order { col: super::expression::ColRef { path: vec![], column: M::PK }, desc, nulls_first: None }
     }
 
     /// The first row in the query's order (key order when none).
@@ -333,18 +364,33 @@ impl<M: Model> QuerySet<M> {
             return Err(Error::new(ErrorKind::Usage, "last() on a query with limit or offset")
                 .hint("order the query the other way and use first(), or take the last element of all()"));
         }
-        let order: Vec<Order> = if self.order.is_empty() {
-            vec![Self::pk_order(true)]
-        } else {
-            self.order.iter().map(|o| Order { col: o.col.clone(), desc: !o.desc }).collect()
-        };
+        let order: Vec<Order> =
+            if self.order.is_empty() { vec![Self::pk_order(true)] } else { self.order.iter().map(Order::reversed).collect() };
         let mut q = self.clone();
         q.limit = Some(1);
         Ok(q.fetch(db, &order).await?.into_iter().next())
     }
 
+    /// The matching rows with the given keys, by key (one query; Django's `in_bulk`). Keys that
+    /// match no row are not in the map.
+    pub async fn in_bulk<K>(&self, db: &Db, keys: K) -> Result<std::collections::HashMap<M::Key, M>>
+    where
+        K: IntoIterator<Item = M::Key>,
+    {
+        let keys: Vec<Value> = keys.into_iter().map(|k| k.to_value()).collect();
+        if keys.is_empty() || self.nothing {
+            return Ok(std::collections::HashMap::new());
+        }
+        let by_key = Cond::In(super::expression::ColRef { path: vec![], column: M::PK }, keys);
+        let rows = self.clone().filter(by_key).all(db).await?;
+        Ok(rows.into_iter().map(|m| (m.key(), m)).collect())
+    }
+
     /// Whether any row matches (one query).
     pub async fn exists(&self, db: &Db) -> Result<bool> {
+        if self.nothing {
+            return Ok(false);
+        }
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let w = self.where_clause(&mut b)?;
         let mut q = self.clone();
@@ -355,6 +401,9 @@ impl<M: Model> QuerySet<M> {
 
     /// The number of matching rows (one query).
     pub async fn count(&self, db: &Db) -> Result<i64> {
+        if self.nothing {
+            return Ok(0);
+        }
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let w = self.where_clause(&mut b)?;
         let inner = format!(
@@ -371,6 +420,9 @@ impl<M: Model> QuerySet<M> {
 
     /// The matching rows' columns as tuples: `values_list(&db, (Book::title(), Book::price()))`.
     pub async fn values_list<V: ValuesList>(&self, db: &Db, cols: V) -> Result<Vec<V::Output>> {
+        if self.nothing {
+            return Ok(Vec::new());
+        }
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let cs: Vec<String> = cols.cols().iter().map(|c| b.col(c)).collect();
         let w = self.where_clause(&mut b)?;
@@ -472,6 +524,9 @@ impl<M: Model> QuerySet<M> {
 
     /// Sets columns of every matching row (one query); returns the number of rows.
     pub async fn update(&self, db: &Db, set: Vec<Assign>) -> Result<u64> {
+        if self.nothing {
+            return Ok(0);
+        }
         if set.is_empty() {
             return Ok(0);
         }
@@ -491,6 +546,9 @@ impl<M: Model> QuerySet<M> {
 
     /// Deletes every matching row (one query); returns the number of rows.
     pub async fn delete(&self, db: &Db) -> Result<u64> {
+        if self.nothing {
+            return Ok(0);
+        }
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let w = self.keyed(&mut b)?;
         let sql = format!("DELETE FROM {}{w}", quote(M::TABLE));

@@ -207,7 +207,17 @@ impl<'a> Builder<'a> {
         if order.is_empty() {
             return String::new();
         }
-        let parts: Vec<String> = order.iter().map(|o| format!("{}{}", self.col(&o.col), if o.desc { " DESC" } else { " ASC" })).collect();
+        let parts: Vec<String> = order
+            .iter()
+            .map(|o| {
+                let nulls = match o.nulls_first {
+                    Some(true) => " NULLS FIRST",
+                    Some(false) => " NULLS LAST",
+                    None => "",
+                };
+                format!("{}{}{nulls}", self.col(&o.col), if o.desc { " DESC" } else { " ASC" })
+            })
+            .collect();
         format!(" ORDER BY {}", parts.join(", "))
     }
 }

@@ -119,6 +119,24 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
         prefetches.push(quote! {
             #rname => ::teapot::orm::instance::prefetch_reverse::<#ident, #target>(db, rows, #rname, rests, |r, cs| r.#fid.set_loaded(cs)).await,
         });
+        let method = format_ident!("{}", rname);
+        col_methods.push(quote! {
+            /// The rows that point here through their foreign key; derefs to their columns, joined:
+            /// a condition on them asks for some such row (`exclude`: for none).
+            pub fn #method(&self) -> ::teapot::orm::Through<<#target as ::teapot::Model>::Columns> {
+                let mut path = self.path.clone();
+                let fk = <#target as ::teapot::Model>::reverse_fk(#rname)
+                    .expect("the model reader checked that a Reverse field names a foreign key's related_name");
+                path.push(::teapot::orm::Join { fk_column: #pk_column, table: <#target as ::teapot::Model>::TABLE, pk: fk, many: true });
+                ::teapot::orm::Through { columns: <#target as ::teapot::Model>::columns_at(path) }
+            }
+        });
+        static_methods.push(quote! {
+            /// The rows that point here through their foreign key; derefs to their columns, joined.
+            pub fn #method() -> ::teapot::orm::Through<<#target as ::teapot::Model>::Columns> {
+                #columns_ident { path: ::std::vec::Vec::new() }.#method()
+            }
+        });
     }
     for (fname, f) in &model.fields {
         let sf = find(fname).ok_or_else(|| syn::Error::new(ident.span(), format!("field {fname} not found")))?;
