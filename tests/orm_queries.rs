@@ -306,6 +306,7 @@ suite!(
     filters_across_a_reverse_foreign_key,
     ordering_nulls_reverse_and_clear,
     none_asks_nothing_and_in_bulk_maps_by_key,
+    f_expressions_update_and_compare,
 );
 
 async fn place_names(q: teapot::orm::QuerySet<Place>, db: &Db) -> teapot::Result<Vec<String>> {
@@ -377,5 +378,34 @@ async fn none_asks_nothing_and_in_bulk_maps_by_key(db: Db) -> R {
     let filtered = Article::objects().filter(Article::rank().is_null(true)).in_bulk(&db, ids).await?;
     assert!(filtered.is_empty(), "in_bulk keeps the query's filter");
     let _ = (&s.x, &s.y);
+    Ok(())
+}
+
+/// Django: expressions.tests (test_update_with_fk-free arithmetic: test_arithmetic,
+/// test_filter_with_join-free F comparisons, test_update_inherited-free `F() * 2`): an update
+/// computes from the row's own columns; NULL stays NULL; a comparison reads another expression.
+async fn f_expressions_update_and_compare(db: Db) -> R {
+    use teapot::orm::Op;
+    seed(&db).await?;
+    let n = Article::objects().update(&db, vec![Article::rank().set_expr(Article::rank() * 10 + 1)]).await?;
+    assert_eq!(n, 3);
+    let ranks = Article::objects().order_by(Article::id().asc()).values_list(&db, (Article::rank(),)).await?;
+    assert_eq!(ranks, [(Some(11),), (None,), (Some(31),)]);
+    assert_eq!(headlines(Article::objects().filter(Article::rank().cmp_expr(Op::Gt, Article::rank() / 2 + 10)), &db).await?, ["a3"]);
+    assert_eq!(
+        headlines(Article::objects().filter(Article::rank().cmp_expr(Op::Lt, Article::rank() - 1)), &db).await?,
+        Vec::<String>::new()
+    );
+    Article::objects()
+        .filter(Article::headline().eq("a3"))
+        .update(&db, vec![Article::price().set_expr(Article::price() * dec("2"))])
+        .await?;
+    let a3 = Article::objects().filter(Article::headline().eq("a3")).get(&db).await?;
+    assert_eq!(a3.price, dec("21.00"));
+    // Column from column, and the column a join reaches is refused in an update.
+    Article::objects().update(&db, vec![Article::rank().set_expr(Article::rank() - Article::rank())]).await?;
+    assert_eq!(Article::objects().filter(Article::rank().eq(0)).count(&db).await?, 2);
+    let e = Article::objects().update(&db, vec![Article::rank().set_expr(Article::place().articles().rank())]).await.expect_err("joined");
+    assert_eq!(e.kind, ErrorKind::Usage);
     Ok(())
 }

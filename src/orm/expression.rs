@@ -169,6 +169,8 @@ pub enum Cond {
     Cmp(ColRef, Op, Value),
     /// `col op other_col`.
     CmpCol(ColRef, Op, ColRef),
+    /// `col op expression` (arithmetic over columns and values).
+    CmpExpr(ColRef, Op, super::arith::Node),
     /// `col IN (values)`.
     In(ColRef, Vec<Value>),
     /// `col IS NULL` (true) or `IS NOT NULL`.
@@ -192,6 +194,7 @@ impl Cond {
         match self {
             Cond::Cmp(c, ..) | Cond::In(c, _) | Cond::IsNull(c, _) | Cond::Like(c, ..) | Cond::Regex(c, _) => many(c),
             Cond::CmpCol(a, _, b) => many(a) || many(b),
+            Cond::CmpExpr(a, _, e) => many(a) || e.columns().into_iter().any(many),
             Cond::And(cs) | Cond::Or(cs) => cs.iter().any(Cond::crosses_many),
             Cond::Not(c) => c.crosses_many(),
         }
@@ -263,6 +266,17 @@ impl<T: FieldValue> Column<T> {
     /// Compared with another column of the same type (an F expression).
     pub fn cmp_col(self, op: Op, other: Column<T>) -> Cond {
         Cond::CmpCol(self.col, op, other.col)
+    }
+    /// Compared with an arithmetic expression of the same type (`Book::stock().cmp_expr(Op::Gt,
+    /// Book::reserved() * 2)`).
+    pub fn cmp_expr(self, op: Op, e: impl Into<super::arith::Expr<T>>) -> Cond {
+        Cond::CmpExpr(self.col, op, e.into().node)
+    }
+    /// `SET col = expression`, for `QuerySet::update`: from another column
+    /// (`a().set_expr(b())`) or arithmetic (`price().set_expr(price() * 2)`). The expression reads
+    /// the updated row's own columns.
+    pub fn set_expr(self, e: impl Into<super::arith::Expr<T>>) -> Assign {
+        Assign { column: self.col.column, expr: SetExpr::Expr(e.into().node) }
     }
     /// `SET col = value`, for `QuerySet::update`.
     pub fn set(self, v: impl IntoArg<T::Arg>) -> Assign {
@@ -396,6 +410,8 @@ pub enum SetExpr {
     Value(Value),
     /// The column plus a value.
     Add(Value),
+    /// An arithmetic expression over the row's columns.
+    Expr(super::arith::Node),
 }
 
 /// One assignment of an UPDATE.

@@ -5,10 +5,12 @@
 //! - [`expression`] — typed column handles, lookups, conditions, orderings, F-style updates.
 //! - [`queryset`] — [`QuerySet`], built then run with `.await`.
 //! - [`aggregate`] — [`Agg`]: COUNT, SUM, AVG, MIN, MAX, typed by what they return.
+//! - [`arith`] — [`Expr`]: arithmetic over columns and values (Django's `F()`).
 //! - [`relation`] — [`ForeignKey`] and [`ManyToMany`], filled only on request.
 //! - [`instance`] — create, save, delete, refresh, bulk operations.
 
 pub mod aggregate;
+pub mod arith;
 pub mod expression;
 pub mod instance;
 pub mod queryset;
@@ -19,6 +21,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use aggregate::{Agg, Aggregates};
+pub use arith::Expr;
 pub use expression::{Assign, Column, Cond, Join, Op, Order, Related, TextColumn, Through};
 pub use queryset::{Annotation, QuerySet};
 pub use teapot_core::{Db, DbRow};

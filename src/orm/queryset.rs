@@ -537,6 +537,7 @@ impl<M: Model> QuerySet<M> {
             parts.push(match a.expr {
                 SetExpr::Value(v) => format!("{c} = {}", b.bind(v)),
                 SetExpr::Add(v) => format!("{c} = {c} + {}", b.bind(v)),
+                SetExpr::Expr(e) => format!("{c} = {}", b.node(&e, false)?),
             });
         }
         let w = self.keyed(&mut b)?;

@@ -1,6 +1,7 @@
 //! Builds SELECT, UPDATE and DELETE statements from a query: joins for the paths its conditions
 //! and `select_related` take, every value a bound parameter, every identifier quoted.
 
+use super::arith::Node;
 use super::expression::{ColRef, Cond, Join, Like, Order};
 use teapot_core::value::Value;
 use teapot_core::Db;
@@ -96,6 +97,21 @@ impl<'a> Builder<'a> {
         ))
     }
 
+    /// An arithmetic expression: columns qualified by their table's alias, or (in an UPDATE's
+    /// SET, which reads the updated row) bare, where a column of a joined table is refused.
+    pub(super) fn node(&mut self, n: &Node, qualified: bool) -> Result<String> {
+        Ok(match n {
+            Node::Col(c) if qualified => self.col(c),
+            Node::Col(c) if c.path.is_empty() => quote(c.column),
+            Node::Col(c) => {
+                return Err(Error::new(ErrorKind::Usage, format!("an update cannot read {} of a joined table", c.column))
+                    .hint("an UPDATE's expression reads the updated row's own columns; filter on the joined ones instead"))
+            }
+            Node::Value(v) => self.bind(v.clone()),
+            Node::Arith(a, op, b) => format!("({} {} {})", self.node(a, qualified)?, op.sql(), self.node(b, qualified)?),
+        })
+    }
+
     /// A qualified column.
     pub(super) fn col(&mut self, c: &ColRef) -> String {
         format!("{}.{}", self.alias(&c.path), quote(c.column))
@@ -116,6 +132,11 @@ impl<'a> Builder<'a> {
                 let c = self.col(col);
                 let p = self.bind(v.clone());
                 format!("{c} {} {p}", op.sql())
+            }
+            Cond::CmpExpr(a, op, e) => {
+                let a = self.col(a);
+                let e = self.node(e, true)?;
+                format!("{a} {} {e}", op.sql())
             }
             Cond::CmpCol(a, op, b) => {
                 let (a, b) = (self.col(a), self.col(b));
