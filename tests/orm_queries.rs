@@ -307,6 +307,7 @@ suite!(
     ordering_nulls_reverse_and_clear,
     none_asks_nothing_and_in_bulk_maps_by_key,
     f_expressions_update_and_compare,
+    typed_relation_paths,
 );
 
 async fn place_names(q: teapot::orm::QuerySet<Place>, db: &Db) -> teapot::Result<Vec<String>> {
@@ -407,5 +408,27 @@ async fn f_expressions_update_and_compare(db: Db) -> R {
     assert_eq!(Article::objects().filter(Article::rank().eq(0)).count(&db).await?, 2);
     let e = Article::objects().update(&db, vec![Article::rank().set_expr(Article::place().articles().rank())]).await.expect_err("joined");
     assert_eq!(e.kind, ErrorKind::Usage);
+    Ok(())
+}
+
+/// select / prefetch with typed handles: the same queries as the string paths, and the same
+/// query counts (one for a join, one more per prefetched level).
+async fn typed_relation_paths(db: Db) -> R {
+    seed(&db).await?;
+    let before = db.query_count();
+    let a1 = Article::objects().filter(Article::headline().eq("a1")).select(Article::place()).prefetch(Article::tags()).get(&db).await?;
+    assert_eq!(db.query_count() - before, 2);
+    assert_eq!(a1.place.as_ref().expect("placed").get()?.name, "Paris");
+    let tags: Vec<&str> = a1.tags.get()?.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(tags, ["x", "y"]);
+
+    let before = db.query_count();
+    let places = Place::objects().order_by(Place::name().asc()).prefetch(Place::articles().tags()).all(&db).await?;
+    assert_eq!(db.query_count() - before, 3, "places, their articles, the articles' tags");
+    let paris = places.iter().find(|p| p.name == "Paris").expect("Paris");
+    let arts = paris.articles.get()?;
+    assert_eq!(arts.len(), 1);
+    assert_eq!(arts[0].tags.get()?.len(), 2);
+    assert!(places.iter().find(|p| p.name == "Rome").expect("Rome").articles.get()?.is_empty());
     Ok(())
 }

@@ -51,7 +51,60 @@ pub struct Join {
     /// asks "some related row", so each `filter()` call gets joins of its own and an exclusion
     /// becomes "no related row" (a subquery), as in Django.
     pub many: bool,
+    /// The field of the model joined from that this step follows (empty for the second step of
+    /// a many-to-many, from its join table to the other model).
+    pub field: &'static str,
 }
+
+#[doc(hidden)]
+/// The joins that reach a model's column handles (implemented by the derive).
+pub trait ColumnsPath {
+    /// The joins from the queried model.
+    fn joins(&self) -> &[Join];
+}
+
+/// A relation to fetch with `prefetch_related`: a typed handle (`Author::books()`,
+/// `Book::tags()`, `Author::books().tags()` for the tags of the books), or a path string
+/// (`"books__tags"`) for a path built at run time, checked when the query runs.
+pub trait RelationPath {
+    /// The path, fields joined by `__`.
+    fn relation_path(&self) -> String;
+}
+
+/// A foreign key path to fetch with `select_related` (joined into the same query):
+/// `Book::author()`, `Book::author().publisher()`, or a path string checked when the query runs.
+/// A many-to-many or a reverse relation is not one: it does not compile.
+pub trait ForeignKeyPath: RelationPath {}
+
+fn path_of(joins: &[Join]) -> String {
+    joins.iter().filter(|j| !j.field.is_empty()).map(|j| j.field).collect::<Vec<_>>().join("__")
+}
+
+impl<K, C: ColumnsPath> RelationPath for Related<K, C> {
+    fn relation_path(&self) -> String {
+        path_of(self.columns.joins())
+    }
+}
+impl<K, C: ColumnsPath> ForeignKeyPath for Related<K, C> {}
+
+impl<C: ColumnsPath> RelationPath for Through<C> {
+    fn relation_path(&self) -> String {
+        path_of(self.columns.joins())
+    }
+}
+
+impl RelationPath for &str {
+    fn relation_path(&self) -> String {
+        self.to_string()
+    }
+}
+impl ForeignKeyPath for &str {}
+impl RelationPath for String {
+    fn relation_path(&self) -> String {
+        self.clone()
+    }
+}
+impl ForeignKeyPath for String {}
 
 /// A column, reached from the queried model through zero or more joins.
 #[derive(Debug, Clone, PartialEq)]

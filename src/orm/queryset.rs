@@ -4,7 +4,7 @@
 use std::marker::PhantomData;
 
 use super::aggregate::Aggregates;
-use super::expression::{Assign, Column, Cond, Order, SetExpr};
+use super::expression::{Assign, Column, Cond, ForeignKeyPath, Order, RelationPath, SetExpr};
 use super::sql::Builder;
 use super::Model;
 use teapot_core::value::{FieldValue, Value};
@@ -83,8 +83,8 @@ pub struct QuerySet<M: Model> {
     limit: Option<u64>,
     offset: Option<u64>,
     distinct: bool,
-    related: Vec<&'static str>,
-    prefetch: Vec<&'static str>,
+    related: Vec<String>,
+    prefetch: Vec<String>,
     /// `none()`: matches nothing, and asks the database nothing.
     nothing: bool,
     _m: PhantomData<fn() -> M>,
@@ -187,15 +187,50 @@ impl<M: Model> QuerySet<M> {
         self
     }
 
-    /// Fetches these foreign keys in the same query, with a JOIN.
-    pub fn select_related(mut self, fields: &[&'static str]) -> Self {
-        self.related.extend_from_slice(fields);
+    /// Fetches these foreign keys in the same query, with a JOIN: `&["author", "author__publisher"]`.
+    /// The typed form, [`select`](QuerySet::select), does not compile with a misspelt field.
+    pub fn select_related(mut self, fields: &[&str]) -> Self {
+        self.related.extend(fields.iter().map(|f| f.to_string()));
         self
     }
 
-    /// Fetches these relations (foreign keys, many-to-many) with one more query each.
-    pub fn prefetch_related(mut self, fields: &[&'static str]) -> Self {
-        self.prefetch.extend_from_slice(fields);
+    /// Fetches a foreign key (or a path of them) in the same query, with a JOIN:
+    /// `.select(Book::author())`, `.select(Book::author().publisher())`; call again for another.
+    ///
+    /// A many-to-many is not a foreign key, and does not compile here (use `prefetch`):
+    ///
+    /// ```compile_fail,E0277
+    /// # use teapot::prelude::*;
+    /// # #[derive(teapot::Model)] #[teapot(app = "docs")] pub struct Tag { pub id: i64 }
+    /// # #[derive(teapot::Model)] #[teapot(app = "docs")] pub struct Book { pub id: i64, pub tags: ManyToMany<Tag> }
+    /// let q = Book::objects().select(Book::tags());
+    /// ```
+    ///
+    /// Nor does a misspelt one:
+    ///
+    /// ```compile_fail,E0599
+    /// # use teapot::prelude::*;
+    /// # #[derive(teapot::Model)] #[teapot(app = "docs")] pub struct Author { pub id: i64 }
+    /// # #[derive(teapot::Model)] #[teapot(app = "docs")] pub struct Book { pub id: i64, #[teapot(on_delete = "cascade")] pub author: ForeignKey<Author> }
+    /// let q = Book::objects().select(Book::athor());
+    /// ```
+    pub fn select(mut self, relation: impl ForeignKeyPath) -> Self {
+        self.related.push(relation.relation_path());
+        self
+    }
+
+    /// Fetches these relations (foreign keys, many-to-many, reverse) with one more query each:
+    /// `&["tags", "books__tags"]`. The typed form, [`prefetch`](QuerySet::prefetch), does not
+    /// compile with a misspelt field.
+    pub fn prefetch_related(mut self, fields: &[&str]) -> Self {
+        self.prefetch.extend(fields.iter().map(|f| f.to_string()));
+        self
+    }
+
+    /// Fetches a relation with one more query: `.prefetch(Book::tags())`,
+    /// `.prefetch(Author::books().tags())` (the books, and their tags: one query per level).
+    pub fn prefetch(mut self, relation: impl RelationPath) -> Self {
+        self.prefetch.push(relation.relation_path());
         self
     }
 
@@ -294,7 +329,8 @@ impl<M: Model> QuerySet<M> {
             }
             out.push(m);
         }
-        super::prefetch_paths(db, &mut out, &self.prefetch).await?;
+        let paths: Vec<&str> = self.prefetch.iter().map(String::as_str).collect();
+        super::prefetch_paths(db, &mut out, &paths).await?;
         Ok(out)
     }
 

@@ -127,7 +127,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 let mut path = self.path.clone();
                 let fk = <#target as ::teapot::Model>::reverse_fk(#rname)
                     .expect("the model reader checked that a Reverse field names a foreign key's related_name");
-                path.push(::teapot::orm::Join { fk_column: #pk_column, table: <#target as ::teapot::Model>::TABLE, pk: fk, many: true });
+                path.push(::teapot::orm::Join { fk_column: #pk_column, table: <#target as ::teapot::Model>::TABLE, pk: fk, many: true, field: #rname });
                 ::teapot::orm::Through { columns: <#target as ::teapot::Model>::columns_at(path) }
             }
         });
@@ -195,8 +195,8 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     /// through the join table.
                     pub fn #method(&self) -> ::teapot::orm::Through<<#target as ::teapot::Model>::Columns> {
                         let mut path = self.path.clone();
-                        path.push(::teapot::orm::Join { fk_column: #pk_column, table: #jt, pk: #from_col, many: true });
-                        path.push(::teapot::orm::Join { fk_column: #to_col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK, many: false });
+                        path.push(::teapot::orm::Join { fk_column: #pk_column, table: #jt, pk: #from_col, many: true, field: #fname });
+                        path.push(::teapot::orm::Join { fk_column: #to_col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK, many: false, field: "" });
                         ::teapot::orm::Through { columns: <#target as ::teapot::Model>::columns_at(path) }
                     }
                 });
@@ -251,7 +251,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 }
                 joins.push(quote! {
                     #fname => ::std::option::Option::Some(::teapot::orm::RelatedJoin {
-                        join: ::teapot::orm::Join { fk_column: #col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK, many: false },
+                        join: ::teapot::orm::Join { fk_column: #col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK, many: false, field: #fname },
                         columns: <#target as ::teapot::Model>::COLUMNS,
                         next: <#target as ::teapot::Model>::relation_join,
                     }),
@@ -260,7 +260,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     /// The foreign key; derefs to the columns of the model it points at (joined).
                     pub fn #method(&self) -> ::teapot::orm::Related<#ty, <#target as ::teapot::Model>::Columns> {
                         let mut path = self.path.clone();
-                        path.push(::teapot::orm::Join { fk_column: #col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK, many: false });
+                        path.push(::teapot::orm::Join { fk_column: #col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK, many: false, field: #fname });
                         ::teapot::orm::Related { key: ::teapot::orm::Column::new(self.path.clone(), #col), columns: <#target as ::teapot::Model>::columns_at(path) }
                     }
                 });
@@ -340,6 +340,12 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
         #[derive(Clone, Debug)]
         #vis struct #columns_ident {
             path: ::std::vec::Vec<::teapot::orm::Join>,
+        }
+
+        impl ::teapot::orm::expression::ColumnsPath for #columns_ident {
+            fn joins(&self) -> &[::teapot::orm::Join] {
+                &self.path
+            }
         }
 
         impl #columns_ident {
