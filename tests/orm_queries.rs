@@ -308,6 +308,7 @@ suite!(
     none_asks_nothing_and_in_bulk_maps_by_key,
     f_expressions_update_and_compare,
     typed_relation_paths,
+    subqueries_in_and_exists,
 );
 
 async fn place_names(q: teapot::orm::QuerySet<Place>, db: &Db) -> teapot::Result<Vec<String>> {
@@ -430,5 +431,32 @@ async fn typed_relation_paths(db: Db) -> R {
     assert_eq!(arts.len(), 1);
     assert_eq!(arts[0].tags.get()?.len(), 2);
     assert!(places.iter().find(|p| p.name == "Rome").expect("Rome").articles.get()?.is_empty());
+    Ok(())
+}
+
+/// Django: queries / expressions (test_nested_subquery-free `__in=queryset`, test_exists_in_filter,
+/// test_outerref): `is_in_query` over another query's values, `exists_cond` with `eq_outer`, both
+/// negated, and a sliced subquery; each one query.
+async fn subqueries_in_and_exists(db: Db) -> R {
+    seed(&db).await?;
+    let ranked = Article::objects().filter(Article::rank().gte(1)).values_of(Article::place().key);
+    let before = db.query_count();
+    assert_eq!(place_names(Place::objects().filter(Place::id().is_in_query(ranked.clone())), &db).await?, ["Oslo", "Paris"]);
+    assert_eq!(db.query_count() - before, 1, "the values are never fetched");
+    assert_eq!(place_names(Place::objects().exclude(Place::id().is_in_query(ranked)), &db).await?, ["Rome"]);
+    let has_article = Article::objects().filter(Article::place().eq_outer(Place::id())).exists_cond();
+    assert_eq!(place_names(Place::objects().filter(has_article.clone()), &db).await?, ["Oslo", "Paris"]);
+    assert_eq!(place_names(Place::objects().filter(!has_article), &db).await?, ["Rome"]);
+    let tagged_y = Article::objects().filter(Article::place().eq_outer(Place::id())).filter(Article::tags().name().eq("y")).exists_cond();
+    assert_eq!(place_names(Place::objects().filter(tagged_y), &db).await?, ["Paris"]);
+    // The best-ranked article's place: a subquery with an order and a limit.
+    let best = Article::objects().order_by(Article::rank().desc().nulls_last()).limit(1).values_of(Article::place().key);
+    assert_eq!(place_names(Place::objects().filter(Place::id().is_in_query(best)), &db).await?, ["Oslo"]);
+    // Articles whose place is called Paris, through the key.
+    let paris = Place::objects().filter(Place::name().eq("Paris")).values_of(Place::id());
+    assert_eq!(headlines(Article::objects().filter(Article::place().is_in_query(paris)), &db).await?, ["a1"]);
+    // eq_outer outside a subquery says so.
+    let e = Place::objects().filter(Place::id().eq_outer(Place::id())).all(&db).await.expect_err("no outer query");
+    assert_eq!(e.kind, ErrorKind::Usage);
     Ok(())
 }

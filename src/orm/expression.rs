@@ -224,6 +224,12 @@ pub enum Cond {
     CmpCol(ColRef, Op, ColRef),
     /// `col op expression` (arithmetic over columns and values).
     CmpExpr(ColRef, Op, super::arith::Node),
+    /// `col IN (SELECT ...)`.
+    InQuery(ColRef, Box<Subquery>),
+    /// `EXISTS (SELECT ...)`.
+    Exists(Box<Subquery>),
+    /// In a subquery: `col op` a column of the query around it (Django's `OuterRef`).
+    CmpOuter(ColRef, Op, ColRef),
     /// `col IN (values)`.
     In(ColRef, Vec<Value>),
     /// `col IS NULL` (true) or `IS NOT NULL`.
@@ -248,6 +254,9 @@ impl Cond {
             Cond::Cmp(c, ..) | Cond::In(c, _) | Cond::IsNull(c, _) | Cond::Like(c, ..) | Cond::Regex(c, _) => many(c),
             Cond::CmpCol(a, _, b) => many(a) || many(b),
             Cond::CmpExpr(a, _, e) => many(a) || e.columns().into_iter().any(many),
+            Cond::InQuery(c, _) | Cond::CmpOuter(c, ..) => many(c),
+            // A subquery's joins are its own.
+            Cond::Exists(_) => false,
             Cond::And(cs) | Cond::Or(cs) => cs.iter().any(Cond::crosses_many),
             Cond::Not(c) => c.crosses_many(),
         }
@@ -422,6 +431,76 @@ impl TextColumn for Column<String> {
 impl TextColumn for Column<Option<String>> {
     fn col_ref(self) -> ColRef {
         self.col
+    }
+}
+
+/// A query inside another: the rows of another model (or the same) that match its conditions,
+/// and the column it selects. Made by `QuerySet::values_of` (for `is_in_query`) and
+/// `QuerySet::exists_cond`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subquery {
+    /// Its table.
+    pub table: &'static str,
+    /// Its key column.
+    pub pk: &'static str,
+    /// Its conditions, one per `filter()` call.
+    pub conds: Vec<Cond>,
+    /// Its ordering (it matters with a limit).
+    pub order: Vec<Order>,
+    /// Its limit and offset.
+    pub limit: Option<u64>,
+    /// Rows skipped.
+    pub offset: Option<u64>,
+    /// The column selected (None: `SELECT 1`, for EXISTS).
+    pub column: Option<ColRef>,
+    /// `none()`: no row.
+    pub nothing: bool,
+}
+
+/// The values of a column of the rows a query matches, for `Column::is_in_query`; typed by the
+/// column.
+#[derive(Debug, Clone)]
+pub struct Values<T> {
+    /// The query.
+    pub query: Subquery,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Values<T> {
+    pub(crate) fn new(query: Subquery) -> Values<T> {
+        Values { query, _t: PhantomData }
+    }
+}
+
+impl<T: FieldValue> Column<T> {
+    /// One of the values a query selects (`author IN (SELECT id FROM ... WHERE ...)`): one query
+    /// with a subquery, the values never fetched.
+    pub fn is_in_query<U: FieldValue<Arg = T::Arg>>(self, values: Values<U>) -> Cond {
+        Cond::InQuery(self.col, Box::new(values.query))
+    }
+
+    /// In a subquery's condition, compared with a column of the query around it (Django's
+    /// `OuterRef`): `Book::author().eq_outer(Author::id())` inside `Author`'s query. The outer
+    /// column must be on the outer model itself (no join).
+    pub fn eq_outer<U: FieldValue<Arg = T::Arg>>(self, outer: Column<U>) -> Cond {
+        Cond::CmpOuter(self.col, Op::Eq, outer.col)
+    }
+
+    /// [`eq_outer`](Column::eq_outer) with another operator.
+    pub fn cmp_outer<U: FieldValue<Arg = T::Arg>>(self, op: Op, outer: Column<U>) -> Cond {
+        Cond::CmpOuter(self.col, op, outer.col)
+    }
+}
+
+impl<K: FieldValue, C> Related<K, C> {
+    /// The key is one of the values a query selects.
+    pub fn is_in_query<U: FieldValue<Arg = K::Arg>>(self, values: Values<U>) -> Cond {
+        self.key.is_in_query(values)
+    }
+
+    /// In a subquery: the key equals a column of the query around it.
+    pub fn eq_outer<U: FieldValue<Arg = K::Arg>>(self, outer: Column<U>) -> Cond {
+        self.key.eq_outer(outer)
     }
 }
 

@@ -407,6 +407,32 @@ impl<M: Model> QuerySet<M> {
         Ok(q.fetch(db, &order).await?.into_iter().next())
     }
 
+    /// The values of a column of the matching rows, as a subquery for `is_in_query`
+    /// (`Book::author().is_in_query(Author::objects().filter(..).values_of(Author::id()))`).
+    pub fn values_of<T>(&self, col: Column<T>) -> super::expression::Values<T> {
+        super::expression::Values::new(self.subquery(Some(col.col)))
+    }
+
+    /// "Some row matches this query", as a condition for another query (Django's `Exists`);
+    /// its conditions may compare with the outer query's columns (`eq_outer`). `!` makes it
+    /// "no row matches".
+    pub fn exists_cond(&self) -> Cond {
+        Cond::Exists(Box::new(self.subquery(None)))
+    }
+
+    fn subquery(&self, column: Option<super::expression::ColRef>) -> super::expression::Subquery {
+        super::expression::Subquery {
+            table: M::TABLE,
+            pk: M::PK,
+            conds: self.conds.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
+            offset: self.offset,
+            column,
+            nothing: self.nothing,
+        }
+    }
+
     /// The matching rows with the given keys, by key (one query; Django's `in_bulk`). Keys that
     /// match no row are not in the map.
     pub async fn in_bulk<K>(&self, db: &Db, keys: K) -> Result<std::collections::HashMap<M::Key, M>>

@@ -2,7 +2,7 @@
 //! and `select_related` take, every value a bound parameter, every identifier quoted.
 
 use super::arith::Node;
-use super::expression::{ColRef, Cond, Join, Like, Order};
+use super::expression::{ColRef, Cond, Join, Like, Order, Subquery};
 use teapot_core::value::Value;
 use teapot_core::Db;
 use teapot_core::{quote, Dialect};
@@ -25,6 +25,8 @@ pub(super) struct Builder<'a> {
     /// many-to-many are shared within a call and not across calls, as in Django: `filter(tag =
     /// a).filter(tag = b)` finds rows with both tags, `filter(tag = a & tag = b)` one tag that is both.
     pub(super) scope: usize,
+    /// In a subquery: the alias prefix of the query around it (for `eq_outer`).
+    outer: Option<char>,
 }
 
 impl<'a> Builder<'a> {
@@ -43,6 +45,7 @@ impl<'a> Builder<'a> {
             root_pk: pk,
             prefix,
             scope: 0,
+            outer: None,
         }
     }
 
@@ -77,6 +80,51 @@ impl<'a> Builder<'a> {
         self.joins.push_str(&format!(" LEFT JOIN {} {a} ON {a}.{} = {parent}.{}", quote(j.table), quote(j.pk), quote(j.fk_column)));
         self.aliases.push(((scope, path.to_vec()), a.clone()));
         a
+    }
+
+    /// A builder for a subquery inside this one: aliases of its own, values shared.
+    fn sub(&mut self, table: &'static str, pk: &'static str) -> Builder<'a> {
+        let prefix = char::from_u32(self.prefix as u32 + 1).filter(char::is_ascii_lowercase).unwrap_or('z');
+        let mut sub = Builder::with_prefix(self.db, table, pk, prefix);
+        sub.outer = Some(self.prefix);
+        sub.values = std::mem::take(&mut self.values);
+        sub
+    }
+
+    /// `(SELECT col FROM ... WHERE ... ORDER BY ... LIMIT ...)` of a subquery.
+    fn subquery(&mut self, q: &Subquery) -> Result<String> {
+        let mut sub = self.sub(q.table, q.pk);
+        let rendered = (|| {
+            let what = match &q.column {
+                Some(c) => sub.col(c),
+                None => "1".to_string(),
+            };
+            let mut parts = Vec::new();
+            if q.nothing {
+                parts.push("1 = 0".to_string());
+            }
+            for (i, c) in q.conds.iter().enumerate() {
+                sub.scope = i + 1;
+                parts.push(sub.cond(c)?);
+            }
+            sub.scope = 0;
+            let w = if parts.is_empty() { String::new() } else { format!(" WHERE {}", parts.join(" AND ")) };
+            let sliced = q.limit.is_some() || q.offset.is_some();
+            let o = if sliced { sub.order(&q.order) } else { String::new() };
+            let mut tail = String::new();
+            if let Some(l) = q.limit {
+                tail.push_str(&format!(" LIMIT {l}"));
+            }
+            if let Some(off) = q.offset {
+                if q.limit.is_none() && sub.db.dialect() == Dialect::Sqlite {
+                    tail.push_str(" LIMIT -1");
+                }
+                tail.push_str(&format!(" OFFSET {off}"));
+            }
+            Ok::<_, Error>(format!("SELECT {what} FROM {}{w}{o}{tail}", sub.from()))
+        })();
+        self.values = std::mem::take(&mut sub.values);
+        rendered
     }
 
     /// "No row related this way matches `c`": the keys of the rows that have one, in a subquery
@@ -137,6 +185,19 @@ impl<'a> Builder<'a> {
                 let a = self.col(a);
                 let e = self.node(e, true)?;
                 format!("{a} {} {e}", op.sql())
+            }
+            Cond::InQuery(col, q) => {
+                let c = self.col(col);
+                format!("{c} IN ({})", self.subquery(q)?)
+            }
+            Cond::Exists(q) => format!("EXISTS ({})", self.subquery(q)?),
+            Cond::CmpOuter(col, op, outer) => {
+                let c = self.col(col);
+                let Some(prefix) = self.outer.filter(|_| outer.path.is_empty()) else {
+                    return Err(Error::new(ErrorKind::Usage, format!("eq_outer({}) outside a subquery, or through a join", outer.column))
+                        .hint("eq_outer compares with a column of the outer query's own model, inside values_of() or exists_cond()"));
+                };
+                format!("{c} {} {prefix}0.{}", op.sql(), quote(outer.column))
             }
             Cond::CmpCol(a, op, b) => {
                 let (a, b) = (self.col(a), self.col(b));
