@@ -819,23 +819,35 @@ async fn nested_select_related_one_query(db: Db) -> R {
 }
 
 async fn annotate_per_row(db: Db) -> R {
-    use teapot::orm::Annotation;
     seed(&db).await?;
     let before = db.query_count();
     let rows = Author::objects()
         .order_by(Author::name().asc())
-        .annotate(&db, &[Annotation::count::<Book, _, _>(Book::author()), Annotation::max::<Book, _, _, _>(Book::author(), Book::pages())])
+        .annotate(&db, (Agg::count_of(Author::books().id()), Agg::max(Author::books().pages())))
         .await?;
     assert_eq!(db.query_count() - before, 1);
-    let got: Vec<(String, Option<f64>, Option<f64>)> = rows.into_iter().map(|(a, v)| (a.name, v[0], v[1])).collect();
+    let got: Vec<(String, i64, Option<i32>)> = rows.into_iter().map(|(a, (n, longest))| (a.name, n, longest)).collect();
     assert_eq!(
         got,
         vec![
-            ("Ann Leckie".to_string(), Some(3.0), Some(386.0)),
-            ("Becky Chambers".to_string(), Some(1.0), Some(404.0)),
-            ("Cixin Liu".to_string(), Some(1.0), Some(400.0)),
+            ("Ann Leckie".to_string(), 3, Some(386)),
+            ("Becky Chambers".to_string(), 1, Some(404)),
+            ("Cixin Liu".to_string(), 1, Some(400)),
         ]
     );
+    // An author with no book counts 0 (the join keeps it), and a filter before narrows what is counted.
+    Author { name: "Nobody Yet".into(), ..Author::defaults() }.create(&db).await?;
+    let long = Author::objects()
+        .filter(Author::books().pages().gt(390))
+        .order_by(Author::name().asc())
+        .annotate(&db, Agg::count_of(Author::books().id()))
+        .await?;
+    let got: Vec<(String, i64)> = long.into_iter().map(|(a, n)| (a.name, n)).collect();
+    assert_eq!(got, [("Becky Chambers".to_string(), 1), ("Cixin Liu".to_string(), 1)]);
+    let all = Author::objects().order_by(Author::name().asc()).annotate(&db, Agg::count()).await?;
+    assert_eq!(all.iter().map(|(_, n)| *n).collect::<Vec<_>>(), [1, 1, 1, 1], "COUNT(*) without a relation counts the row itself");
+    let none = Author::objects().filter(Author::name().eq("Nobody Yet")).annotate(&db, Agg::count_of(Author::books().id())).await?;
+    assert_eq!(none[0].1, 0);
     Ok(())
 }
 

@@ -12,42 +12,6 @@ use teapot_core::{quote, Dialect};
 use teapot_core::{Db, DbRow};
 use teapot_core::{Error, ErrorKind, Result};
 
-/// A per-row aggregate over the rows of another model that point at each row (Django's
-/// `annotate(Count("books"))`): a correlated subquery, so still one query.
-#[derive(Debug, Clone)]
-pub struct Annotation {
-    table: &'static str,
-    fk_column: &'static str,
-    func: &'static str,
-    column: Option<&'static str>,
-}
-
-impl Annotation {
-    fn new<T: Model, K, C>(fk: super::expression::Related<K, C>, func: &'static str, column: Option<&'static str>) -> Annotation {
-        Annotation { table: T::TABLE, fk_column: fk.key.col.column, func, column }
-    }
-    /// How many rows of `T` point here through `fk` (e.g. `Annotation::count::<Book, _, _>(Book::author())`).
-    pub fn count<T: Model, K, C>(fk: super::expression::Related<K, C>) -> Annotation {
-        Annotation::new::<T, K, C>(fk, "COUNT", None)
-    }
-    /// SUM of a column of the rows of `T` that point here.
-    pub fn sum<T: Model, K, C, V>(fk: super::expression::Related<K, C>, col: Column<V>) -> Annotation {
-        Annotation::new::<T, K, C>(fk, "SUM", Some(col.col.column))
-    }
-    /// AVG of a column of the rows of `T` that point here.
-    pub fn avg<T: Model, K, C, V>(fk: super::expression::Related<K, C>, col: Column<V>) -> Annotation {
-        Annotation::new::<T, K, C>(fk, "AVG", Some(col.col.column))
-    }
-    /// MIN of a column of the rows of `T` that point here.
-    pub fn min<T: Model, K, C, V>(fk: super::expression::Related<K, C>, col: Column<V>) -> Annotation {
-        Annotation::new::<T, K, C>(fk, "MIN", Some(col.col.column))
-    }
-    /// MAX of a column of the rows of `T` that point here.
-    pub fn max<T: Model, K, C, V>(fk: super::expression::Related<K, C>, col: Column<V>) -> Annotation {
-        Annotation::new::<T, K, C>(fk, "MAX", Some(col.col.column))
-    }
-}
-
 /// Columns that `values_list` reads into a tuple.
 pub trait ValuesList {
     /// The tuple.
@@ -534,33 +498,27 @@ impl<M: Model> QuerySet<M> {
         A::decode(row, 0)
     }
 
-    /// Each matching row with per-row aggregates over the rows that point at it (one query).
-    pub async fn annotate(&self, db: &Db, annotations: &[Annotation]) -> Result<Vec<(M, Vec<Option<f64>>)>> {
-        let mut b = Builder::new(db, M::TABLE, M::PK);
-        let float = if db.dialect() == Dialect::Postgres { "DOUBLE PRECISION" } else { "REAL" };
-        let mut cols: Vec<String> = M::COLUMNS.iter().map(|c| format!("t0.{}", quote(c))).collect();
-        for a in annotations {
-            let arg = a.column.map(|c| format!("a.{}", quote(c))).unwrap_or_else(|| "*".to_string());
-            cols.push(format!(
-                "(SELECT CAST({}({arg}) AS {float}) FROM {} a WHERE a.{} = t0.{})",
-                a.func,
-                quote(a.table),
-                quote(a.fk_column),
-                quote(M::PK)
-            ));
+    /// Each matching row with aggregates over its related rows (Django's `annotate`), one
+    /// query: `Author::objects().annotate(&db, (Agg::count_of(Author::books().id()),
+    /// Agg::max(Author::books().pages())))` gives each author with its number of books and its
+    /// longest book. Related rows are joined and grouped per row; a filter() made before on the
+    /// same relation narrows the rows counted, as in Django ("filter, then annotate").
+    pub async fn annotate<A: Aggregates>(&self, db: &Db, aggs: A) -> Result<Vec<(M, A::Output)>> {
+        if self.nothing {
+            return Ok(Vec::new());
         }
+        let mut b = Builder::new(db, M::TABLE, M::PK);
+        let mut cols: Vec<String> = M::COLUMNS.iter().map(|c| format!("t0.{}", quote(c))).collect();
         let w = self.where_clause(&mut b)?;
+        // The joins of the last filter() call are the annotation's: what it kept is what is counted.
+        b.scope = self.conds.len();
+        cols.extend(aggs.sql(&mut |c| b.col(c), db.dialect()));
+        b.scope = 0;
         let o = b.order(&self.order);
-        let sql = format!("SELECT {} FROM {}{w}{o}{}", cols.join(", "), b.from(), self.tail(db.dialect()));
+        let sql = format!("SELECT {} FROM {}{w} GROUP BY t0.{}{o}{}", cols.join(", "), b.from(), quote(M::PK), self.tail(db.dialect()));
         let rows = db.fetch_all(&sql, &b.values).await?;
         let n = M::COLUMNS.len();
-        rows.iter()
-            .map(|r| {
-                let m = M::from_row(r, 0)?;
-                let vals = (0..annotations.len()).map(|i| Option::<f64>::decode(r, n + i)).collect::<Result<Vec<_>>>()?;
-                Ok((m, vals))
-            })
-            .collect()
+        rows.iter().map(|r| Ok((M::from_row(r, 0)?, A::decode(r, n)?))).collect()
     }
 
     /// One aggregate or a tuple of them per value of a column (GROUP BY), ordered by that value.
