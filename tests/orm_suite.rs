@@ -848,6 +848,29 @@ async fn annotate_per_row(db: Db) -> R {
     assert_eq!(all.iter().map(|(_, n)| *n).collect::<Vec<_>>(), [1, 1, 1, 1], "COUNT(*) without a relation counts the row itself");
     let none = Author::objects().filter(Author::name().eq("Nobody Yet")).annotate(&db, Agg::count_of(Author::books().id())).await?;
     assert_eq!(none[0].1, 0);
+
+    // having(): rows by an aggregate of their related rows (Django: annotate, then filter on it).
+    let prolific = || Author::objects().having(Agg::count_of(Author::books().id()).gte(2));
+    let names: Vec<String> = prolific().all(&db).await?.into_iter().map(|a| a.name).collect();
+    assert_eq!(names, ["Ann Leckie"]);
+    assert_eq!(prolific().count(&db).await?, 1);
+    assert!(prolific().exists(&db).await?);
+    assert_eq!(prolific().aggregate(&db, Agg::count()).await?, 1);
+    let quiet = Author::objects().having(Agg::count_of(Author::books().id()).eq(0)).values_list(&db, (Author::name(),)).await?;
+    assert_eq!(quiet, [("Nobody Yet".to_string(),)]);
+    let with_counts = Author::objects()
+        .having(Agg::max(Author::books().pages()).lt(401))
+        .order_by(Author::name().asc())
+        .annotate(&db, Agg::count_of(Author::books().id()))
+        .await?;
+    assert_eq!(
+        with_counts.into_iter().map(|(a, n)| (a.name, n)).collect::<Vec<_>>(),
+        [("Ann Leckie".to_string(), 3), ("Cixin Liu".to_string(), 1)]
+    );
+    // Filtered first: only the long books count.
+    let long_twice = Author::objects().filter(Author::books().pages().gt(380)).having(Agg::count_of(Author::books().id()).gte(2));
+    assert_eq!(long_twice.count(&db).await?, 0);
+    assert_eq!(Author::objects().having(Agg::count_of(Author::books().id()).eq(0)).delete(&db).await?, 1);
     Ok(())
 }
 

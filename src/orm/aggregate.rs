@@ -17,7 +17,7 @@ use std::marker::PhantomData;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
-use teapot_core::value::FieldValue;
+use teapot_core::value::{FieldValue, IntoArg, Value};
 use teapot_core::{DbRow, Dialect, Result};
 use uuid::Uuid;
 
@@ -133,6 +133,55 @@ impl Agg<()> {
     /// The largest value of a column (None over no row).
     pub fn max<V: Comparable>(c: Column<V>) -> Agg<Option<V::Value>> {
         Agg::of("MAX", Some(c.col), false, Cast::None)
+    }
+}
+
+/// A condition on an aggregate of each row's related rows (SQL's HAVING, Django's filter on an
+/// annotation): `Agg::count_of(Author::books().id()).gt(2)`, for `QuerySet::having`.
+#[derive(Debug, Clone)]
+pub struct Having {
+    pub(crate) func: &'static str,
+    pub(crate) col: Option<ColRef>,
+    pub(crate) distinct: bool,
+    pub(crate) cast: Cast,
+    pub(crate) op: super::expression::Op,
+    pub(crate) value: Value,
+}
+
+impl Having {
+    pub(crate) fn sql(&self, arg: Option<&str>, dialect: Dialect) -> String {
+        let agg: Agg<()> = Agg::of(self.func, self.col.clone(), self.distinct, self.cast);
+        agg.sql(arg, dialect)
+    }
+}
+
+impl<T: FieldValue> Agg<T> {
+    fn having(&self, op: super::expression::Op, v: Value) -> Having {
+        Having { func: self.func, col: self.col.clone(), distinct: self.distinct, cast: self.cast, op, value: v }
+    }
+    /// The aggregate equals a value.
+    pub fn eq(&self, v: impl IntoArg<T::Arg>) -> Having {
+        self.having(super::expression::Op::Eq, T::arg_value(&v.into_arg()))
+    }
+    /// The aggregate differs from a value.
+    pub fn ne(&self, v: impl IntoArg<T::Arg>) -> Having {
+        self.having(super::expression::Op::Ne, T::arg_value(&v.into_arg()))
+    }
+    /// The aggregate is greater than a value.
+    pub fn gt(&self, v: impl IntoArg<T::Arg>) -> Having {
+        self.having(super::expression::Op::Gt, T::arg_value(&v.into_arg()))
+    }
+    /// The aggregate is greater than or equal to a value.
+    pub fn gte(&self, v: impl IntoArg<T::Arg>) -> Having {
+        self.having(super::expression::Op::Gte, T::arg_value(&v.into_arg()))
+    }
+    /// The aggregate is less than a value.
+    pub fn lt(&self, v: impl IntoArg<T::Arg>) -> Having {
+        self.having(super::expression::Op::Lt, T::arg_value(&v.into_arg()))
+    }
+    /// The aggregate is less than or equal to a value.
+    pub fn lte(&self, v: impl IntoArg<T::Arg>) -> Having {
+        self.having(super::expression::Op::Lte, T::arg_value(&v.into_arg()))
     }
 }
 

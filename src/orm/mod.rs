@@ -20,7 +20,7 @@ mod sql;
 use std::future::Future;
 use std::pin::Pin;
 
-pub use aggregate::{Agg, Aggregates};
+pub use aggregate::{Agg, Aggregates, Having};
 pub use arith::Expr;
 pub use expression::{Assign, Column, Cond, Join, Op, Order, Related, TextColumn, Through};
 pub use queryset::QuerySet;

@@ -3,7 +3,7 @@
 
 use std::marker::PhantomData;
 
-use super::aggregate::Aggregates;
+use super::aggregate::{Aggregates, Having};
 use super::expression::{Assign, Column, Cond, ForeignKeyPath, Order, RelationPath, SetExpr};
 use super::sql::Builder;
 use super::Model;
@@ -51,6 +51,8 @@ pub struct QuerySet<M: Model> {
     prefetch: Vec<String>,
     /// `none()`: matches nothing, and asks the database nothing.
     nothing: bool,
+    /// Conditions on aggregates of each row's related rows (GROUP BY the key, HAVING).
+    having: Vec<Having>,
     _m: PhantomData<fn() -> M>,
 }
 
@@ -68,6 +70,7 @@ impl<M: Model> Clone for QuerySet<M> {
             related: self.related.clone(),
             prefetch: self.prefetch.clone(),
             nothing: self.nothing,
+            having: self.having.clone(),
             _m: PhantomData,
         }
     }
@@ -91,6 +94,7 @@ impl<M: Model> QuerySet<M> {
             related: Vec::new(),
             prefetch: Vec::new(),
             nothing: false,
+            having: Vec::new(),
             _m: PhantomData,
         }
     }
@@ -110,6 +114,14 @@ impl<M: Model> QuerySet<M> {
     /// Orders by a column (call again for a second key).
     pub fn order_by(mut self, o: Order) -> Self {
         self.order.push(o);
+        self
+    }
+
+    /// Keeps the rows whose related rows' aggregate meets a condition (Django's filter on an
+    /// annotation): `Author::objects().having(Agg::count_of(Author::books().id()).gte(2))`. The
+    /// rows are grouped by key; the related rows counted are those the last filter() kept.
+    pub fn having(mut self, h: Having) -> Self {
+        self.having.push(h);
         self
     }
 
@@ -216,6 +228,34 @@ impl<M: Model> QuerySet<M> {
         Ok(format!(" WHERE {}", parts.join(" AND ")))
     }
 
+    /// ` HAVING ...` of the `having()` conditions (empty when none), their related rows reached
+    /// through the last filter() call's joins.
+    fn having_only(&self, b: &mut Builder) -> Result<String> {
+        if self.having.is_empty() {
+            return Ok(String::new());
+        }
+        b.scope = self.conds.len();
+        let dialect = b.db_dialect();
+        let mut parts = Vec::new();
+        for h in &self.having {
+            let arg = h.col.as_ref().map(|c| b.col(c));
+            let agg = h.sql(arg.as_deref(), dialect);
+            parts.push(format!("{agg} {} {}", h.op.sql(), b.bind(h.value.clone())));
+        }
+        b.scope = 0;
+        Ok(format!(" HAVING {}", parts.join(" AND ")))
+    }
+
+    /// WHERE, and with `having()` conditions GROUP BY the key and HAVING: what picks the rows.
+    fn filter_clause(&self, b: &mut Builder) -> Result<String> {
+        let w = self.where_clause(b)?;
+        if self.having.is_empty() {
+            return Ok(w);
+        }
+        let h = self.having_only(b)?;
+        Ok(format!("{w} GROUP BY t0.{}{h}", quote(M::PK)))
+    }
+
     fn tail(&self, dialect: Dialect) -> String {
         let mut s = String::new();
         if let Some(l) = self.limit {
@@ -256,7 +296,7 @@ impl<M: Model> QuerySet<M> {
                 cols.extend(rj.columns.iter().map(|c| format!("{alias}.{}", quote(c))));
             }
         }
-        let w = self.where_clause(&mut b)?;
+        let w = self.filter_clause(&mut b)?;
         let o = b.order(order);
         if self.distinct {
             // PostgreSQL wants what a DISTINCT query orders by in its select list (as Django does,
@@ -418,7 +458,7 @@ impl<M: Model> QuerySet<M> {
             return Ok(false);
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
-        let w = self.where_clause(&mut b)?;
+        let w = self.filter_clause(&mut b)?;
         let mut q = self.clone();
         q.limit = Some(self.limit.map_or(1, |l| l.min(1)));
         let sql = format!("SELECT 1 FROM {}{w}{}", b.from(), q.tail(db.dialect()));
@@ -431,7 +471,7 @@ impl<M: Model> QuerySet<M> {
             return Ok(0);
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
-        let w = self.where_clause(&mut b)?;
+        let w = self.filter_clause(&mut b)?;
         let inner = format!(
             "SELECT {}t0.{} FROM {}{w}{}",
             if self.distinct { "DISTINCT " } else { "" },
@@ -451,7 +491,7 @@ impl<M: Model> QuerySet<M> {
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let cs: Vec<String> = cols.cols().iter().map(|c| b.col(c)).collect();
-        let w = self.where_clause(&mut b)?;
+        let w = self.filter_clause(&mut b)?;
         let o = b.order(&self.order);
         let sql = format!(
             "SELECT {}{} FROM {}{w}{o}{}",
@@ -469,14 +509,14 @@ impl<M: Model> QuerySet<M> {
     pub async fn aggregate<A: Aggregates>(&self, db: &Db, aggs: A) -> Result<A::Output> {
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let dialect = db.dialect();
-        let sql = if self.limit.is_some() || self.offset.is_some() {
-            // The slice first (ordered, limited), then the aggregates over its rows.
+        let sql = if self.limit.is_some() || self.offset.is_some() || !self.having.is_empty() {
+            // The rows first (a slice, or grouped to meet having()), then the aggregates over them.
             let cols = aggs.columns();
             let mut inner: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{} AS c{i}", b.col(c))).collect();
             if inner.is_empty() {
                 inner.push("1 AS c".to_string());
             }
-            let w = self.where_clause(&mut b)?;
+            let w = self.filter_clause(&mut b)?;
             let o = b.order(&self.order);
             let mut next = 0;
             let outer = aggs.sql(
@@ -514,8 +554,9 @@ impl<M: Model> QuerySet<M> {
         b.scope = self.conds.len();
         cols.extend(aggs.sql(&mut |c| b.col(c), db.dialect()));
         b.scope = 0;
+        let h = self.having_only(&mut b)?;
         let o = b.order(&self.order);
-        let sql = format!("SELECT {} FROM {}{w} GROUP BY t0.{}{o}{}", cols.join(", "), b.from(), quote(M::PK), self.tail(db.dialect()));
+        let sql = format!("SELECT {} FROM {}{w} GROUP BY t0.{}{h}{o}{}", cols.join(", "), b.from(), quote(M::PK), self.tail(db.dialect()));
         let rows = db.fetch_all(&sql, &b.values).await?;
         let n = M::COLUMNS.len();
         rows.iter().map(|r| Ok((M::from_row(r, 0)?, A::decode(r, n)?))).collect()
@@ -523,6 +564,10 @@ impl<M: Model> QuerySet<M> {
 
     /// One aggregate or a tuple of them per value of a column (GROUP BY), ordered by that value.
     pub async fn group_by<G: FieldValue, A: Aggregates>(&self, db: &Db, group: Column<G>, aggs: A) -> Result<Vec<(G, A::Output)>> {
+        if !self.having.is_empty() {
+            return Err(Error::new(ErrorKind::Usage, "group_by() on a query with having()")
+                .hint("having() groups by each row; filter the rows first, or group the result in Rust"));
+        }
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let g = b.col(&group.col);
         let parts = aggs.sql(&mut |c| b.col(c), db.dialect());
@@ -533,10 +578,12 @@ impl<M: Model> QuerySet<M> {
     }
 
     fn keyed(&self, b: &mut Builder) -> Result<String> {
-        if self.conds.is_empty() && self.limit.is_none() && self.offset.is_none() {
+        // Every row only when nothing narrows the query: a condition, a slice or a having() each
+        // pick rows, and forgetting one here would update or delete them all.
+        if self.conds.is_empty() && self.having.is_empty() && self.limit.is_none() && self.offset.is_none() {
             return Ok(String::new());
         }
-        let w = self.where_clause(b)?;
+        let w = self.filter_clause(b)?;
         // The order matters when a limit or an offset picks the rows.
         let o = if self.limit.is_some() || self.offset.is_some() { b.order(&self.order) } else { String::new() };
         Ok(format!(" WHERE {} IN (SELECT t0.{} FROM {}{w}{o}{})", quote(M::PK), quote(M::PK), b.from(), self.tail(b.db_dialect())))
