@@ -309,6 +309,8 @@ suite!(
     f_expressions_update_and_compare,
     typed_relation_paths,
     subqueries_in_and_exists,
+    update_to_null_and_many_to_many_set,
+    select_for_update_locks_rows,
 );
 
 async fn place_names(q: teapot::orm::QuerySet<Place>, db: &Db) -> teapot::Result<Vec<String>> {
@@ -458,5 +460,62 @@ async fn subqueries_in_and_exists(db: Db) -> R {
     // eq_outer outside a subquery says so.
     let e = Place::objects().filter(Place::id().eq_outer(Place::id())).all(&db).await.expect_err("no outer query");
     assert_eq!(e.kind, ErrorKind::Usage);
+    Ok(())
+}
+
+/// Django: update.tests (test_update_fk / set to None), many_to_many.tests (test_set,
+/// test_add_by_key-style `add(id)`).
+async fn update_to_null_and_many_to_many_set(db: Db) -> R {
+    let s = seed(&db).await?;
+    assert_eq!(Article::objects().filter(Article::headline().eq("a1")).update(&db, vec![Article::rank().set_null()]).await?, 1);
+    assert_eq!(Article::objects().filter(Article::rank().is_null(true)).count(&db).await?, 2);
+    let e = Article::objects().update(&db, vec![Article::headline().set_null()]).await.expect_err("NOT NULL");
+    assert!(e.is_not_null_violation(), "{e:?}");
+
+    let mut a1 = s.a[0].clone();
+    a1.tags_set(&db, &[&s.y]).await?;
+    let tags = |id: i64| {
+        let db = db.clone();
+        async move {
+            let a = Article::objects().filter(Article::id().eq(id)).prefetch(Article::tags()).get(&db).await?;
+            Ok::<_, teapot::Error>(a.tags.get()?.iter().map(|t| t.name.clone()).collect::<Vec<_>>())
+        }
+    };
+    assert_eq!(tags(a1.id).await?, ["y"], "x went, y stayed");
+    a1.tags_set(&db, &[]).await?;
+    assert!(tags(a1.id).await?.is_empty());
+    a1.tags_add_keys(&db, &[s.x.id, s.y.id, s.x.id]).await?;
+    assert_eq!(tags(a1.id).await?, ["x", "y"]);
+    assert_eq!(tags(s.a[1].id).await?, ["y"], "another article's links are untouched");
+    Ok(())
+}
+
+/// Django: select_for_update.tests (test_nowait_raises_error_on_block, test_skip_locked_skips_locked_rows,
+/// test_for_update_requires_transaction). On SQLite the write lock is the database's, and the
+/// clause adds nothing.
+async fn select_for_update_locks_rows(db: Db) -> R {
+    use teapot::orm::RowLock;
+    seed(&db).await?;
+    let e = Article::objects().select_for_update(RowLock::Wait).all(&db).await.expect_err("outside a transaction");
+    assert_eq!(e.kind, ErrorKind::Usage);
+    let tx = db.begin().await?;
+    let mine = Article::objects().filter(Article::headline().eq("a1")).select_for_update(RowLock::Wait).all(&tx).await?;
+    assert_eq!(mine.len(), 1);
+    if db.dialect() == teapot::Dialect::Postgres {
+        let other = db.begin().await?;
+        let e = Article::objects()
+            .filter(Article::headline().eq("a1"))
+            .select_for_update(RowLock::NoWait)
+            .all(&other)
+            .await
+            .expect_err("locked");
+        assert_eq!(e.kind, ErrorKind::LockTimeout, "{e:?}");
+        other.rollback().await.ok();
+        let other = db.begin().await?;
+        let free = Article::objects().order_by(Article::id().asc()).select_for_update(RowLock::SkipLocked).all(&other).await?;
+        assert_eq!(free.into_iter().map(|a| a.headline).collect::<Vec<_>>(), ["a2", "a3"], "the locked row is skipped");
+        other.rollback().await?;
+    }
+    tx.commit().await?;
     Ok(())
 }

@@ -344,6 +344,11 @@ impl<T: FieldValue> Column<T> {
     pub fn set(self, v: impl IntoArg<T::Arg>) -> Assign {
         Assign { column: self.col.column, expr: SetExpr::Value(T::arg_value(&v.into_arg())) }
     }
+    /// `SET col = NULL`, for `QuerySet::update` (Django's `update(col=None)`); a NOT NULL
+    /// column refuses it with `NotNullViolation`.
+    pub fn set_null(self) -> Assign {
+        Assign { column: self.col.column, expr: SetExpr::Value(T::null()) }
+    }
     /// `SET col = col + value` (an F expression), for `QuerySet::update`.
     // `qty().add(1)` reads as Django's `F("qty") + 1`; it builds an assignment, it is not `+`.
     #[allow(clippy::should_implement_trait)]

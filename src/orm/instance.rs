@@ -445,21 +445,22 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
 }
 
 #[doc(hidden)]
-/// Adds rows to a many-to-many (used by the derive's `<field>_add`). A link that exists already is
-/// left as it is, as Django does. A symmetrical relation (a many-to-many of a model to itself)
-/// links both ways.
-pub async fn m2m_add<M: Model, T: Model>(
+/// Adds links to a many-to-many, by the keys of the rows at the other end (used by the derive's
+/// `<field>_add` and `<field>_add_keys`). A link that exists already is left as it is, as Django
+/// does. A symmetrical relation (a many-to-many of a model to itself) links both ways.
+pub async fn m2m_add<M: Model>(
     db: &Db,
     owner: &M,
     join_table: &str,
     (from_col, to_col): (&str, &str),
-    targets: &[&T],
+    keys: Vec<Value>,
     symmetrical: bool,
 ) -> Result<()> {
     // In the order given (the join table's ids keep it), each link once.
+    let me = owner.key().to_value();
     let mut pairs: Vec<(Value, Value)> = Vec::new();
-    for t in targets {
-        let pair = (owner.key().to_value(), t.key().to_value());
+    for k in keys {
+        let pair = (me.clone(), k);
         let back = (symmetrical && pair.0 != pair.1).then(|| (pair.1.clone(), pair.0.clone()));
         for p in std::iter::once(pair).chain(back) {
             if !pairs.contains(&p) {
@@ -488,38 +489,51 @@ pub async fn m2m_add<M: Model, T: Model>(
 }
 
 #[doc(hidden)]
-/// Removes links from a many-to-many: the given targets, or all (used by the derive's
-/// `<field>_remove` and `<field>_clear`); a symmetrical relation loses both directions.
-pub async fn m2m_remove<M: Model, T: Model>(
+/// Which links of a many-to-many a removal takes.
+pub enum Links {
+    /// These keys.
+    Only(Vec<Value>),
+    /// All but these keys (`set`).
+    AllBut(Vec<Value>),
+    /// Every one (`clear`).
+    All,
+}
+
+#[doc(hidden)]
+/// Removes links from a many-to-many (used by the derive's `<field>_remove`, `_clear` and
+/// `_set`); a symmetrical relation loses both directions.
+pub async fn m2m_remove<M: Model>(
     db: &Db,
     owner: &M,
     join_table: &str,
     (from_col, to_col): (&str, &str),
-    targets: Option<&[&T]>,
+    links: Links,
     symmetrical: bool,
 ) -> Result<u64> {
     let mut binds = vec![owner.key().to_value()];
     let me = db.placeholder(1);
     let (from, to) = (quote(from_col), quote(to_col));
-    let sql = match targets {
-        Some([]) => return Ok(0),
-        Some(ts) => {
-            let ps: Vec<String> = ts
-                .iter()
-                .map(|t| {
-                    binds.push(t.key().to_value());
-                    db.placeholder(binds.len())
-                })
-                .collect();
-            let list = ps.join(", ");
-            if symmetrical {
-                format!("({from} = {me} AND {to} IN ({list})) OR ({to} = {me} AND {from} IN ({list}))")
-            } else {
-                format!("{from} = {me} AND {to} IN ({list})")
-            }
-        }
-        None if symmetrical => format!("{from} = {me} OR {to} = {me}"),
-        None => format!("{from} = {me}"),
+    let mut list = |keys: Vec<Value>| -> String {
+        keys.into_iter()
+            .map(|k| {
+                binds.push(k);
+                db.placeholder(binds.len())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (keys_in, negate) = match links {
+        Links::Only(keys) if keys.is_empty() => return Ok(0),
+        Links::Only(keys) => (Some(list(keys)), ""),
+        Links::AllBut(keys) if keys.is_empty() => (None, ""),
+        Links::AllBut(keys) => (Some(list(keys)), "NOT "),
+        Links::All => (None, ""),
+    };
+    let sql = match (keys_in, symmetrical) {
+        (Some(l), true) => format!("({from} = {me} AND {to} {negate}IN ({l})) OR ({to} = {me} AND {from} {negate}IN ({l}))"),
+        (Some(l), false) => format!("{from} = {me} AND {to} {negate}IN ({l})"),
+        (None, true) => format!("{from} = {me} OR {to} = {me}"),
+        (None, false) => format!("{from} = {me}"),
     };
     db.execute(&format!("DELETE FROM {} WHERE {sql}", quote(join_table)), &binds).await
 }

@@ -23,7 +23,7 @@ use std::pin::Pin;
 pub use aggregate::{Agg, Aggregates, Having};
 pub use arith::Expr;
 pub use expression::{Assign, Column, Cond, Join, Op, Order, Related, TextColumn, Through};
-pub use queryset::QuerySet;
+pub use queryset::{QuerySet, RowLock};
 pub use teapot_core::{Db, DbRow};
 
 pub use relation::{ForeignKey, ManyToMany, Reverse};

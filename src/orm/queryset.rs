@@ -53,7 +53,20 @@ pub struct QuerySet<M: Model> {
     nothing: bool,
     /// Conditions on aggregates of each row's related rows (GROUP BY the key, HAVING).
     having: Vec<Having>,
+    /// `FOR UPDATE` and its manner, on PostgreSQL.
+    lock: Option<RowLock>,
     _m: PhantomData<fn() -> M>,
+}
+
+/// How `select_for_update` waits for rows another transaction has locked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowLock {
+    /// Waits (under the session's lock_timeout).
+    Wait,
+    /// Fails at once with a `LockTimeout`-kind error (`NOWAIT`).
+    NoWait,
+    /// Leaves the locked rows out (`SKIP LOCKED`): a queue's workers each take other rows.
+    SkipLocked,
 }
 
 /// A SELECT's text, its bound values, and where each select_related path starts in a row.
@@ -71,6 +84,7 @@ impl<M: Model> Clone for QuerySet<M> {
             prefetch: self.prefetch.clone(),
             nothing: self.nothing,
             having: self.having.clone(),
+            lock: self.lock,
             _m: PhantomData,
         }
     }
@@ -95,6 +109,7 @@ impl<M: Model> QuerySet<M> {
             prefetch: Vec::new(),
             nothing: false,
             having: Vec::new(),
+            lock: None,
             _m: PhantomData,
         }
     }
@@ -122,6 +137,16 @@ impl<M: Model> QuerySet<M> {
     /// rows are grouped by key; the related rows counted are those the last filter() kept.
     pub fn having(mut self, h: Having) -> Self {
         self.having.push(h);
+        self
+    }
+
+    /// Locks the rows it returns until the transaction ends (`SELECT ... FOR UPDATE`, Django's
+    /// `select_for_update`), so a read-then-write is not raced. Only inside a transaction
+    /// (`db.atomic`): outside one the lock would end with the statement, and it is refused. On
+    /// SQLite, where a writing transaction locks the whole database anyway (use
+    /// `atomic_immediate`), it adds nothing, as in Django.
+    pub fn select_for_update(mut self, how: RowLock) -> Self {
+        self.lock = Some(how);
         self
     }
 
@@ -322,7 +347,21 @@ impl<M: Model> QuerySet<M> {
         if self.nothing {
             return Ok(Vec::new());
         }
-        let (sql, values, related) = self.select_sql(db, order)?;
+        let (mut sql, values, related) = self.select_sql(db, order)?;
+        if let Some(how) = self.lock {
+            if !db.in_transaction() {
+                return Err(Error::new(ErrorKind::Usage, format!("select_for_update() on {} outside a transaction", M::NAME))
+                    .hint("run it inside db.atomic(...): the rows stay locked until the transaction ends"));
+            }
+            if db.dialect() == Dialect::Postgres {
+                // Only the queried table's rows: a nullable join cannot be locked FOR UPDATE.
+                sql.push_str(match how {
+                    RowLock::Wait => " FOR UPDATE OF t0",
+                    RowLock::NoWait => " FOR UPDATE OF t0 NOWAIT",
+                    RowLock::SkipLocked => " FOR UPDATE OF t0 SKIP LOCKED",
+                });
+            }
+        }
         let rows = db.fetch_all(&sql, &values).await?;
         let mut out = Vec::with_capacity(rows.len());
         let heads = super::direct(&related);

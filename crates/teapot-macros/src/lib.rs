@@ -165,11 +165,34 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 // A many-to-many of a model to itself is symmetrical, as in Django: a link is
                 // both ways.
                 let symmetrical = &target_name == name;
+                let add_keys = format_ident!("{}_add_keys", fname.trim_start_matches("r#"));
+                let set = format_ident!("{}_set", fname.trim_start_matches("r#"));
                 m2m_adds.push(quote! {
                     /// Adds rows to this many-to-many (one query); links that exist already stay
                     /// as they are. Rows fetched into the relation are forgotten (they would be stale).
                     pub async fn #add(&mut self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<()> {
-                        ::teapot::orm::instance::m2m_add::<#ident, #target>(db, self, #jt, (#from_col, #to_col), targets, #symmetrical).await?;
+                        let keys = targets.iter().map(|t| ::teapot::orm::FieldValue::to_value(&::teapot::Model::key(*t))).collect();
+                        ::teapot::orm::instance::m2m_add::<#ident>(db, self, #jt, (#from_col, #to_col), keys, #symmetrical).await?;
+                        self.#fid.unload();
+                        ::std::result::Result::Ok(())
+                    }
+
+                    /// Adds rows to this many-to-many by their keys, without fetching them (one query).
+                    pub async fn #add_keys(&mut self, db: &::teapot::orm::Db, keys: &[<#target as ::teapot::Model>::Key]) -> ::teapot::Result<()> {
+                        let keys = keys.iter().map(::teapot::orm::FieldValue::to_value).collect();
+                        ::teapot::orm::instance::m2m_add::<#ident>(db, self, #jt, (#from_col, #to_col), keys, #symmetrical).await?;
+                        self.#fid.unload();
+                        ::std::result::Result::Ok(())
+                    }
+
+                    /// Makes these rows the whole of this many-to-many (Django's `set`): links to
+                    /// others go, missing ones are added, the rest stay; in one transaction.
+                    pub async fn #set(&mut self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<()> {
+                        let keys: ::std::vec::Vec<::teapot::orm::Value> = targets.iter().map(|t| ::teapot::orm::FieldValue::to_value(&::teapot::Model::key(*t))).collect();
+                        let tx = db.begin().await?;
+                        ::teapot::orm::instance::m2m_remove::<#ident>(&tx, self, #jt, (#from_col, #to_col), ::teapot::orm::instance::Links::AllBut(keys.clone()), #symmetrical).await?;
+                        ::teapot::orm::instance::m2m_add::<#ident>(&tx, self, #jt, (#from_col, #to_col), keys, #symmetrical).await?;
+                        tx.commit().await?;
                         self.#fid.unload();
                         ::std::result::Result::Ok(())
                     }
@@ -177,7 +200,8 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     /// Removes rows from this many-to-many (one query); returns how many links went.
                     /// Rows fetched into the relation are forgotten.
                     pub async fn #remove(&mut self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<u64> {
-                        let n = ::teapot::orm::instance::m2m_remove::<#ident, #target>(db, self, #jt, (#from_col, #to_col), ::std::option::Option::Some(targets), #symmetrical).await?;
+                        let keys = targets.iter().map(|t| ::teapot::orm::FieldValue::to_value(&::teapot::Model::key(*t))).collect();
+                        let n = ::teapot::orm::instance::m2m_remove::<#ident>(db, self, #jt, (#from_col, #to_col), ::teapot::orm::instance::Links::Only(keys), #symmetrical).await?;
                         self.#fid.unload();
                         ::std::result::Result::Ok(n)
                     }
@@ -185,7 +209,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     /// Removes every row from this many-to-many (one query); returns how many links
                     /// went. Rows fetched into the relation are forgotten.
                     pub async fn #clear(&mut self, db: &::teapot::orm::Db) -> ::teapot::Result<u64> {
-                        let n = ::teapot::orm::instance::m2m_remove::<#ident, #target>(db, self, #jt, (#from_col, #to_col), ::std::option::Option::None, #symmetrical).await?;
+                        let n = ::teapot::orm::instance::m2m_remove::<#ident>(db, self, #jt, (#from_col, #to_col), ::teapot::orm::instance::Links::All, #symmetrical).await?;
                         self.#fid.unload();
                         ::std::result::Result::Ok(n)
                     }
