@@ -46,6 +46,7 @@ models! {
         #[teapot(max_digits = 20, decimal_places = 2)]
         pub price: Decimal,
         pub published: NaiveDate,
+        pub seen: Option<DateTime<Utc>>,
     }
 
     /// A many-to-many of a model to itself: symmetrical, as in Django.
@@ -103,12 +104,14 @@ async fn seed(db: &Db) -> teapot::Result<Seed> {
         tags: ManyToMany::new(),
         price: dec(price),
         published: day(d),
+        seen: None,
     };
     let mut a = vec![
         article("a1", Some(1), Some(&paris), "1234567890123456.78", 3),
         article("a2", None, None, "0.01", 1),
         article("a3", Some(3), Some(&oslo), "10.50", 2),
     ];
+    a[0].seen = Some("2024-03-03T23:30:00Z".parse().expect("a datetime"));
     for art in &mut a {
         art.create(db).await?;
     }
@@ -311,6 +314,7 @@ suite!(
     subqueries_in_and_exists,
     update_to_null_and_many_to_many_set,
     select_for_update_locks_rows,
+    date_parts_and_text_functions,
 );
 
 async fn place_names(q: teapot::orm::QuerySet<Place>, db: &Db) -> teapot::Result<Vec<String>> {
@@ -517,5 +521,35 @@ async fn select_for_update_locks_rows(db: Db) -> R {
         other.rollback().await?;
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Django: lookup.tests (test_year_lookup-style `__year`, `__month`, `__day`, `__date`) and
+/// db_functions (Lower, Upper, Length) as filters, values, orderings and groups.
+async fn date_parts_and_text_functions(db: Db) -> R {
+    seed(&db).await?;
+    assert_eq!(Article::objects().filter(Article::published().year().eq(2024)).count(&db).await?, 3);
+    assert_eq!(headlines(Article::objects().filter(Article::published().day().gt(1)), &db).await?, ["a1", "a3"]);
+    assert_eq!(headlines(Article::objects().filter(Article::seen().date().eq(day(3))), &db).await?, ["a1"]);
+    assert_eq!(headlines(Article::objects().filter(Article::seen().year().eq(2024)), &db).await?, ["a1"]);
+    let months =
+        Article::objects().order_by(Article::id().asc()).values_list(&db, (Article::published().month(), Article::seen().day())).await?;
+    assert_eq!(months, [(3, Some(3)), (3, None), (3, None)]);
+    let per_day = Article::objects().group_by(&db, Article::published().day(), Agg::count()).await?;
+    assert_eq!(per_day, [(1, 1), (2, 1), (3, 1)]);
+    assert_eq!(place_names(Place::objects().filter(Place::name().lower().eq("paris")), &db).await?, ["Paris"]);
+    assert_eq!(place_names(Place::objects().filter(Place::nickname().upper().eq("THE TIGER CITY")), &db).await?, ["Oslo"]);
+    let by_length: Vec<String> = Place::objects()
+        .order_by(Place::name().length().asc())
+        .order_by(Place::name().asc())
+        .all(&db)
+        .await?
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(by_length, ["Oslo", "Rome", "Paris"]);
+    assert_eq!(Place::objects().aggregate(&db, Agg::max(Place::name().length())).await?, Some(5));
+    let e = Place::objects().update(&db, vec![Place::name().lower().set("x")]).await.expect_err("a function is not a column");
+    assert_eq!(e.kind, ErrorKind::Usage);
     Ok(())
 }

@@ -113,6 +113,34 @@ pub struct ColRef {
     pub path: Vec<Join>,
     /// The column.
     pub column: &'static str,
+    /// A function of the column read instead of the column (`Book::published().year()`).
+    pub func: Option<Func>,
+}
+
+impl ColRef {
+    /// A column of the queried model itself.
+    pub fn own(column: &'static str) -> ColRef {
+        ColRef { path: Vec::new(), column, func: None }
+    }
+}
+
+/// A function of one column (Django's transforms and one-argument functions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    /// The year of a date or datetime (`__year`).
+    Year,
+    /// Its month, 1 to 12 (`__month`).
+    Month,
+    /// Its day of the month (`__day`).
+    Day,
+    /// The date of a datetime, in UTC (`__date`).
+    Date,
+    /// Lower case (`Lower`).
+    Lower,
+    /// Upper case (`Upper`).
+    Upper,
+    /// Length in characters (`Length`).
+    Length,
 }
 
 /// A typed handle on a column: lookups take `T`'s argument type.
@@ -126,7 +154,77 @@ pub struct Column<T> {
 impl<T> Column<T> {
     /// A handle on `column`, reached through `path`.
     pub fn new(path: Vec<Join>, column: &'static str) -> Self {
-        Column { col: ColRef { path, column }, _t: PhantomData }
+        Column { col: ColRef { path, column, func: None }, _t: PhantomData }
+    }
+
+    fn func<U>(self, f: Func) -> Column<U> {
+        Column { col: ColRef { func: Some(f), ..self.col }, _t: PhantomData }
+    }
+}
+
+/// Types with a date part: a date, a datetime, or either nullable.
+pub trait HasDate: FieldValue {
+    /// `i32`, or `Option<i32>` for a nullable column.
+    type Part: FieldValue;
+    /// `NaiveDate`, or `Option<NaiveDate>` for a nullable column.
+    type Date: FieldValue;
+}
+impl HasDate for chrono::NaiveDate {
+    type Part = i32;
+    type Date = chrono::NaiveDate;
+}
+impl HasDate for chrono::DateTime<chrono::Utc> {
+    type Part = i32;
+    type Date = chrono::NaiveDate;
+}
+impl<T: HasDate<Part = i32, Date = chrono::NaiveDate>> HasDate for Option<T> {
+    type Part = Option<i32>;
+    type Date = Option<chrono::NaiveDate>;
+}
+
+/// Types with text: `String` or `Option<String>`.
+pub trait HasText: FieldValue {
+    /// `i32`, or `Option<i32>` for a nullable column.
+    type Length: FieldValue;
+}
+impl HasText for String {
+    type Length = i32;
+}
+impl HasText for Option<String> {
+    type Length = Option<i32>;
+}
+
+impl<T: HasDate> Column<T> {
+    /// The year (`Book::published().year().eq(2024)`; Django's `__year`).
+    pub fn year(self) -> Column<T::Part> {
+        self.func(Func::Year)
+    }
+    /// The month, 1 to 12.
+    pub fn month(self) -> Column<T::Part> {
+        self.func(Func::Month)
+    }
+    /// The day of the month.
+    pub fn day(self) -> Column<T::Part> {
+        self.func(Func::Day)
+    }
+    /// The date (of a datetime, in UTC).
+    pub fn date(self) -> Column<T::Date> {
+        self.func(Func::Date)
+    }
+}
+
+impl<T: HasText> Column<T> {
+    /// The text in lower case (Django's `Lower`).
+    pub fn lower(self) -> Column<T> {
+        self.func(Func::Lower)
+    }
+    /// The text in upper case.
+    pub fn upper(self) -> Column<T> {
+        self.func(Func::Upper)
+    }
+    /// The length in characters.
+    pub fn length(self) -> Column<T::Length> {
+        self.func(Func::Length)
     }
 }
 
@@ -338,22 +436,22 @@ impl<T: FieldValue> Column<T> {
     /// (`a().set_expr(b())`) or arithmetic (`price().set_expr(price() * 2)`). The expression reads
     /// the updated row's own columns.
     pub fn set_expr(self, e: impl Into<super::arith::Expr<T>>) -> Assign {
-        Assign { column: self.col.column, expr: SetExpr::Expr(e.into().node) }
+        Assign { column: self.col.column, func: self.col.func, expr: SetExpr::Expr(e.into().node) }
     }
     /// `SET col = value`, for `QuerySet::update`.
     pub fn set(self, v: impl IntoArg<T::Arg>) -> Assign {
-        Assign { column: self.col.column, expr: SetExpr::Value(T::arg_value(&v.into_arg())) }
+        Assign { column: self.col.column, func: self.col.func, expr: SetExpr::Value(T::arg_value(&v.into_arg())) }
     }
     /// `SET col = NULL`, for `QuerySet::update` (Django's `update(col=None)`); a NOT NULL
     /// column refuses it with `NotNullViolation`.
     pub fn set_null(self) -> Assign {
-        Assign { column: self.col.column, expr: SetExpr::Value(T::null()) }
+        Assign { column: self.col.column, func: self.col.func, expr: SetExpr::Value(T::null()) }
     }
     /// `SET col = col + value` (an F expression), for `QuerySet::update`.
     // `qty().add(1)` reads as Django's `F("qty") + 1`; it builds an assignment, it is not `+`.
     #[allow(clippy::should_implement_trait)]
     pub fn add(self, v: impl IntoArg<T::Arg>) -> Assign {
-        Assign { column: self.col.column, expr: SetExpr::Add(T::arg_value(&v.into_arg())) }
+        Assign { column: self.col.column, func: self.col.func, expr: SetExpr::Add(T::arg_value(&v.into_arg())) }
     }
     /// Ascending order.
     pub fn asc(self) -> Order {
@@ -556,6 +654,8 @@ pub enum SetExpr {
 pub struct Assign {
     /// The column (of the queried model).
     pub column: &'static str,
+    /// A function of the column, which an update cannot set (refused when it runs).
+    pub func: Option<Func>,
     /// Its new value.
     pub expr: SetExpr,
 }

@@ -187,7 +187,7 @@ pub trait ModelExt: Model {
     /// Reads the row again (one query); relations come back not loaded.
     fn refresh<'a>(&'a mut self, db: &'a Db) -> impl Future<Output = Result<()>> + Send + 'a {
         async move {
-            let cond = Cond::Cmp(ColRef { path: vec![], column: Self::PK }, super::Op::Eq, self.key().to_value());
+            let cond = Cond::Cmp(ColRef::own(Self::PK), super::Op::Eq, self.key().to_value());
             *self = QuerySet::<Self>::new().filter(cond).get(db).await?;
             Ok(())
         }
@@ -335,7 +335,7 @@ pub async fn prefetch_fk<M: Model, T: Model>(
     }
     let mut targets = Vec::new();
     for chunk in keys.chunks(db.max_binds().min(10_000)) {
-        let cond = Cond::In(ColRef { path: vec![], column: T::PK }, chunk.to_vec());
+        let cond = Cond::In(ColRef::own(T::PK), chunk.to_vec());
         targets.extend(QuerySet::<T>::new().filter(cond).all(db).await?);
     }
     super::prefetch_paths(db, &mut targets, rests).await?;
@@ -427,8 +427,8 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
     let keys: Vec<Value> = rows.iter().map(|r| r.key().to_value()).collect();
     let mut children = Vec::new();
     for chunk in keys.chunks(db.max_binds().min(10_000)) {
-        let cond = Cond::In(ColRef { path: vec![], column }, chunk.to_vec());
-        let pk = ColRef { path: vec![], column: T::PK };
+        let cond = Cond::In(ColRef::own(column), chunk.to_vec());
+        let pk = ColRef::own(T::PK);
         children
             .extend(QuerySet::<T>::new().filter(cond).order_by(super::Order { col: pk, desc: false, nulls_first: None }).all(db).await?);
     }

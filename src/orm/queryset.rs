@@ -425,7 +425,7 @@ impl<M: Model> QuerySet<M> {
     }
 
     fn pk_order(desc: bool) -> Order {
-        Order { col: super::expression::ColRef { path: vec![], column: M::PK }, desc, nulls_first: None }
+        Order { col: super::expression::ColRef::own(M::PK), desc, nulls_first: None }
     }
 
     /// The first row in the query's order (key order when none).
@@ -486,7 +486,7 @@ impl<M: Model> QuerySet<M> {
         if keys.is_empty() || self.nothing {
             return Ok(std::collections::HashMap::new());
         }
-        let by_key = Cond::In(super::expression::ColRef { path: vec![], column: M::PK }, keys);
+        let by_key = Cond::In(super::expression::ColRef::own(M::PK), keys);
         let rows = self.clone().filter(by_key).all(db).await?;
         Ok(rows.into_iter().map(|m| (m.key(), m)).collect())
     }
@@ -639,6 +639,10 @@ impl<M: Model> QuerySet<M> {
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let mut parts = Vec::new();
         for a in set {
+            if a.func.is_some() {
+                return Err(Error::new(ErrorKind::Usage, format!("update() sets {} through a function of it ({:?})", a.column, a.func))
+                    .hint("set the column itself; functions (year(), lower(), ...) are for reading and filtering"));
+            }
             let c = quote(a.column);
             parts.push(match a.expr {
                 SetExpr::Value(v) => format!("{c} = {}", b.bind(v)),

@@ -2,7 +2,7 @@
 //! and `select_related` take, every value a bound parameter, every identifier quoted.
 
 use super::arith::Node;
-use super::expression::{ColRef, Cond, Join, Like, Order, Subquery};
+use super::expression::{ColRef, Cond, Func, Join, Like, Order, Subquery};
 use teapot_core::value::Value;
 use teapot_core::Db;
 use teapot_core::{quote, Dialect};
@@ -150,19 +150,42 @@ impl<'a> Builder<'a> {
     pub(super) fn node(&mut self, n: &Node, qualified: bool) -> Result<String> {
         Ok(match n {
             Node::Col(c) if qualified => self.col(c),
-            Node::Col(c) if c.path.is_empty() => quote(c.column),
+            Node::Col(c) if c.path.is_empty() && c.func.is_none() => quote(c.column),
             Node::Col(c) => {
-                return Err(Error::new(ErrorKind::Usage, format!("an update cannot read {} of a joined table", c.column))
-                    .hint("an UPDATE's expression reads the updated row's own columns; filter on the joined ones instead"))
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    format!("an update cannot read {} of a joined table, or a function of it", c.column),
+                )
+                .hint("an UPDATE's expression reads the updated row's own columns; filter on the joined ones instead"))
             }
             Node::Value(v) => self.bind(v.clone()),
             Node::Arith(a, op, b) => format!("({} {} {})", self.node(a, qualified)?, op.sql(), self.node(b, qualified)?),
         })
     }
 
-    /// A qualified column.
+    /// A qualified column, or the function of it the handle asks for.
     pub(super) fn col(&mut self, c: &ColRef) -> String {
-        format!("{}.{}", self.alias(&c.path), quote(c.column))
+        let col = format!("{}.{}", self.alias(&c.path), quote(c.column));
+        let Some(f) = c.func else { return col };
+        let pg = self.db.dialect() == Dialect::Postgres;
+        // SQLite keeps dates and datetimes as text ('2024-03-01 12:00:00'): strftime reads them.
+        let part = |field: &str, fmt: &str| {
+            if pg {
+                format!("CAST(EXTRACT({field} FROM {col}) AS INTEGER)")
+            } else {
+                format!("CAST(strftime('{fmt}', {col}) AS INTEGER)")
+            }
+        };
+        match f {
+            Func::Year => part("YEAR", "%Y"),
+            Func::Month => part("MONTH", "%m"),
+            Func::Day => part("DAY", "%d"),
+            Func::Date if pg => format!("CAST({col} AT TIME ZONE 'UTC' AS DATE)"),
+            Func::Date => format!("date({col})"),
+            Func::Lower => format!("LOWER({col})"),
+            Func::Upper => format!("UPPER({col})"),
+            Func::Length => format!("CAST(LENGTH({col}) AS INTEGER)"),
+        }
     }
 
     /// A condition's SQL.
