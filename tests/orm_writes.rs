@@ -107,6 +107,7 @@ suite!(
     decimals_keep_their_scale,
     many_to_many_not_loaded_hint_says_prefetch_related,
     atomic_blocks_borrow_what_the_caller_has,
+    on_commit_runs_after_the_commit_only,
 );
 
 fn kind<T: std::fmt::Debug>(r: teapot::Result<T>) -> ErrorKind {
@@ -462,5 +463,50 @@ async fn atomic_blocks_borrow_what_the_caller_has(db: Db) -> R {
         .await;
     assert_eq!(kind(r), ErrorKind::Usage);
     assert_eq!(Member::objects().filter(Member::name().eq("alice")).get(&db).await?.visits, 0);
+    Ok(())
+}
+
+/// Django: transaction_hooks.tests (test_executes_immediately_if_no_transaction,
+/// test_delays_execution_until_after_transaction_commit, test_does_not_execute_if_transaction_rolled_back,
+/// test_inner_savepoint_rolled_back_with_outer, test_discards_hooks_from_rolled_back_savepoint).
+async fn on_commit_runs_after_the_commit_only(db: Db) -> R {
+    let ran = Arc::new(std::sync::Mutex::new(Vec::<&'static str>::new()));
+    let hook = |name: &'static str| {
+        let ran = ran.clone();
+        move || ran.lock().expect("lock").push(name)
+    };
+    let seen = || ran.lock().expect("lock").clone();
+    db.on_commit(hook("no transaction")).await;
+    assert_eq!(seen(), ["no transaction"], "outside a transaction it runs at once");
+
+    let tx = db.begin().await?;
+    member("a").create(&tx).await?;
+    tx.on_commit(hook("committed")).await;
+    let sp = tx.begin().await?;
+    sp.on_commit(hook("in a rolled-back savepoint")).await;
+    sp.rollback().await?;
+    let sp = tx.begin().await?;
+    sp.on_commit(hook("in a released savepoint")).await;
+    sp.commit().await?;
+    assert_eq!(seen(), ["no transaction"], "nothing before the commit");
+    tx.commit().await?;
+    assert_eq!(seen(), ["no transaction", "committed", "in a released savepoint"]);
+
+    let tx = db.begin().await?;
+    tx.on_commit(hook("rolled back")).await;
+    tx.rollback().await?;
+    let r: teapot::Result<()> = db
+        .atomic(|tx| async move {
+            tx.on_commit(|| panic!("an atomic block that failed must not run its hooks")).await;
+            Err(Error::new(ErrorKind::Usage, "no"))
+        })
+        .await;
+    assert_eq!(kind(r), ErrorKind::Usage);
+    // A broken transaction rolls back at commit: its hooks do not run either.
+    let tx = db.begin().await?;
+    tx.on_commit(hook("broken")).await;
+    let _ = member("a").create(&tx).await.expect_err("a duplicate name breaks the transaction");
+    assert_eq!(kind(tx.commit().await), ErrorKind::TransactionBroken);
+    assert_eq!(seen(), ["no transaction", "committed", "in a released savepoint"]);
     Ok(())
 }

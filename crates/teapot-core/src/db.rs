@@ -76,6 +76,9 @@ struct TxState {
     /// Set by a failed statement: PostgreSQL has aborted the transaction by then, and SQLite is
     /// made to behave the same, so that a commit never keeps the writes around a failure.
     broken: Option<Broken>,
+    /// `on_commit` callbacks, each with the depth of the savepoint it was registered in (0: the
+    /// transaction itself): run after the commit, dropped with what they were registered in.
+    on_commit: Vec<(usize, Box<dyn FnOnce() + Send>)>,
 }
 
 struct TxShared {
@@ -133,6 +136,7 @@ impl TxState {
         let ids = std::mem::take(&mut *shared.dropped.lock().unwrap_or_else(|p| p.into_inner()));
         for id in ids {
             if id == 0 {
+                self.on_commit.clear();
                 if let Some(inner) = self.tx.take() {
                     finish(inner, false).await?;
                 }
@@ -151,6 +155,7 @@ impl TxState {
         control(inner, &format!("ROLLBACK TO SAVEPOINT teapot_sp_{id}")).await?;
         control(inner, &format!("RELEASE SAVEPOINT teapot_sp_{id}")).await?;
         self.stack.truncate(pos);
+        self.on_commit.retain(|(depth, _)| *depth <= pos);
         if self.broken.as_ref().is_some_and(|b| b.depth > pos) {
             self.broken = None;
         }
@@ -398,7 +403,7 @@ impl Db {
             }
             Pool::Sqlite(p) => TxInner::Sqlite(p.begin().await.map_err(|e| map_err(e, "BEGIN"))?),
         };
-        let state = TxState { tx: Some(inner), stack: Vec::new(), next_id: 0, broken: None };
+        let state = TxState { tx: Some(inner), stack: Vec::new(), next_id: 0, broken: None, on_commit: Vec::new() };
         let shared = TxShared { state: Mutex::new(state), dropped: std::sync::Mutex::new(Vec::new()) };
         let scope = Scope { tx: Arc::new(shared), id: 0, finished: false.into() };
         Ok(Db { shared: self.shared.clone(), scope: Some(Arc::new(scope)) })
@@ -432,11 +437,36 @@ impl Db {
             return Ok(());
         }
         let inner = st.tx.take().ok_or_else(over)?;
+        let callbacks = std::mem::take(&mut st.on_commit);
         if let Some(b) = st.broken.take() {
             finish(inner, false).await?;
             return Err(Error::transaction_broken(&b.error, "the transaction was rolled back, not committed"));
         }
-        finish(inner, true).await
+        finish(inner, true).await?;
+        drop(st);
+        for (_, f) in callbacks {
+            f();
+        }
+        Ok(())
+    }
+
+    /// Runs `f` once this transaction commits (Django's `transaction.on_commit`): after the
+    /// outermost COMMIT, in the order registered; never if it rolls back, and not if the savepoint
+    /// it was registered in rolls back. Outside a transaction it runs at once. For work that must
+    /// only see committed data (a message to another service, a cache to clear); spawn a task in
+    /// it for async work.
+    pub async fn on_commit(&self, f: impl FnOnce() + Send + 'static) {
+        let Some(scope) = &self.scope else {
+            f();
+            return;
+        };
+        let mut st = scope.tx.state.lock().await;
+        if st.tx.is_none() {
+            // Over already: nothing will commit.
+            return;
+        }
+        let depth = st.stack.len();
+        st.on_commit.push((depth, Box::new(f)));
     }
 
     /// Rolls this transaction back (to the savepoint, when nested).
@@ -453,6 +483,7 @@ impl Db {
             };
         }
         st.broken = None;
+        st.on_commit.clear();
         match st.tx.take() {
             Some(inner) => finish(inner, false).await,
             None => Ok(()),
