@@ -108,6 +108,7 @@ suite!(
     many_to_many_not_loaded_hint_says_prefetch_related,
     atomic_blocks_borrow_what_the_caller_has,
     on_commit_runs_after_the_commit_only,
+    bulk_create_upserts_and_batches,
 );
 
 fn kind<T: std::fmt::Debug>(r: teapot::Result<T>) -> ErrorKind {
@@ -508,5 +509,35 @@ async fn on_commit_runs_after_the_commit_only(db: Db) -> R {
     let _ = member("a").create(&tx).await.expect_err("a duplicate name breaks the transaction");
     assert_eq!(kind(tx.commit().await), ErrorKind::TransactionBroken);
     assert_eq!(seen(), ["no transaction", "committed", "in a released savepoint"]);
+    Ok(())
+}
+
+/// Django: bulk_create.tests (test_ignore_conflicts_ignore, test_update_conflicts_unique_fields_update_fields,
+/// test_explicit_batch_size).
+async fn bulk_create_upserts_and_batches(db: Db) -> R {
+    use teapot::orm::instance::{bulk_create_with, BulkOptions, OnConflict};
+    let mut first = member("ann");
+    first.create(&db).await?;
+    let ignore = BulkOptions { on_conflict: OnConflict::Ignore, ..BulkOptions::default() };
+    let mut rows = vec![member("ann"), member("bob")];
+    bulk_create_with(&db, &mut rows, &ignore).await?;
+    assert_eq!(names(&db).await?, ["ann", "bob"], "the duplicate was skipped, the rest inserted");
+
+    let upsert = BulkOptions { on_conflict: OnConflict::Update { unique: vec!["name"], update: vec!["visits"] }, ..BulkOptions::default() };
+    let mut rows = vec![Member { visits: 5, ..member("ann") }, Member { visits: 1, ..member("cy") }];
+    bulk_create_with(&db, &mut rows, &upsert).await?;
+    assert_eq!(rows[0].id, first.id, "the key of the row that was there");
+    assert!(rows[1].id > 0);
+    let visits = Member::objects().order_by(Member::name().asc()).values_list(&db, (Member::name(), Member::visits())).await?;
+    assert_eq!(visits, [("ann".to_string(), 5), ("bob".to_string(), 0), ("cy".to_string(), 1)]);
+    let bad = BulkOptions { on_conflict: OnConflict::Update { unique: vec!["nmae"], update: vec!["visits"] }, ..BulkOptions::default() };
+    assert_eq!(kind(bulk_create_with(&db, &mut [member("dee")], &bad).await), ErrorKind::Usage);
+
+    let mut many: Vec<Member> = (0..10).map(|i| member(&format!("m{i:02}"))).collect();
+    let before = db.query_count();
+    bulk_create_with(&db, &mut many, &BulkOptions { batch_size: Some(3), ..BulkOptions::default() }).await?;
+    assert_eq!(db.query_count() - before, 6, "BEGIN, 4 INSERTs of at most 3 rows, COMMIT");
+    assert!(many.iter().all(|m| m.id > 0));
+    assert_eq!(Member::objects().count(&db).await?, 13);
     Ok(())
 }

@@ -41,8 +41,9 @@ struct Batch {
 /// (an empty string, a zero) instead of the database's default. Only neighbours are grouped so
 /// that rows are inserted in the order given (generated keys follow it); rows that alternate
 /// between kinds cost more statements.
-fn plan<M: Model>(db: &Db, rows: &[&mut M]) -> Vec<Batch> {
-    let per_batch = (db.max_binds() / M::COLUMNS.len().max(1)).clamp(1, 1000);
+fn plan<M: Model>(db: &Db, rows: &[&mut M], batch_size: Option<usize>) -> Vec<Batch> {
+    let fit = (db.max_binds() / M::COLUMNS.len().max(1)).clamp(1, 1000);
+    let per_batch = batch_size.map_or(fit, |n| n.clamp(1, fit));
     let mut groups: Vec<(bool, Vec<&'static str>, Vec<usize>)> = Vec::new();
     for (i, m) in rows.iter().enumerate() {
         let skip_pk = key_unset(&**m);
@@ -79,11 +80,12 @@ fn statements<M: Model>(plan: &[Batch]) -> usize {
 /// Inserts rows (keys generated when unset) in as few statements as the bind limit allows, and
 /// sets the keys the database gave.
 async fn insert_rows<M: Model>(db: &Db, rows: &mut [&mut M]) -> Result<()> {
-    let batches = plan(db, rows);
-    insert_planned(db, rows, &batches).await
+    let batches = plan(db, rows, None);
+    insert_planned(db, rows, &batches, &OnConflict::Fail).await
 }
 
-async fn insert_planned<M: Model>(db: &Db, rows: &mut [&mut M], batches: &[Batch]) -> Result<()> {
+async fn insert_planned<M: Model>(db: &Db, rows: &mut [&mut M], batches: &[Batch], on_conflict: &OnConflict) -> Result<()> {
+    let conflict = on_conflict.sql::<M>()?;
     let pk = pk_index::<M>();
     for b in batches {
         let keep = |i: usize| !(b.omitted.contains(&M::COLUMNS[i]) || (b.skip_pk && i == pk));
@@ -109,6 +111,13 @@ async fn insert_planned<M: Model>(db: &Db, rows: &mut [&mut M], batches: &[Batch
                 }
                 sql.push(')');
             }
+        }
+        sql.push_str(&conflict);
+        if matches!(on_conflict, OnConflict::Ignore) {
+            // The rows skipped return nothing, so what returns cannot be matched to the rows
+            // given: their keys are left as they were (as Django leaves them).
+            db.fetch_all_owned(&sql, values).await?;
+            continue;
         }
         let mut returning = vec![quote(M::PK)];
         returning.extend(b.omitted.iter().map(|c| quote(c)));
@@ -196,19 +205,82 @@ pub trait ModelExt: Model {
 
 impl<M: Model> ModelExt for M {}
 
+/// What an insert does with a row that breaks a unique constraint.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum OnConflict {
+    /// Fails (the default): UniqueViolation, and nothing of the call is kept.
+    #[default]
+    Fail,
+    /// Skips the row (`ON CONFLICT DO NOTHING`, Django's `ignore_conflicts`). The keys of the
+    /// rows given are not set: which were inserted is not known.
+    Ignore,
+    /// Updates the row that is there (`ON CONFLICT (unique) DO UPDATE SET ...`, Django's
+    /// `update_conflicts`): `unique` are the columns of the unique constraint met, `update` the
+    /// columns to take from the new row. Keys are set, to the rows inserted or updated.
+    Update {
+        /// The columns of the unique constraint (or key) that decides a conflict.
+        unique: Vec<&'static str>,
+        /// The columns set from the new row on a conflict.
+        update: Vec<&'static str>,
+    },
+}
+
+impl OnConflict {
+    fn sql<M: Model>(&self) -> Result<String> {
+        let check = |cols: &[&'static str]| -> Result<String> {
+            for c in cols {
+                if !M::COLUMNS.contains(c) {
+                    return Err(crate::Error::new(ErrorKind::Usage, format!("{} has no column {c}", M::NAME))
+                        .hint(format!("the columns are: {}", M::COLUMNS.join(", "))));
+                }
+            }
+            Ok(cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", "))
+        };
+        Ok(match self {
+            OnConflict::Fail => String::new(),
+            OnConflict::Ignore => " ON CONFLICT DO NOTHING".to_string(),
+            OnConflict::Update { unique, update } => {
+                if unique.is_empty() || update.is_empty() {
+                    return Err(crate::Error::new(ErrorKind::Usage, "OnConflict::Update needs unique and update columns")
+                        .hint("unique: the columns of the constraint a conflict is about; update: the columns to set from the new row"));
+                }
+                let target = check(unique)?;
+                check(update)?;
+                let sets: Vec<String> = update.iter().map(|c| format!("{} = EXCLUDED.{}", quote(c), quote(c))).collect();
+                format!(" ON CONFLICT ({target}) DO UPDATE SET {}", sets.join(", "))
+            }
+        })
+    }
+}
+
+/// How `bulk_create_with` inserts.
+#[derive(Debug, Clone, Default)]
+pub struct BulkOptions {
+    /// At most this many rows per INSERT (None: as many as the bind-parameter limit allows).
+    pub batch_size: Option<usize>,
+    /// What a row that breaks a unique constraint does.
+    pub on_conflict: OnConflict,
+}
+
 /// Inserts many rows in batches that fit the bind-parameter limit; sets their keys. All or
 /// nothing: when it takes more than one statement they run in a transaction (a savepoint when
 /// `db` is one, so a failure leaves the transaction usable), and on failure the keys are as
 /// they were.
 pub async fn bulk_create<M: Model>(db: &Db, rows: &mut [M]) -> Result<()> {
+    bulk_create_with(db, rows, &BulkOptions::default()).await
+}
+
+/// [`bulk_create`] with a batch size and what to do on a conflict (skip the row, or update the
+/// row that is there: an upsert).
+pub async fn bulk_create_with<M: Model>(db: &Db, rows: &mut [M], options: &BulkOptions) -> Result<()> {
     let mut refs: Vec<&mut M> = rows.iter_mut().collect();
-    let batches = plan(db, &refs);
+    let batches = plan(db, &refs, options.batch_size);
     if statements::<M>(&batches) <= 1 {
-        return insert_planned(db, &mut refs, &batches).await;
+        return insert_planned(db, &mut refs, &batches, &options.on_conflict).await;
     }
     let keys: Vec<M::Key> = refs.iter().map(|m| m.key()).collect();
     let tx = db.begin().await?;
-    match insert_planned(&tx, &mut refs, &batches).await {
+    match insert_planned(&tx, &mut refs, &batches, &options.on_conflict).await {
         Ok(()) => tx.commit().await,
         Err(e) => {
             for (m, k) in refs.iter_mut().zip(keys) {
