@@ -109,6 +109,7 @@ suite!(
     atomic_blocks_borrow_what_the_caller_has,
     on_commit_runs_after_the_commit_only,
     bulk_create_upserts_and_batches,
+    save_fields_writes_only_those_columns,
 );
 
 fn kind<T: std::fmt::Debug>(r: teapot::Result<T>) -> ErrorKind {
@@ -539,5 +540,23 @@ async fn bulk_create_upserts_and_batches(db: Db) -> R {
     assert_eq!(db.query_count() - before, 6, "BEGIN, 4 INSERTs of at most 3 rows, COMMIT");
     assert!(many.iter().all(|m| m.id > 0));
     assert_eq!(Member::objects().count(&db).await?, 13);
+    Ok(())
+}
+
+/// Django: basic.tests (test_update_fields-style save(update_fields=...), and
+/// update_only_fields.tests.test_update_fields_basic / _nonexistent row).
+async fn save_fields_writes_only_those_columns(db: Db) -> R {
+    let mut a = member("ann");
+    a.create(&db).await?;
+    // Another task changes the name meanwhile.
+    Member::objects().filter(Member::id().eq(a.id)).update(&db, vec![Member::name().set("ann b")]).await?;
+    a.visits = 3;
+    a.save_fields(&db, &["visits"]).await?;
+    let again = Member::objects().filter(Member::id().eq(a.id)).get(&db).await?;
+    assert_eq!((again.name.as_str(), again.visits), ("ann b", 3), "the name another task wrote stays");
+    assert_eq!(kind(a.save_fields(&db, &["vists"]).await), ErrorKind::Usage);
+    a.delete(&db).await?;
+    assert_eq!(kind(a.save_fields(&db, &["visits"]).await), ErrorKind::NotFound);
+    assert_eq!(Member::objects().count(&db).await?, 0, "never an insert");
     Ok(())
 }

@@ -185,6 +185,42 @@ pub trait ModelExt: Model {
         }
     }
 
+    /// Writes only these columns of the row (Django's `save(update_fields=[...])`; one query):
+    /// other columns keep what the database has, so two tasks changing different columns of one
+    /// row do not undo each other. A row that is not there is an error of kind NotFound (Django:
+    /// "did not affect any rows"), never an insert.
+    fn save_fields<'a>(&'a self, db: &'a Db, columns: &'a [&'a str]) -> impl Future<Output = Result<()>> + Send + 'a {
+        async move {
+            if columns.is_empty() {
+                return Ok(());
+            }
+            let values = self.to_values();
+            let mut binds = Vec::new();
+            let mut sets = Vec::new();
+            for c in columns {
+                let i = Self::COLUMNS.iter().position(|x| x == c).ok_or_else(|| {
+                    crate::Error::new(ErrorKind::Usage, format!("{} has no column {c}", Self::NAME))
+                        .hint(format!("the columns are: {}", Self::COLUMNS.join(", ")))
+                })?;
+                binds.push(values[i].clone());
+                sets.push(format!("{} = {}", quote(c), db.placeholder(binds.len())));
+            }
+            binds.push(self.key().to_value());
+            let sql = format!(
+                "UPDATE {} SET {} WHERE {} = {}",
+                quote(Self::TABLE),
+                sets.join(", "),
+                quote(Self::PK),
+                db.placeholder(binds.len())
+            );
+            match db.execute(&sql, &binds).await? {
+                0 => Err(crate::Error::new(ErrorKind::NotFound, format!("save_fields: no {} has the key {:?}", Self::NAME, self.key()))
+                    .hint("create() the row first; save_fields only updates")),
+                _ => Ok(()),
+            }
+        }
+    }
+
     /// Deletes the row (one query).
     fn delete<'a>(&'a self, db: &'a Db) -> impl Future<Output = Result<u64>> + Send + 'a {
         async move {
