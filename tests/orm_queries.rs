@@ -26,7 +26,7 @@ models! {
     }
 
     #[derive(Debug, Clone, teapot::Model)]
-    #[teapot(app = "q")]
+    #[teapot(app = "q", ordering = ["-name"])]
     pub struct Tag {
         pub id: i64,
         #[teapot(max_length = 20)]
@@ -315,6 +315,7 @@ suite!(
     update_to_null_and_many_to_many_set,
     select_for_update_locks_rows,
     date_parts_and_text_functions,
+    model_default_ordering,
 );
 
 async fn place_names(q: teapot::orm::QuerySet<Place>, db: &Db) -> teapot::Result<Vec<String>> {
@@ -551,5 +552,27 @@ async fn date_parts_and_text_functions(db: Db) -> R {
     assert_eq!(Place::objects().aggregate(&db, Agg::max(Place::name().length())).await?, Some(5));
     let e = Place::objects().update(&db, vec![Place::name().lower().set("x")]).await.expect_err("a function is not a column");
     assert_eq!(e.kind, ErrorKind::Usage);
+    Ok(())
+}
+
+/// Django: ordering.tests (test_default_ordering, test_default_ordering_override,
+/// test_reversed_ordering-style reverse of Meta.ordering, order_by() clearing it).
+async fn model_default_ordering(db: Db) -> R {
+    let s = seed(&db).await?;
+    let names = |q: teapot::orm::QuerySet<Tag>| {
+        let db = db.clone();
+        async move { Ok::<_, teapot::Error>(q.all(&db).await?.into_iter().map(|t| t.name).collect::<Vec<_>>()) }
+    };
+    assert_eq!(names(Tag::objects()).await?, ["y", "x"], "ordering = [\"-name\"]");
+    assert_eq!(names(Tag::objects().order_by(Tag::name().asc())).await?, ["x", "y"], "an order given replaces it");
+    assert_eq!(names(Tag::objects().reverse()).await?, ["x", "y"]);
+    assert_eq!(Tag::objects().first(&db).await?.map(|t| t.name).as_deref(), Some("y"));
+    assert_eq!(Tag::objects().last(&db).await?.map(|t| t.name).as_deref(), Some("x"));
+    let mut cleared = names(Tag::objects().clear_ordering()).await?;
+    cleared.sort();
+    assert_eq!(cleared, ["x", "y"]);
+    // Prefetched rows come in the order they are fetched by.
+    let a1 = Article::objects().filter(Article::id().eq(s.a[0].id)).prefetch(Article::tags()).get(&db).await?;
+    assert_eq!(a1.tags.get()?.len(), 2);
     Ok(())
 }

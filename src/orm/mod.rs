@@ -142,6 +142,8 @@ pub trait Model: Sized + Send + Sync + 'static {
     const PK_AUTO: bool;
     /// The columns, in field order (many-to-many fields have none).
     const COLUMNS: &'static [&'static str];
+    /// The order of a query that gives none (`#[teapot(ordering = [...])]`): `(column, descending)`.
+    const ORDERING: &'static [(&'static str, bool)] = &[];
 
     /// Decodes `COLUMNS.len()` columns starting at `offset`.
     fn from_row(row: &DbRow, offset: usize) -> Result<Self>;

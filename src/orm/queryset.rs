@@ -55,6 +55,8 @@ pub struct QuerySet<M: Model> {
     having: Vec<Having>,
     /// `FOR UPDATE` and its manner, on PostgreSQL.
     lock: Option<RowLock>,
+    /// `clear_ordering()`: not even the model's default ordering.
+    unordered: bool,
     _m: PhantomData<fn() -> M>,
 }
 
@@ -85,6 +87,7 @@ impl<M: Model> Clone for QuerySet<M> {
             nothing: self.nothing,
             having: self.having.clone(),
             lock: self.lock,
+            unordered: self.unordered,
             _m: PhantomData,
         }
     }
@@ -110,6 +113,7 @@ impl<M: Model> QuerySet<M> {
             nothing: false,
             having: Vec::new(),
             lock: None,
+            unordered: false,
             _m: PhantomData,
         }
     }
@@ -129,6 +133,7 @@ impl<M: Model> QuerySet<M> {
     /// Orders by a column (call again for a second key).
     pub fn order_by(mut self, o: Order) -> Self {
         self.order.push(o);
+        self.unordered = false;
         self
     }
 
@@ -150,17 +155,28 @@ impl<M: Model> QuerySet<M> {
         self
     }
 
-    /// Forgets the ordering given so far (Django's `order_by()` with no argument).
+    /// Forgets the ordering given so far, the model's default ordering too (Django's `order_by()`
+    /// with no argument).
     pub fn clear_ordering(mut self) -> Self {
         self.order.clear();
+        self.unordered = true;
         self
     }
 
-    /// The ordering the other way round (Django's `reverse()`); a query with no ordering is
-    /// ordered by nothing either way, and is left as it is.
+    /// The ordering the other way round (Django's `reverse()`), the model's default ordering
+    /// included; a query with no ordering is ordered by nothing either way, and is left as it is.
     pub fn reverse(mut self) -> Self {
-        self.order = self.order.iter().map(Order::reversed).collect();
+        self.order = self.ordering().iter().map(Order::reversed).collect();
         self
+    }
+
+    /// The order the query runs in: the one given, else the model's default ordering (unless
+    /// cleared).
+    fn ordering(&self) -> Vec<Order> {
+        if !self.order.is_empty() || self.unordered {
+            return self.order.clone();
+        }
+        M::ORDERING.iter().map(|(c, desc)| Order { col: super::expression::ColRef::own(c), desc: *desc, nulls_first: None }).collect()
     }
 
     /// A query that matches no row (Django's `none()`): what it returns is empty, counts are 0,
@@ -387,7 +403,7 @@ impl<M: Model> QuerySet<M> {
                 .hint("use all() to have the relations prefetched, or select_related for foreign keys, which a stream loads");
             return futures_util::stream::iter(vec![Err(e)]).boxed();
         }
-        match self.select_sql(db, &self.order) {
+        match self.select_sql(db, &self.ordering()) {
             Ok((sql, values, related)) => {
                 let heads = super::direct(&related);
                 db.fetch_stream(sql, values)
@@ -407,7 +423,7 @@ impl<M: Model> QuerySet<M> {
 
     /// Every matching row: one query, plus one per prefetched relation.
     pub async fn all(&self, db: &Db) -> Result<Vec<M>> {
-        self.fetch(db, &self.order).await
+        self.fetch(db, &self.ordering()).await
     }
 
     /// The one matching row: NotFound when there is none, MultipleObjects when more.
@@ -430,7 +446,8 @@ impl<M: Model> QuerySet<M> {
 
     /// The first row in the query's order (key order when none).
     pub async fn first(&self, db: &Db) -> Result<Option<M>> {
-        let order = if self.order.is_empty() { vec![Self::pk_order(false)] } else { self.order.clone() };
+        let own = self.ordering();
+        let order = if own.is_empty() { vec![Self::pk_order(false)] } else { own };
         let mut q = self.clone();
         q.limit = Some(1);
         Ok(q.fetch(db, &order).await?.into_iter().next())
@@ -444,7 +461,7 @@ impl<M: Model> QuerySet<M> {
                 .hint("order the query the other way and use first(), or take the last element of all()"));
         }
         let order: Vec<Order> =
-            if self.order.is_empty() { vec![Self::pk_order(true)] } else { self.order.iter().map(Order::reversed).collect() };
+            if self.ordering().is_empty() { vec![Self::pk_order(true)] } else { self.ordering().iter().map(Order::reversed).collect() };
         let mut q = self.clone();
         q.limit = Some(1);
         Ok(q.fetch(db, &order).await?.into_iter().next())
@@ -468,7 +485,7 @@ impl<M: Model> QuerySet<M> {
             table: M::TABLE,
             pk: M::PK,
             conds: self.conds.clone(),
-            order: self.order.clone(),
+            order: self.ordering(),
             limit: self.limit,
             offset: self.offset,
             column,
@@ -531,7 +548,7 @@ impl<M: Model> QuerySet<M> {
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let cs: Vec<String> = cols.cols().iter().map(|c| b.col(c)).collect();
         let w = self.filter_clause(&mut b)?;
-        let o = b.order(&self.order);
+        let o = b.order(&self.ordering());
         let sql = format!(
             "SELECT {}{} FROM {}{w}{o}{}",
             if self.distinct { "DISTINCT " } else { "" },
@@ -556,7 +573,7 @@ impl<M: Model> QuerySet<M> {
                 inner.push("1 AS c".to_string());
             }
             let w = self.filter_clause(&mut b)?;
-            let o = b.order(&self.order);
+            let o = b.order(&self.ordering());
             let mut next = 0;
             let outer = aggs.sql(
                 &mut |c| {
@@ -594,7 +611,7 @@ impl<M: Model> QuerySet<M> {
         cols.extend(aggs.sql(&mut |c| b.col(c), db.dialect()));
         b.scope = 0;
         let h = self.having_only(&mut b)?;
-        let o = b.order(&self.order);
+        let o = b.order(&self.ordering());
         let sql = format!("SELECT {} FROM {}{w} GROUP BY t0.{}{h}{o}{}", cols.join(", "), b.from(), quote(M::PK), self.tail(db.dialect()));
         let rows = db.fetch_all(&sql, &b.values).await?;
         let n = M::COLUMNS.len();
@@ -624,7 +641,7 @@ impl<M: Model> QuerySet<M> {
         }
         let w = self.filter_clause(b)?;
         // The order matters when a limit or an offset picks the rows.
-        let o = if self.limit.is_some() || self.offset.is_some() { b.order(&self.order) } else { String::new() };
+        let o = if self.limit.is_some() || self.offset.is_some() { b.order(&self.ordering()) } else { String::new() };
         Ok(format!(" WHERE {} IN (SELECT t0.{} FROM {}{w}{o}{})", quote(M::PK), quote(M::PK), b.from(), self.tail(b.db_dialect())))
     }
 

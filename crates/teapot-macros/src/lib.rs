@@ -72,6 +72,14 @@ fn literal_tokens(l: &Literal) -> Tokens {
 
 fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
     let decl = teapot_schema::read_struct(item, None).map_err(|e| syn::Error::new(e.span, e.describe()))?;
+    let (ordering_cols, ordering_desc): (Vec<String>, Vec<bool>) = decl
+        .ordering
+        .iter()
+        .map(|f| {
+            let bare = f.trim_start_matches('-');
+            (decl.model.column_of(bare).unwrap_or_else(|| bare.to_string()), f.starts_with('-'))
+        })
+        .unzip();
     let model = &decl.model;
     let ident = &item.ident;
     let vis = &item.vis;
@@ -397,6 +405,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             const PK: &'static str = #pk_column;
             const PK_AUTO: bool = #pk_auto;
             const COLUMNS: &'static [&'static str] = &[#(#columns),*];
+            const ORDERING: &'static [(&'static str, bool)] = &[#((#ordering_cols, #ordering_desc)),*];
 
             fn from_row(row: &::teapot::orm::DbRow, offset: usize) -> ::teapot::Result<Self> {
                 ::std::result::Result::Ok(#ident { #(#decode),* })

@@ -8,7 +8,7 @@ use super::ReadError;
 use crate::field::{Literal, OnDelete};
 use crate::model::{Constraint, ConstraintKind, Index};
 
-const MODEL_OPTIONS: &str = "app = \"...\", table = \"...\", managed = false, renamed_from = \"...\", \
+const MODEL_OPTIONS: &str = "app = \"...\", table = \"...\", managed = false, renamed_from = \"...\", ordering = [\"-field\", ...], \
 index(fields = [...], name = \"...\"), unique(fields = [...], name = \"...\"), check(name = \"...\", expr = \"...\")";
 
 const FIELD_OPTIONS: &str = "primary_key, max_length = N, max_digits = N, decimal_places = N, unique, db_index, \
@@ -24,6 +24,7 @@ pub(crate) struct ModelOpts {
     pub renamed_from: Option<String>,
     pub indexes: Vec<(Index, Span)>,
     pub constraints: Vec<(Constraint, Span)>,
+    pub ordering: Option<(Vec<String>, Span)>,
 }
 
 /// Options of `#[teapot(...)]` on a field.
@@ -143,6 +144,12 @@ pub(crate) fn read_model_attrs(attrs: &[syn::Attribute], _ident: Span) -> Result
                     o.table = Some(t);
                 }
                 "managed" => o.managed = lit_bool(&meta)?,
+                "ordering" => {
+                    if o.ordering.is_some() {
+                        return Err(duplicate(&meta, "ordering"));
+                    }
+                    o.ordering = Some((str_list(&meta)?, meta.path.span()));
+                }
                 "renamed_from" => o.renamed_from = Some(lit_str(&meta)?),
                 "index" | "unique" => {
                     let span = meta.path.span();

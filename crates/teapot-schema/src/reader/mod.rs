@@ -93,6 +93,9 @@ pub struct Declaration {
     pub targets: Vec<(String, String)>,
     /// `Reverse<T>` fields (no column): `(field, T as written)`.
     pub reverse_fields: Vec<(String, String)>,
+    /// `#[teapot(ordering = ["-published", "title"])]`: the ORM's order when a query gives none
+    /// (`-` for descending). Not part of the schema: no migration carries it.
+    pub ordering: Vec<String>,
 }
 
 impl Declaration {
@@ -259,6 +262,13 @@ pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<
         }
         model.constraints.push(c);
     }
+    let ordering = match &opts.ordering {
+        Some((fields, span)) => {
+            check_fields_exist(&model, fields, *span, "ordering")?;
+            fields.clone()
+        }
+        None => Vec::new(),
+    };
     let mut names: Vec<&str> = model.indexes.iter().map(|i| i.name.as_str()).collect();
     names.extend(model.constraints.iter().map(|c| c.name.as_str()));
     for (i, n) in names.iter().enumerate() {
@@ -280,6 +290,7 @@ pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<
         field_locations,
         targets,
         reverse_fields,
+        ordering,
     })
 }
 
@@ -290,7 +301,7 @@ fn check_fields_exist(model: &ModelState, fields: &[String], span: Span, what: &
     }
     for f in fields {
         let bare = f.trim_start_matches('-');
-        if what != "index" && f.starts_with('-') {
+        if what != "index" && what != "ordering" && f.starts_with('-') {
             return Err(
                 ReadError::new(span, format!("\"{f}\": only an index field can be descending")).expected("field names without a leading -")
             );
