@@ -316,6 +316,7 @@ suite!(
     select_for_update_locks_rows,
     date_parts_and_text_functions,
     model_default_ordering,
+    values_as_maps,
 );
 
 async fn place_names(q: teapot::orm::QuerySet<Place>, db: &Db) -> teapot::Result<Vec<String>> {
@@ -574,5 +575,23 @@ async fn model_default_ordering(db: Db) -> R {
     // Prefetched rows come in the order they are fetched by.
     let a1 = Article::objects().filter(Article::id().eq(s.a[0].id)).prefetch(Article::tags()).get(&db).await?;
     assert_eq!(a1.tags.get()?.len(), 2);
+    Ok(())
+}
+
+/// Django: basic / lookup (test_values-style): maps keyed by field name, lookup path and transform.
+async fn values_as_maps(db: Db) -> R {
+    use teapot::orm::Value;
+    seed(&db).await?;
+    let rows = Article::objects()
+        .order_by(Article::id().asc())
+        .values(&db, (Article::headline(), Article::place().name().nullable(), Article::published().year(), Article::place().key))
+        .await?;
+    assert_eq!(rows.len(), 3);
+    let keys: Vec<&str> = rows[0].keys().map(String::as_str).collect();
+    assert_eq!(keys, ["headline", "place", "place__name", "published__year"]);
+    assert_eq!(rows[0]["headline"], Value::String("a1".into()));
+    assert_eq!(rows[0]["place__name"], Value::String("Paris".into()));
+    assert_eq!(rows[0]["published__year"], Value::I32(2024));
+    assert!(rows[1]["place__name"].is_null(), "{:?}", rows[1]["place__name"]);
     Ok(())
 }

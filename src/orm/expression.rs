@@ -113,6 +113,8 @@ pub struct ColRef {
     pub path: Vec<Join>,
     /// The column.
     pub column: &'static str,
+    /// The model field it stores (the column's name when unknown).
+    pub field: &'static str,
     /// A function of the column read instead of the column (`Book::published().year()`).
     pub func: Option<Func>,
 }
@@ -120,7 +122,20 @@ pub struct ColRef {
 impl ColRef {
     /// A column of the queried model itself.
     pub fn own(column: &'static str) -> ColRef {
-        ColRef { path: Vec::new(), column, func: None }
+        ColRef { path: Vec::new(), column, field: column, func: None }
+    }
+
+    /// Its name as Django spells a lookup: the fields of the path and its own, joined by `__`
+    /// (`author__name`), with the function last (`published__year`).
+    pub fn lookup_name(&self) -> String {
+        let mut parts: Vec<&str> = self.path.iter().map(|j| j.field).filter(|f| !f.is_empty()).collect();
+        parts.push(self.field);
+        let mut name = parts.join("__");
+        if let Some(f) = self.func {
+            name.push_str("__");
+            name.push_str(&format!("{f:?}").to_lowercase());
+        }
+        name
     }
 }
 
@@ -154,7 +169,12 @@ pub struct Column<T> {
 impl<T> Column<T> {
     /// A handle on `column`, reached through `path`.
     pub fn new(path: Vec<Join>, column: &'static str) -> Self {
-        Column { col: ColRef { path, column, func: None }, _t: PhantomData }
+        Column { col: ColRef { path, column, field: column, func: None }, _t: PhantomData }
+    }
+
+    /// A handle on `column`, which stores the model field `field`, reached through `path`.
+    pub fn named(path: Vec<Join>, column: &'static str, field: &'static str) -> Self {
+        Column { col: ColRef { path, column, field, func: None }, _t: PhantomData }
     }
 
     fn func<U>(self, f: Func) -> Column<U> {

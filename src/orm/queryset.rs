@@ -20,6 +20,8 @@ pub trait ValuesList {
     fn cols(&self) -> Vec<super::expression::ColRef>;
     /// Decodes one row.
     fn decode(row: &DbRow) -> Result<Self::Output>;
+    /// One decoded row's values, in column order.
+    fn to_values(out: &Self::Output) -> Vec<Value>;
 }
 
 macro_rules! values_tuple {
@@ -32,6 +34,9 @@ macro_rules! values_tuple {
             fn decode(row: &DbRow) -> Result<Self::Output> {
                 Ok(($($t::decode(row, $i)?,)*))
             }
+            fn to_values(out: &Self::Output) -> Vec<Value> {
+                vec![$(out.$i.to_value()),*]
+            }
         }
     };
 }
@@ -39,6 +44,8 @@ values_tuple!(A 0);
 values_tuple!(A 0, B 1);
 values_tuple!(A 0, B 1, C 2);
 values_tuple!(A 0, B 1, C 2, D 3);
+values_tuple!(A 0, B 1, C 2, D 3, E 4);
+values_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
 
 /// A query over the rows of `M`.
 pub struct QuerySet<M: Model> {
@@ -558,6 +565,15 @@ impl<M: Model> QuerySet<M> {
         );
         let rows = db.fetch_all(&sql, &b.values).await?;
         rows.iter().map(V::decode).collect()
+    }
+
+    /// The matching rows' columns as maps keyed the way Django's `values()` keys them: the field
+    /// name, or the lookup path for a column reached through relations (`author__name`), with
+    /// the function last (`published__year`). The same query as `values_list`.
+    pub async fn values<V: ValuesList>(&self, db: &Db, cols: V) -> Result<Vec<std::collections::BTreeMap<String, Value>>> {
+        let names: Vec<String> = cols.cols().iter().map(|c| c.lookup_name()).collect();
+        let rows = self.values_list(db, cols).await?;
+        Ok(rows.iter().map(|r| names.iter().cloned().zip(V::to_values(r)).collect()).collect())
     }
 
     /// One aggregate or a tuple of them over the matching rows, typed by what each returns

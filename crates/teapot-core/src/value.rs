@@ -54,6 +54,11 @@ pub enum Value {
 }
 
 impl Value {
+    /// Whether it is SQL's NULL (of any type).
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null | Value::NullOf(_))
+    }
+
     /// The values as one array value, when they are all of a type PostgreSQL takes as an array.
     pub fn as_list(values: &[Value]) -> Option<Value> {
         macro_rules! all {

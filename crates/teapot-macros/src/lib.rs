@@ -293,7 +293,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     pub fn #method(&self) -> ::teapot::orm::Related<#ty, <#target as ::teapot::Model>::Columns> {
                         let mut path = self.path.clone();
                         path.push(::teapot::orm::Join { fk_column: #col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK, many: false, field: #fname });
-                        ::teapot::orm::Related { key: ::teapot::orm::Column::new(self.path.clone(), #col), columns: <#target as ::teapot::Model>::columns_at(path) }
+                        ::teapot::orm::Related { key: ::teapot::orm::Column::named(self.path.clone(), #col, #fname), columns: <#target as ::teapot::Model>::columns_at(path) }
                     }
                 });
                 static_methods.push(quote! {
@@ -334,7 +334,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
         to_values.push(quote!(::teapot::orm::FieldValue::to_value(&self.#fid)));
         col_methods.push(quote! {
             /// This column, for filters, orderings and updates.
-            pub fn #method(&self) -> ::teapot::orm::Column<#ty> { ::teapot::orm::Column::new(self.path.clone(), #col) }
+            pub fn #method(&self) -> ::teapot::orm::Column<#ty> { ::teapot::orm::Column::named(self.path.clone(), #col, #fname) }
         });
         static_methods.push(quote! {
             /// This column, for filters, orderings and updates.
