@@ -246,6 +246,9 @@ async fn aggregates_are_typed_by_their_column(db: Db) -> R {
     assert_eq!(small.map(|d| d.round_dp(2)), Some(dec("10.51")));
     let none = Article::objects().filter(Article::rank().gt(100));
     assert_eq!(none.aggregate(&db, (Agg::count(), Agg::sum(Article::price()), Agg::avg(Article::rank()))).await?, (0, None, None));
+    // Django's default=: a value over no row instead of None.
+    assert_eq!(none.aggregate(&db, (Agg::sum(Article::rank()).or(0), Agg::sum(Article::price()).or(dec("0.00")))).await?, (0, dec("0")));
+    assert_eq!(Article::objects().aggregate(&db, Agg::sum(Article::rank()).or(0)).await?, 4);
     // A column reached through a nullable key is NULL where the key is (a2): read as a String
     // that is an error (never ""), read as an Option it is None.
     let e = Article::objects().group_by(&db, Article::place().name(), Agg::count()).await.expect_err("a NULL group is no String");

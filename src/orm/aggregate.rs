@@ -92,12 +92,14 @@ pub struct Agg<T> {
     col: Option<ColRef>,
     distinct: bool,
     cast: Cast,
+    /// What it gives over no row instead of NULL (a number, written into the SQL).
+    default: Option<String>,
     _t: PhantomData<fn() -> T>,
 }
 
 impl Agg<()> {
     fn of<T>(func: &'static str, col: Option<ColRef>, distinct: bool, cast: Cast) -> Agg<T> {
-        Agg { func, col, distinct, cast, _t: PhantomData }
+        Agg { func, col, distinct, cast, default: None, _t: PhantomData }
     }
 
     /// The number of rows (`COUNT(*)`).
@@ -144,20 +146,46 @@ pub struct Having {
     pub(crate) col: Option<ColRef>,
     pub(crate) distinct: bool,
     pub(crate) cast: Cast,
+    pub(crate) default: Option<String>,
     pub(crate) op: super::expression::Op,
     pub(crate) value: Value,
 }
 
 impl Having {
     pub(crate) fn sql(&self, arg: Option<&str>, dialect: Dialect) -> String {
-        let agg: Agg<()> = Agg::of(self.func, self.col.clone(), self.distinct, self.cast);
+        let mut agg: Agg<()> = Agg::of(self.func, self.col.clone(), self.distinct, self.cast);
+        agg.default = self.default.clone();
         agg.sql(arg, dialect)
+    }
+}
+
+/// Totals that can stand in for "no row": numbers, written into the SQL as they are.
+pub trait NumericTotal: FieldValue + std::fmt::Display {}
+impl NumericTotal for i64 {}
+impl NumericTotal for f64 {}
+impl NumericTotal for Decimal {}
+
+impl<T: NumericTotal> Agg<Option<T>> {
+    /// The value over no row instead of None (Django's `default=`): `Agg::sum(Book::pages()).or(0)`
+    /// is an `i64`, 0 over no book.
+    pub fn or(self, v: T) -> Agg<T> {
+        // A float that is not a number has no SQL literal: it stands for NULL, no default.
+        let literal = if v.to_string().contains(['N', 'i']) { "NULL".to_string() } else { v.to_string() };
+        Agg { func: self.func, col: self.col, distinct: self.distinct, cast: self.cast, default: Some(literal), _t: PhantomData }
     }
 }
 
 impl<T: FieldValue> Agg<T> {
     fn having(&self, op: super::expression::Op, v: Value) -> Having {
-        Having { func: self.func, col: self.col.clone(), distinct: self.distinct, cast: self.cast, op, value: v }
+        Having {
+            func: self.func,
+            col: self.col.clone(),
+            distinct: self.distinct,
+            cast: self.cast,
+            default: self.default.clone(),
+            op,
+            value: v,
+        }
     }
     /// The aggregate equals a value.
     pub fn eq(&self, v: impl IntoArg<T::Arg>) -> Having {
@@ -193,7 +221,10 @@ impl<T> Agg<T> {
 
     /// Its SQL, `arg` being the column as the query names it.
     pub(crate) fn sql(&self, arg: Option<&str>, dialect: Dialect) -> String {
-        let inner = format!("{}({}{})", self.func, if self.distinct { "DISTINCT " } else { "" }, arg.unwrap_or("*"));
+        let mut inner = format!("{}({}{})", self.func, if self.distinct { "DISTINCT " } else { "" }, arg.unwrap_or("*"));
+        if let Some(d) = &self.default {
+            inner = format!("COALESCE({inner}, {d})");
+        }
         match (self.cast, dialect) {
             (Cast::None, _) => inner,
             (Cast::BigInt, _) => format!("CAST({inner} AS BIGINT)"),
