@@ -13,7 +13,7 @@ import sys
 SUPPORTED = {
     "F-expressions", "reverse-fk-filter", "Subquery/Exists/OuterRef", "subquery-in", "in_bulk",
     "qs.none()", "qs.reverse()", "order_by-clear", "nulls-first-last", "having", "select_for_update",
-    "upsert", "batch_size", "m2m-set", "m2m-add-by-key", "date-transforms", "aggregates-distinct", "meta-ordering", "values()-dicts", "aggregate-default",
+    "upsert", "batch_size", "m2m-set", "m2m-add-by-key", "date-transforms", "aggregates-distinct", "meta-ordering", "values()-dicts", "aggregate-default", "reverse-m2m",
 }
 
 path = sys.argv[1] if len(sys.argv) > 1 else "docs/django-parity/inventory.tsv"

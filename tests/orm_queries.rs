@@ -31,6 +31,7 @@ models! {
         pub id: i64,
         #[teapot(max_length = 20)]
         pub name: String,
+        pub article_set: Reverse<Article>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -92,9 +93,9 @@ async fn seed(db: &Db) -> teapot::Result<Seed> {
     let mut oslo = place(Some("the tiger city"), "Oslo");
     oslo.create(db).await?;
     place(None, "Rome").create(db).await?;
-    let mut x = Tag { id: 0, name: "x".into() };
+    let mut x = Tag { id: 0, name: "x".into(), article_set: Reverse::new() };
     x.create(db).await?;
-    let mut y = Tag { id: 0, name: "y".into() };
+    let mut y = Tag { id: 0, name: "y".into(), article_set: Reverse::new() };
     y.create(db).await?;
     let article = |headline: &str, rank: Option<i32>, place: Option<&Place>, price: &str, d: u32| Article {
         id: 0,
@@ -320,6 +321,7 @@ suite!(
     date_parts_and_text_functions,
     model_default_ordering,
     values_as_maps,
+    the_other_side_of_a_many_to_many,
 );
 
 async fn place_names(q: teapot::orm::QuerySet<Place>, db: &Db) -> teapot::Result<Vec<String>> {
@@ -596,5 +598,26 @@ async fn values_as_maps(db: Db) -> R {
     assert_eq!(rows[0]["place__name"], Value::String("Paris".into()));
     assert_eq!(rows[0]["published__year"], Value::I32(2024));
     assert!(rows[1]["place__name"].is_null(), "{:?}", rows[1]["place__name"]);
+    Ok(())
+}
+
+/// Django: many_to_many.tests (test_reverse_selects, test_reverse_add-free lookups from the
+/// other side: `Publication.objects.filter(article__headline=...)`), and prefetching it.
+async fn the_other_side_of_a_many_to_many(db: Db) -> R {
+    seed(&db).await?;
+    let tag_names = |q: teapot::orm::QuerySet<Tag>| {
+        let db = db.clone();
+        async move { Ok::<_, teapot::Error>(q.order_by(Tag::name().asc()).all(&db).await?.into_iter().map(|t| t.name).collect::<Vec<_>>()) }
+    };
+    assert_eq!(tag_names(Tag::objects().filter(Tag::article_set().headline().eq("a2"))).await?, ["y"]);
+    assert_eq!(tag_names(Tag::objects().filter(Tag::article_set().rank().eq(1))).await?, ["x", "y"]);
+    assert_eq!(tag_names(Tag::objects().exclude(Tag::article_set().headline().eq("a2"))).await?, ["x"]);
+    let counted = Tag::objects().order_by(Tag::name().asc()).annotate(&db, Agg::count_of(Tag::article_set().id())).await?;
+    assert_eq!(counted.into_iter().map(|(t, n)| (t.name, n)).collect::<Vec<_>>(), [("x".to_string(), 1), ("y".to_string(), 2)]);
+    let before = db.query_count();
+    let tags = Tag::objects().order_by(Tag::name().asc()).prefetch(Tag::article_set()).all(&db).await?;
+    assert_eq!(db.query_count() - before, 2);
+    let on_y: Vec<&str> = tags[1].article_set.get()?.iter().map(|a| a.headline.as_str()).collect();
+    assert_eq!(on_y, ["a1", "a2"]);
     Ok(())
 }

@@ -525,13 +525,19 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
     rests: &[&str],
     set: impl Fn(&mut M, Vec<T>),
 ) -> Result<()> {
-    let column = T::reverse_fk(accessor).ok_or_else(|| {
-        crate::Error::new(ErrorKind::Usage, format!("{} has no foreign key to {} with related_name \"{accessor}\"", T::NAME, M::NAME))
-            .hint(format!("declare #[teapot(related_name = \"{accessor}\")] on the foreign key of {}", T::NAME))
-    })?;
     if rows.is_empty() {
         return Ok(());
     }
+    let Some(column) = T::reverse_fk(accessor) else {
+        let (jt, from_col, to_col) = T::reverse_m2m(accessor).ok_or_else(|| {
+            crate::Error::new(
+                ErrorKind::Usage,
+                format!("{} has no foreign key or many-to-many to {} with related_name \"{accessor}\"", T::NAME, M::NAME),
+            )
+            .hint(format!("declare #[teapot(related_name = \"{accessor}\")] on the relation of {} to {}", T::NAME, M::NAME))
+        })?;
+        return prefetch_reverse_m2m(db, rows, rests, jt, (from_col, to_col), set).await;
+    };
     let keys: Vec<Value> = rows.iter().map(|r| r.key().to_value()).collect();
     let mut children = Vec::new();
     for chunk in keys.chunks(db.max_binds().min(10_000)) {
@@ -548,6 +554,50 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
     }
     for r in rows.iter_mut() {
         set(r, grouped.remove(&r.key().to_value()).unwrap_or_default());
+    }
+    Ok(())
+}
+
+/// The other side of a many-to-many: for each row here, the rows there that link to it. A row
+/// linked from several rows here is decoded once per link (a `Reverse<T>` holds its rows, not
+/// shared ones).
+async fn prefetch_reverse_m2m<M: Model, T: Model>(
+    db: &Db,
+    rows: &mut [M],
+    rests: &[&str],
+    join_table: &str,
+    (from_col, to_col): (&str, &str),
+    set: impl Fn(&mut M, Vec<T>),
+) -> Result<()> {
+    let keys: Vec<Value> = rows.iter().map(|r| r.key().to_value()).collect();
+    let cols: Vec<String> = T::COLUMNS.iter().map(|c| format!("t.{}", quote(c))).collect();
+    let mut owners: Vec<M::Key> = Vec::new();
+    let mut children: Vec<T> = Vec::new();
+    for chunk in keys.chunks(db.max_binds().min(10_000)) {
+        let sql = format!(
+            "SELECT j.{}, {} FROM {} j JOIN {} t ON t.{} = j.{} WHERE j.{} IN ({}) ORDER BY j.{}",
+            quote(to_col),
+            cols.join(", "),
+            quote(join_table),
+            quote(T::TABLE),
+            quote(T::PK),
+            quote(from_col),
+            quote(to_col),
+            placeholders(db, 1, chunk.len()),
+            quote("id")
+        );
+        for row in db.fetch_all(&sql, chunk).await? {
+            owners.push(M::Key::decode(&row, 0)?);
+            children.push(T::from_row(&row, 1)?);
+        }
+    }
+    super::prefetch_paths(db, &mut children, rests).await?;
+    let mut grouped: HashMap<M::Key, Vec<T>> = HashMap::new();
+    for (owner, c) in owners.into_iter().zip(children) {
+        grouped.entry(owner).or_default().push(c);
+    }
+    for r in rows.iter_mut() {
+        set(r, grouped.remove(&r.key()).unwrap_or_default());
     }
     Ok(())
 }

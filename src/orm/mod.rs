@@ -177,6 +177,13 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// `{model}_set`) is `accessor`.
     fn reverse_fk(accessor: &str) -> Option<&'static str>;
 
+    /// The many-to-many of this model whose reverse accessor is `accessor`: its join table and
+    /// the join table's columns to this model and to the other.
+    fn reverse_m2m(accessor: &str) -> Option<(&'static str, &'static str, &'static str)> {
+        let _ = accessor;
+        None
+    }
+
     /// A query over every row.
     fn objects() -> QuerySet<Self> {
         QuerySet::new()

@@ -109,6 +109,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
     let mut defaults = Vec::new();
     let mut m2m_adds = Vec::new();
     let mut reverse_fks = Vec::new();
+    let mut reverse_m2ms = Vec::new();
     let mut value_arms = Vec::new();
     let mut unset_arms = Vec::new();
     let mut set_arms = Vec::new();
@@ -133,9 +134,15 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             /// a condition on them asks for some such row (`exclude`: for none).
             pub fn #method(&self) -> ::teapot::orm::Through<<#target as ::teapot::Model>::Columns> {
                 let mut path = self.path.clone();
-                let fk = <#target as ::teapot::Model>::reverse_fk(#rname)
-                    .expect("the model reader checked that a Reverse field names a foreign key's related_name");
-                path.push(::teapot::orm::Join { fk_column: #pk_column, table: <#target as ::teapot::Model>::TABLE, pk: fk, many: true, field: #rname });
+                if let ::std::option::Option::Some(fk) = <#target as ::teapot::Model>::reverse_fk(#rname) {
+                    path.push(::teapot::orm::Join { fk_column: #pk_column, table: <#target as ::teapot::Model>::TABLE, pk: fk, many: true, field: #rname });
+                } else {
+                    // The other side of a many-to-many: through its join table.
+                    let (jt, from_col, to_col) = <#target as ::teapot::Model>::reverse_m2m(#rname)
+                        .expect("a Reverse field names the related_name of a foreign key or a many-to-many to this model");
+                    path.push(::teapot::orm::Join { fk_column: #pk_column, table: jt, pk: to_col, many: true, field: #rname });
+                    path.push(::teapot::orm::Join { fk_column: from_col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK, many: false, field: "" });
+                }
                 ::teapot::orm::Through { columns: <#target as ::teapot::Model>::columns_at(path) }
             }
         });
@@ -173,6 +180,13 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 // A many-to-many of a model to itself is symmetrical, as in Django: a link is
                 // both ways.
                 let symmetrical = &target_name == name;
+                let accessor = match &f.related_name {
+                    Some(r) => r.clone(),
+                    None => format!("{}_set", name.to_lowercase()),
+                };
+                if !symmetrical && !accessor.ends_with('+') {
+                    reverse_m2ms.push(quote!(#accessor => ::std::option::Option::Some((#jt, #from_col, #to_col)),));
+                }
                 let add_keys = format_ident!("{}_add_keys", fname.trim_start_matches("r#"));
                 let set = format_ident!("{}_set", fname.trim_start_matches("r#"));
                 m2m_adds.push(quote! {
@@ -475,6 +489,13 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             fn reverse_fk(accessor: &str) -> ::std::option::Option<&'static str> {
                 match accessor {
                     #(#reverse_fks)*
+                    _ => ::std::option::Option::None,
+                }
+            }
+
+            fn reverse_m2m(accessor: &str) -> ::std::option::Option<(&'static str, &'static str, &'static str)> {
+                match accessor {
+                    #(#reverse_m2ms)*
                     _ => ::std::option::Option::None,
                 }
             }
