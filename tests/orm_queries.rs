@@ -322,6 +322,7 @@ suite!(
     model_default_ordering,
     values_as_maps,
     the_other_side_of_a_many_to_many,
+    a_required_field_left_to_defaults_is_refused,
 );
 
 async fn place_names(q: teapot::orm::QuerySet<Place>, db: &Db) -> teapot::Result<Vec<String>> {
@@ -619,5 +620,23 @@ async fn the_other_side_of_a_many_to_many(db: Db) -> R {
     assert_eq!(db.query_count() - before, 2);
     let on_y: Vec<&str> = tags[1].article_set.get()?.iter().map(|a| a.headline.as_str()).collect();
     assert_eq!(on_y, ["a1", "a2"]);
+    Ok(())
+}
+
+/// `..Model::defaults()` cannot know a required date: the row is refused, naming the field,
+/// instead of being stored as 1970-01-01.
+async fn a_required_field_left_to_defaults_is_refused(db: Db) -> R {
+    let mut a = Article { headline: "z".into(), ..Article::defaults() };
+    let e = a.create(&db).await.expect_err("published has no default");
+    assert_eq!(e.kind, ErrorKind::Usage);
+    assert!(e.message.contains("Article.published was left to Article::defaults()"), "{e}");
+    let e = teapot::orm::instance::bulk_create(&db, &mut [Article { headline: "w".into(), ..Article::defaults() }])
+        .await
+        .expect_err("bulk too");
+    assert_eq!(e.kind, ErrorKind::Usage);
+    assert_eq!(Article::objects().count(&db).await?, 0, "nothing stored");
+    let mut b = Article { headline: "z".into(), published: day(9), ..Article::defaults() };
+    b.create(&db).await?;
+    assert_eq!(Article::objects().get(&db).await?.price, dec("0"), "numbers keep their type's default");
     Ok(())
 }

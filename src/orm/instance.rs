@@ -85,6 +85,19 @@ async fn insert_rows<M: Model>(db: &Db, rows: &mut [&mut M]) -> Result<()> {
 }
 
 async fn insert_planned<M: Model>(db: &Db, rows: &mut [&mut M], batches: &[Batch], on_conflict: &OnConflict) -> Result<()> {
+    for m in rows.iter() {
+        if let Some(field) = m.left_to_defaults() {
+            return Err(crate::Error::new(
+                ErrorKind::Usage,
+                format!(
+                    "{}.{field} was left to {}::defaults(), which has no value for it: it is required and declares no default",
+                    M::NAME,
+                    M::NAME
+                ),
+            )
+            .hint(format!("set {field} in the struct, declare #[teapot(default = ...)] on it, or make it an Option")));
+        }
+    }
     let conflict = on_conflict.sql::<M>()?;
     let pk = pk_index::<M>();
     for b in batches {

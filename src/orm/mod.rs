@@ -157,6 +157,11 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// Whether the column's value is unset: [`UNSET_TEXT`] for a `String` with a `db_default`,
     /// the type's default value otherwise.
     fn is_unset(&self, column: &str) -> bool;
+    /// A required field that still holds what `defaults()` put there for want of a default (see
+    /// [`Placeholder`]): the row cannot be inserted.
+    fn left_to_defaults(&self) -> Option<&'static str> {
+        None
+    }
     /// Sets one column's field from a row.
     fn set_column(&mut self, column: &str, row: &DbRow, idx: usize) -> Result<()>;
     /// The key.
@@ -204,6 +209,65 @@ pub trait Model: Sized + Send + Sync + 'static {
 /// `db_default` are still unset at their type's default (0, false): there is no value of theirs
 /// that a row could not hold.
 pub const UNSET_TEXT: &str = "\u{0}teapot: unset, the database default applies\u{0}";
+
+#[doc(hidden)]
+/// What `defaults()` puts in a required field that declares no default. Where the type has a
+/// value no row means (a datetime or a date at the start of chrono's range, the all-ones uuid),
+/// that is the placeholder, and inserting a row that still holds it is refused: a required field
+/// left to `defaults()` is a mistake, not 1970-01-01. Elsewhere (numbers, text, bools) the
+/// type's default is a value a row may well hold, and is kept.
+pub trait Placeholder: Sized {
+    /// The placeholder.
+    fn placeholder() -> Self;
+    /// Whether this is the placeholder no row means.
+    fn is_placeholder(&self) -> bool {
+        false
+    }
+}
+
+macro_rules! placeholder_default {
+    ($($t:ty),*) => {$(
+        impl Placeholder for $t {
+            fn placeholder() -> Self {
+                <$t>::default()
+            }
+        }
+    )*};
+}
+placeholder_default!(i16, i32, i64, f64, bool, String, Vec<u8>, rust_decimal::Decimal, serde_json::Value, chrono::NaiveTime);
+
+impl Placeholder for chrono::NaiveDate {
+    fn placeholder() -> Self {
+        chrono::NaiveDate::MIN
+    }
+    fn is_placeholder(&self) -> bool {
+        *self == chrono::NaiveDate::MIN
+    }
+}
+
+impl Placeholder for chrono::DateTime<chrono::Utc> {
+    fn placeholder() -> Self {
+        chrono::DateTime::<chrono::Utc>::MIN_UTC
+    }
+    fn is_placeholder(&self) -> bool {
+        *self == chrono::DateTime::<chrono::Utc>::MIN_UTC
+    }
+}
+
+impl Placeholder for uuid::Uuid {
+    fn placeholder() -> Self {
+        uuid::Uuid::max()
+    }
+    fn is_placeholder(&self) -> bool {
+        *self == uuid::Uuid::max()
+    }
+}
+
+impl<T> Placeholder for Option<T> {
+    fn placeholder() -> Self {
+        None
+    }
+}
 
 #[doc(hidden)]
 /// A decimal brought to a field's declared decimal_places (used by the derive when it reads one).

@@ -110,6 +110,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
     let mut m2m_adds = Vec::new();
     let mut reverse_fks = Vec::new();
     let mut reverse_m2ms = Vec::new();
+    let mut placeholder_checks = Vec::new();
     let mut value_arms = Vec::new();
     let mut unset_arms = Vec::new();
     let mut set_arms = Vec::new();
@@ -364,6 +365,14 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 quote!(#fid: <#ty as ::teapot::orm::FromLiteral>::from_literal(&#lit).expect("the declaration reader checked that this default parses"))
             }
             None if unset_text => quote!(#fid: ::std::string::String::from(::teapot::orm::UNSET_TEXT)),
+            None if f.db_default.is_none() && !f.null && !f.primary_key => {
+                placeholder_checks.push(quote! {
+                    if ::teapot::orm::Placeholder::is_placeholder(&self.#fid) {
+                        return ::std::option::Option::Some(#fname);
+                    }
+                });
+                quote!(#fid: <#ty as ::teapot::orm::Placeholder>::placeholder())
+            }
             None => quote!(#fid: ::std::default::Default::default()),
         });
         value_arms.push(quote!(#col => ::std::option::Option::Some(::teapot::orm::FieldValue::to_value(&self.#fid)),));
@@ -491,6 +500,11 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     #(#reverse_fks)*
                     _ => ::std::option::Option::None,
                 }
+            }
+
+            fn left_to_defaults(&self) -> ::std::option::Option<&'static str> {
+                #(#placeholder_checks)*
+                ::std::option::Option::None
             }
 
             fn reverse_m2m(accessor: &str) -> ::std::option::Option<(&'static str, &'static str, &'static str)> {
