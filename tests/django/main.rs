@@ -8,5 +8,6 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod basic;
 mod lookup;
 mod null_queries;
