@@ -10,4 +10,6 @@ mod common;
 
 mod basic;
 mod lookup;
+mod many_to_many;
+mod many_to_one;
 mod null_queries;
