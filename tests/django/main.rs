@@ -13,3 +13,4 @@ mod lookup;
 mod many_to_many;
 mod many_to_one;
 mod null_queries;
+mod select_related;
