@@ -9,6 +9,7 @@
 mod common;
 
 mod basic;
+mod get_or_create;
 mod lookup;
 mod many_to_many;
 mod many_to_one;
