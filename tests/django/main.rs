@@ -9,6 +9,7 @@
 mod common;
 
 mod basic;
+mod bulk_create;
 mod get_or_create;
 mod lookup;
 mod many_to_many;
