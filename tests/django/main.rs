@@ -16,3 +16,4 @@ mod many_to_many;
 mod many_to_one;
 mod null_queries;
 mod select_related;
+mod update;
