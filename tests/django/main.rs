@@ -10,6 +10,7 @@ mod common;
 
 mod basic;
 mod bulk_create;
+mod delete;
 mod get_or_create;
 mod lookup;
 mod many_to_many;
