@@ -10,11 +10,13 @@ mod common;
 
 mod basic;
 mod bulk_create;
+mod custom_pk;
 mod delete;
 mod get_or_create;
 mod lookup;
 mod many_to_many;
 mod many_to_one;
 mod null_queries;
+mod ordering;
 mod select_related;
 mod update;
