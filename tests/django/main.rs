@@ -19,4 +19,5 @@ mod many_to_one;
 mod null_queries;
 mod ordering;
 mod select_related;
+mod transactions;
 mod update;
