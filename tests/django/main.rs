@@ -8,6 +8,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod aggregation;
 mod basic;
 mod bulk_create;
 mod custom_pk;
