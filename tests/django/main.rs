@@ -19,6 +19,7 @@ mod many_to_many;
 mod many_to_one;
 mod null_queries;
 mod ordering;
+mod prefetch_related;
 mod select_related;
 mod transactions;
 mod update;
