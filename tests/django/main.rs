@@ -13,6 +13,7 @@ mod basic;
 mod bulk_create;
 mod custom_pk;
 mod delete;
+mod expressions;
 mod get_or_create;
 mod lookup;
 mod many_to_many;
