@@ -21,6 +21,7 @@ mod many_to_one;
 mod null_queries;
 mod ordering;
 mod prefetch_related;
+mod queries;
 mod select_related;
 mod transactions;
 mod update;
