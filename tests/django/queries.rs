@@ -1,6 +1,8 @@
-//! Django's `queries` tests: so far those of `test_bulk_update.py`. teapot's
-//! `bulk_update(db, rows, columns)` names columns (a foreign key's is `<field>_id`), where
-//! Django names fields.
+//! Django's `queries` tests: so far Queries1Tests (part) and those of `test_bulk_update.py`.
+//! teapot's `bulk_update(db, rows, columns)` names columns (a foreign key's is `<field>_id`),
+//! where Django names fields. Meta.ordering (Tag: name, Note: note, Author: name, Item:
+//! `-note, name`) is spelled out. Where Django compares two querysets (`exclude(q)` against
+//! `filter(~q)`), both are also compared with the rows Django's data gives.
 
 use crate::common::db::TestDb;
 use teapot::orm::instance::{bulk_create, bulk_update};
@@ -10,6 +12,15 @@ use teapot::ErrorKind;
 type R = teapot::Result<()>;
 
 models! {
+    /// Django's NamedCategory is a multi-table child of DumbCategory: a plain model here.
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct NamedCategory {
+        pub id: i64,
+        #[teapot(max_length = 10)]
+        pub name: String,
+    }
+
     #[derive(Debug, Clone, teapot::Model)]
     #[teapot(app = "queries")]
     pub struct Tag {
@@ -18,6 +29,8 @@ models! {
         pub name: String,
         #[teapot(on_delete = "set_null", related_name = "children")]
         pub parent: Option<ForeignKey<Tag>>,
+        #[teapot(on_delete = "set_null")]
+        pub category: Option<ForeignKey<NamedCategory>>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -32,6 +45,47 @@ models! {
         pub tag: Option<ForeignKey<Tag>>,
         #[teapot(default = true)]
         pub negate: bool,
+    }
+
+    /// Django's ExtraInfo without `date` (a foreign key to a model with a DateTimeField key).
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct ExtraInfo {
+        pub id: i64,
+        #[teapot(max_length = 100)]
+        pub info: String,
+        #[teapot(on_delete = "cascade")]
+        pub note: Option<ForeignKey<Note>>,
+        pub value: Option<i32>,
+        #[teapot(default = true)]
+        pub filterable: bool,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct Author {
+        pub id: i64,
+        #[teapot(max_length = 10)]
+        pub name: String,
+        #[teapot(unique)]
+        pub num: i32,
+        #[teapot(on_delete = "cascade")]
+        pub extra: ForeignKey<ExtraInfo>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct Item {
+        pub id: i64,
+        #[teapot(max_length = 10)]
+        pub name: String,
+        pub created: DateTime<Utc>,
+        pub modified: Option<DateTime<Utc>>,
+        pub tags: ManyToMany<Tag>,
+        #[teapot(on_delete = "cascade")]
+        pub creator: ForeignKey<Author>,
+        #[teapot(on_delete = "cascade")]
+        pub note: ForeignKey<Note>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -135,6 +189,23 @@ async fn setup(t: &TestDb) -> Db {
 }
 
 suite!(
+    test_ticket1050,
+    test_ticket6074,
+    test_ticket2091,
+    test_ticket3037,
+    test_ticket6981,
+    test_ticket9926,
+    test_ticket7096,
+    test_tickets_7448_7707,
+    test_ticket10205,
+    test_ticket10432,
+    test_ticket7076,
+    test_exclude,
+    test_nested_exclude,
+    test_double_exclude,
+    test_exclude_in,
+    test_field_with_filterable,
+    test_negate_field,
     test_simple,
     test_multiple_fields,
     test_foreign_keys_do_not_lookup,
@@ -152,6 +223,277 @@ suite!(
     test_unsaved_parent,
     test_unspecified_unsaved_parent,
 );
+
+/// Queries1Tests.setUpTestData (the rows its ported tests read).
+struct Q1 {
+    t: Vec<Tag>,
+    n: Vec<Note>,
+    a: Vec<Author>,
+    e2: ExtraInfo,
+    time1: DateTime<Utc>,
+    time2: DateTime<Utc>,
+}
+
+fn at(d: u32, h: u32, m: u32) -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(2007, 12, d).and_then(|x| x.and_hms_opt(h, m, 0)).expect("datetime").and_utc()
+}
+
+async fn q1(db: &Db) -> teapot::Result<Q1> {
+    let mut generic = NamedCategory { name: "Generic".into(), ..NamedCategory::defaults() };
+    generic.create(db).await?;
+    let mut t: Vec<Tag> = Vec::new();
+    for (name, parent, category) in
+        [("t1", None, true), ("t2", Some(0), true), ("t3", Some(0), false), ("t4", Some(2), false), ("t5", Some(2), false)]
+    {
+        let mut tag = Tag {
+            name: name.into(),
+            parent: parent.map(|p: usize| ForeignKey::from(&t[p])),
+            category: category.then(|| ForeignKey::from(&generic)),
+            ..Tag::defaults()
+        };
+        tag.create(db).await?;
+        t.push(tag);
+    }
+    let mut n = Vec::new();
+    for (id, note, misc, negate) in [(1, "n1", "foo", true), (2, "n2", "bar", true), (3, "n3", "foo", false)] {
+        let mut x = Note { id, note: note.into(), misc: misc.into(), negate, ..Note::defaults() };
+        x.create(db).await?;
+        n.push(x);
+    }
+    // Created out of order, so that sorting by id differs from sorting by info.
+    let mut e2 =
+        ExtraInfo { info: "e2".into(), note: Some(ForeignKey::from(&n[1])), value: Some(41), filterable: false, ..ExtraInfo::defaults() };
+    e2.create(db).await?;
+    let mut e1 = ExtraInfo { info: "e1".into(), note: Some(ForeignKey::from(&n[0])), value: Some(42), ..ExtraInfo::defaults() };
+    e1.create(db).await?;
+    let mut a = Vec::new();
+    for (name, num, extra) in [("a1", 1001, &e1), ("a2", 2002, &e1), ("a3", 3003, &e2), ("a4", 4004, &e2)] {
+        let mut x = Author { name: name.into(), num, extra: ForeignKey::from(extra), ..Author::defaults() };
+        x.create(db).await?;
+        a.push(x);
+    }
+    let (time1, time2, time3, time4) = (at(19, 22, 25), at(19, 21, 0), at(20, 22, 25), at(20, 21, 0));
+    let mut i = Vec::new();
+    for (name, created, modified, creator, note, tags) in [
+        ("one", time1, Some(time1), 0, 2, &[0, 1][..]),
+        ("two", time2, None, 1, 1, &[0, 2][..]),
+        ("three", time3, None, 1, 2, &[][..]),
+        ("four", time4, None, 3, 2, &[3][..]),
+    ] {
+        let mut x = Item {
+            name: name.into(),
+            created,
+            modified,
+            creator: ForeignKey::from(&a[creator]),
+            note: ForeignKey::from(&n[note]),
+            ..Item::defaults()
+        };
+        x.create(db).await?;
+        let ts: Vec<&Tag> = tags.iter().map(|&k| &t[k]).collect();
+        x.tags_add(db, &ts).await?;
+        i.push(x);
+    }
+    assert_eq!(i.len(), 4);
+    Ok(Q1 { t, n, a, e2, time1, time2 })
+}
+
+/// The items' names, in Item's Meta.ordering (`-note, name`: the note's own ordering, `note`).
+async fn items(q: teapot::orm::QuerySet<Item>, db: &Db) -> teapot::Result<Vec<String>> {
+    let q = q.order_by(Item::note().note().desc()).order_by(Item::name().asc());
+    Ok(q.all(db).await?.into_iter().map(|i| i.name).collect())
+}
+
+async fn tag_names(q: teapot::orm::QuerySet<Tag>, db: &Db) -> teapot::Result<Vec<String>> {
+    Ok(q.order_by(Tag::name().asc()).all(db).await?.into_iter().map(|t| t.name).collect())
+}
+
+/// Django: queries.tests.Queries1Tests.test_ticket1050
+async fn test_ticket1050(db: Db) -> R {
+    q1(&db).await?;
+    // tags__isnull=True and tags__id__isnull=True: the items with no tag.
+    assert_eq!(items(Item::objects().filter(Item::tags().id().is_null(true)), &db).await?, ["three"]);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries1Tests.test_ticket6074
+async fn test_ticket6074(db: Db) -> R {
+    q1(&db).await?;
+    let none: Vec<i64> = Vec::new();
+    assert!(Author::objects().filter(Author::id().is_in(none.clone())).all(&db).await?.is_empty());
+    assert!(Author::objects().filter(Author::id().is_in(none.clone()) | Author::id().is_in(none)).all(&db).await?.is_empty());
+    Ok(())
+}
+
+/// Django: queries.tests.Queries1Tests.test_ticket2091
+async fn test_ticket2091(db: Db) -> R {
+    q1(&db).await?;
+    let t = Tag::objects().filter(Tag::name().eq("t4")).get(&db).await?;
+    assert_eq!(items(Item::objects().filter(Item::tags().id().is_in([t.id])), &db).await?, ["four"]);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries1Tests.test_ticket3037
+async fn test_ticket3037(db: Db) -> R {
+    q1(&db).await?;
+    let c = (Item::creator().name().eq("a3") & Item::name().eq("two")) | (Item::creator().name().eq("a4") & Item::name().eq("four"));
+    assert_eq!(items(Item::objects().filter(c), &db).await?, ["four"]);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries1Tests.test_ticket6981
+async fn test_ticket6981(db: Db) -> R {
+    let d = q1(&db).await?;
+    let got = Tag::objects().select_related(&["parent"]).order_by(Tag::name().asc()).all(&db).await?;
+    assert_eq!(got.iter().map(|t| t.id).collect::<Vec<_>>(), d.t.iter().map(|t| t.id).collect::<Vec<_>>());
+    // The parents came with them.
+    assert_eq!(got[3].parent.as_ref().expect("t3").get()?.name, "t3");
+    Ok(())
+}
+
+/// Django: queries.tests.Queries1Tests.test_ticket9926
+async fn test_ticket9926(db: Db) -> R {
+    let d = q1(&db).await?;
+    let ids = |v: &[Tag]| v.iter().map(|t| t.id).collect::<Vec<_>>();
+    let got = Tag::objects().select_related(&["parent", "category"]).order_by(Tag::name().asc()).all(&db).await?;
+    assert_eq!(ids(&got), ids(&d.t));
+    assert_eq!(got[0].category.as_ref().expect("Generic").get()?.name, "Generic");
+    let got = Tag::objects().select_related(&["parent", "parent__category"]).order_by(Tag::name().asc()).all(&db).await?;
+    assert_eq!(ids(&got), ids(&d.t));
+    assert_eq!(got[1].parent.as_ref().expect("t1").get()?.category.as_ref().expect("Generic").get()?.name, "Generic");
+    Ok(())
+}
+
+/// Django: queries.tests.Queries1Tests.test_ticket7096
+async fn test_ticket7096(db: Db) -> R {
+    let d = q1(&db).await?;
+    let t1 = d.t[0].id;
+    assert_eq!(tag_names(Tag::objects().filter(Tag::parent().eq(t1) & Tag::name().eq("t3")), &db).await?, ["t3"]);
+    assert_eq!(tag_names(Tag::objects().exclude(Tag::parent().eq(t1) & Tag::name().eq("t3")), &db).await?, ["t1", "t2", "t4", "t5"]);
+    let t1_one = || Item::tags().name().eq("t1") & Item::name().eq("one");
+    assert_eq!(
+        Item::objects()
+            .exclude(t1_one())
+            .order_by(Item::name().asc())
+            .distinct()
+            .all(&db)
+            .await?
+            .into_iter()
+            .map(|i| i.name)
+            .collect::<Vec<_>>(),
+        ["four", "three", "two"]
+    );
+    let q =
+        Item::objects().filter(Item::name().is_in(["three", "four"])).exclude(Item::tags().name().eq("t1")).order_by(Item::name().asc());
+    assert_eq!(q.all(&db).await?.into_iter().map(|i| i.name).collect::<Vec<_>>(), ["four", "three"]);
+    // Nested negations.
+    assert_eq!(items(Item::objects().exclude(!t1_one()), &db).await?, ["one"]);
+    assert_eq!(items(Item::objects().filter(!t1_one() & Item::name().eq("two")), &db).await?, ["two"]);
+    assert_eq!(items(Item::objects().exclude(!t1_one() & Item::name().eq("two")), &db).await?, ["four", "one", "three"]);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries1Tests.test_tickets_7448_7707
+async fn test_tickets_7448_7707(db: Db) -> R {
+    let d = q1(&db).await?;
+    assert_eq!(items(Item::objects().filter(Item::created().is_in([d.time1, d.time2])), &db).await?, ["one", "two"]);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries1Tests.test_ticket10205
+async fn test_ticket10205(db: Db) -> R {
+    q1(&db).await?;
+    let none: Vec<&str> = Vec::new();
+    assert_eq!(Tag::objects().filter(Tag::name().is_in(none)).update(&db, vec![Tag::name().set("foo")]).await?, 0);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries1Tests.test_ticket10432
+async fn test_ticket10432(db: Db) -> R {
+    q1(&db).await?;
+    // An empty iterator, and a generator of one key, as `is_in` values.
+    assert!(Note::objects().filter(Note::id().is_in(std::iter::empty::<i64>())).all(&db).await?.is_empty());
+    let n_obj = Note::objects().order_by(Note::note().asc()).first(&db).await?.expect("a note");
+    let got = Note::objects().filter(Note::id().is_in(std::iter::once(n_obj.id))).all(&db).await?;
+    assert_eq!(got.iter().map(|n| n.id).collect::<Vec<_>>(), [n_obj.id]);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries1Tests.test_ticket7076
+async fn test_ticket7076(db: Db) -> R {
+    let d = q1(&db).await?;
+    // Excluding does not drop the rows where the column is NULL.
+    let q = Item::objects().exclude(Item::modified().eq(d.time1)).order_by(Item::name().asc());
+    assert_eq!(q.all(&db).await?.into_iter().map(|i| i.name).collect::<Vec<_>>(), ["four", "three", "two"]);
+    assert_eq!(tag_names(Tag::objects().exclude(Tag::parent().name().eq(d.t[0].name.as_str())), &db).await?, ["t1", "t4", "t5"]);
+    Ok(())
+}
+
+fn tag(name: &str) -> Cond {
+    Item::tags().name().eq(name)
+}
+
+/// Django: queries.tests.Queries1Tests.test_exclude
+async fn test_exclude(db: Db) -> R {
+    q1(&db).await?;
+    for (c, expected) in
+        [(tag("t4"), &["one", "three", "two"][..]), (tag("t4") | tag("t3"), &["one", "three"][..]), (tag("t4") | !tag("t3"), &["two"][..])]
+    {
+        let excluded = items(Item::objects().exclude(c.clone()), &db).await?;
+        assert_eq!(excluded, items(Item::objects().filter(!c), &db).await?);
+        assert_eq!(excluded, expected);
+    }
+    Ok(())
+}
+
+/// Django: queries.tests.Queries1Tests.test_nested_exclude
+async fn test_nested_exclude(db: Db) -> R {
+    q1(&db).await?;
+    let excluded = items(Item::objects().exclude(!tag("t4")), &db).await?;
+    assert_eq!(excluded, items(Item::objects().filter(!!tag("t4")), &db).await?);
+    assert_eq!(excluded, ["four"]);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries1Tests.test_double_exclude
+async fn test_double_exclude(db: Db) -> R {
+    q1(&db).await?;
+    let plain = items(Item::objects().filter(tag("t4")), &db).await?;
+    assert_eq!(plain, items(Item::objects().filter(!!tag("t4")), &db).await?);
+    assert_eq!(plain, items(Item::objects().filter(!(!tag("t4"))), &db).await?);
+    assert_eq!(plain, ["four"]);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries1Tests.test_exclude_in
+async fn test_exclude_in(db: Db) -> R {
+    q1(&db).await?;
+    let c = || Item::tags().name().is_in(["t4", "t3"]);
+    let excluded = items(Item::objects().exclude(c()), &db).await?;
+    assert_eq!(excluded, items(Item::objects().filter(!c()), &db).await?);
+    assert_eq!(excluded, ["one", "three"]);
+    let filtered = items(Item::objects().filter(c()), &db).await?;
+    assert_eq!(filtered, items(Item::objects().filter(!!c()), &db).await?);
+    assert_eq!(filtered, ["four", "two"]);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries1Tests.test_field_with_filterable
+async fn test_field_with_filterable(db: Db) -> R {
+    let d = q1(&db).await?;
+    let got = Author::objects().filter(Author::extra().eq(d.e2.id)).order_by(Author::name().asc()).all(&db).await?;
+    assert_eq!(got.iter().map(|a| a.id).collect::<Vec<_>>(), [d.a[2].id, d.a[3].id]);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries1Tests.test_negate_field
+async fn test_negate_field(db: Db) -> R {
+    let d = q1(&db).await?;
+    let ids = |v: Vec<Note>| v.iter().map(|n| n.id).collect::<Vec<_>>();
+    let by_note = |q: teapot::orm::QuerySet<Note>| q.order_by(Note::note().asc());
+    assert_eq!(ids(by_note(Note::objects().filter(Note::negate().eq(true))).all(&db).await?), [d.n[0].id, d.n[1].id]);
+    assert_eq!(ids(by_note(Note::objects().exclude(Note::negate().eq(true))).all(&db).await?), [d.n[2].id]);
+    Ok(())
+}
 
 /// BulkUpdateNoteTests.setUpTestData: ten notes.
 async fn notes(db: &Db) -> teapot::Result<Vec<Note>> {
