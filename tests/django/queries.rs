@@ -12,6 +12,43 @@ use teapot::ErrorKind;
 type R = teapot::Result<()>;
 
 models! {
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct DumbCategory {
+        pub id: i64,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct Number {
+        pub id: i64,
+        pub num: i32,
+        pub other_num: Option<i32>,
+        pub another_num: Option<i32>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct Related {
+        pub id: i64,
+        #[teapot(on_delete = "cascade")]
+        pub custom: Option<ForeignKey<CustomPk>>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct NullableName {
+        pub id: i64,
+        #[teapot(max_length = 20)]
+        pub name: Option<String>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct School {
+        pub id: i64,
+    }
+
     /// Django's NamedCategory is a multi-table child of DumbCategory: a plain model here.
     #[derive(Debug, Clone, teapot::Model)]
     #[teapot(app = "queries")]
@@ -206,6 +243,16 @@ suite!(
     test_exclude_in,
     test_field_with_filterable,
     test_negate_field,
+    test_in_list_limit,
+    test_primary_key,
+    test_no_extra_params,
+    test_ticket_18414,
+    test_ticket8597,
+    test_ticket_12807,
+    test_null_in_exclude_qs,
+    test_can_get_items_using_index_and_slice_notation,
+    test_can_get_number_of_items_in_queryset_using_standard_len,
+    test_can_combine_queries_using_and_and_or_operators,
     test_simple,
     test_multiple_fields,
     test_foreign_keys_do_not_lookup,
@@ -492,6 +539,160 @@ async fn test_negate_field(db: Db) -> R {
     let by_note = |q: teapot::orm::QuerySet<Note>| q.order_by(Note::note().asc());
     assert_eq!(ids(by_note(Note::objects().filter(Note::negate().eq(true))).all(&db).await?), [d.n[0].id, d.n[1].id]);
     assert_eq!(ids(by_note(Note::objects().exclude(Note::negate().eq(true))).all(&db).await?), [d.n[2].id]);
+    Ok(())
+}
+
+/// Django: queries.tests.ConditionalTests.test_in_list_limit
+async fn test_in_list_limit(db: Db) -> R {
+    // (ConditionalTests.setUpTestData makes tags no assertion of this test reads.)
+    let numbers: Vec<i32> = (0..2050).collect();
+    let mut rows: Vec<Number> = numbers.iter().map(|&num| Number { num, ..Number::defaults() }).collect();
+    bulk_create(&db, &mut rows).await?;
+    for number in [1000usize, 1001, 2000, numbers.len()] {
+        let n = Number::objects().filter(Number::num().is_in(numbers[..number].iter().copied())).count(&db).await?;
+        assert_eq!(n, number as i64, "{number}");
+    }
+    Ok(())
+}
+
+/// Django: queries.tests.IsNullTests.test_primary_key
+async fn test_primary_key(db: Db) -> R {
+    let mut custom = CustomPk { name: "pk".into(), extra: String::new() };
+    custom.create(&db).await?;
+    let mut null = Related::defaults();
+    null.create(&db).await?;
+    let mut notnull = Related { custom: Some(ForeignKey::from(&custom)), ..Related::defaults() };
+    notnull.create(&db).await?;
+    let ids = |v: Vec<Related>| v.iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(ids(Related::objects().filter(Related::custom().is_null(false)).all(&db).await?), [notnull.id]);
+    assert_eq!(ids(Related::objects().filter(Related::custom().is_null(true)).all(&db).await?), [null.id]);
+    Ok(())
+}
+
+/// Django: queries.tests.DefaultValuesInsertTest.test_no_extra_params
+async fn test_no_extra_params(db: Db) -> R {
+    let mut c = DumbCategory::defaults();
+    c.create(&db).await?;
+    assert!(c.id > 0);
+    assert_eq!(DumbCategory::objects().count(&db).await?, 1);
+    Ok(())
+}
+
+/// Django: queries.tests.ExistsSql.test_ticket_18414
+async fn test_ticket_18414(db: Db) -> R {
+    for name in ["one", "one", "two"] {
+        Article { name: name.into(), created: Utc::now(), ..Article::defaults() }.create(&db).await?;
+    }
+    assert!(Article::objects().exists(&db).await?);
+    assert!(Article::objects().distinct().exists(&db).await?);
+    assert!(Article::objects().distinct().offset(1).limit(2).exists(&db).await?);
+    assert!(!Article::objects().distinct().offset(1).limit(0).exists(&db).await?);
+    Ok(())
+}
+
+/// Django: queries.tests.ComparisonTests.test_ticket8597
+async fn test_ticket8597(db: Db) -> R {
+    // ComparisonTests.setUpTestData.
+    let mut n1 = Note { id: 1, note: "n1".into(), misc: "foo".into(), ..Note::defaults() };
+    n1.create(&db).await?;
+    let mut e1 = ExtraInfo { info: "e1".into(), note: Some(ForeignKey::from(&n1)), ..ExtraInfo::defaults() };
+    e1.create(&db).await?;
+    let mut a2 = Author { name: "a2".into(), num: 2002, extra: ForeignKey::from(&e1), ..Author::defaults() };
+    a2.create(&db).await?;
+    let item = |name: &str| Item {
+        name: name.into(),
+        created: Utc::now(),
+        creator: ForeignKey::from(&a2),
+        note: ForeignKey::from(&n1),
+        ..Item::defaults()
+    };
+    let mut item_ab = item("a_b");
+    item_ab.create(&db).await?;
+    let mut item_xy = item("x%y");
+    item_xy.create(&db).await?;
+    let ids = |v: Vec<Item>| v.iter().map(|i| i.id).collect::<Vec<_>>();
+    assert_eq!(ids(Item::objects().filter(Item::name().iexact("A_b")).all(&db).await?), [item_ab.id]);
+    assert_eq!(ids(Item::objects().filter(Item::name().iexact("x%Y")).all(&db).await?), [item_xy.id]);
+    assert_eq!(ids(Item::objects().filter(Item::name().istartswith("A_b")).all(&db).await?), [item_ab.id]);
+    assert_eq!(ids(Item::objects().filter(Item::name().iendswith("A_b")).all(&db).await?), [item_ab.id]);
+    Ok(())
+}
+
+/// Django: queries.tests.Ticket12807Tests.test_ticket_12807
+async fn test_ticket_12807(db: Db) -> R {
+    let mut p1 = Paragraph::defaults();
+    p1.create(&db).await?;
+    let mut p2 = Paragraph::defaults();
+    p2.create(&db).await?;
+    // The OR has no effect: NOT (pk IN ()) is always true.
+    let none: Vec<i64> = Vec::new();
+    let qs = Paragraph::objects().filter((Paragraph::id().eq(p2.id) | !Paragraph::id().is_in(none)) & Paragraph::id().eq(p1.id));
+    assert_eq!(qs.all(&db).await?.iter().map(|p| p.id).collect::<Vec<_>>(), [p1.id]);
+    Ok(())
+}
+
+// FAILS: Q() (no condition), spelled Cond::And(vec![]), renders `()`: `pk IN () OR ()` is a syntax error on both databases (see get_or_create.test_get_or_create_empty).
+/// Django: queries.tests.TestTicket24279.test_ticket_24278
+async fn test_ticket_24278(db: Db) -> R {
+    School::defaults().create(&db).await?;
+    let none: Vec<i64> = Vec::new();
+    let qs = School::objects().filter(School::id().is_in(none) | Cond::And(vec![]));
+    assert!(qs.all(&db).await?.is_empty());
+    Ok(())
+}
+
+/// Django: queries.tests.NullInExcludeTest.test_null_in_exclude_qs
+async fn test_null_in_exclude_qs(db: Db) -> R {
+    NullableName { name: Some("i1".into()), ..NullableName::defaults() }.create(&db).await?;
+    NullableName::defaults().create(&db).await?;
+    async fn names(db: &Db, q: teapot::orm::QuerySet<NullableName>) -> teapot::Result<Vec<Option<String>>> {
+        Ok(q.order_by(NullableName::id().asc()).all(db).await?.into_iter().map(|n| n.name).collect())
+    }
+    let none: Vec<&str> = Vec::new();
+    assert_eq!(names(&db, NullableName::objects().exclude(NullableName::name().is_in(none))).await?, [Some("i1".to_string()), None]);
+    assert_eq!(names(&db, NullableName::objects().exclude(NullableName::name().is_in(["i1"]))).await?, [None]);
+    assert_eq!(names(&db, NullableName::objects().exclude(NullableName::name().is_in(["i3"]))).await?, [Some("i1".to_string()), None]);
+    // `exclude(name__in=<a queryset>)` needs subquery-in.
+    Ok(())
+}
+
+/// QuerySetSupportsPythonIdioms.setUpTestData: Article 1..7.
+async fn idioms(db: &Db) -> teapot::Result<Vec<Article>> {
+    let some_date = NaiveDate::from_ymd_opt(2014, 5, 16).and_then(|d| d.and_hms_opt(12, 1, 0)).expect("date").and_utc();
+    let mut out = Vec::new();
+    for i in 1..8 {
+        let mut a = Article { name: format!("Article {i}"), created: some_date, ..Article::defaults() };
+        a.create(db).await?;
+        out.push(a);
+    }
+    Ok(out)
+}
+
+/// Django: queries.tests.QuerySetSupportsPythonIdioms.test_can_get_items_using_index_and_slice_notation
+async fn test_can_get_items_using_index_and_slice_notation(db: Db) -> R {
+    let articles = idioms(&db).await?;
+    let ordered = || Article::objects().order_by(Article::name().asc());
+    assert_eq!(ordered().first(&db).await?.expect("one").name, "Article 1");
+    let got = ordered().offset(1).limit(2).all(&db).await?;
+    assert_eq!(got.iter().map(|a| a.id).collect::<Vec<_>>(), [articles[1].id, articles[2].id]);
+    Ok(())
+}
+
+/// Django: queries.tests.QuerySetSupportsPythonIdioms.test_can_get_number_of_items_in_queryset_using_standard_len
+async fn test_can_get_number_of_items_in_queryset_using_standard_len(db: Db) -> R {
+    idioms(&db).await?;
+    assert_eq!(Article::objects().filter(Article::name().eq("Article 1")).all(&db).await?.len(), 1);
+    Ok(())
+}
+
+/// Django: queries.tests.QuerySetSupportsPythonIdioms.test_can_combine_queries_using_and_and_or_operators
+async fn test_can_combine_queries_using_and_and_or_operators(db: Db) -> R {
+    let articles = idioms(&db).await?;
+    // s1 | s2 and s1 & s2: their conditions combined.
+    let (s1, s2) = (|| Article::name().eq("Article 1"), || Article::name().eq("Article 2"));
+    let got = Article::objects().filter(s1() | s2()).order_by(Article::name().asc()).all(&db).await?;
+    assert_eq!(got.iter().map(|a| a.id).collect::<Vec<_>>(), [articles[0].id, articles[1].id]);
+    assert!(Article::objects().filter(s1() & s2()).all(&db).await?.is_empty());
     Ok(())
 }
 
