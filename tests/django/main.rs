@@ -18,6 +18,7 @@ mod get_or_create;
 mod lookup;
 mod many_to_many;
 mod many_to_one;
+mod model_fields;
 mod null_queries;
 mod ordering;
 mod prefetch_related;
