@@ -92,6 +92,7 @@ suite!(
     test_create_callable_default,
     test_create_callable_create_defaults,
     test_update_callable_default,
+    test_create_with_duplicate_primary_key_update_or_create,
 );
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -306,5 +307,16 @@ async fn test_update_callable_default(db: Db) -> R {
     assert!(!created);
     assert_eq!(obj.last_name, "NotHarrison");
     assert_eq!(Person::objects().get(&db).await?.last_name, "NotHarrison");
+    Ok(())
+}
+
+// Named apart from GetOrCreateTestsWithManualPKs' test of the same name.
+/// Django: get_or_create.tests.UpdateOrCreateTestsWithManualPKs.test_create_with_duplicate_primary_key
+async fn test_create_with_duplicate_primary_key_update_or_create(db: Db) -> R {
+    ManualPrimaryKeyTest { id: 1, data: "Original".into() }.create(&db).await?;
+    let cond = ManualPrimaryKeyTest::id().eq(1) & ManualPrimaryKeyTest::data().eq("Different");
+    let e = update_or_create(&db, cond, ManualPrimaryKeyTest { id: 1, data: "Different".into() }, |_| {}).await.expect_err("duplicate key");
+    assert!(e.is_unique_violation(), "{e}");
+    assert_eq!(ManualPrimaryKeyTest::objects().filter(ManualPrimaryKeyTest::id().eq(1)).get(&db).await?.data, "Original");
     Ok(())
 }

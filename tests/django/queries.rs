@@ -243,6 +243,9 @@ suite!(
     test_exclude_in,
     test_field_with_filterable,
     test_negate_field,
+    test_ticket4289,
+    test_flat_values_list,
+    test_ticket8283,
     test_in_list_limit,
     test_primary_key,
     test_no_extra_params,
@@ -539,6 +542,53 @@ async fn test_negate_field(db: Db) -> R {
     let by_note = |q: teapot::orm::QuerySet<Note>| q.order_by(Note::note().asc());
     assert_eq!(ids(by_note(Note::objects().filter(Note::negate().eq(true))).all(&db).await?), [d.n[0].id, d.n[1].id]);
     assert_eq!(ids(by_note(Note::objects().exclude(Note::negate().eq(true))).all(&db).await?), [d.n[2].id]);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries2Tests.test_ticket4289
+async fn test_ticket4289(db: Db) -> R {
+    // Queries2Tests.setUpTestData.
+    let mut nums = Vec::new();
+    for num in [4, 8, 12] {
+        let mut n = Number { num, ..Number::defaults() };
+        n.create(&db).await?;
+        nums.push(n.id);
+    }
+    let db = &db;
+    let ids = |c: Cond| async move {
+        let v = Number::objects().filter(c).order_by(Number::id().asc()).all(db).await?;
+        Ok::<_, teapot::Error>(v.iter().map(|n| n.id).collect::<Vec<_>>())
+    };
+    let num = Number::num;
+    assert!(ids(num().lt(4)).await?.is_empty());
+    assert!(ids(num().gt(8) & num().lt(12)).await?.is_empty());
+    assert_eq!(ids(num().gt(8) & num().lt(13)).await?, [nums[2]]);
+    assert!(ids(num().lt(4) | (num().gt(8) & num().lt(12))).await?.is_empty());
+    assert!(ids((num().gt(8) & num().lt(12)) | num().lt(4)).await?.is_empty());
+    assert!(ids(num().gt(8) & num().lt(12) | num().lt(4)).await?.is_empty());
+    assert_eq!(ids(num().gt(7) & num().lt(12) | num().lt(4)).await?, [nums[1]]);
+    Ok(())
+}
+
+/// Django: queries.tests.ValuesQuerysetTests.test_flat_values_list
+async fn test_flat_values_list(db: Db) -> R {
+    Number { num: 72, ..Number::defaults() }.create(&db).await?;
+    let qs: Vec<i32> = Number::objects().values_list(&db, (Number::num(),)).await?.into_iter().map(|(n,)| n).collect();
+    assert_eq!(qs, [72]);
+    Ok(())
+}
+
+/// Django: queries.tests.DisjunctiveFilterTests.test_ticket8283
+async fn test_ticket8283(db: Db) -> R {
+    let mut n1 = Note { id: 1, note: "n1".into(), misc: "foo".into(), ..Note::defaults() };
+    n1.create(&db).await?;
+    let mut e1 = ExtraInfo { info: "e1".into(), note: Some(ForeignKey::from(&n1)), ..ExtraInfo::defaults() };
+    e1.create(&db).await?;
+    // (qs1 | qs2).filter(...): the OR of their conditions, then the filter.
+    for c in [ExtraInfo::note().eq(n1.id) | ExtraInfo::info().eq("e2"), ExtraInfo::info().eq("e2") | ExtraInfo::note().eq(n1.id)] {
+        let got = ExtraInfo::objects().filter(c).filter(ExtraInfo::note().eq(n1.id)).all(&db).await?;
+        assert_eq!(got.iter().map(|e| e.id).collect::<Vec<_>>(), [e1.id]);
+    }
     Ok(())
 }
 
