@@ -1,0 +1,369 @@
+//! Django's `prefetch_related` tests. Django compares prefetched relations with the same
+//! relations read lazily (a query per row); teapot never reads lazily, so the comparison is with
+//! a query per row made on purpose. Meta.ordering (`id`) is spelled out.
+
+use crate::common::db::TestDb;
+use teapot::prelude::*;
+use teapot::ErrorKind;
+
+type R = teapot::Result<()>;
+
+models! {
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "prefetch_related")]
+    pub struct Author {
+        pub id: i64,
+        #[teapot(max_length = 50, unique)]
+        pub name: String,
+        #[teapot(on_delete = "cascade", related_name = "first_time_authors")]
+        pub first_book: ForeignKey<Book>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "prefetch_related")]
+    pub struct Book {
+        pub id: i64,
+        #[teapot(max_length = 255)]
+        pub title: String,
+        #[teapot(related_name = "books")]
+        pub authors: ManyToMany<Author>,
+        pub first_time_authors: Reverse<Author>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "prefetch_related")]
+    pub struct Reader {
+        pub id: i64,
+        #[teapot(max_length = 50)]
+        pub name: String,
+        #[teapot(related_name = "read_by")]
+        pub books_read: ManyToMany<Book>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "prefetch_related")]
+    pub struct Employee {
+        pub id: i64,
+        #[teapot(max_length = 50)]
+        pub name: String,
+        #[teapot(on_delete = "set_null", related_name = "serfs")]
+        pub boss: Option<ForeignKey<Employee>>,
+        pub serfs: Reverse<Employee>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "prefetch_related")]
+    pub struct LessonEntry {
+        pub id: i64,
+        #[teapot(max_length = 200)]
+        pub name1: String,
+        #[teapot(max_length = 200)]
+        pub name2: String,
+        pub wordentry_set: Reverse<WordEntry>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "prefetch_related")]
+    pub struct WordEntry {
+        pub id: i64,
+        #[teapot(on_delete = "cascade")]
+        pub lesson_entry: ForeignKey<LessonEntry>,
+        #[teapot(max_length = 200)]
+        pub name: String,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "prefetch_related")]
+    pub struct Author2 {
+        pub id: i64,
+        #[teapot(max_length = 50, unique)]
+        pub name: String,
+        #[teapot(on_delete = "cascade", related_name = "first_time_authors+")]
+        pub first_book: ForeignKey<Book>,
+        #[teapot(related_name = "+")]
+        pub favorite_books: ManyToMany<Book>,
+    }
+}
+
+async fn setup(t: &TestDb) -> Db {
+    crate::common::db::orm_db(t, "prefetch_related", MODELS_SRC).await
+}
+
+suite!(
+    test_m2m_forward,
+    test_foreignkey_forward,
+    test_foreignkey_reverse,
+    test_survives_clone,
+    test_len,
+    test_bool,
+    test_count,
+    test_exists,
+    test_attribute_error,
+    test_invalid_final_lookup,
+    test_prefetch_nullable,
+    test_bug,
+    test_bug_21410,
+);
+
+/// TestDataMixin.setUpTestData: book1..book4 (keys returned), author1..author4, readers.
+async fn data(db: &Db) -> teapot::Result<(Vec<Book>, Vec<Author>)> {
+    let mut books = Vec::new();
+    for title in ["Poems", "Jane Eyre", "Wuthering Heights", "Sense and Sensibility"] {
+        let mut b = Book { title: title.into(), ..Book::defaults() };
+        b.create(db).await?;
+        books.push(b);
+    }
+    let mut authors = Vec::new();
+    for (name, first) in [("Charlotte", 0), ("Anne", 0), ("Emily", 0), ("Jane", 3)] {
+        let mut a = Author { name: name.into(), first_book: ForeignKey::from(&books[first]), ..Author::defaults() };
+        a.create(db).await?;
+        authors.push(a);
+    }
+    let [a1, a2, a3, a4] = [&authors[0], &authors[1], &authors[2], &authors[3]];
+    books[0].authors_add(db, &[a1, a2, a3]).await?;
+    books[1].authors_add(db, &[a1]).await?;
+    books[2].authors_add(db, &[a3]).await?;
+    books[3].authors_add(db, &[a4]).await?;
+    for (name, read) in [("Amy", [0, 3]), ("Belinda", [1, 3])] {
+        let mut r = Reader { name: name.into(), ..Reader::defaults() };
+        r.create(db).await?;
+        r.books_read_add(db, &[&books[read[0]], &books[read[1]]]).await?;
+    }
+    Ok((books, authors))
+}
+
+fn sorted(mut v: Vec<i64>) -> Vec<i64> {
+    v.sort();
+    v
+}
+
+/// Django: prefetch_related.tests.PrefetchRelatedTests.test_m2m_forward
+async fn test_m2m_forward(db: Db) -> R {
+    data(&db).await?;
+    let before = db.query_count();
+    let books = Book::objects().order_by(Book::id().asc()).prefetch_related(&["authors"]).all(&db).await?;
+    let lists: Vec<Vec<i64>> =
+        books.iter().map(|b| b.authors.get().map(|a| sorted(a.iter().map(|x| x.id).collect()))).collect::<teapot::Result<_>>()?;
+    assert_eq!(db.query_count() - before, 2);
+    let mut normal_lists = Vec::new();
+    for b in &books {
+        let ids = Book::objects().filter(Book::id().eq(b.id)).values_list(&db, (Book::authors().id(),)).await?;
+        normal_lists.push(sorted(ids.into_iter().map(|(i,)| i).collect()));
+    }
+    assert_eq!(lists, normal_lists);
+    Ok(())
+}
+
+/// Django: prefetch_related.tests.PrefetchRelatedTests.test_foreignkey_forward
+async fn test_foreignkey_forward(db: Db) -> R {
+    data(&db).await?;
+    let before = db.query_count();
+    let authors = Author::objects().order_by(Author::id().asc()).prefetch_related(&["first_book"]).all(&db).await?;
+    let books: Vec<(i64, String)> =
+        authors.iter().map(|a| a.first_book.get().map(|b| (b.id, b.title.clone()))).collect::<teapot::Result<_>>()?;
+    assert_eq!(db.query_count() - before, 2);
+    let normal: Vec<(i64, String)> =
+        Author::objects().order_by(Author::id().asc()).values_list(&db, (Author::first_book().id(), Author::first_book().title())).await?;
+    assert_eq!(books, normal);
+    Ok(())
+}
+
+/// The authors whose first book each book is, prefetched: two queries.
+async fn first_time_authors(db: &Db, q: teapot::orm::QuerySet<Book>) -> teapot::Result<Vec<Vec<i64>>> {
+    let before = db.query_count();
+    let books = q.order_by(Book::id().asc()).prefetch_related(&["first_time_authors"]).all(db).await?;
+    let out = books
+        .iter()
+        .map(|b| b.first_time_authors.get().map(|a| sorted(a.iter().map(|x| x.id).collect())))
+        .collect::<teapot::Result<_>>()?;
+    assert_eq!(db.query_count() - before, 2);
+    Ok(out)
+}
+
+/// Django: prefetch_related.tests.PrefetchRelatedTests.test_foreignkey_reverse
+async fn test_foreignkey_reverse(db: Db) -> R {
+    let (books, authors) = data(&db).await?;
+    let lists = first_time_authors(&db, Book::objects()).await?;
+    assert_eq!(lists, [vec![authors[0].id, authors[1].id, authors[2].id], vec![], vec![], vec![authors[3].id]]);
+    let book2 = Book::objects().filter(Book::id().eq(books[1].id)).prefetch_related(&["authors"]).get(&db).await?;
+    assert_eq!(book2.authors.get()?.iter().map(|a| a.id).collect::<Vec<_>>(), [authors[0].id]);
+    Ok(())
+}
+
+/// Django: prefetch_related.tests.PrefetchRelatedTests.test_survives_clone
+async fn test_survives_clone(db: Db) -> R {
+    data(&db).await?;
+    first_time_authors(&db, Book::objects().exclude(Book::id().eq(1000))).await?;
+    Ok(())
+}
+
+/// Django: prefetch_related.tests.PrefetchRelatedTests.test_len
+async fn test_len(db: Db) -> R {
+    data(&db).await?;
+    // len(qs) then iterating it: the rows are read once.
+    let before = db.query_count();
+    let qs = Book::objects().prefetch_related(&["first_time_authors"]).all(&db).await?;
+    assert_eq!(qs.len(), 4);
+    for b in &qs {
+        b.first_time_authors.get()?;
+    }
+    assert_eq!(db.query_count() - before, 2);
+    Ok(())
+}
+
+/// Django: prefetch_related.tests.PrefetchRelatedTests.test_bool
+async fn test_bool(db: Db) -> R {
+    data(&db).await?;
+    let before = db.query_count();
+    let qs = Book::objects().prefetch_related(&["first_time_authors"]).all(&db).await?;
+    assert!(!qs.is_empty());
+    for b in &qs {
+        b.first_time_authors.get()?;
+    }
+    assert_eq!(db.query_count() - before, 2);
+    Ok(())
+}
+
+/// Django: prefetch_related.tests.PrefetchRelatedTests.test_count
+async fn test_count(db: Db) -> R {
+    data(&db).await?;
+    let before = db.query_count();
+    let qs = Book::objects().order_by(Book::id().asc()).prefetch_related(&["first_time_authors"]).all(&db).await?;
+    let counts: Vec<usize> = qs.iter().map(|b| b.first_time_authors.get().map(|a| a.len())).collect::<teapot::Result<_>>()?;
+    assert_eq!(counts, [3, 0, 0, 1]);
+    assert_eq!(db.query_count() - before, 2);
+    Ok(())
+}
+
+/// Django: prefetch_related.tests.PrefetchRelatedTests.test_exists
+async fn test_exists(db: Db) -> R {
+    data(&db).await?;
+    let before = db.query_count();
+    let qs = Book::objects().order_by(Book::id().asc()).prefetch_related(&["first_time_authors"]).all(&db).await?;
+    let exists: Vec<bool> = qs.iter().map(|b| b.first_time_authors.get().map(|a| !a.is_empty())).collect::<teapot::Result<_>>()?;
+    assert_eq!(exists, [true, false, false, true]);
+    assert_eq!(db.query_count() - before, 2);
+    Ok(())
+}
+
+/// Django: prefetch_related.tests.PrefetchRelatedTests.test_attribute_error
+async fn test_attribute_error(db: Db) -> R {
+    data(&db).await?;
+    let e = Reader::objects().prefetch_related(&["books_read__xyz"]).all(&db).await.expect_err("no xyz on Book");
+    assert_eq!(e.kind, ErrorKind::Usage, "{e}");
+    assert!(e.to_string().contains("xyz"), "{e}");
+    Ok(())
+}
+
+/// Django: prefetch_related.tests.PrefetchRelatedTests.test_invalid_final_lookup
+async fn test_invalid_final_lookup(db: Db) -> R {
+    data(&db).await?;
+    let e = Book::objects().prefetch_related(&["authors__name"]).all(&db).await.expect_err("name is no relation");
+    assert_eq!(e.kind, ErrorKind::Usage, "{e}");
+    assert!(e.to_string().contains("name"), "{e}");
+    Ok(())
+}
+
+/// NullableTest.setUpTestData: Peter, and Joe and Angela whose boss he is.
+async fn employees(db: &Db) -> R {
+    let mut boss = Employee { name: "Peter".into(), ..Employee::defaults() };
+    boss.create(db).await?;
+    for name in ["Joe", "Angela"] {
+        Employee { name: name.into(), boss: Some(ForeignKey::from(&boss)), ..Employee::defaults() }.create(db).await?;
+    }
+    Ok(())
+}
+
+/// Each employee's boss's serfs (none for an employee without a boss), as read on `qs`.
+fn co_serfs(qs: &[Employee]) -> teapot::Result<Vec<Vec<i64>>> {
+    qs.iter()
+        .map(|e| match &e.boss {
+            Some(b) => b.get().and_then(|b| b.serfs.get()).map(|s| sorted(s.iter().map(|x| x.id).collect())),
+            None => Ok(vec![]),
+        })
+        .collect()
+}
+
+/// The same, a query per boss made on purpose.
+async fn co_serfs_queried(db: &Db) -> teapot::Result<Vec<Vec<i64>>> {
+    let mut out = Vec::new();
+    for e in Employee::objects().order_by(Employee::id().asc()).all(db).await? {
+        out.push(match e.boss {
+            Some(b) => sorted(Employee::objects().filter(Employee::boss().eq(*b.key())).all(db).await?.iter().map(|x| x.id).collect()),
+            None => vec![],
+        });
+    }
+    Ok(out)
+}
+
+// FAILS: select_related("boss") then prefetch_related("boss__serfs") takes 3 queries (the boss rows are fetched again by the prefetch); Django reuses the joined rows: 2.
+/// Django: prefetch_related.tests.NullableTest.test_traverse_nullable
+async fn test_traverse_nullable(db: Db) -> R {
+    employees(&db).await?;
+    let before = db.query_count();
+    let qs =
+        Employee::objects().order_by(Employee::id().asc()).select_related(&["boss"]).prefetch_related(&["boss__serfs"]).all(&db).await?;
+    let got = co_serfs(&qs)?;
+    assert_eq!(db.query_count() - before, 2);
+    assert_eq!(got, co_serfs_queried(&db).await?);
+    Ok(())
+}
+
+/// Django: prefetch_related.tests.NullableTest.test_prefetch_nullable
+async fn test_prefetch_nullable(db: Db) -> R {
+    employees(&db).await?;
+    // One for the employees, one for the bosses, one for the serfs.
+    let before = db.query_count();
+    let qs = Employee::objects().order_by(Employee::id().asc()).prefetch_related(&["boss__serfs"]).all(&db).await?;
+    let got = co_serfs(&qs)?;
+    assert_eq!(db.query_count() - before, 3);
+    assert_eq!(got, co_serfs_queried(&db).await?);
+    Ok(())
+}
+
+/// Django: prefetch_related.tests.Ticket19607Tests.test_bug
+async fn test_bug(db: Db) -> R {
+    let mut lessons = vec![
+        LessonEntry { id: 1, name1: "einfach".into(), name2: "simple".into(), ..LessonEntry::defaults() },
+        LessonEntry { id: 2, name1: "schwierig".into(), name2: "difficult".into(), ..LessonEntry::defaults() },
+    ];
+    teapot::orm::instance::bulk_create(&db, &mut lessons).await?;
+    let mut words: Vec<WordEntry> = [(1, 1, "einfach"), (2, 1, "simple"), (3, 2, "schwierig"), (4, 2, "difficult")]
+        .iter()
+        .map(|&(id, lesson, name)| WordEntry { id, lesson_entry: ForeignKey::new(lesson), name: name.into() })
+        .collect();
+    teapot::orm::instance::bulk_create(&db, &mut words).await?;
+    let got = WordEntry::objects()
+        .order_by(WordEntry::id().asc())
+        .prefetch_related(&["lesson_entry", "lesson_entry__wordentry_set"])
+        .all(&db)
+        .await?;
+    // (Django checks that it does not fail.) Each word's lesson has its two words.
+    for w in &got {
+        assert_eq!(w.lesson_entry.get()?.wordentry_set.get()?.len(), 2);
+    }
+    Ok(())
+}
+
+/// Django: prefetch_related.tests.Ticket21410Tests.test_bug
+async fn test_bug_21410(db: Db) -> R {
+    let mut books = Vec::new();
+    for title in ["Poems", "Jane Eyre", "Wuthering Heights", "Sense and Sensibility"] {
+        let mut b = Book { title: title.into(), ..Book::defaults() };
+        b.create(&db).await?;
+        books.push(b);
+    }
+    for (name, first, favorites) in [("Charlotte", 0, &[0, 1, 2][..]), ("Anne", 0, &[0][..]), ("Emily", 0, &[1][..]), ("Jane", 3, &[2][..])]
+    {
+        let mut a = Author2 { name: name.into(), first_book: ForeignKey::from(&books[first]), ..Author2::defaults() };
+        a.create(&db).await?;
+        let fav: Vec<&Book> = favorites.iter().map(|&i| &books[i]).collect();
+        a.favorite_books_add(&db, &fav).await?;
+    }
+    let got = Author2::objects().order_by(Author2::id().asc()).prefetch_related(&["first_book", "favorite_books"]).all(&db).await?;
+    // (Django checks that it does not fail.)
+    let counts: Vec<usize> = got.iter().map(|a| a.favorite_books.get().map(|f| f.len())).collect::<teapot::Result<_>>()?;
+    assert_eq!(counts, [3, 1, 1, 1]);
+    assert_eq!(got[3].first_book.get()?.title, "Sense and Sensibility");
+    Ok(())
+}
