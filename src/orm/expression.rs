@@ -365,6 +365,15 @@ pub enum Cond {
 }
 
 impl Cond {
+    /// Whether it is no condition at all: an AND or OR of nothing (Django's `Q()`), or NOT of one.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Cond::And(cs) | Cond::Or(cs) => cs.iter().all(Cond::is_empty),
+            Cond::Not(c) => c.is_empty(),
+            _ => false,
+        }
+    }
+
     /// Whether the condition reaches across a many-to-many (a step that can find several rows).
     pub(crate) fn crosses_many(&self) -> bool {
         let many = |c: &ColRef| c.path.iter().any(|j| j.many);

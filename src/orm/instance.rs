@@ -35,12 +35,12 @@ struct Batch {
     rows: Vec<usize>,
 }
 
-/// Splits rows into statements. Neighbouring rows go together when they send the same columns:
-/// with or without a key, and leaving the same db_default columns unset. Sending a column for
-/// every row of a statement once any row sets it would store the unset rows' placeholder value
-/// (an empty string, a zero) instead of the database's default. Only neighbours are grouped so
-/// that rows are inserted in the order given (generated keys follow it); rows that alternate
-/// between kinds cost more statements.
+/// Splits rows into statements. Rows go together when they send the same columns: with or
+/// without a key, and leaving the same db_default columns unset. Sending a column for every row
+/// of a statement once any row sets it would store the unset rows' placeholder value (an empty
+/// string, a zero) instead of the database's default. Each kind keeps the order given, so the
+/// generated keys follow it; rows that alternate between kinds still cost one statement per
+/// kind (per batch), as in Django.
 fn plan<M: Model>(db: &Db, rows: &[&mut M], batch_size: Option<usize>) -> Vec<Batch> {
     let fit = (db.max_binds() / M::COLUMNS.len().max(1)).clamp(1, 1000);
     let per_batch = batch_size.map_or(fit, |n| n.clamp(1, fit));
@@ -48,7 +48,7 @@ fn plan<M: Model>(db: &Db, rows: &[&mut M], batch_size: Option<usize>) -> Vec<Ba
     for (i, m) in rows.iter().enumerate() {
         let skip_pk = key_unset(&**m);
         let omitted: Vec<&'static str> = M::DB_DEFAULT_COLUMNS.iter().copied().filter(|c| m.is_unset(c)).collect();
-        match groups.last_mut().filter(|(k, o, _)| *k == skip_pk && *o == omitted) {
+        match groups.iter_mut().find(|(k, o, _)| *k == skip_pk && *o == omitted) {
             Some(g) => g.2.push(i),
             None => groups.push((skip_pk, omitted, vec![i])),
         }
@@ -182,6 +182,11 @@ pub trait ModelExt: Model {
             }
             binds.push(values[pk].clone());
             if sets.is_empty() {
+                // Nothing but the key to write: the row is saved when it is there.
+                let sql = format!("SELECT 1 FROM {} WHERE {} = {}", quote(Self::TABLE), quote(Self::PK), db.placeholder(1));
+                if db.fetch_all(&sql, &[values[pk].clone()]).await?.is_empty() {
+                    insert_rows(db, &mut [self]).await?;
+                }
                 return Ok(());
             }
             let sql = format!(
@@ -343,6 +348,20 @@ pub async fn bulk_create_with<M: Model>(db: &Db, rows: &mut [M], options: &BulkO
 
 /// Updates the given columns of many rows, in batches (one `UPDATE ... CASE` per batch).
 pub async fn bulk_update<M: Model>(db: &Db, rows: &[M], columns: &[&str]) -> Result<u64> {
+    // Refused as Django refuses them: they could only do nothing, or the wrong thing.
+    if columns.is_empty() {
+        return Err(
+            crate::Error::new(ErrorKind::Usage, format!("bulk_update of {} with no column", M::NAME)).hint("name the columns to write")
+        );
+    }
+    if columns.contains(&M::PK) {
+        return Err(crate::Error::new(ErrorKind::Usage, format!("bulk_update of {}'s key column {}", M::NAME, M::PK))
+            .hint("rows are found by their key: a key is changed with an update() of the one row"));
+    }
+    if rows.iter().any(|m| key_unset(m)) {
+        return Err(crate::Error::new(ErrorKind::Usage, format!("bulk_update of a {} that was never saved (its key is unset)", M::NAME))
+            .hint("create() or bulk_create() the new rows first"));
+    }
     let idx: Vec<usize> = columns
         .iter()
         .map(|c| {

@@ -251,12 +251,15 @@ impl<'a> Builder<'a> {
                 let p = self.bind(Value::String(re.clone()));
                 format!("{c} ~ {p}")
             }
+            // An empty condition (Django's `Q()`) is no condition: alone it keeps every row, and
+            // combined with others (by AND, OR or NOT) it drops out.
+            c if c.is_empty() => "(1 = 1)".to_string(),
             Cond::And(cs) => {
-                let parts: Result<Vec<String>> = cs.iter().map(|c| self.cond(c)).collect();
+                let parts: Result<Vec<String>> = cs.iter().filter(|c| !c.is_empty()).map(|c| self.cond(c)).collect();
                 format!("({})", parts?.join(" AND "))
             }
             Cond::Or(cs) => {
-                let parts: Result<Vec<String>> = cs.iter().map(|c| self.cond(c)).collect();
+                let parts: Result<Vec<String>> = cs.iter().filter(|c| !c.is_empty()).map(|c| self.cond(c)).collect();
                 format!("({})", parts?.join(" OR "))
             }
             // Across a many-to-many, "not" means no related row matches (a subquery); elsewhere

@@ -123,6 +123,7 @@ suite!(
     test_set_pk_and_query_efficiency,
     test_nullable_fk_after_parent,
     test_nullable_fk_after_parent_bulk_create,
+    test_large_batch_mixed_efficiency,
 );
 
 /// BulkCreateTests.setUp.
@@ -256,7 +257,6 @@ async fn test_large_batch_mixed(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: 1000 rows alternating between a preset and a generated key take 1002 queries (1000 INSERTs in a transaction) (teapot groups only neighbouring rows of the same kind); Django asserts fewer than 10 queries.
 /// Django: bulk_create.tests.BulkCreateTests.test_large_batch_mixed_efficiency
 async fn test_large_batch_mixed_efficiency(db: Db) -> R {
     let before = db.query_count();

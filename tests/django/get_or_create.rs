@@ -93,6 +93,7 @@ suite!(
     test_create_callable_create_defaults,
     test_update_callable_default,
     test_create_with_duplicate_primary_key_update_or_create,
+    test_get_or_create_empty,
 );
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -189,7 +190,6 @@ async fn test_savepoint_rollback(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: an empty condition, Cond::And(vec![]) (get_or_create with no lookup), renders `WHERE ()`: a syntax error on both databases.
 /// Django: get_or_create.tests.GetOrCreateTestsWithManualPKs.test_get_or_create_empty
 async fn test_get_or_create_empty(db: Db) -> R {
     original(&db).await?;

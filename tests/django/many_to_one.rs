@@ -119,6 +119,7 @@ suite!(
     test_fk_to_bigautofield,
     test_fk_to_smallautofield,
     test_cached_relation_invalidated_on_save,
+    test_save_fk_after_parent_with_non_numeric_pk_set_on_child,
 );
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -260,7 +261,6 @@ async fn test_save_nullable_fk_after_parent(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: save() of a new row whose only column is its (non-generated) key inserts nothing (no column to UPDATE, so no INSERT either): the child's insert then violates the foreign key.
 /// Django: many_to_one.tests.ManyToOneTests.test_save_fk_after_parent_with_non_numeric_pk_set_on_child
 async fn test_save_fk_after_parent_with_non_numeric_pk_set_on_child(db: Db) -> R {
     let mut child = ChildStringPrimaryKeyParent { parent: ForeignKey::new("jeff".to_string()), ..ChildStringPrimaryKeyParent::defaults() };

@@ -272,6 +272,11 @@ suite!(
     test_nullable_fk_after_related_save,
     test_unsaved_parent,
     test_unspecified_unsaved_parent,
+    test_ticket_24278,
+    test_unsaved_models,
+    test_no_fields,
+    test_update_primary_key,
+    test_update_custom_primary_key,
 );
 
 /// Queries1Tests.setUpTestData (the rows its ported tests read).
@@ -681,7 +686,6 @@ async fn test_ticket_12807(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: Q() (no condition), spelled Cond::And(vec![]), renders `()`: `pk IN () OR ()` is a syntax error on both databases (see get_or_create.test_get_or_create_empty).
 /// Django: queries.tests.TestTicket24279.test_ticket_24278
 async fn test_ticket_24278(db: Db) -> R {
     School::defaults().create(&db).await?;
@@ -809,7 +813,6 @@ async fn test_multiple_fields(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: bulk_update of rows one of which was never saved (key 0) updates the saved ones and returns Ok(10); Django refuses: "All bulk_update() objects must have a primary key set."
 /// Django: queries.test_bulk_update.BulkUpdateNoteTests.test_unsaved_models
 async fn test_unsaved_models(db: Db) -> R {
     let mut objs = notes(&db).await?;
@@ -861,7 +864,6 @@ async fn test_set_mixed_fields_to_null(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: bulk_update with no columns returns Ok(0); Django refuses: "Field names must be given to bulk_update()."
 /// Django: queries.test_bulk_update.BulkUpdateTests.test_no_fields
 async fn test_no_fields(db: Db) -> R {
     let e = bulk_update::<Note>(&db, &[], &[]).await.expect_err("no columns");
@@ -877,7 +879,6 @@ async fn test_nonexistent_field(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: bulk_update of the key column is accepted (Ok(0) here, an UPDATE of the key otherwise); Django refuses: "bulk_update() cannot be used with primary key fields."
 /// Django: queries.test_bulk_update.BulkUpdateTests.test_update_primary_key
 async fn test_update_primary_key(db: Db) -> R {
     let e = bulk_update::<Note>(&db, &[], &["id"]).await.expect_err("the key");
@@ -885,7 +886,6 @@ async fn test_update_primary_key(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: as test_update_primary_key, for a String key: bulk_update(&[], &["name"]) returns Ok(0) where Django refuses.
 /// Django: queries.test_bulk_update.BulkUpdateTests.test_update_custom_primary_key
 async fn test_update_custom_primary_key(db: Db) -> R {
     let e = bulk_update::<CustomPk>(&db, &[], &["name"]).await.expect_err("the key");
