@@ -503,26 +503,7 @@ pub async fn prefetch_m2m<M: Model, T: Model>(
     if rows.is_empty() {
         return Ok(());
     }
-    let keys: Vec<Value> = rows.iter().map(|r| r.key().to_value()).collect();
-    let cols: Vec<String> = T::COLUMNS.iter().map(|c| format!("t.{}", quote(c))).collect();
-    let mut pairs: Vec<(M::Key, T)> = Vec::new();
-    for chunk in keys.chunks(db.max_binds().min(10_000)) {
-        let sql = format!(
-            "SELECT j.{}, {} FROM {} j JOIN {} t ON t.{} = j.{} WHERE j.{} IN ({}) ORDER BY j.{}",
-            quote(from_col),
-            cols.join(", "),
-            quote(join_table),
-            quote(T::TABLE),
-            quote(T::PK),
-            quote(to_col),
-            quote(from_col),
-            placeholders(db, 1, chunk.len()),
-            quote("id")
-        );
-        for row in db.fetch_all(&sql, chunk).await? {
-            pairs.push((M::Key::decode(&row, 0)?, T::from_row(&row, 1)?));
-        }
-    }
+    let pairs = linked_rows::<M, T>(db, rows, join_table, (from_col, to_col)).await?;
     // One target may belong to many owners: nested relations are fetched once per target.
     let mut unique: Vec<T> = Vec::new();
     let mut index: HashMap<T::Key, usize> = HashMap::new();
@@ -590,6 +571,33 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
     Ok(())
 }
 
+/// Each link of a join table from the rows here (`near` is the join table's column to them) to
+/// the rows of `T` (`far`), as (key here, row there), in the order the links were made. One row
+/// there linked from several rows here comes once per link.
+async fn linked_rows<M: Model, T: Model>(db: &Db, rows: &[M], join_table: &str, (near, far): (&str, &str)) -> Result<Vec<(M::Key, T)>> {
+    let keys: Vec<Value> = rows.iter().map(|r| r.key().to_value()).collect();
+    let cols: Vec<String> = T::COLUMNS.iter().map(|c| format!("t.{}", quote(c))).collect();
+    let mut out = Vec::new();
+    for chunk in keys.chunks(db.max_binds().min(10_000)) {
+        let sql = format!(
+            "SELECT j.{}, {} FROM {} j JOIN {} t ON t.{} = j.{} WHERE j.{} IN ({}) ORDER BY j.{}",
+            quote(near),
+            cols.join(", "),
+            quote(join_table),
+            quote(T::TABLE),
+            quote(T::PK),
+            quote(far),
+            quote(near),
+            placeholders(db, 1, chunk.len()),
+            quote("id")
+        );
+        for row in db.fetch_all(&sql, chunk).await? {
+            out.push((M::Key::decode(&row, 0)?, T::from_row(&row, 1)?));
+        }
+    }
+    Ok(out)
+}
+
 /// The other side of a many-to-many: for each row here, the rows there that link to it. A row
 /// linked from several rows here is decoded once per link (a `Reverse<T>` holds its rows, not
 /// shared ones).
@@ -601,28 +609,9 @@ async fn prefetch_reverse_m2m<M: Model, T: Model>(
     (from_col, to_col): (&str, &str),
     set: impl Fn(&mut M, Vec<T>),
 ) -> Result<()> {
-    let keys: Vec<Value> = rows.iter().map(|r| r.key().to_value()).collect();
-    let cols: Vec<String> = T::COLUMNS.iter().map(|c| format!("t.{}", quote(c))).collect();
-    let mut owners: Vec<M::Key> = Vec::new();
-    let mut children: Vec<T> = Vec::new();
-    for chunk in keys.chunks(db.max_binds().min(10_000)) {
-        let sql = format!(
-            "SELECT j.{}, {} FROM {} j JOIN {} t ON t.{} = j.{} WHERE j.{} IN ({}) ORDER BY j.{}",
-            quote(to_col),
-            cols.join(", "),
-            quote(join_table),
-            quote(T::TABLE),
-            quote(T::PK),
-            quote(from_col),
-            quote(to_col),
-            placeholders(db, 1, chunk.len()),
-            quote("id")
-        );
-        for row in db.fetch_all(&sql, chunk).await? {
-            owners.push(M::Key::decode(&row, 0)?);
-            children.push(T::from_row(&row, 1)?);
-        }
-    }
+    // The join table read the other way: this side is its `to` column.
+    let (owners, mut children): (Vec<M::Key>, Vec<T>) =
+        linked_rows::<M, T>(db, rows, join_table, (to_col, from_col)).await?.into_iter().unzip();
     super::prefetch_paths(db, &mut children, rests).await?;
     let mut grouped: HashMap<M::Key, Vec<T>> = HashMap::new();
     for (owner, c) in owners.into_iter().zip(children) {
