@@ -323,6 +323,7 @@ suite!(
     values_as_maps,
     the_other_side_of_a_many_to_many,
     a_required_field_left_to_defaults_is_refused,
+    prefetch_with_a_query,
 );
 
 async fn place_names(q: teapot::orm::QuerySet<Place>, db: &Db) -> teapot::Result<Vec<String>> {
@@ -435,7 +436,7 @@ async fn typed_relation_paths(db: Db) -> R {
     assert_eq!(db.query_count() - before, 2);
     assert_eq!(a1.place.as_ref().expect("placed").get()?.name, "Paris");
     let tags: Vec<&str> = a1.tags.get()?.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(tags, ["x", "y"]);
+    assert_eq!(tags, ["y", "x"], "in Tag's default ordering (-name), as Django orders prefetched rows");
 
     let before = db.query_count();
     let places = Place::objects().order_by(Place::name().asc()).prefetch(Place::articles().tags()).all(&db).await?;
@@ -497,7 +498,7 @@ async fn update_to_null_and_many_to_many_set(db: Db) -> R {
     a1.tags_set(&db, &[]).await?;
     assert!(tags(a1.id).await?.is_empty());
     a1.tags_add_keys(&db, &[s.x.id, s.y.id, s.x.id]).await?;
-    assert_eq!(tags(a1.id).await?, ["x", "y"]);
+    assert_eq!(tags(a1.id).await?, ["y", "x"], "in Tag's default ordering");
     assert_eq!(tags(s.a[1].id).await?, ["y"], "another article's links are untouched");
     Ok(())
 }
@@ -638,5 +639,49 @@ async fn a_required_field_left_to_defaults_is_refused(db: Db) -> R {
     let mut b = Article { headline: "z".into(), published: day(9), ..Article::defaults() };
     b.create(&db).await?;
     assert_eq!(Article::objects().get(&db).await?.price, dec("0"), "numbers keep their type's default");
+    Ok(())
+}
+
+/// Django: prefetch_related.tests (PrefetchRelatedObjectsTests / CustomPrefetchTests:
+/// Prefetch("...", queryset=...) filters and orders the prefetched rows, also at the end of a
+/// nested path and across both sides of a many-to-many).
+async fn prefetch_with_a_query(db: Db) -> R {
+    seed(&db).await?;
+    let before = db.query_count();
+    let places = Place::objects()
+        .order_by(Place::name().asc())
+        .prefetch_with(Place::articles(), Article::objects().filter(Article::rank().gte(1)).order_by(Article::headline().desc()))
+        .all(&db)
+        .await?;
+    assert_eq!(db.query_count() - before, 2);
+    let got: Vec<(String, Vec<String>)> =
+        places.iter().map(|p| (p.name.clone(), p.articles.get().expect("fetched").iter().map(|a| a.headline.clone()).collect())).collect();
+    assert_eq!(
+        got,
+        [("Oslo".to_string(), vec!["a3".to_string()]), ("Paris".to_string(), vec!["a1".to_string()]), ("Rome".to_string(), vec![])]
+    );
+
+    let a1 = Article::objects()
+        .filter(Article::headline().eq("a1"))
+        .prefetch_with(Article::tags(), Tag::objects().filter(Tag::name().eq("y")))
+        .get(&db)
+        .await?;
+    assert_eq!(a1.tags.get()?.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["y"]);
+    let tags = Tag::objects()
+        .order_by(Tag::name().asc())
+        .prefetch_with(Tag::article_set(), Article::objects().filter(Article::rank().is_null(true)))
+        .all(&db)
+        .await?;
+    assert_eq!(tags.iter().map(|t| t.article_set.get().expect("fetched").len()).collect::<Vec<_>>(), [0, 1]);
+    // At the end of a nested path: the places' articles, and of their tags only x.
+    let places = Place::objects()
+        .filter(Place::name().eq("Paris"))
+        .prefetch_with(Place::articles().tags(), Tag::objects().filter(Tag::name().eq("x")))
+        .all(&db)
+        .await?;
+    let arts = places[0].articles.get()?;
+    assert_eq!(arts[0].tags.get()?.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["x"]);
+    let e = Place::objects().prefetch_with(Place::articles(), Article::objects().limit(1)).all(&db).await.expect_err("sliced");
+    assert_eq!(e.kind, ErrorKind::Usage);
     Ok(())
 }

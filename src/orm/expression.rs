@@ -59,6 +59,8 @@ pub struct Join {
 #[doc(hidden)]
 /// The joins that reach a model's column handles (implemented by the derive).
 pub trait ColumnsPath {
+    /// The model whose columns these are.
+    type Model;
     /// The joins from the queried model.
     fn joins(&self) -> &[Join];
 }
@@ -86,6 +88,20 @@ impl<K, C: ColumnsPath> RelationPath for Related<K, C> {
     }
 }
 impl<K, C: ColumnsPath> ForeignKeyPath for Related<K, C> {}
+
+/// A relation handle, and the model at its end: what `prefetch_with` takes a query of.
+pub trait RelationTo: RelationPath {
+    /// The model the relation reaches.
+    type Target;
+}
+
+impl<K, C: ColumnsPath> RelationTo for Related<K, C> {
+    type Target = C::Model;
+}
+
+impl<C: ColumnsPath> RelationTo for Through<C> {
+    type Target = C::Model;
+}
 
 impl<C: ColumnsPath> RelationPath for Through<C> {
     fn relation_path(&self) -> String {

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use super::expression::{ColRef, Cond};
-use super::{Model, QuerySet};
+use super::expression::{ColRef, Cond, Subquery};
+use super::{Model, PrefetchPath, QuerySet};
 use teapot_core::quote;
 use teapot_core::value::{FieldValue, Value};
 use teapot_core::Db;
@@ -19,10 +19,6 @@ fn key_unset<M: Model>(m: &M) -> bool {
 
 fn pk_index<M: Model>() -> usize {
     M::COLUMNS.iter().position(|c| *c == M::PK).unwrap_or(0)
-}
-
-fn placeholders(db: &Db, start: usize, n: usize) -> String {
-    (start..start + n).map(|i| db.placeholder(i)).collect::<Vec<_>>().join(", ")
 }
 
 /// One INSERT's worth of rows: the same column list for all of them.
@@ -457,7 +453,8 @@ pub async fn update_or_create<M: Model>(db: &Db, cond: Cond, defaults: M, change
 pub async fn prefetch_fk<M: Model, T: Model>(
     db: &Db,
     rows: &mut [M],
-    rests: &[&str],
+    base: Option<&Subquery>,
+    rests: &[PrefetchPath],
     key_of: impl Fn(&M) -> Option<T::Key>,
     set: impl Fn(&mut M, Arc<T>),
 ) -> Result<()> {
@@ -476,7 +473,7 @@ pub async fn prefetch_fk<M: Model, T: Model>(
     let mut targets = Vec::new();
     for chunk in keys.chunks(db.max_binds().min(10_000)) {
         let cond = Cond::In(ColRef::own(T::PK), chunk.to_vec());
-        targets.extend(QuerySet::<T>::new().filter(cond).all(db).await?);
+        targets.extend(QuerySet::<T>::from_base(base)?.filter(cond).all(db).await?);
     }
     super::prefetch_paths(db, &mut targets, rests).await?;
     let by_key: HashMap<T::Key, Arc<T>> = targets.into_iter().map(|t| (t.key(), Arc::new(t))).collect();
@@ -494,7 +491,8 @@ pub async fn prefetch_fk<M: Model, T: Model>(
 pub async fn prefetch_m2m<M: Model, T: Model>(
     db: &Db,
     rows: &mut [M],
-    rests: &[&str],
+    base: Option<&Subquery>,
+    rests: &[PrefetchPath],
     join_table: &str,
     from_col: &str,
     to_col: &str,
@@ -503,7 +501,7 @@ pub async fn prefetch_m2m<M: Model, T: Model>(
     if rows.is_empty() {
         return Ok(());
     }
-    let pairs = linked_rows::<M, T>(db, rows, join_table, (from_col, to_col)).await?;
+    let pairs = linked_rows::<M, T>(db, rows, base, join_table, (from_col, to_col)).await?;
     // One target may belong to many owners: nested relations are fetched once per target.
     let mut unique: Vec<T> = Vec::new();
     let mut index: HashMap<T::Key, usize> = HashMap::new();
@@ -534,8 +532,9 @@ pub async fn prefetch_m2m<M: Model, T: Model>(
 pub async fn prefetch_reverse<M: Model, T: Model>(
     db: &Db,
     rows: &mut [M],
+    base: Option<&Subquery>,
     accessor: &str,
-    rests: &[&str],
+    rests: &[PrefetchPath],
     set: impl Fn(&mut M, Vec<T>),
 ) -> Result<()> {
     if rows.is_empty() {
@@ -549,15 +548,16 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
             )
             .hint(format!("declare #[teapot(related_name = \"{accessor}\")] on the relation of {} to {}", T::NAME, M::NAME))
         })?;
-        return prefetch_reverse_m2m(db, rows, rests, jt, (from_col, to_col), set).await;
+        return prefetch_reverse_m2m(db, rows, base, rests, jt, (from_col, to_col), set).await;
     };
     let keys: Vec<Value> = rows.iter().map(|r| r.key().to_value()).collect();
     let mut children = Vec::new();
     for chunk in keys.chunks(db.max_binds().min(10_000)) {
         let cond = Cond::In(ColRef::own(column), chunk.to_vec());
         let pk = ColRef::own(T::PK);
-        children
-            .extend(QuerySet::<T>::new().filter(cond).order_by(super::Order { col: pk, desc: false, nulls_first: None }).all(db).await?);
+        children.extend(
+            QuerySet::<T>::from_base(base)?.filter(cond).order_by(super::Order { col: pk, desc: false, nulls_first: None }).all(db).await?,
+        );
     }
     super::prefetch_paths(db, &mut children, rests).await?;
     // Keys compare by their bound value: a child's foreign key and its parent's key.
@@ -574,24 +574,18 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
 /// Each link of a join table from the rows here (`near` is the join table's column to them) to
 /// the rows of `T` (`far`), as (key here, row there), in the order the links were made. One row
 /// there linked from several rows here comes once per link.
-async fn linked_rows<M: Model, T: Model>(db: &Db, rows: &[M], join_table: &str, (near, far): (&str, &str)) -> Result<Vec<(M::Key, T)>> {
+async fn linked_rows<M: Model, T: Model>(
+    db: &Db,
+    rows: &[M],
+    base: Option<&Subquery>,
+    join_table: &str,
+    (near, far): (&str, &str),
+) -> Result<Vec<(M::Key, T)>> {
     let keys: Vec<Value> = rows.iter().map(|r| r.key().to_value()).collect();
-    let cols: Vec<String> = T::COLUMNS.iter().map(|c| format!("t.{}", quote(c))).collect();
+    let query = QuerySet::<T>::from_base(base)?;
     let mut out = Vec::new();
-    for chunk in keys.chunks(db.max_binds().min(10_000)) {
-        let sql = format!(
-            "SELECT j.{}, {} FROM {} j JOIN {} t ON t.{} = j.{} WHERE j.{} IN ({}) ORDER BY j.{}",
-            quote(near),
-            cols.join(", "),
-            quote(join_table),
-            quote(T::TABLE),
-            quote(T::PK),
-            quote(far),
-            quote(near),
-            placeholders(db, 1, chunk.len()),
-            quote("id")
-        );
-        for row in db.fetch_all(&sql, chunk).await? {
+    for chunk in keys.chunks(db.max_binds().min(10_000) / 2) {
+        for row in query.linked(db, join_table, (near, far), chunk).await? {
             out.push((M::Key::decode(&row, 0)?, T::from_row(&row, 1)?));
         }
     }
@@ -604,14 +598,15 @@ async fn linked_rows<M: Model, T: Model>(db: &Db, rows: &[M], join_table: &str, 
 async fn prefetch_reverse_m2m<M: Model, T: Model>(
     db: &Db,
     rows: &mut [M],
-    rests: &[&str],
+    base: Option<&Subquery>,
+    rests: &[PrefetchPath],
     join_table: &str,
     (from_col, to_col): (&str, &str),
     set: impl Fn(&mut M, Vec<T>),
 ) -> Result<()> {
     // The join table read the other way: this side is its `to` column.
     let (owners, mut children): (Vec<M::Key>, Vec<T>) =
-        linked_rows::<M, T>(db, rows, join_table, (to_col, from_col)).await?.into_iter().unzip();
+        linked_rows::<M, T>(db, rows, base, join_table, (to_col, from_col)).await?.into_iter().unzip();
     super::prefetch_paths(db, &mut children, rests).await?;
     let mut grouped: HashMap<M::Key, Vec<T>> = HashMap::new();
     for (owner, c) in owners.into_iter().zip(children) {

@@ -92,28 +92,39 @@ pub fn direct(offsets: &[(String, usize)]) -> Vec<String> {
     offsets.iter().filter(|(p, _)| !p.contains("__")).map(|(p, _)| p.clone()).collect()
 }
 
+/// A relation path to prefetch (`books`, `books__tags`), with the query its last step's rows
+/// must also match, in its order (Django's `Prefetch("books", queryset=...)`).
+#[derive(Debug, Clone)]
+pub struct PrefetchPath {
+    /// The path, fields joined by `__`.
+    pub path: String,
+    /// The conditions and order of the last step's rows, if any.
+    pub base: Option<expression::Subquery>,
+}
+
 /// Prefetches relation paths (`books`, `books__tags`): paths that share a head fetch it once,
 /// then go on below it together, so each level costs one query.
-pub async fn prefetch_paths<M: Model>(db: &Db, rows: &mut [M], paths: &[&str]) -> Result<()> {
-    let mut heads: Vec<(&str, Vec<&str>)> = Vec::new();
+pub async fn prefetch_paths<M: Model>(db: &Db, rows: &mut [M], paths: &[PrefetchPath]) -> Result<()> {
+    let mut heads: Vec<(&str, Option<&expression::Subquery>, Vec<PrefetchPath>)> = Vec::new();
     for p in paths {
-        let (head, rest) = match p.split_once("__") {
+        let (head, rest) = match p.path.split_once("__") {
             Some((h, r)) => (h, Some(r)),
-            None => (*p, None),
+            None => (p.path.as_str(), None),
         };
-        let slot = match heads.iter_mut().find(|(h, _)| *h == head) {
+        let slot = match heads.iter_mut().find(|(h, _, _)| *h == head) {
             Some(s) => s,
             None => {
-                heads.push((head, Vec::new()));
+                heads.push((head, None, Vec::new()));
                 heads.last_mut().expect("just pushed")
             }
         };
-        if let Some(r) = rest {
-            slot.1.push(r);
+        match rest {
+            Some(r) => slot.2.push(PrefetchPath { path: r.to_string(), base: p.base.clone() }),
+            None => slot.1 = slot.1.or(p.base.as_ref()),
         }
     }
-    for (head, rests) in &heads {
-        M::prefetch(db, rows, head, rests).await?;
+    for (head, base, rests) in &heads {
+        M::prefetch(db, rows, head, *base, rests).await?;
     }
     Ok(())
 }
@@ -177,7 +188,14 @@ pub trait Model: Sized + Send + Sync + 'static {
     fn load_related(&mut self, field: &str, row: &DbRow, offsets: &[(String, usize)]) -> Result<()>;
     /// Fetches the relation `field` of many rows at once (one query), then the `rests` below it
     /// (`comments` and `author` for `posts__comments`, `posts__author`), and fills their slots.
-    fn prefetch<'a>(db: &'a Db, rows: &'a mut [Self], field: &'a str, rests: &'a [&'a str]) -> BoxFuture<'a, Result<()>>;
+    /// `base`: the conditions and order this relation's rows must also meet.
+    fn prefetch<'a>(
+        db: &'a Db,
+        rows: &'a mut [Self],
+        field: &'a str,
+        base: Option<&'a expression::Subquery>,
+        rests: &'a [PrefetchPath],
+    ) -> BoxFuture<'a, Result<()>>;
     /// The foreign key column of this model whose reverse accessor (its related_name, else
     /// `{model}_set`) is `accessor`.
     fn reverse_fk(accessor: &str) -> Option<&'static str>;

@@ -55,7 +55,7 @@ pub struct QuerySet<M: Model> {
     offset: Option<u64>,
     distinct: bool,
     related: Vec<String>,
-    prefetch: Vec<String>,
+    prefetch: Vec<super::PrefetchPath>,
     /// `none()`: matches nothing, and asks the database nothing.
     nothing: bool,
     /// Conditions on aggregates of each row's related rows (GROUP BY the key, HAVING).
@@ -247,15 +247,68 @@ impl<M: Model> QuerySet<M> {
     /// `&["tags", "books__tags"]`. The typed form, [`prefetch`](QuerySet::prefetch), does not
     /// compile with a misspelt field.
     pub fn prefetch_related(mut self, fields: &[&str]) -> Self {
-        self.prefetch.extend(fields.iter().map(|f| f.to_string()));
+        self.prefetch.extend(fields.iter().map(|f| super::PrefetchPath { path: f.to_string(), base: None }));
         self
     }
 
     /// Fetches a relation with one more query: `.prefetch(Book::tags())`,
     /// `.prefetch(Author::books().tags())` (the books, and their tags: one query per level).
     pub fn prefetch(mut self, relation: impl RelationPath) -> Self {
-        self.prefetch.push(relation.relation_path());
+        self.prefetch.push(super::PrefetchPath { path: relation.relation_path(), base: None });
         self
+    }
+
+    /// Fetches a relation with one more query, keeping only the related rows `query` matches, in
+    /// its order (Django's `Prefetch(..., queryset=...)`): `.prefetch_with(Author::books(),
+    /// Book::objects().filter(Book::pages().gt(300)).order_by(Book::title().asc()))`. The query
+    /// is of the relation's own model (anything else does not compile); a slice in it is refused
+    /// when the query runs.
+    pub fn prefetch_with<R>(mut self, relation: R, query: QuerySet<R::Target>) -> Self
+    where
+        R: super::expression::RelationTo,
+        R::Target: Model,
+    {
+        self.prefetch.push(super::PrefetchPath { path: relation.relation_path(), base: Some(query.subquery(None)) });
+        self
+    }
+
+    /// The rows of this query linked through a join table to the rows with `keys` (its `near`
+    /// column holds their keys, its `far` column this model's): `near` first, then this model's
+    /// columns; in this query's order, then the order the links were made.
+    pub(crate) async fn linked(&self, db: &Db, join_table: &str, (near, far): (&str, &str), keys: &[Value]) -> Result<Vec<DbRow>> {
+        let mut b = Builder::new(db, M::TABLE, M::PK);
+        let w = self.where_clause(&mut b)?;
+        let o = b.order(&self.ordering());
+        let ps: Vec<String> = keys.iter().map(|k| b.bind(k.clone())).collect();
+        let link = format!("j.{} IN ({})", quote(near), ps.join(", "));
+        let w = if w.is_empty() { format!(" WHERE {link}") } else { format!("{w} AND {link}") };
+        let o = if o.is_empty() { format!(" ORDER BY j.{}", quote("id")) } else { format!("{o}, j.{}", quote("id")) };
+        let cols: Vec<String> = M::COLUMNS.iter().map(|c| format!("t0.{}", quote(c))).collect();
+        let sql = format!(
+            "SELECT j.{}, {} FROM {} JOIN {} j ON j.{} = t0.{}{w}{o}",
+            quote(near),
+            cols.join(", "),
+            b.from(),
+            quote(join_table),
+            quote(far),
+            quote(M::PK)
+        );
+        db.fetch_all(&sql, &b.values).await
+    }
+
+    /// A query of this model with a prefetch's conditions and order (see `prefetch_with`).
+    pub(crate) fn from_base(base: Option<&super::expression::Subquery>) -> Result<Self> {
+        let mut q = QuerySet::new();
+        if let Some(b) = base {
+            if b.limit.is_some() || b.offset.is_some() {
+                return Err(Error::new(ErrorKind::Usage, format!("prefetch_with a sliced query of {}", M::NAME))
+                    .hint("a slice would apply to all the rows fetched together, not to each row's related rows; filter instead"));
+            }
+            q.conds = b.conds.clone();
+            q.order = b.order.clone();
+            q.nothing = b.nothing;
+        }
+        Ok(q)
     }
 
     fn where_clause(&self, b: &mut Builder) -> Result<String> {
@@ -395,8 +448,7 @@ impl<M: Model> QuerySet<M> {
             }
             out.push(m);
         }
-        let paths: Vec<&str> = self.prefetch.iter().map(String::as_str).collect();
-        super::prefetch_paths(db, &mut out, &paths).await?;
+        super::prefetch_paths(db, &mut out, &self.prefetch).await?;
         Ok(out)
     }
 
@@ -406,7 +458,8 @@ impl<M: Model> QuerySet<M> {
     pub fn stream<'a>(&self, db: &'a Db) -> futures_core::stream::BoxStream<'a, Result<M>> {
         use futures_util::StreamExt;
         if !self.prefetch.is_empty() {
-            let e = Error::new(ErrorKind::Usage, format!("stream() of {} with prefetch_related({:?})", M::NAME, self.prefetch))
+            let paths: Vec<&str> = self.prefetch.iter().map(|p| p.path.as_str()).collect();
+            let e = Error::new(ErrorKind::Usage, format!("stream() of {} with prefetch_related({paths:?})", M::NAME))
                 .hint("use all() to have the relations prefetched, or select_related for foreign keys, which a stream loads");
             return futures_util::stream::iter(vec![Err(e)]).boxed();
         }

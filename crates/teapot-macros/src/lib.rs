@@ -127,7 +127,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
         decode.push(quote!(#fid: ::teapot::Reverse::of(#owner)));
         defaults.push(quote!(#fid: ::teapot::Reverse::of(#owner)));
         prefetches.push(quote! {
-            #rname => ::teapot::orm::instance::prefetch_reverse::<#ident, #target>(db, rows, #rname, rests, |r, cs| r.#fid.set_loaded(cs)).await,
+            #rname => ::teapot::orm::instance::prefetch_reverse::<#ident, #target>(db, rows, base, #rname, rests, |r, cs| r.#fid.set_loaded(cs)).await,
         });
         let method = format_ident!("{}", rname);
         col_methods.push(quote! {
@@ -173,7 +173,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 decode.push(quote!(#fid: ::teapot::ManyToMany::of(#owner)));
                 defaults.push(quote!(#fid: ::teapot::ManyToMany::of(#owner)));
                 prefetches.push(quote! {
-                    #fname => ::teapot::orm::instance::prefetch_m2m::<#ident, #target>(db, rows, rests, #jt, #from_col, #to_col, |r, ts| r.#fid.set_loaded(ts)).await,
+                    #fname => ::teapot::orm::instance::prefetch_m2m::<#ident, #target>(db, rows, base, rests, #jt, #from_col, #to_col, |r, ts| r.#fid.set_loaded(ts)).await,
                 });
                 let add = format_ident!("{}_add", fname.trim_start_matches("r#"));
                 let remove = format_ident!("{}_remove", fname.trim_start_matches("r#"));
@@ -272,7 +272,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                         }
                     });
                     prefetches.push(quote! {
-                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, rests, |r| r.#fid.as_ref().map(|f| f.key().clone()), |r, t| if let ::std::option::Option::Some(f) = r.#fid.as_mut() { f.set_loaded(t) }).await,
+                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, base, rests, |r| r.#fid.as_ref().map(|f| f.key().clone()), |r, t| if let ::std::option::Option::Some(f) = r.#fid.as_mut() { f.set_loaded(t) }).await,
                     });
                 } else {
                     decode.push(quote!(#fid: ::teapot::ForeignKey::of(<<#target as ::teapot::Model>::Key as ::teapot::orm::FieldValue>::decode(row, offset + #i)?, #owner)));
@@ -285,7 +285,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                         }
                     });
                     prefetches.push(quote! {
-                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, rests, |r| ::std::option::Option::Some(r.#fid.key().clone()), |r, t| r.#fid.set_loaded(t)).await,
+                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, base, rests, |r| ::std::option::Option::Some(r.#fid.key().clone()), |r, t| r.#fid.set_loaded(t)).await,
                     });
                 }
                 let accessor = match &f.related_name {
@@ -398,6 +398,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
         }
 
         impl ::teapot::orm::expression::ColumnsPath for #columns_ident {
+            type Model = #ident;
             fn joins(&self) -> &[::teapot::orm::Join] {
                 &self.path
             }
@@ -515,7 +516,13 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             }
 
             #[allow(unused_variables)]
-            fn prefetch<'a>(db: &'a ::teapot::orm::Db, rows: &'a mut [Self], field: &'a str, rests: &'a [&'a str]) -> ::teapot::orm::BoxFuture<'a, ::teapot::Result<()>> {
+            fn prefetch<'a>(
+                db: &'a ::teapot::orm::Db,
+                rows: &'a mut [Self],
+                field: &'a str,
+                base: ::std::option::Option<&'a ::teapot::orm::expression::Subquery>,
+                rests: &'a [::teapot::orm::PrefetchPath],
+            ) -> ::teapot::orm::BoxFuture<'a, ::teapot::Result<()>> {
                 ::std::boxed::Box::pin(async move {
                     match field {
                         #(#prefetches)*
