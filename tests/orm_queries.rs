@@ -50,6 +50,13 @@ models! {
         pub seen: Option<DateTime<Utc>>,
     }
 
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "q")]
+    pub struct Event {
+        pub id: i64,
+        pub data: serde_json::Value,
+    }
+
     /// A many-to-many of a model to itself: symmetrical, as in Django.
     #[derive(Debug, Clone, teapot::Model)]
     #[teapot(app = "q")]
@@ -324,6 +331,7 @@ suite!(
     the_other_side_of_a_many_to_many,
     a_required_field_left_to_defaults_is_refused,
     prefetch_with_a_query,
+    json_keys,
 );
 
 async fn place_names(q: teapot::orm::QuerySet<Place>, db: &Db) -> teapot::Result<Vec<String>> {
@@ -683,5 +691,30 @@ async fn prefetch_with_a_query(db: Db) -> R {
     assert_eq!(arts[0].tags.get()?.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["x"]);
     let e = Place::objects().prefetch_with(Place::articles(), Article::objects().limit(1)).all(&db).await.expect_err("sliced");
     assert_eq!(e.kind, ErrorKind::Usage);
+    Ok(())
+}
+
+/// Django: model_fields.test_jsonfield (TestQuerying: test_has_key, test_has_key_null_value,
+/// test_shallow_lookup_obj_target, test_deep_lookup_objs, test_key_values).
+async fn json_keys(db: Db) -> R {
+    use serde_json::json;
+    for data in [json!({"kind": "click", "n": 1, "meta": {"x": 5}}), json!({"kind": "view", "n": 2, "gone": null}), json!([1, 2])] {
+        Event { id: 0, data }.create(&db).await?;
+    }
+    let ids = |q: teapot::orm::QuerySet<Event>| {
+        let db = db.clone();
+        async move { Ok::<_, teapot::Error>(q.order_by(Event::id().asc()).all(&db).await?.into_iter().map(|e| e.id).collect::<Vec<_>>()) }
+    };
+    let all = ids(Event::objects()).await?;
+    assert_eq!(ids(Event::objects().filter(Event::data().key("kind").eq(json!("click")))).await?, [all[0]]);
+    assert_eq!(ids(Event::objects().filter(Event::data().key("n").eq(json!(2)))).await?, [all[1]]);
+    assert_eq!(ids(Event::objects().filter(Event::data().key("meta").key("x").eq(json!(5)))).await?, [all[0]]);
+    assert_eq!(ids(Event::objects().filter(Event::data().has_key("gone"))).await?, [all[1]], "a key holding null is there");
+    assert_eq!(ids(Event::objects().filter(Event::data().has_key("kind"))).await?, [all[0], all[1]]);
+    assert_eq!(ids(Event::objects().exclude(Event::data().has_key("meta"))).await?, [all[1], all[2]]);
+    let kinds = Event::objects().order_by(Event::id().asc()).values_list(&db, (Event::data().key("kind"),)).await?;
+    assert_eq!(kinds, [(Some(json!("click")),), (Some(json!("view")),), (None,)]);
+    let maps = Event::objects().filter(Event::id().eq(all[0])).values(&db, (Event::data().key("meta").key("x"),)).await?;
+    assert_eq!(maps[0].keys().map(String::as_str).collect::<Vec<_>>(), ["data__meta__x"]);
     Ok(())
 }

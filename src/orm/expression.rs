@@ -147,17 +147,28 @@ impl ColRef {
         let mut parts: Vec<&str> = self.path.iter().map(|j| j.field).filter(|f| !f.is_empty()).collect();
         parts.push(self.field);
         let mut name = parts.join("__");
-        if let Some(f) = self.func {
-            name.push_str("__");
-            name.push_str(&format!("{f:?}").to_lowercase());
+        match &self.func {
+            Some(Func::JsonPath(keys)) => {
+                for k in keys {
+                    name.push_str("__");
+                    name.push_str(k);
+                }
+            }
+            Some(f) => {
+                name.push_str("__");
+                name.push_str(&format!("{f:?}").to_lowercase());
+            }
+            None => {}
         }
         name
     }
 }
 
 /// A function of one column (Django's transforms and one-argument functions).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Func {
+    /// The value under these keys of a JSON column (`data__a__b`), NULL where there is none.
+    JsonPath(Vec<String>),
     /// The year of a date or datetime (`__year`).
     Year,
     /// Its month, 1 to 12 (`__month`).
@@ -246,6 +257,29 @@ impl<T: HasDate> Column<T> {
     /// The date (of a datetime, in UTC).
     pub fn date(self) -> Column<T::Date> {
         self.func(Func::Date)
+    }
+}
+
+/// JSON columns: `serde_json::Value` or `Option<serde_json::Value>`.
+pub trait HasJson: FieldValue {}
+impl HasJson for serde_json::Value {}
+impl HasJson for Option<serde_json::Value> {}
+
+impl<T: HasJson> Column<T> {
+    /// The value under a key of a JSON object (Django's `data__key`), None where the key is
+    /// missing: `Event::data().key("kind").eq(json!("click"))`; chain for nested keys.
+    pub fn key(self, key: &str) -> Column<Option<serde_json::Value>> {
+        let mut keys = match &self.col.func {
+            Some(Func::JsonPath(k)) => k.clone(),
+            _ => Vec::new(),
+        };
+        keys.push(key.to_string());
+        self.func(Func::JsonPath(keys))
+    }
+
+    /// The JSON object has this key, whatever its value, `null` included (Django's `has_key`).
+    pub fn has_key(self, key: &str) -> Cond {
+        self.key(key).is_null(false)
     }
 }
 
@@ -481,22 +515,22 @@ impl<T: FieldValue> Column<T> {
     /// (`a().set_expr(b())`) or arithmetic (`price().set_expr(price() * 2)`). The expression reads
     /// the updated row's own columns.
     pub fn set_expr(self, e: impl Into<super::arith::Expr<T>>) -> Assign {
-        Assign { column: self.col.column, func: self.col.func, expr: SetExpr::Expr(e.into().node) }
+        Assign { column: self.col.column, func: self.col.func.clone(), expr: SetExpr::Expr(e.into().node) }
     }
     /// `SET col = value`, for `QuerySet::update`.
     pub fn set(self, v: impl IntoArg<T::Arg>) -> Assign {
-        Assign { column: self.col.column, func: self.col.func, expr: SetExpr::Value(T::arg_value(&v.into_arg())) }
+        Assign { column: self.col.column, func: self.col.func.clone(), expr: SetExpr::Value(T::arg_value(&v.into_arg())) }
     }
     /// `SET col = NULL`, for `QuerySet::update` (Django's `update(col=None)`); a NOT NULL
     /// column refuses it with `NotNullViolation`.
     pub fn set_null(self) -> Assign {
-        Assign { column: self.col.column, func: self.col.func, expr: SetExpr::Value(T::null()) }
+        Assign { column: self.col.column, func: self.col.func.clone(), expr: SetExpr::Value(T::null()) }
     }
     /// `SET col = col + value` (an F expression), for `QuerySet::update`.
     // `qty().add(1)` reads as Django's `F("qty") + 1`; it builds an assignment, it is not `+`.
     #[allow(clippy::should_implement_trait)]
     pub fn add(self, v: impl IntoArg<T::Arg>) -> Assign {
-        Assign { column: self.col.column, func: self.col.func, expr: SetExpr::Add(T::arg_value(&v.into_arg())) }
+        Assign { column: self.col.column, func: self.col.func.clone(), expr: SetExpr::Add(T::arg_value(&v.into_arg())) }
     }
     /// Ascending order.
     pub fn asc(self) -> Order {

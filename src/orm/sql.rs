@@ -166,7 +166,7 @@ impl<'a> Builder<'a> {
     /// A qualified column, or the function of it the handle asks for.
     pub(super) fn col(&mut self, c: &ColRef) -> String {
         let col = format!("{}.{}", self.alias(&c.path), quote(c.column));
-        let Some(f) = c.func else { return col };
+        let Some(f) = &c.func else { return col };
         let pg = self.db.dialect() == Dialect::Postgres;
         // SQLite keeps dates and datetimes as text ('2024-03-01 12:00:00'): strftime reads them.
         let part = |field: &str, fmt: &str| {
@@ -185,6 +185,19 @@ impl<'a> Builder<'a> {
             Func::Lower => format!("LOWER({col})"),
             Func::Upper => format!("UPPER({col})"),
             Func::Length => format!("CAST(LENGTH({col}) AS INTEGER)"),
+            // Keys are bound, never written into the SQL. `->` gives JSON (a JSON null stays a
+            // value, a missing key is NULL) on both: jsonb on PostgreSQL, JSON text on SQLite.
+            Func::JsonPath(keys) if pg => {
+                let mut e = format!("CAST({col} AS JSONB)");
+                for k in keys {
+                    e = format!("({e} -> CAST({} AS TEXT))", self.bind(Value::String(k.clone())));
+                }
+                e
+            }
+            Func::JsonPath(keys) => {
+                let path: String = keys.iter().map(|k| format!(".\"{}\"", k.replace('"', "\\\""))).collect();
+                format!("({col} -> {})", self.bind(Value::String(format!("${path}"))))
+            }
         }
     }
 
