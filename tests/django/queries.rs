@@ -197,6 +197,7 @@ models! {
         pub id: i32,
         #[teapot(max_length = 12, default = "")]
         pub name: Option<String>,
+        pub items: Reverse<OrderItem>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -294,6 +295,15 @@ models! {
         #[teapot(on_delete = "cascade")]
         pub b: ForeignKey<LeafB>,
     }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct OrderItem {
+        pub id: i64,
+        #[teapot(on_delete = "cascade", related_name = "items")]
+        pub order: ForeignKey<Order>,
+        pub status: i32,
+    }
 }
 
 async fn setup(t: &TestDb) -> Db {
@@ -318,6 +328,12 @@ suite!(
     test_exclude_in,
     test_field_with_filterable,
     test_negate_field,
+    test_exclude_plain,
+    test_exclude_plain_distinct,
+    test_exclude_with_q_object_distinct,
+    test_exclude_with_q_object_no_distinct,
+    test_exclude_with_q_is_equal_to_plain_exclude,
+    test_exclude_with_q_is_equal_to_plain_exclude_variation,
     test_ticket7759,
     test_ticket7107,
     test_ticket10181,
@@ -1258,7 +1274,7 @@ async fn test_custom_pk(db: Db) -> R {
 
 /// Django: queries.test_bulk_update.BulkUpdateTests.test_falsey_pk_value
 async fn test_falsey_pk_value(db: Db) -> R {
-    let mut order = Order { id: 0, name: Some("test".into()) };
+    let mut order = Order { id: 0, name: Some("test".into()), ..Order::defaults() };
     order.create(&db).await?;
     order.name = Some("updated".into());
     bulk_update(&db, std::slice::from_ref(&order), &["name"]).await?;
@@ -1544,5 +1560,73 @@ async fn test_zero_length_values_slicing(db: Db) -> R {
     assert!(q().values(&db, (Article::id(), Article::name(), Article::created())).await?.is_empty());
     assert!(q().values_list(&db, (Article::id(), Article::name(), Article::created())).await?.is_empty());
     assert_eq!(db.query_count() - before, 0, "an empty slice asks the database nothing");
+    Ok(())
+}
+
+/// ExcludeTest17600.setUpTestData: orders 1 (items of status 1, 1, 1), 2 (1, 2, 3), 3 (2, 3, 4).
+async fn orders_17600(db: &Db) -> R {
+    for (id, statuses) in [(1, [1, 1, 1]), (2, [1, 2, 3]), (3, [2, 3, 4])] {
+        let mut o = Order { id, ..Order::defaults() };
+        o.create(db).await?;
+        for status in statuses {
+            OrderItem { order: ForeignKey::from(&o), status, ..OrderItem::defaults() }.create(db).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Order's Meta.ordering: `pk`.
+async fn order_ids(q: teapot::orm::QuerySet<Order>, db: &Db) -> teapot::Result<Vec<i32>> {
+    Ok(q.order_by(Order::id().asc()).all(db).await?.into_iter().map(|o| o.id).collect())
+}
+
+fn status_1() -> Cond {
+    Order::items().status().eq(1)
+}
+
+/// Django: queries.tests.ExcludeTest17600.test_exclude_plain
+async fn test_exclude_plain(db: Db) -> R {
+    orders_17600(&db).await?;
+    assert_eq!(order_ids(Order::objects().exclude(status_1()), &db).await?, [3]);
+    Ok(())
+}
+
+/// Django: queries.tests.ExcludeTest17600.test_exclude_plain_distinct
+async fn test_exclude_plain_distinct(db: Db) -> R {
+    orders_17600(&db).await?;
+    assert_eq!(order_ids(Order::objects().exclude(status_1()).distinct(), &db).await?, [3]);
+    Ok(())
+}
+
+/// Django: queries.tests.ExcludeTest17600.test_exclude_with_q_object_distinct
+async fn test_exclude_with_q_object_distinct(db: Db) -> R {
+    orders_17600(&db).await?;
+    // Q(...) is the condition itself in teapot: the same spelling as the plain exclude.
+    assert_eq!(order_ids(Order::objects().exclude(status_1()).distinct(), &db).await?, [3]);
+    Ok(())
+}
+
+/// Django: queries.tests.ExcludeTest17600.test_exclude_with_q_object_no_distinct
+async fn test_exclude_with_q_object_no_distinct(db: Db) -> R {
+    orders_17600(&db).await?;
+    assert_eq!(order_ids(Order::objects().exclude(status_1()), &db).await?, [3]);
+    Ok(())
+}
+
+/// Django: queries.tests.ExcludeTest17600.test_exclude_with_q_is_equal_to_plain_exclude
+async fn test_exclude_with_q_is_equal_to_plain_exclude(db: Db) -> R {
+    orders_17600(&db).await?;
+    let plain = order_ids(Order::objects().exclude(status_1()).distinct(), &db).await?;
+    assert_eq!(plain, order_ids(Order::objects().filter(!status_1()).distinct(), &db).await?);
+    assert_eq!(plain, [3]);
+    Ok(())
+}
+
+/// Django: queries.tests.ExcludeTest17600.test_exclude_with_q_is_equal_to_plain_exclude_variation
+async fn test_exclude_with_q_is_equal_to_plain_exclude_variation(db: Db) -> R {
+    orders_17600(&db).await?;
+    let plain = order_ids(Order::objects().exclude(status_1()), &db).await?;
+    assert_eq!(plain, order_ids(Order::objects().filter(!status_1()).distinct(), &db).await?);
+    assert_eq!(plain, [3]);
     Ok(())
 }
