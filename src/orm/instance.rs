@@ -34,19 +34,26 @@ struct Batch {
 /// Splits rows into statements. Rows go together when they send the same columns: with or
 /// without a key, and leaving the same db_default columns unset. Sending a column for every row
 /// of a statement once any row sets it would store the unset rows' placeholder value (an empty
-/// string, a zero) instead of the database's default. Each kind keeps the order given, so the
-/// generated keys follow it; rows that alternate between kinds still cost one statement per
-/// kind (per batch), as in Django.
+/// string, a zero) instead of the database's default. Rows with and without a key go apart
+/// whatever their order (one statement each, not one per alternation: as Django); rows without
+/// one stay in the order given, so the keys the database makes follow it.
 fn plan<M: Model>(db: &Db, rows: &[&mut M], batch_size: Option<usize>) -> Vec<Batch> {
     let fit = (db.max_binds() / M::COLUMNS.len().max(1)).clamp(1, 1000);
     let per_batch = batch_size.map_or(fit, |n| n.clamp(1, fit));
     let mut groups: Vec<(bool, Vec<&'static str>, Vec<usize>)> = Vec::new();
-    for (i, m) in rows.iter().enumerate() {
-        let skip_pk = key_unset(&**m);
-        let omitted: Vec<&'static str> = M::DB_DEFAULT_COLUMNS.iter().copied().filter(|c| m.is_unset(c)).collect();
-        match groups.iter_mut().find(|(k, o, _)| *k == skip_pk && *o == omitted) {
-            Some(g) => g.2.push(i),
-            None => groups.push((skip_pk, omitted, vec![i])),
+    // Rows with their key first, then those whose key the database makes (as Django does), each
+    // in the order given; within each, neighbours leaving the same columns unset go together.
+    for with_key in [true, false] {
+        for (i, m) in rows.iter().enumerate() {
+            let skip_pk = key_unset(&**m);
+            if skip_pk == with_key {
+                continue;
+            }
+            let omitted: Vec<&'static str> = M::DB_DEFAULT_COLUMNS.iter().copied().filter(|c| m.is_unset(c)).collect();
+            match groups.last_mut().filter(|(k, o, _)| *k == skip_pk && *o == omitted) {
+                Some(g) => g.2.push(i),
+                None => groups.push((skip_pk, omitted, vec![i])),
+            }
         }
     }
     let mut out = Vec::new();
@@ -540,8 +547,8 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
     if rows.is_empty() {
         return Ok(());
     }
-    let Some(column) = T::reverse_fk(accessor) else {
-        let (jt, from_col, to_col) = T::reverse_m2m(accessor).ok_or_else(|| {
+    let Some(column) = T::reverse_fk(accessor, M::TABLE) else {
+        let (jt, from_col, to_col) = T::reverse_m2m(accessor, M::TABLE).ok_or_else(|| {
             crate::Error::new(
                 ErrorKind::Usage,
                 format!("{} has no foreign key or many-to-many to {} with related_name \"{accessor}\"", T::NAME, M::NAME),

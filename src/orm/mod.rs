@@ -198,12 +198,14 @@ pub trait Model: Sized + Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<()>>;
     /// The foreign key column of this model whose reverse accessor (its related_name, else
     /// `{model}_set`) is `accessor`.
-    fn reverse_fk(accessor: &str) -> Option<&'static str>;
+    /// Two foreign keys to different models may have the same accessor (`item_set`): `to` is
+    /// the table of the model the accessor is on.
+    fn reverse_fk(accessor: &str, to: &str) -> Option<&'static str>;
 
-    /// The many-to-many of this model whose reverse accessor is `accessor`: its join table and
-    /// the join table's columns to this model and to the other.
-    fn reverse_m2m(accessor: &str) -> Option<(&'static str, &'static str, &'static str)> {
-        let _ = accessor;
+    /// The many-to-many of this model to the model of table `to` whose reverse accessor is
+    /// `accessor`: its join table and the join table's columns to this model and to the other.
+    fn reverse_m2m(accessor: &str, to: &str) -> Option<(&'static str, &'static str, &'static str)> {
+        let _ = (accessor, to);
         None
     }
 

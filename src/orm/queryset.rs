@@ -177,6 +177,12 @@ impl<M: Model> QuerySet<M> {
         self
     }
 
+    /// Whether the query can match no row whatever the data: `none()`, or an empty slice
+    /// (`limit(0)`); it then asks the database nothing.
+    fn matches_nothing(&self) -> bool {
+        self.nothing || self.limit == Some(0)
+    }
+
     /// The order the query runs in: the one given, else the model's default ordering (unless
     /// cleared).
     fn ordering(&self) -> Vec<Order> {
@@ -312,7 +318,7 @@ impl<M: Model> QuerySet<M> {
     }
 
     fn where_clause(&self, b: &mut Builder) -> Result<String> {
-        if self.nothing {
+        if self.matches_nothing() {
             // What still runs (an aggregate, a stream) runs over no row.
             return Ok(" WHERE 1 = 0".to_string());
         }
@@ -420,7 +426,7 @@ impl<M: Model> QuerySet<M> {
     }
 
     async fn fetch(&self, db: &Db, order: &[Order]) -> Result<Vec<M>> {
-        if self.nothing {
+        if self.matches_nothing() {
             return Ok(Vec::new());
         }
         let (mut sql, values, related) = self.select_sql(db, order)?;
@@ -560,7 +566,7 @@ impl<M: Model> QuerySet<M> {
         K: IntoIterator<Item = M::Key>,
     {
         let keys: Vec<Value> = keys.into_iter().map(|k| k.to_value()).collect();
-        if keys.is_empty() || self.nothing {
+        if keys.is_empty() || self.matches_nothing() {
             return Ok(std::collections::HashMap::new());
         }
         let by_key = Cond::In(super::expression::ColRef::own(M::PK), keys);
@@ -570,7 +576,7 @@ impl<M: Model> QuerySet<M> {
 
     /// Whether any row matches (one query).
     pub async fn exists(&self, db: &Db) -> Result<bool> {
-        if self.nothing {
+        if self.matches_nothing() {
             return Ok(false);
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
@@ -583,7 +589,7 @@ impl<M: Model> QuerySet<M> {
 
     /// The number of matching rows (one query).
     pub async fn count(&self, db: &Db) -> Result<i64> {
-        if self.nothing {
+        if self.matches_nothing() {
             return Ok(0);
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
@@ -602,13 +608,25 @@ impl<M: Model> QuerySet<M> {
 
     /// The matching rows' columns as tuples: `values_list(&db, (Book::title(), Book::price()))`.
     pub async fn values_list<V: ValuesList>(&self, db: &Db, cols: V) -> Result<Vec<V::Output>> {
-        if self.nothing {
+        if self.matches_nothing() {
             return Ok(Vec::new());
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
-        let cs: Vec<String> = cols.cols().iter().map(|c| b.col(c)).collect();
+        let mut cs: Vec<String> = cols.cols().iter().map(|c| b.col(c)).collect();
         let w = self.filter_clause(&mut b)?;
-        let o = b.order(&self.ordering());
+        let order = self.ordering();
+        let o = b.order(&order);
+        if self.distinct {
+            // As for rows: PostgreSQL wants a DISTINCT query's order in its select list, and
+            // Django selects it too (the values then are distinct with it; only the asked ones
+            // are decoded).
+            for ord in &order {
+                let c = b.col(&ord.col);
+                if !cs.contains(&c) {
+                    cs.push(c);
+                }
+            }
+        }
         let sql = format!(
             "SELECT {}{} FROM {}{w}{o}{}",
             if self.distinct { "DISTINCT " } else { "" },
@@ -669,7 +687,7 @@ impl<M: Model> QuerySet<M> {
     /// longest book. Related rows are joined and grouped per row; a filter() made before on the
     /// same relation narrows the rows counted, as in Django ("filter, then annotate").
     pub async fn annotate<A: Aggregates>(&self, db: &Db, aggs: A) -> Result<Vec<(M, A::Output)>> {
-        if self.nothing {
+        if self.matches_nothing() {
             return Ok(Vec::new());
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
@@ -716,7 +734,7 @@ impl<M: Model> QuerySet<M> {
 
     /// Sets columns of every matching row (one query); returns the number of rows.
     pub async fn update(&self, db: &Db, set: Vec<Assign>) -> Result<u64> {
-        if self.nothing {
+        if self.matches_nothing() {
             return Ok(0);
         }
         if set.is_empty() {
@@ -743,7 +761,7 @@ impl<M: Model> QuerySet<M> {
 
     /// Deletes every matching row (one query); returns the number of rows.
     pub async fn delete(&self, db: &Db) -> Result<u64> {
-        if self.nothing {
+        if self.matches_nothing() {
             return Ok(0);
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);

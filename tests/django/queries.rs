@@ -396,6 +396,9 @@ suite!(
     test_no_fields,
     test_update_primary_key,
     test_update_custom_primary_key,
+    test_ticket2400,
+    test_tickets_5321_7070,
+    test_zero_length_values_slicing,
 );
 
 /// Queries1Tests.setUpTestData (the rows its ported tests read).
@@ -743,7 +746,6 @@ async fn test_ticket4510(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: Tag.item_set (Item.tags, a many-to-many) joins through Item.creator, the first foreign key of Item whose accessor is also item_set: [t3, t5], Django [t5]
 /// Django: queries.tests.Queries1Tests.test_ticket2400
 async fn test_ticket2400(db: Db) -> R {
     q1(&db).await?;
@@ -752,7 +754,6 @@ async fn test_ticket2400(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: values() + distinct() ordered by unselected columns: PostgreSQL errors (ORDER BY not in select list), SQLite gives [foo, bar]; Django selects the ordering columns too: [foo, bar, foo]
 /// Django: queries.tests.Queries1Tests.test_tickets_5321_7070
 async fn test_tickets_5321_7070(db: Db) -> R {
     q1(&db).await?;
@@ -1551,7 +1552,6 @@ async fn test_values_subquery(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: values()/values_list() over a zero-length slice ([42:42]) run a query each (2); Django runs none (assertNumQueries(0))
 /// Django: queries.tests.WeirdQuerysetSlicingTests.test_zero_length_values_slicing
 async fn test_zero_length_values_slicing(db: Db) -> R {
     let n = 42;

@@ -135,11 +135,12 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             /// a condition on them asks for some such row (`exclude`: for none).
             pub fn #method(&self) -> ::teapot::orm::Through<<#target as ::teapot::Model>::Columns> {
                 let mut path = self.path.clone();
-                if let ::std::option::Option::Some(fk) = <#target as ::teapot::Model>::reverse_fk(#rname) {
+                let me = <#ident as ::teapot::Model>::TABLE;
+                if let ::std::option::Option::Some(fk) = <#target as ::teapot::Model>::reverse_fk(#rname, me) {
                     path.push(::teapot::orm::Join { fk_column: #pk_column, table: <#target as ::teapot::Model>::TABLE, pk: fk, many: true, field: #rname });
                 } else {
                     // The other side of a many-to-many: through its join table.
-                    let (jt, from_col, to_col) = <#target as ::teapot::Model>::reverse_m2m(#rname)
+                    let (jt, from_col, to_col) = <#target as ::teapot::Model>::reverse_m2m(#rname, me)
                         .expect("a Reverse field names the related_name of a foreign key or a many-to-many to this model");
                     path.push(::teapot::orm::Join { fk_column: #pk_column, table: jt, pk: to_col, many: true, field: #rname });
                     path.push(::teapot::orm::Join { fk_column: from_col, table: <#target as ::teapot::Model>::TABLE, pk: <#target as ::teapot::Model>::PK, many: false, field: "" });
@@ -186,7 +187,11 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     None => format!("{}_set", name.to_lowercase()),
                 };
                 if !symmetrical && !accessor.ends_with('+') {
-                    reverse_m2ms.push(quote!(#accessor => ::std::option::Option::Some((#jt, #from_col, #to_col)),));
+                    reverse_m2ms.push(quote! {
+                        if accessor == #accessor && to == <#target as ::teapot::Model>::TABLE {
+                            return ::std::option::Option::Some((#jt, #from_col, #to_col));
+                        }
+                    });
                 }
                 let add_keys = format_ident!("{}_add_keys", fname.trim_start_matches("r#"));
                 let set = format_ident!("{}_set", fname.trim_start_matches("r#"));
@@ -294,7 +299,11 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     None => format!("{}_set", name.to_lowercase()),
                 };
                 if !accessor.ends_with('+') {
-                    reverse_fks.push(quote!(#accessor => ::std::option::Option::Some(#col),));
+                    reverse_fks.push(quote! {
+                        if accessor == #accessor && to == <#target as ::teapot::Model>::TABLE {
+                            return ::std::option::Option::Some(#col);
+                        }
+                    });
                 }
                 joins.push(quote! {
                     #fname => ::std::option::Option::Some(::teapot::orm::RelatedJoin {
@@ -496,23 +505,21 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 }
             }
 
-            fn reverse_fk(accessor: &str) -> ::std::option::Option<&'static str> {
-                match accessor {
-                    #(#reverse_fks)*
-                    _ => ::std::option::Option::None,
-                }
-            }
-
             fn left_to_defaults(&self) -> ::std::option::Option<&'static str> {
                 #(#placeholder_checks)*
                 ::std::option::Option::None
             }
 
-            fn reverse_m2m(accessor: &str) -> ::std::option::Option<(&'static str, &'static str, &'static str)> {
-                match accessor {
-                    #(#reverse_m2ms)*
-                    _ => ::std::option::Option::None,
-                }
+            #[allow(unused_variables)]
+            fn reverse_fk(accessor: &str, to: &str) -> ::std::option::Option<&'static str> {
+                #(#reverse_fks)*
+                ::std::option::Option::None
+            }
+
+            #[allow(unused_variables)]
+            fn reverse_m2m(accessor: &str, to: &str) -> ::std::option::Option<(&'static str, &'static str, &'static str)> {
+                #(#reverse_m2ms)*
+                ::std::option::Option::None
             }
 
             #[allow(unused_variables)]
