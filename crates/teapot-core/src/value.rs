@@ -166,14 +166,25 @@ pub trait FieldValue: Sized + Send + Sync {
 /// would read it as `""`, 0 or false). The usual cause is a column reached through a nullable
 /// foreign key, or a group of NULLs.
 fn present(row: &DbRow, idx: usize) -> Result<()> {
-    if row.is_null(idx) {
-        return Err(Error::new(ErrorKind::Database, format!("column {idx} is NULL, and the type it is read as cannot hold NULL"))
-            .hint("read it as an Option: a column reached through a nullable foreign key can be NULL (`.nullable()` on the column)"));
+    // PostgreSQL's driver refuses a NULL for a non-Option type itself (see decode_err): only
+    // SQLite's needs the look, which costs a second read of the cell.
+    if matches!(row, DbRow::Sqlite(_)) && row.is_null(idx) {
+        return Err(null_error(idx));
     }
     Ok(())
 }
 
+fn null_error(idx: usize) -> Error {
+    Error::new(ErrorKind::Database, format!("column {idx} is NULL, and the type it is read as cannot hold NULL"))
+        .hint("read it as an Option: a column reached through a nullable foreign key can be NULL (`.nullable()` on the column)")
+}
+
 fn decode_err(idx: usize, e: sqlx::Error) -> Error {
+    if let sqlx::Error::ColumnDecode { source, .. } = &e {
+        if source.is::<sqlx::error::UnexpectedNullError>() {
+            return null_error(idx);
+        }
+    }
     Error::new(ErrorKind::Database, format!("cannot decode column {idx}: {e}"))
 }
 
