@@ -21,6 +21,19 @@ fn pk_index<M: Model>() -> usize {
     M::COLUMNS.iter().position(|c| *c == M::PK).unwrap_or(0)
 }
 
+/// Where a column named by the caller is among the model's, or an error listing them.
+fn column_index<M: Model>(c: &str) -> Result<usize> {
+    M::COLUMNS.iter().position(|x| *x == c).ok_or_else(|| {
+        crate::Error::new(ErrorKind::Usage, format!("{} has no column {c}", M::NAME))
+            .hint(format!("the columns are: {}", M::COLUMNS.join(", ")))
+    })
+}
+
+/// `UPDATE table SET ... WHERE key = $n`, the key bound last.
+fn update_by_key<M: Model>(db: &Db, sets: &[String], binds: usize) -> String {
+    format!("UPDATE {} SET {} WHERE {} = {}", quote(M::TABLE), sets.join(", "), quote(M::PK), db.placeholder(binds))
+}
+
 /// One INSERT's worth of rows: the same column list for all of them.
 struct Batch {
     /// Leave the generated key to the database.
@@ -192,13 +205,7 @@ pub trait ModelExt: Model {
                 }
                 return Ok(());
             }
-            let sql = format!(
-                "UPDATE {} SET {} WHERE {} = {}",
-                quote(Self::TABLE),
-                sets.join(", "),
-                quote(Self::PK),
-                db.placeholder(binds.len())
-            );
+            let sql = update_by_key::<Self>(db, &sets, binds.len());
             if db.execute(&sql, &binds).await? == 0 {
                 insert_rows(db, &mut [self]).await?;
             }
@@ -219,21 +226,11 @@ pub trait ModelExt: Model {
             let mut binds = Vec::new();
             let mut sets = Vec::new();
             for c in columns {
-                let i = Self::COLUMNS.iter().position(|x| x == c).ok_or_else(|| {
-                    crate::Error::new(ErrorKind::Usage, format!("{} has no column {c}", Self::NAME))
-                        .hint(format!("the columns are: {}", Self::COLUMNS.join(", ")))
-                })?;
-                binds.push(values[i].clone());
+                binds.push(values[column_index::<Self>(c)?].clone());
                 sets.push(format!("{} = {}", quote(c), db.placeholder(binds.len())));
             }
             binds.push(self.key().to_value());
-            let sql = format!(
-                "UPDATE {} SET {} WHERE {} = {}",
-                quote(Self::TABLE),
-                sets.join(", "),
-                quote(Self::PK),
-                db.placeholder(binds.len())
-            );
+            let sql = update_by_key::<Self>(db, &sets, binds.len());
             match db.execute(&sql, &binds).await? {
                 0 => Err(crate::Error::new(ErrorKind::NotFound, format!("save_fields: no {} has the key {:?}", Self::NAME, self.key()))
                     .hint("create() the row first; save_fields only updates")),
@@ -286,10 +283,7 @@ impl OnConflict {
     fn sql<M: Model>(&self) -> Result<String> {
         let check = |cols: &[&'static str]| -> Result<String> {
             for c in cols {
-                if !M::COLUMNS.contains(c) {
-                    return Err(crate::Error::new(ErrorKind::Usage, format!("{} has no column {c}", M::NAME))
-                        .hint(format!("the columns are: {}", M::COLUMNS.join(", "))));
-                }
+                column_index::<M>(c)?;
             }
             Ok(cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", "))
         };
@@ -365,15 +359,7 @@ pub async fn bulk_update<M: Model>(db: &Db, rows: &[M], columns: &[&str]) -> Res
         return Err(crate::Error::new(ErrorKind::Usage, format!("bulk_update of a {} that was never saved (its key is unset)", M::NAME))
             .hint("create() or bulk_create() the new rows first"));
     }
-    let idx: Vec<usize> = columns
-        .iter()
-        .map(|c| {
-            M::COLUMNS.iter().position(|x| x == c).ok_or_else(|| {
-                crate::Error::new(ErrorKind::Usage, format!("{} has no column {c}", M::NAME))
-                    .hint(format!("the columns are: {}", M::COLUMNS.join(", ")))
-            })
-        })
-        .collect::<Result<_>>()?;
+    let idx: Vec<usize> = columns.iter().map(|c| column_index::<M>(c)).collect::<Result<_>>()?;
     let pk = pk_index::<M>();
     let per_row = idx.len() * 2 + 1;
     let per_batch = (db.max_binds() / per_row.max(1)).clamp(1, 1000);
