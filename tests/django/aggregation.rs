@@ -72,6 +72,7 @@ suite!(
     test_count,
     test_ticket12886,
     test_decimal_max_digits_has_no_effect,
+    test_aggregation_default_using_decimal_from_python,
 );
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -260,5 +261,13 @@ async fn test_decimal_max_digits_has_no_effect(db: Db) -> R {
     }
     let price_sum = Book::objects().aggregate(&db, Agg::sum(Book::price())).await?;
     assert_eq!(price_sum, Some(dec("99999.80")));
+    Ok(())
+}
+
+/// Django: aggregation.tests.AggregateTestCase.test_aggregation_default_using_decimal_from_python
+async fn test_aggregation_default_using_decimal_from_python(db: Db) -> R {
+    data(&db).await?;
+    let value = Book::objects().filter(Book::rating().lt(3.0)).aggregate(&db, Agg::sum(Book::price()).or(dec("0.00"))).await?;
+    assert_eq!(value, dec("0.00"));
     Ok(())
 }
