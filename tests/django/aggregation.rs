@@ -15,6 +15,7 @@ models! {
         pub age: i32,
         pub friends: ManyToMany<Self>,
         pub rating: Option<f64>,
+        pub book_set: Reverse<Book>,
     }
 
     /// Django's Publisher without `duration` (a DurationField, which teapot lacks).
@@ -25,6 +26,7 @@ models! {
         #[teapot(max_length = 255)]
         pub name: String,
         pub num_awards: i32,
+        pub book_set: Reverse<Book>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -72,6 +74,11 @@ suite!(
     test_count,
     test_ticket12886,
     test_decimal_max_digits_has_no_effect,
+    test_aggregation_default_using_decimal_from_python,
+    test_related_aggregate,
+    test_aggregate_multi_join,
+    test_aggregate_transform,
+    test_aggregate_join_transform,
 );
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -260,5 +267,49 @@ async fn test_decimal_max_digits_has_no_effect(db: Db) -> R {
     }
     let price_sum = Book::objects().aggregate(&db, Agg::sum(Book::price())).await?;
     assert_eq!(price_sum, Some(dec("99999.80")));
+    Ok(())
+}
+
+/// Django: aggregation.tests.AggregateTestCase.test_aggregation_default_using_decimal_from_python
+async fn test_aggregation_default_using_decimal_from_python(db: Db) -> R {
+    data(&db).await?;
+    let value = Book::objects().filter(Book::rating().lt(3.0)).aggregate(&db, Agg::sum(Book::price()).or(dec("0.00"))).await?;
+    assert_eq!(value, dec("0.00"));
+    Ok(())
+}
+
+/// Django: aggregation.tests.AggregateTestCase.test_related_aggregate
+async fn test_related_aggregate(db: Db) -> R {
+    data(&db).await?;
+    approx(Author::objects().aggregate(&db, Agg::avg(Author::friends().age())).await?, 34.07, 2);
+    approx(Book::objects().filter(Book::rating().lt(4.5)).aggregate(&db, Agg::avg(Book::authors().age())).await?, 38.2857, 2);
+    assert_eq!(
+        Author::objects().filter(Author::name().contains("a")).aggregate(&db, Agg::avg(Author::book_set().rating())).await?,
+        Some(4.0)
+    );
+    assert_eq!(Book::objects().aggregate(&db, Agg::sum(Book::publisher().num_awards())).await?, Some(30));
+    assert_eq!(Publisher::objects().aggregate(&db, Agg::sum(Publisher::book_set().price())).await?, Some(dec("270.27")));
+    Ok(())
+}
+
+/// Django: aggregation.tests.AggregateTestCase.test_aggregate_multi_join
+async fn test_aggregate_multi_join(db: Db) -> R {
+    data(&db).await?;
+    assert_eq!(Store::objects().aggregate(&db, Agg::max(Store::books().authors().age())).await?, Some(57));
+    assert_eq!(Author::objects().aggregate(&db, Agg::min(Author::book_set().publisher().num_awards())).await?, Some(1));
+    Ok(())
+}
+
+/// Django: aggregation.tests.AggregateTestCase.test_aggregate_transform
+async fn test_aggregate_transform(db: Db) -> R {
+    data(&db).await?;
+    assert_eq!(Store::objects().aggregate(&db, Agg::min(Store::original_opening().month())).await?, Some(3));
+    Ok(())
+}
+
+/// Django: aggregation.tests.AggregateTestCase.test_aggregate_join_transform
+async fn test_aggregate_join_transform(db: Db) -> R {
+    data(&db).await?;
+    assert_eq!(Publisher::objects().aggregate(&db, Agg::min(Publisher::book_set().pubdate().year())).await?, Some(1991));
     Ok(())
 }

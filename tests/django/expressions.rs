@@ -93,6 +93,13 @@ suite!(
     test_lefthand_subtraction,
     test_update_TimeField_using_Value,
     test_update_UUIDField_using_Value,
+    test_update,
+    test_arithmetic,
+    test_parenthesis_priority,
+    test_update_with_none,
+    test_decimal_expression,
+    test_lefthand_multiplication,
+    test_lefthand_division,
 );
 
 async fn employee(db: &Db, first: &str, last: &str, salary: Option<i32>) -> teapot::Result<Employee> {
@@ -222,5 +229,100 @@ async fn test_update_UUIDField_using_Value(db: Db) -> R {
     let u: Uuid = "12345678901234567890123456789012".parse().expect("uuid");
     UuidModel::objects().update(&db, vec![UuidModel::uuid().set(u)]).await?;
     assert_eq!(UuidModel::objects().get(&db).await?.uuid, Some(u));
+    Ok(())
+}
+
+/// BasicExpressionsTests.setUpTestData.
+async fn companies(db: &Db) -> R {
+    company(db, "Example Inc.", 2300, 5, &employee(db, "Joe", "Smith", Some(10)).await?).await?;
+    let mut foobar = company(db, "Foobar Ltd.", 3, 4, &employee(db, "Frank", "Meyer", Some(20)).await?).await?;
+    foobar.based_in_eu = true;
+    foobar.save(db).await?;
+    company(db, "Test GmbH", 32, 1, &employee(db, "Max", "Mustermann", Some(30)).await?).await?;
+    Ok(())
+}
+
+/// BasicExpressionsTests.setUp's company_query: (name, num_employees, num_chairs) in that order.
+async fn company_query(db: &Db) -> teapot::Result<Vec<(String, i32, i32)>> {
+    Company::objects()
+        .order_by(Company::name().asc())
+        .order_by(Company::num_employees().asc())
+        .order_by(Company::num_chairs().asc())
+        .values_list(db, (Company::name(), Company::num_employees(), Company::num_chairs()))
+        .await
+}
+
+fn rows(r: [(&str, i32, i32); 3]) -> Vec<(String, i32, i32)> {
+    r.iter().map(|&(n, e, c)| (n.to_string(), e, c)).collect()
+}
+
+/// Django: expressions.tests.BasicExpressionsTests.test_update
+async fn test_update(db: Db) -> R {
+    companies(&db).await?;
+    Company::objects().update(&db, vec![Company::num_chairs().set_expr(Company::num_employees())]).await?;
+    assert_eq!(company_query(&db).await?, rows([("Example Inc.", 2300, 2300), ("Foobar Ltd.", 3, 3), ("Test GmbH", 32, 32)]));
+    Ok(())
+}
+
+/// Django: expressions.tests.BasicExpressionsTests.test_arithmetic
+async fn test_arithmetic(db: Db) -> R {
+    companies(&db).await?;
+    Company::objects().update(&db, vec![Company::num_chairs().set_expr(Company::num_employees() + 2)]).await?;
+    assert_eq!(company_query(&db).await?, rows([("Example Inc.", 2300, 2302), ("Foobar Ltd.", 3, 5), ("Test GmbH", 32, 34)]));
+    Ok(())
+}
+
+/// Django: expressions.tests.BasicExpressionsTests.test_parenthesis_priority
+async fn test_parenthesis_priority(db: Db) -> R {
+    companies(&db).await?;
+    Company::objects().update(&db, vec![Company::num_chairs().set_expr((Company::num_employees() + 2) * Company::num_employees())]).await?;
+    assert_eq!(company_query(&db).await?, rows([("Example Inc.", 2300, 5294600), ("Foobar Ltd.", 3, 15), ("Test GmbH", 32, 1088)]));
+    Ok(())
+}
+
+/// Django: expressions.tests.BasicExpressionsTests.test_update_with_none
+async fn test_update_with_none(db: Db) -> R {
+    Number { integer: 1, float: Some(1.0), ..Number::defaults() }.create(&db).await?;
+    Number { integer: 2, ..Number::defaults() }.create(&db).await?;
+    Number::objects().filter(Number::float().is_null(false)).update(&db, vec![Number::float().set_null()]).await?;
+    let floats: Vec<Option<f64>> = Number::objects().all(&db).await?.into_iter().map(|n| n.float).collect();
+    assert_eq!(floats, [None, None]);
+    Ok(())
+}
+
+/// Django: expressions.tests.ExpressionsNumericTests.test_decimal_expression
+async fn test_decimal_expression(db: Db) -> R {
+    let mut n = Number { integer: 1, decimal_value: Some("0.5".parse().expect("decimal")), ..Number::defaults() };
+    n.create(&db).await?;
+    // `n.decimal_value = F("decimal_value") - Decimal("0.4"); n.save()`: the same UPDATE of n's row.
+    let d: Decimal = "0.4".parse().expect("decimal");
+    Number::objects()
+        .filter(Number::id().eq(n.id))
+        .update(&db, vec![Number::decimal_value().set_expr(Number::decimal_value() - d)])
+        .await?;
+    n.refresh(&db).await?;
+    assert_eq!(n.decimal_value, Some("0.1".parse().expect("decimal")));
+    Ok(())
+}
+
+/// Django: expressions.tests.ExpressionOperatorTests.test_lefthand_multiplication
+async fn test_lefthand_multiplication(db: Db) -> R {
+    let n = operands(&db).await?;
+    let this = || Number::objects().filter(Number::id().eq(n.id));
+    this().update(&db, vec![Number::integer().set_expr(Number::integer() * 15), Number::float().set_expr(Number::float() * 42.7)]).await?;
+    let got = this().get(&db).await?;
+    assert_eq!(got.integer, 630);
+    approx(got.float, 661.850);
+    Ok(())
+}
+
+/// Django: expressions.tests.ExpressionOperatorTests.test_lefthand_division
+async fn test_lefthand_division(db: Db) -> R {
+    let n = operands(&db).await?;
+    let this = || Number::objects().filter(Number::id().eq(n.id));
+    this().update(&db, vec![Number::integer().set_expr(Number::integer() / 2), Number::float().set_expr(Number::float() / 42.7)]).await?;
+    let got = this().get(&db).await?;
+    assert_eq!(got.integer, 21);
+    approx(got.float, 0.363);
     Ok(())
 }
