@@ -18,7 +18,7 @@ DOC = "docs/django-parity.md"
 SUPPORTED = {
     "F-expressions", "reverse-fk-filter", "Subquery/Exists/OuterRef", "subquery-in", "in_bulk",
     "qs.none()", "qs.reverse()", "order_by-clear", "nulls-first-last", "having", "select_for_update",
-    "upsert", "batch_size", "m2m-set", "m2m-add-by-key", "date-transforms", "aggregates-distinct",
+    "upsert", "batch_size", "m2m-set", "m2m-add-by-key", "date-transforms",
     "meta-ordering", "values()-dicts", "aggregate-default", "reverse-m2m", "update-set-null", "Prefetch-objects",
 }
 
