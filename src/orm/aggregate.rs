@@ -142,21 +142,10 @@ impl Agg<()> {
 /// annotation): `Agg::count_of(Author::books().id()).gt(2)`, for `QuerySet::having`.
 #[derive(Debug, Clone)]
 pub struct Having {
-    pub(crate) func: &'static str,
-    pub(crate) col: Option<ColRef>,
-    pub(crate) distinct: bool,
-    pub(crate) cast: Cast,
-    pub(crate) default: Option<String>,
+    /// The aggregate, its result type forgotten.
+    pub(crate) agg: Agg<()>,
     pub(crate) op: super::expression::Op,
     pub(crate) value: Value,
-}
-
-impl Having {
-    pub(crate) fn sql(&self, arg: Option<&str>, dialect: Dialect) -> String {
-        let mut agg: Agg<()> = Agg::of(self.func, self.col.clone(), self.distinct, self.cast);
-        agg.default = self.default.clone();
-        agg.sql(arg, dialect)
-    }
 }
 
 /// Totals that can stand in for "no row": numbers, written into the SQL as they are.
@@ -177,15 +166,15 @@ impl<T: NumericTotal> Agg<Option<T>> {
 
 impl<T: FieldValue> Agg<T> {
     fn having(&self, op: super::expression::Op, v: Value) -> Having {
-        Having {
+        let agg = Agg {
             func: self.func,
             col: self.col.clone(),
             distinct: self.distinct,
             cast: self.cast,
             default: self.default.clone(),
-            op,
-            value: v,
-        }
+            _t: PhantomData,
+        };
+        Having { agg, op, value: v }
     }
     /// The aggregate equals a value.
     pub fn eq(&self, v: impl IntoArg<T::Arg>) -> Having {

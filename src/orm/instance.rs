@@ -78,19 +78,17 @@ fn plan<M: Model>(db: &Db, rows: &[&mut M], batch_size: Option<usize>) -> Vec<Ba
     out
 }
 
+impl Batch {
+    /// Whether the batch sends the column at index `i` (not a db_default column it leaves to the
+    /// database, nor a key the database makes).
+    fn sends<M: Model>(&self, i: usize) -> bool {
+        !(self.omitted.contains(&M::COLUMNS[i]) || (self.skip_pk && i == pk_index::<M>()))
+    }
+}
+
 /// How many statements a plan runs (DEFAULT VALUES inserts one row per statement).
 fn statements<M: Model>(plan: &[Batch]) -> usize {
-    plan.iter()
-        .map(|b| {
-            let sent =
-                (0..M::COLUMNS.len()).filter(|&i| !(b.omitted.contains(&M::COLUMNS[i]) || (b.skip_pk && i == pk_index::<M>()))).count();
-            if sent == 0 {
-                b.rows.len()
-            } else {
-                1
-            }
-        })
-        .sum()
+    plan.iter().map(|b| if (0..M::COLUMNS.len()).any(|i| b.sends::<M>(i)) { 1 } else { b.rows.len() }).sum()
 }
 
 /// Inserts rows (keys generated when unset) in as few statements as the bind limit allows, and
@@ -115,9 +113,8 @@ async fn insert_planned<M: Model>(db: &Db, rows: &mut [&mut M], batches: &[Batch
         }
     }
     let conflict = on_conflict.sql::<M>()?;
-    let pk = pk_index::<M>();
     for b in batches {
-        let keep = |i: usize| !(b.omitted.contains(&M::COLUMNS[i]) || (b.skip_pk && i == pk));
+        let keep = |i: usize| b.sends::<M>(i);
         let cols: Vec<usize> = (0..M::COLUMNS.len()).filter(|&i| keep(i)).collect();
         let mut values = Vec::with_capacity(b.rows.len() * cols.len());
         let col_list: Vec<String> = cols.iter().map(|&i| quote(M::COLUMNS[i])).collect();
@@ -626,11 +623,12 @@ pub async fn m2m_add<M: Model>(
     // In the order given (the join table's ids keep it), each link once.
     let me = owner.key().to_value();
     let mut pairs: Vec<(Value, Value)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for k in keys {
         let pair = (me.clone(), k);
         let back = (symmetrical && pair.0 != pair.1).then(|| (pair.1.clone(), pair.0.clone()));
         for p in std::iter::once(pair).chain(back) {
-            if !pairs.contains(&p) {
+            if seen.insert(p.clone()) {
                 pairs.push(p);
             }
         }

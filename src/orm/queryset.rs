@@ -322,17 +322,7 @@ impl<M: Model> QuerySet<M> {
             // What still runs (an aggregate, a stream) runs over no row.
             return Ok(" WHERE 1 = 0".to_string());
         }
-        if self.conds.is_empty() {
-            return Ok(String::new());
-        }
-        let mut parts = Vec::with_capacity(self.conds.len());
-        for (i, c) in self.conds.iter().enumerate() {
-            // Each filter() call joins a many-to-many of its own.
-            b.scope = i + 1;
-            parts.push(b.cond(c)?);
-        }
-        b.scope = 0;
-        Ok(format!(" WHERE {}", parts.join(" AND ")))
+        Ok(b.filters(&self.conds)?.map(|f| format!(" WHERE {f}")).unwrap_or_default())
     }
 
     /// ` HAVING ...` of the `having()` conditions (empty when none), their related rows reached
@@ -345,8 +335,8 @@ impl<M: Model> QuerySet<M> {
         let dialect = b.db_dialect();
         let mut parts = Vec::new();
         for h in &self.having {
-            let arg = h.col.as_ref().map(|c| b.col(c));
-            let agg = h.sql(arg.as_deref(), dialect);
+            let arg = h.agg.column().map(|c| b.col(c));
+            let agg = h.agg.sql(arg.as_deref(), dialect);
             parts.push(format!("{agg} {} {}", h.op.sql(), b.bind(h.value.clone())));
         }
         b.scope = 0;
@@ -364,18 +354,7 @@ impl<M: Model> QuerySet<M> {
     }
 
     fn tail(&self, dialect: Dialect) -> String {
-        let mut s = String::new();
-        if let Some(l) = self.limit {
-            s.push_str(&format!(" LIMIT {l}"));
-        }
-        if let Some(o) = self.offset {
-            // SQLite needs a LIMIT before OFFSET; PostgreSQL refuses a negative one.
-            if self.limit.is_none() && dialect == Dialect::Sqlite {
-                s.push_str(" LIMIT -1");
-            }
-            s.push_str(&format!(" OFFSET {o}"));
-        }
-        s
+        super::sql::slice(self.limit, self.offset, dialect)
     }
 
     fn select_sql(&self, db: &Db, order: &[Order]) -> Result<SelectSql> {
@@ -406,14 +385,7 @@ impl<M: Model> QuerySet<M> {
         let w = self.filter_clause(&mut b)?;
         let o = b.order(order);
         if self.distinct {
-            // PostgreSQL wants what a DISTINCT query orders by in its select list (as Django does,
-            // the order columns are selected too; the rows decode from the columns before them).
-            for ord in order {
-                let c = b.col(&ord.col);
-                if !cols.contains(&c) {
-                    cols.push(c);
-                }
-            }
+            b.select_order_columns(&mut cols, order);
         }
         let sql = format!(
             "SELECT {}{} FROM {}{w}{o}{}",
@@ -526,8 +498,8 @@ impl<M: Model> QuerySet<M> {
             return Err(Error::new(ErrorKind::Usage, "last() on a query with limit or offset")
                 .hint("order the query the other way and use first(), or take the last element of all()"));
         }
-        let order: Vec<Order> =
-            if self.ordering().is_empty() { vec![Self::pk_order(true)] } else { self.ordering().iter().map(Order::reversed).collect() };
+        let own = self.ordering();
+        let order: Vec<Order> = if own.is_empty() { vec![Self::pk_order(true)] } else { own.iter().map(Order::reversed).collect() };
         let mut q = self.clone();
         q.limit = Some(1);
         Ok(q.fetch(db, &order).await?.into_iter().next())
@@ -581,9 +553,8 @@ impl<M: Model> QuerySet<M> {
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let w = self.filter_clause(&mut b)?;
-        let mut q = self.clone();
-        q.limit = Some(self.limit.map_or(1, |l| l.min(1)));
-        let sql = format!("SELECT 1 FROM {}{w}{}", b.from(), q.tail(db.dialect()));
+        let one = super::sql::slice(Some(self.limit.map_or(1, |l| l.min(1))), self.offset, db.dialect());
+        let sql = format!("SELECT 1 FROM {}{w}{one}", b.from());
         Ok(!db.fetch_all(&sql, &b.values).await?.is_empty())
     }
 
@@ -617,15 +588,7 @@ impl<M: Model> QuerySet<M> {
         let order = self.ordering();
         let o = b.order(&order);
         if self.distinct {
-            // As for rows: PostgreSQL wants a DISTINCT query's order in its select list, and
-            // Django selects it too (the values then are distinct with it; only the asked ones
-            // are decoded).
-            for ord in &order {
-                let c = b.col(&ord.col);
-                if !cs.contains(&c) {
-                    cs.push(c);
-                }
-            }
+            b.select_order_columns(&mut cs, &order);
         }
         let sql = format!(
             "SELECT {}{} FROM {}{w}{o}{}",
@@ -661,15 +624,8 @@ impl<M: Model> QuerySet<M> {
             }
             let w = self.filter_clause(&mut b)?;
             let o = b.order(&self.ordering());
-            let mut next = 0;
-            let outer = aggs.sql(
-                &mut |c| {
-                    let i = cols.iter().position(|x| x == c).unwrap_or(next);
-                    next += 1;
-                    format!("q.c{i}")
-                },
-                dialect,
-            );
+            // Each aggregate reads the inner column its own column became.
+            let outer = aggs.sql(&mut |c| format!("q.c{}", cols.iter().position(|x| x == c).unwrap_or(0)), dialect);
             format!("SELECT {} FROM (SELECT {} FROM {}{w}{o}{}) q", outer.join(", "), inner.join(", "), b.from(), self.tail(dialect))
         } else {
             let parts = aggs.sql(&mut |c| b.col(c), dialect);
@@ -734,10 +690,7 @@ impl<M: Model> QuerySet<M> {
 
     /// Sets columns of every matching row (one query); returns the number of rows.
     pub async fn update(&self, db: &Db, set: Vec<Assign>) -> Result<u64> {
-        if self.matches_nothing() {
-            return Ok(0);
-        }
-        if set.is_empty() {
+        if self.matches_nothing() || set.is_empty() {
             return Ok(0);
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);

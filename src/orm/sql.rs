@@ -8,6 +8,22 @@ use teapot_core::Db;
 use teapot_core::{quote, Dialect};
 use teapot_core::{Error, ErrorKind, Result};
 
+/// ` LIMIT n OFFSET m` of a slice (empty when there is none). SQLite needs a LIMIT before an
+/// OFFSET; PostgreSQL refuses a negative one.
+pub(super) fn slice(limit: Option<u64>, offset: Option<u64>, dialect: Dialect) -> String {
+    let mut s = String::new();
+    if let Some(l) = limit {
+        s.push_str(&format!(" LIMIT {l}"));
+    }
+    if let Some(o) = offset {
+        if limit.is_none() && dialect == Dialect::Sqlite {
+            s.push_str(" LIMIT -1");
+        }
+        s.push_str(&format!(" OFFSET {o}"));
+    }
+    s
+}
+
 /// A statement being built.
 pub(super) struct Builder<'a> {
     db: &'a Db,
@@ -99,28 +115,14 @@ impl<'a> Builder<'a> {
                 Some(c) => sub.col(c),
                 None => "1".to_string(),
             };
-            let mut parts = Vec::new();
-            if q.nothing {
-                parts.push("1 = 0".to_string());
-            }
-            for (i, c) in q.conds.iter().enumerate() {
-                sub.scope = i + 1;
-                parts.push(sub.cond(c)?);
-            }
-            sub.scope = 0;
-            let w = if parts.is_empty() { String::new() } else { format!(" WHERE {}", parts.join(" AND ")) };
+            let w = if q.nothing {
+                " WHERE 1 = 0".to_string()
+            } else {
+                sub.filters(&q.conds)?.map(|f| format!(" WHERE {f}")).unwrap_or_default()
+            };
             let sliced = q.limit.is_some() || q.offset.is_some();
             let o = if sliced { sub.order(&q.order) } else { String::new() };
-            let mut tail = String::new();
-            if let Some(l) = q.limit {
-                tail.push_str(&format!(" LIMIT {l}"));
-            }
-            if let Some(off) = q.offset {
-                if q.limit.is_none() && sub.db.dialect() == Dialect::Sqlite {
-                    tail.push_str(" LIMIT -1");
-                }
-                tail.push_str(&format!(" OFFSET {off}"));
-            }
+            let tail = slice(q.limit, q.offset, sub.db.dialect());
             Ok::<_, Error>(format!("SELECT {what} FROM {}{w}{o}{tail}", sub.from()))
         })();
         self.values = std::mem::take(&mut sub.values);
@@ -130,19 +132,45 @@ impl<'a> Builder<'a> {
     /// "No row related this way matches `c`": the keys of the rows that have one, in a subquery
     /// of their own (with its own joins), left out.
     fn none_related(&mut self, c: &Cond) -> Result<String> {
-        let prefix = char::from_u32(self.prefix as u32 + 1).filter(char::is_ascii_lowercase).unwrap_or('z');
-        let mut sub = Builder::with_prefix(self.db, self.root_table, self.root_pk, prefix);
-        sub.values = std::mem::take(&mut self.values);
+        let mut sub = self.sub(self.root_table, self.root_pk);
         let inner = sub.cond(c);
         self.values = std::mem::take(&mut sub.values);
         let inner = inner?;
         Ok(format!(
-            "{}0.{} NOT IN (SELECT {prefix}0.{} FROM {} WHERE {inner})",
+            "{}0.{} NOT IN (SELECT {}0.{} FROM {} WHERE {inner})",
             self.prefix,
             quote(self.root_pk),
+            sub.prefix,
             quote(self.root_pk),
             sub.from()
         ))
+    }
+
+    /// The conditions of a query's filter() calls, joined by AND (None when there is none). Each
+    /// call is a scope of its own: its joins across a many-to-many are not shared with the others.
+    pub(super) fn filters(&mut self, conds: &[Cond]) -> Result<Option<String>> {
+        if conds.is_empty() {
+            return Ok(None);
+        }
+        let mut parts = Vec::with_capacity(conds.len());
+        for (i, c) in conds.iter().enumerate() {
+            self.scope = i + 1;
+            parts.push(self.cond(c)?);
+        }
+        self.scope = 0;
+        Ok(Some(parts.join(" AND ")))
+    }
+
+    /// Adds to a DISTINCT query's select list the columns it is ordered by, when missing:
+    /// PostgreSQL wants them there, and Django selects them too (what decodes the rows reads the
+    /// columns before them).
+    pub(super) fn select_order_columns(&mut self, cols: &mut Vec<String>, order: &[Order]) {
+        for o in order {
+            let c = self.col(&o.col);
+            if !cols.contains(&c) {
+                cols.push(c);
+            }
+        }
     }
 
     /// An arithmetic expression: columns qualified by their table's alias, or (in an UPDATE's
