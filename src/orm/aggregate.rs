@@ -17,11 +17,13 @@ use std::marker::PhantomData;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
+use sea_query::Expr;
 use teapot_core::value::{FieldValue, IntoArg, Value};
 use teapot_core::{DbRow, Dialect, Result};
 use uuid::Uuid;
 
 use super::expression::{ColRef, Column};
+use super::sql::custom;
 
 /// Column types whose values add up, and the type of their total.
 pub trait Summable: FieldValue {
@@ -208,17 +210,20 @@ impl<T> Agg<T> {
         self.col.as_ref()
     }
 
-    /// Its SQL, `arg` being the column as the query names it.
-    pub(crate) fn sql(&self, arg: Option<&str>, dialect: Dialect) -> String {
-        let mut inner = format!("{}({}{})", self.func, if self.distinct { "DISTINCT " } else { "" }, arg.unwrap_or("*"));
+    /// Its expression, `arg` being the column as the query names it.
+    pub(crate) fn expr(&self, arg: Option<Expr>, dialect: Dialect) -> Expr {
+        let mut e = match arg {
+            Some(a) => custom(dialect, &format!("{}({}$1)", self.func, if self.distinct { "DISTINCT " } else { "" }), [a]),
+            None => Expr::cust(format!("{}(*)", self.func)),
+        };
         if let Some(d) = &self.default {
-            inner = format!("COALESCE({inner}, {d})");
+            e = custom(dialect, &format!("COALESCE($1, {d})"), [e]);
         }
         match (self.cast, dialect) {
-            (Cast::None, _) => inner,
-            (Cast::BigInt, _) => format!("CAST({inner} AS BIGINT)"),
-            (Cast::Float, Dialect::Postgres) => format!("CAST({inner} AS DOUBLE PRECISION)"),
-            (Cast::Float, Dialect::Sqlite) => format!("CAST({inner} AS REAL)"),
+            (Cast::None, _) => e,
+            (Cast::BigInt, _) => custom(dialect, "CAST($1 AS BIGINT)", [e]),
+            (Cast::Float, Dialect::Postgres) => custom(dialect, "CAST($1 AS DOUBLE PRECISION)", [e]),
+            (Cast::Float, Dialect::Sqlite) => custom(dialect, "CAST($1 AS REAL)", [e]),
         }
     }
 }
@@ -228,8 +233,8 @@ pub trait Aggregates {
     /// What they return.
     type Output;
     #[doc(hidden)]
-    /// Each aggregate's SQL, given how to name a column.
-    fn sql(&self, col: &mut dyn FnMut(&ColRef) -> String, dialect: Dialect) -> Vec<String>;
+    /// Each aggregate's expression, given how to name a column.
+    fn exprs(&self, col: &mut dyn FnMut(&ColRef) -> Expr, dialect: Dialect) -> Vec<Expr>;
     #[doc(hidden)]
     /// Every column they read.
     fn columns(&self) -> Vec<ColRef>;
@@ -240,9 +245,9 @@ pub trait Aggregates {
 
 impl<T: FieldValue> Aggregates for Agg<T> {
     type Output = T;
-    fn sql(&self, col: &mut dyn FnMut(&ColRef) -> String, dialect: Dialect) -> Vec<String> {
+    fn exprs(&self, col: &mut dyn FnMut(&ColRef) -> Expr, dialect: Dialect) -> Vec<Expr> {
         let arg = self.column().map(col);
-        vec![Agg::sql(self, arg.as_deref(), dialect)]
+        vec![Agg::expr(self, arg, dialect)]
     }
     fn columns(&self) -> Vec<ColRef> {
         self.column().into_iter().cloned().collect()
@@ -256,9 +261,9 @@ macro_rules! aggregates_tuple {
     ($($t:ident $i:tt),*) => {
         impl<$($t: FieldValue),*> Aggregates for ($(Agg<$t>,)*) {
             type Output = ($($t,)*);
-            fn sql(&self, col: &mut dyn FnMut(&ColRef) -> String, dialect: Dialect) -> Vec<String> {
+            fn exprs(&self, col: &mut dyn FnMut(&ColRef) -> Expr, dialect: Dialect) -> Vec<Expr> {
                 let mut out = Vec::new();
-                $(out.extend(Aggregates::sql(&self.$i, &mut *col, dialect));)*
+                $(out.extend(Aggregates::exprs(&self.$i, &mut *col, dialect));)*
                 out
             }
             fn columns(&self) -> Vec<ColRef> {

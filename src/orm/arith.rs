@@ -47,17 +47,6 @@ pub enum Arith {
     Div,
 }
 
-impl Arith {
-    pub(crate) fn sql(self) -> &'static str {
-        match self {
-            Arith::Add => "+",
-            Arith::Sub => "-",
-            Arith::Mul => "*",
-            Arith::Div => "/",
-        }
-    }
-}
-
 /// An expression's tree.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {

@@ -356,19 +356,6 @@ pub enum Op {
     Gte,
 }
 
-impl Op {
-    pub(crate) fn sql(self) -> &'static str {
-        match self {
-            Op::Eq => "=",
-            Op::Ne => "<>",
-            Op::Lt => "<",
-            Op::Lte => "<=",
-            Op::Gt => ">",
-            Op::Gte => ">=",
-        }
-    }
-}
-
 /// How a text pattern matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Like {

@@ -7,8 +7,10 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::expression::{ColRef, Cond, Subquery};
+use super::sql::value;
+use super::statement::render;
 use super::{Model, PrefetchPath, QuerySet};
-use teapot_core::quote;
+use sea_query::{Alias, Expr, ExprTrait, Query};
 use teapot_core::value::{FieldValue, Value};
 use teapot_core::Db;
 use teapot_core::{ErrorKind, Result};
@@ -29,9 +31,21 @@ fn column_index<M: Model>(c: &str) -> Result<usize> {
     })
 }
 
-/// `UPDATE table SET ... WHERE key = $n`, the key bound last.
-fn update_by_key<M: Model>(db: &Db, sets: &[String], binds: usize) -> String {
-    format!("UPDATE {} SET {} WHERE {} = {}", quote(M::TABLE), sets.join(", "), quote(M::PK), db.placeholder(binds))
+/// `key = value`.
+fn by_key<M: Model>(key: Value) -> Expr {
+    Expr::col(Alias::new(M::PK)).eq(value(key))
+}
+
+/// `UPDATE table SET column = value, ... WHERE key = value`: the number of rows it changed.
+async fn update_by_key<M: Model>(db: &Db, sets: Vec<(&str, Value)>, key: Value) -> Result<u64> {
+    let mut u = Query::update();
+    u.table(Alias::new(M::TABLE));
+    for (c, v) in sets {
+        u.value(Alias::new(c), value(v));
+    }
+    u.and_where(by_key::<M>(key));
+    let (sql, values) = render(db, &u);
+    db.execute(&sql, &values).await
 }
 
 /// One INSERT's worth of rows: the same column list for all of them.
@@ -112,42 +126,37 @@ async fn insert_planned<M: Model>(db: &Db, rows: &mut [&mut M], batches: &[Batch
             .hint(format!("set {field} in the struct, declare #[teapot(default = ...)] on it, or make it an Option")));
         }
     }
-    let conflict = on_conflict.sql::<M>()?;
+    let conflict = on_conflict.clause::<M>()?;
     for b in batches {
         let keep = |i: usize| b.sends::<M>(i);
         let cols: Vec<usize> = (0..M::COLUMNS.len()).filter(|&i| keep(i)).collect();
-        let mut values = Vec::with_capacity(b.rows.len() * cols.len());
-        let col_list: Vec<String> = cols.iter().map(|&i| quote(M::COLUMNS[i])).collect();
-        let mut sql = if cols.is_empty() {
+        let mut ins = Query::insert();
+        ins.into_table(Alias::new(M::TABLE));
+        if cols.is_empty() {
             // Nothing to send but defaults: one row at a time.
-            format!("INSERT INTO {} DEFAULT VALUES", quote(M::TABLE))
+            ins.or_default_values();
         } else {
-            format!("INSERT INTO {} ({}) VALUES ", quote(M::TABLE), col_list.join(", "))
-        };
-        if !cols.is_empty() {
-            for (n, &r) in b.rows.iter().enumerate() {
+            ins.columns(cols.iter().map(|&i| Alias::new(M::COLUMNS[i])));
+            for &r in &b.rows {
                 // The values move into the statement: nothing is copied twice.
-                values.extend(rows[r].to_values().into_iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, v)| v));
-                sql.push_str(if n == 0 { "(" } else { ", (" });
-                for c in 0..cols.len() {
-                    if c > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push_str(&db.placeholder(n * cols.len() + c + 1));
-                }
-                sql.push(')');
+                let row = rows[r].to_values().into_iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, v)| value(v));
+                ins.values_panic(row);
             }
         }
-        sql.push_str(&conflict);
+        if let Some(c) = &conflict {
+            ins.on_conflict(c.clone());
+        }
         if matches!(on_conflict, OnConflict::Ignore) {
             // The rows skipped return nothing, so what returns cannot be matched to the rows
             // given: their keys are left as they were (as Django leaves them).
+            let (sql, values) = render(db, &ins);
             db.fetch_all_owned(&sql, values).await?;
             continue;
         }
-        let mut returning = vec![quote(M::PK)];
-        returning.extend(b.omitted.iter().map(|c| quote(c)));
-        sql.push_str(&format!(" RETURNING {}", returning.join(", ")));
+        let mut returning = vec![Alias::new(M::PK)];
+        returning.extend(b.omitted.iter().map(|c| Alias::new(*c)));
+        ins.returning(Query::returning().columns(returning));
+        let (sql, values) = render(db, &ins);
         let returned = if cols.is_empty() {
             let mut out = Vec::with_capacity(b.rows.len());
             for _ in 0..b.rows.len() {
@@ -183,27 +192,26 @@ pub trait ModelExt: Model {
                 return insert_rows(db, &mut [self]).await;
             }
             let pk = pk_index::<Self>();
-            let values = self.to_values();
-            let mut binds = Vec::new();
+            let mut values = self.to_values();
+            let key = std::mem::replace(&mut values[pk], Value::Null);
             let mut sets = Vec::new();
-            for (i, c) in Self::COLUMNS.iter().enumerate() {
+            for (i, (c, v)) in Self::COLUMNS.iter().zip(values).enumerate() {
                 // An unset db_default column keeps what the row has (its placeholder is no value).
                 if i != pk && !(Self::DB_DEFAULT_COLUMNS.contains(c) && self.is_unset(c)) {
-                    binds.push(values[i].clone());
-                    sets.push(format!("{} = {}", quote(c), db.placeholder(binds.len())));
+                    sets.push((*c, v));
                 }
             }
-            binds.push(values[pk].clone());
             if sets.is_empty() {
                 // Nothing but the key to write: the row is saved when it is there.
-                let sql = format!("SELECT 1 FROM {} WHERE {} = {}", quote(Self::TABLE), quote(Self::PK), db.placeholder(1));
-                if db.fetch_all(&sql, &[values[pk].clone()]).await?.is_empty() {
+                let mut s = Query::select();
+                s.expr(Expr::cust("1")).from(Alias::new(Self::TABLE)).and_where(by_key::<Self>(key));
+                let (sql, values) = render(db, &s);
+                if db.fetch_all_owned(&sql, values).await?.is_empty() {
                     insert_rows(db, &mut [self]).await?;
                 }
                 return Ok(());
             }
-            let sql = update_by_key::<Self>(db, &sets, binds.len());
-            if db.execute(&sql, &binds).await? == 0 {
+            if update_by_key::<Self>(db, sets, key).await? == 0 {
                 insert_rows(db, &mut [self]).await?;
             }
             Ok(())
@@ -220,15 +228,11 @@ pub trait ModelExt: Model {
                 return Ok(());
             }
             let values = self.to_values();
-            let mut binds = Vec::new();
             let mut sets = Vec::new();
             for c in columns {
-                binds.push(values[column_index::<Self>(c)?].clone());
-                sets.push(format!("{} = {}", quote(c), db.placeholder(binds.len())));
+                sets.push((*c, values[column_index::<Self>(c)?].clone()));
             }
-            binds.push(self.key().to_value());
-            let sql = update_by_key::<Self>(db, &sets, binds.len());
-            match db.execute(&sql, &binds).await? {
+            match update_by_key::<Self>(db, sets, self.key().to_value()).await? {
                 0 => Err(crate::Error::new(ErrorKind::NotFound, format!("save_fields: no {} has the key {:?}", Self::NAME, self.key()))
                     .hint("create() the row first; save_fields only updates")),
                 _ => Ok(()),
@@ -239,8 +243,10 @@ pub trait ModelExt: Model {
     /// Deletes the row (one query).
     fn delete<'a>(&'a self, db: &'a Db) -> impl Future<Output = Result<u64>> + Send + 'a {
         async move {
-            let sql = format!("DELETE FROM {} WHERE {} = {}", quote(Self::TABLE), quote(Self::PK), db.placeholder(1));
-            db.execute(&sql, &[self.key().to_value()]).await
+            let mut d = Query::delete();
+            d.from_table(Alias::new(Self::TABLE)).and_where(by_key::<Self>(self.key().to_value()));
+            let (sql, values) = render(db, &d);
+            db.execute(&sql, &values).await
         }
     }
 
@@ -277,25 +283,19 @@ pub enum OnConflict {
 }
 
 impl OnConflict {
-    fn sql<M: Model>(&self) -> Result<String> {
-        let check = |cols: &[&'static str]| -> Result<String> {
-            for c in cols {
-                column_index::<M>(c)?;
-            }
-            Ok(cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", "))
-        };
+    /// The `ON CONFLICT` clause (None: fail).
+    fn clause<M: Model>(&self) -> Result<Option<sea_query::OnConflict>> {
+        let check =
+            |cols: &[&'static str]| -> Result<Vec<Alias>> { cols.iter().map(|c| column_index::<M>(c).map(|_| Alias::new(*c))).collect() };
         Ok(match self {
-            OnConflict::Fail => String::new(),
-            OnConflict::Ignore => " ON CONFLICT DO NOTHING".to_string(),
+            OnConflict::Fail => None,
+            OnConflict::Ignore => Some(sea_query::OnConflict::new().do_nothing().to_owned()),
             OnConflict::Update { unique, update } => {
                 if unique.is_empty() || update.is_empty() {
                     return Err(crate::Error::new(ErrorKind::Usage, "OnConflict::Update needs unique and update columns")
                         .hint("unique: the columns of the constraint a conflict is about; update: the columns to set from the new row"));
                 }
-                let target = check(unique)?;
-                check(update)?;
-                let sets: Vec<String> = update.iter().map(|c| format!("{} = EXCLUDED.{}", quote(c), quote(c))).collect();
-                format!(" ON CONFLICT ({target}) DO UPDATE SET {}", sets.join(", "))
+                Some(sea_query::OnConflict::columns(check(unique)?).update_columns(check(update)?).to_owned())
             }
         })
     }
@@ -362,27 +362,19 @@ pub async fn bulk_update<M: Model>(db: &Db, rows: &[M], columns: &[&str]) -> Res
     let per_batch = (db.max_binds() / per_row.max(1)).clamp(1, 1000);
     let mut total = 0;
     for batch in rows.chunks(per_batch) {
-        let mut binds: Vec<Value> = Vec::new();
-        let mut sets = Vec::new();
         let vals: Vec<Vec<Value>> = batch.iter().map(|m| m.to_values()).collect();
+        let mut u = Query::update();
+        u.table(Alias::new(M::TABLE));
         for &c in &idx {
-            let mut case = format!("{} = CASE {}", quote(M::COLUMNS[c]), quote(M::PK));
+            let mut case = sea_query::CaseStatement::new();
             for v in &vals {
-                binds.push(v[pk].clone());
-                let k = db.placeholder(binds.len());
-                binds.push(v[c].clone());
-                case.push_str(&format!(" WHEN {k} THEN {}", db.placeholder(binds.len())));
+                case = case.case(by_key::<M>(v[pk].clone()), value(v[c].clone()));
             }
-            case.push_str(&format!(" ELSE {} END", quote(M::COLUMNS[c])));
-            sets.push(case);
+            u.value(Alias::new(M::COLUMNS[c]), case.finally(Expr::col(Alias::new(M::COLUMNS[c]))));
         }
-        let mut keys = Vec::new();
-        for v in &vals {
-            binds.push(v[pk].clone());
-            keys.push(db.placeholder(binds.len()));
-        }
-        let sql = format!("UPDATE {} SET {} WHERE {} IN ({})", quote(M::TABLE), sets.join(", "), quote(M::PK), keys.join(", "));
-        total += db.execute(&sql, &binds).await?;
+        u.and_where(Expr::col(Alias::new(M::PK)).is_in(vals.iter().map(|v| value(v[pk].clone()))));
+        let (sql, values) = render(db, &u);
+        total += db.execute(&sql, &values).await?;
     }
     Ok(total)
 }
@@ -636,21 +628,14 @@ pub async fn m2m_add<M: Model>(
     if pairs.is_empty() {
         return Ok(());
     }
-    let mut binds = Vec::new();
-    let mut tuples = Vec::new();
+    let mut ins = Query::insert();
+    ins.into_table(Alias::new(join_table)).columns([Alias::new(from_col), Alias::new(to_col)]);
     for (a, b) in pairs {
-        binds.push(a);
-        binds.push(b);
-        tuples.push(format!("({}, {})", db.placeholder(binds.len() - 1), db.placeholder(binds.len())));
+        ins.values_panic([value(a), value(b)]);
     }
-    let sql = format!(
-        "INSERT INTO {} ({}, {}) VALUES {} ON CONFLICT DO NOTHING",
-        quote(join_table),
-        quote(from_col),
-        quote(to_col),
-        tuples.join(", ")
-    );
-    db.execute(&sql, &binds).await.map(|_| ())
+    ins.on_conflict(sea_query::OnConflict::new().do_nothing().to_owned());
+    let (sql, values) = render(db, &ins);
+    db.execute(&sql, &values).await.map(|_| ())
 }
 
 #[doc(hidden)]
@@ -675,30 +660,27 @@ pub async fn m2m_remove<M: Model>(
     links: Links,
     symmetrical: bool,
 ) -> Result<u64> {
-    let mut binds = vec![owner.key().to_value()];
-    let me = db.placeholder(1);
-    let (from, to) = (quote(from_col), quote(to_col));
-    let mut list = |keys: Vec<Value>| -> String {
-        keys.into_iter()
-            .map(|k| {
-                binds.push(k);
-                db.placeholder(binds.len())
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let (keys_in, negate) = match links {
+    let me = owner.key().to_value();
+    let (from, to) = (|| Expr::col(Alias::new(from_col)), || Expr::col(Alias::new(to_col)));
+    let (keys, negate) = match links {
         Links::Only(keys) if keys.is_empty() => return Ok(0),
-        Links::Only(keys) => (Some(list(keys)), ""),
-        Links::AllBut(keys) if keys.is_empty() => (None, ""),
-        Links::AllBut(keys) => (Some(list(keys)), "NOT "),
-        Links::All => (None, ""),
+        Links::Only(keys) => (Some(keys), false),
+        Links::AllBut(keys) if keys.is_empty() => (None, false),
+        Links::AllBut(keys) => (Some(keys), true),
+        Links::All => (None, false),
     };
-    let sql = match (keys_in, symmetrical) {
-        (Some(l), true) => format!("({from} = {me} AND {to} {negate}IN ({l})) OR ({to} = {me} AND {from} {negate}IN ({l}))"),
-        (Some(l), false) => format!("{from} = {me} AND {to} {negate}IN ({l})"),
-        (None, true) => format!("{from} = {me} OR {to} = {me}"),
-        (None, false) => format!("{from} = {me}"),
+    // `near = me AND far [NOT] IN (keys)`, both ways round for a symmetrical relation.
+    let side = |near: Expr, far: Expr| {
+        let mine = near.eq(value(me.clone()));
+        match &keys {
+            Some(k) if negate => mine.and(far.is_not_in(k.iter().cloned().map(value))),
+            Some(k) => mine.and(far.is_in(k.iter().cloned().map(value))),
+            None => mine,
+        }
     };
-    db.execute(&format!("DELETE FROM {} WHERE {sql}", quote(join_table)), &binds).await
+    let cond = if symmetrical { side(from(), to()).or(side(to(), from())) } else { side(from(), to()) };
+    let mut d = Query::delete();
+    d.from_table(Alias::new(join_table)).and_where(cond);
+    let (sql, values) = render(db, &d);
+    db.execute(&sql, &values).await
 }

@@ -16,6 +16,7 @@ pub mod instance;
 pub mod queryset;
 pub mod relation;
 mod sql;
+mod statement;
 
 use std::future::Future;
 use std::pin::Pin;

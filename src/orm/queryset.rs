@@ -5,10 +5,12 @@ use std::marker::PhantomData;
 
 use super::aggregate::{Aggregates, Having};
 use super::expression::{Assign, Column, Cond, ForeignKeyPath, Order, RelationPath, SetExpr};
-use super::sql::Builder;
+use super::sql::{column, never, order_by, slice, value, Builder};
+use super::statement::render;
 use super::Model;
+use sea_query::{Alias, Expr, ExprTrait, JoinType, LockBehavior, LockType, Query, SelectStatement};
 use teapot_core::value::{FieldValue, Value};
-use teapot_core::{quote, Dialect};
+use teapot_core::Dialect;
 use teapot_core::{Db, DbRow};
 use teapot_core::{Error, ErrorKind, Result};
 
@@ -284,22 +286,24 @@ impl<M: Model> QuerySet<M> {
     pub(crate) async fn linked(&self, db: &Db, join_table: &str, (near, far): (&str, &str), keys: &[Value]) -> Result<Vec<DbRow>> {
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let w = self.where_clause(&mut b)?;
-        let o = b.order(&self.ordering());
-        let ps: Vec<String> = keys.iter().map(|k| b.bind(k.clone())).collect();
-        let link = format!("j.{} IN ({})", quote(near), ps.join(", "));
-        let w = if w.is_empty() { format!(" WHERE {link}") } else { format!("{w} AND {link}") };
-        let o = if o.is_empty() { format!(" ORDER BY j.{}", quote("id")) } else { format!("{o}, j.{}", quote("id")) };
-        let cols: Vec<String> = M::COLUMNS.iter().map(|c| format!("t0.{}", quote(c))).collect();
-        let sql = format!(
-            "SELECT j.{}, {} FROM {} JOIN {} j ON j.{} = t0.{}{w}{o}",
-            quote(near),
-            cols.join(", "),
-            b.from(),
-            quote(join_table),
-            quote(far),
-            quote(M::PK)
+        let order = b.order(&self.ordering());
+        let cols: Vec<Expr> = M::COLUMNS.iter().map(|c| column("t0", c)).collect();
+        let mut s = b.select();
+        s.join_as(
+            JoinType::InnerJoin,
+            Alias::new(join_table),
+            Alias::new("j"),
+            column("j", far).equals((Alias::new("t0"), Alias::new(M::PK))),
         );
-        db.fetch_all(&sql, &b.values).await
+        s.expr(column("j", near)).exprs(cols);
+        if let Some(w) = w {
+            s.and_where(w);
+        }
+        s.and_where(column("j", near).is_in(keys.iter().cloned().map(value)));
+        order_by(&mut s, order);
+        s.order_by_expr(column("j", "id"), sea_query::Order::Asc);
+        let (sql, values) = render(db, &s);
+        db.fetch_all_owned(&sql, values).await
     }
 
     /// A query of this model with a prefetch's conditions and order (see `prefetch_with`).
@@ -317,49 +321,40 @@ impl<M: Model> QuerySet<M> {
         Ok(q)
     }
 
-    fn where_clause(&self, b: &mut Builder) -> Result<String> {
+    fn where_clause(&self, b: &mut Builder) -> Result<Option<Expr>> {
         if self.matches_nothing() {
             // What still runs (an aggregate, a stream) runs over no row.
-            return Ok(" WHERE 1 = 0".to_string());
+            return Ok(Some(never()));
         }
-        Ok(b.filters(&self.conds)?.map(|f| format!(" WHERE {f}")).unwrap_or_default())
+        b.filters(&self.conds)
     }
 
-    /// ` HAVING ...` of the `having()` conditions (empty when none), their related rows reached
-    /// through the last filter() call's joins.
-    fn having_only(&self, b: &mut Builder) -> Result<String> {
-        if self.having.is_empty() {
-            return Ok(String::new());
-        }
+    /// The `having()` conditions, their related rows reached through the last filter() call's
+    /// joins.
+    fn having_only(&self, b: &mut Builder) -> Result<Vec<Expr>> {
         b.scope = self.conds.len();
-        let dialect = b.db_dialect();
-        let mut parts = Vec::new();
+        let dialect = b.dialect();
+        let mut out = Vec::with_capacity(self.having.len());
         for h in &self.having {
             let arg = h.agg.column().map(|c| b.col(c));
-            let agg = h.agg.sql(arg.as_deref(), dialect);
-            parts.push(format!("{agg} {} {}", h.op.sql(), b.bind(h.value.clone())));
+            out.push(h.agg.expr(arg, dialect).binary(h.op.bin(), value(h.value.clone())));
         }
         b.scope = 0;
-        Ok(format!(" HAVING {}", parts.join(" AND ")))
+        Ok(out)
     }
 
     /// WHERE, and with `having()` conditions GROUP BY the key and HAVING: what picks the rows.
-    fn filter_clause(&self, b: &mut Builder) -> Result<String> {
-        let w = self.where_clause(b)?;
-        if self.having.is_empty() {
-            return Ok(w);
-        }
-        let h = self.having_only(b)?;
-        Ok(format!("{w} GROUP BY t0.{}{h}", quote(M::PK)))
+    fn filter_clause(&self, b: &mut Builder) -> Result<Filter> {
+        Ok(Filter { conds: self.where_clause(b)?, having: self.having_only(b)?, key: M::PK })
     }
 
-    fn tail(&self, dialect: Dialect) -> String {
-        super::sql::slice(self.limit, self.offset, dialect)
+    fn slice(&self, s: &mut SelectStatement, dialect: Dialect) {
+        slice(s, self.limit, self.offset, dialect)
     }
 
     fn select_sql(&self, db: &Db, order: &[Order]) -> Result<SelectSql> {
         let mut b = Builder::new(db, M::TABLE, M::PK);
-        let mut cols: Vec<String> = M::COLUMNS.iter().map(|c| format!("t0.{}", quote(c))).collect();
+        let mut cols: Vec<Expr> = M::COLUMNS.iter().map(|c| column("t0", c)).collect();
         let mut related: Vec<(String, usize)> = Vec::new();
         for field in &self.related {
             // `author__publisher`: a join per step, each step's columns once.
@@ -379,44 +374,45 @@ impl<M: Model> QuerySet<M> {
                 }
                 let alias = b.alias(&path);
                 related.push((prefix.clone(), cols.len()));
-                cols.extend(rj.columns.iter().map(|c| format!("{alias}.{}", quote(c))));
+                cols.extend(rj.columns.iter().map(|c| column(&alias, c)));
             }
         }
-        let w = self.filter_clause(&mut b)?;
-        let o = b.order(order);
+        let filter = self.filter_clause(&mut b)?;
+        let terms = b.order(order);
         if self.distinct {
             b.select_order_columns(&mut cols, order);
         }
-        let sql = format!(
-            "SELECT {}{} FROM {}{w}{o}{}",
-            if self.distinct { "DISTINCT " } else { "" },
-            cols.join(", "),
-            b.from(),
-            self.tail(db.dialect())
-        );
-        Ok((sql, b.values, related))
+        let mut s = b.select();
+        s.exprs(cols);
+        if self.distinct {
+            s.distinct();
+        }
+        filter.apply(&mut s);
+        order_by(&mut s, terms);
+        self.slice(&mut s, db.dialect());
+        if let (Some(how), Dialect::Postgres) = (self.lock, db.dialect()) {
+            // Only the queried table's rows: a nullable join cannot be locked FOR UPDATE.
+            let t0 = [Alias::new("t0")];
+            match how {
+                RowLock::Wait => s.lock_with_tables(LockType::Update, t0),
+                RowLock::NoWait => s.lock_with_tables_behavior(LockType::Update, t0, LockBehavior::Nowait),
+                RowLock::SkipLocked => s.lock_with_tables_behavior(LockType::Update, t0, LockBehavior::SkipLocked),
+            };
+        }
+        let (sql, values) = render(db, &s);
+        Ok((sql, values, related))
     }
 
     async fn fetch(&self, db: &Db, order: &[Order]) -> Result<Vec<M>> {
         if self.matches_nothing() {
             return Ok(Vec::new());
         }
-        let (mut sql, values, related) = self.select_sql(db, order)?;
-        if let Some(how) = self.lock {
-            if !db.in_transaction() {
-                return Err(Error::new(ErrorKind::Usage, format!("select_for_update() on {} outside a transaction", M::NAME))
-                    .hint("run it inside db.atomic(...): the rows stay locked until the transaction ends"));
-            }
-            if db.dialect() == Dialect::Postgres {
-                // Only the queried table's rows: a nullable join cannot be locked FOR UPDATE.
-                sql.push_str(match how {
-                    RowLock::Wait => " FOR UPDATE OF t0",
-                    RowLock::NoWait => " FOR UPDATE OF t0 NOWAIT",
-                    RowLock::SkipLocked => " FOR UPDATE OF t0 SKIP LOCKED",
-                });
-            }
+        if self.lock.is_some() && !db.in_transaction() {
+            return Err(Error::new(ErrorKind::Usage, format!("select_for_update() on {} outside a transaction", M::NAME))
+                .hint("run it inside db.atomic(...): the rows stay locked until the transaction ends"));
         }
-        let rows = db.fetch_all(&sql, &values).await?;
+        let (sql, values, related) = self.select_sql(db, order)?;
+        let rows = db.fetch_all_owned(&sql, values).await?;
         let mut out = Vec::with_capacity(rows.len());
         let heads = super::direct(&related);
         for row in &rows {
@@ -468,7 +464,7 @@ impl<M: Model> QuerySet<M> {
     pub async fn get(&self, db: &Db) -> Result<M> {
         // Two rows tell one from many; a slice that is smaller still decides.
         let mut q = self.clone();
-        q.limit = Some(self.limit.map_or(2, |l| l.min(2)));
+        q.limit = Some(self.limit.map_or(2, |l| Ord::min(l, 2)));
         let mut rows = q.all(db).await?;
         match rows.len() {
             0 => Err(Error::new(ErrorKind::NotFound, format!("no {} matches the query", M::NAME))),
@@ -552,10 +548,13 @@ impl<M: Model> QuerySet<M> {
             return Ok(false);
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
-        let w = self.filter_clause(&mut b)?;
-        let one = super::sql::slice(Some(self.limit.map_or(1, |l| l.min(1))), self.offset, db.dialect());
-        let sql = format!("SELECT 1 FROM {}{w}{one}", b.from());
-        Ok(!db.fetch_all(&sql, &b.values).await?.is_empty())
+        let filter = self.filter_clause(&mut b)?;
+        let mut s = b.select();
+        s.expr(Expr::cust("1"));
+        filter.apply(&mut s);
+        slice(&mut s, Some(self.limit.map_or(1, |l| Ord::min(l, 1))), self.offset, db.dialect());
+        let (sql, values) = render(db, &s);
+        Ok(!db.fetch_all_owned(&sql, values).await?.is_empty())
     }
 
     /// The number of matching rows (one query).
@@ -564,16 +563,18 @@ impl<M: Model> QuerySet<M> {
             return Ok(0);
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
-        let w = self.filter_clause(&mut b)?;
-        let inner = format!(
-            "SELECT {}t0.{} FROM {}{w}{}",
-            if self.distinct { "DISTINCT " } else { "" },
-            quote(M::PK),
-            b.from(),
-            self.tail(db.dialect())
-        );
-        let sql = format!("SELECT COUNT(*) FROM ({inner}) AS q");
-        let rows = db.fetch_all(&sql, &b.values).await?;
+        let filter = self.filter_clause(&mut b)?;
+        let mut inner = b.select();
+        inner.expr(column("t0", M::PK));
+        if self.distinct {
+            inner.distinct();
+        }
+        filter.apply(&mut inner);
+        self.slice(&mut inner, db.dialect());
+        let mut s = Query::select();
+        s.expr(Expr::cust("COUNT(*)")).from_subquery(inner, Alias::new("q"));
+        let (sql, values) = render(db, &s);
+        let rows = db.fetch_all_owned(&sql, values).await?;
         rows.first().map(|r| i64::decode(r, 0)).unwrap_or(Ok(0))
     }
 
@@ -583,21 +584,23 @@ impl<M: Model> QuerySet<M> {
             return Ok(Vec::new());
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
-        let mut cs: Vec<String> = cols.cols().iter().map(|c| b.col(c)).collect();
-        let w = self.filter_clause(&mut b)?;
+        let mut cs: Vec<Expr> = cols.cols().iter().map(|c| b.col(c)).collect();
+        let filter = self.filter_clause(&mut b)?;
         let order = self.ordering();
-        let o = b.order(&order);
+        let terms = b.order(&order);
         if self.distinct {
             b.select_order_columns(&mut cs, &order);
         }
-        let sql = format!(
-            "SELECT {}{} FROM {}{w}{o}{}",
-            if self.distinct { "DISTINCT " } else { "" },
-            cs.join(", "),
-            b.from(),
-            self.tail(db.dialect())
-        );
-        let rows = db.fetch_all(&sql, &b.values).await?;
+        let mut s = b.select();
+        s.exprs(cs);
+        if self.distinct {
+            s.distinct();
+        }
+        filter.apply(&mut s);
+        order_by(&mut s, terms);
+        self.slice(&mut s, db.dialect());
+        let (sql, values) = render(db, &s);
+        let rows = db.fetch_all_owned(&sql, values).await?;
         rows.iter().map(V::decode).collect()
     }
 
@@ -615,24 +618,39 @@ impl<M: Model> QuerySet<M> {
     pub async fn aggregate<A: Aggregates>(&self, db: &Db, aggs: A) -> Result<A::Output> {
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let dialect = db.dialect();
-        let sql = if self.limit.is_some() || self.offset.is_some() || !self.having.is_empty() {
+        let s = if self.limit.is_some() || self.offset.is_some() || !self.having.is_empty() {
             // The rows first (a slice, or grouped to meet having()), then the aggregates over them.
             let cols = aggs.columns();
-            let mut inner: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{} AS c{i}", b.col(c))).collect();
-            if inner.is_empty() {
-                inner.push("1 AS c".to_string());
+            let picked: Vec<Expr> = cols.iter().map(|c| b.col(c)).collect();
+            let filter = self.filter_clause(&mut b)?;
+            let terms = b.order(&self.ordering());
+            let mut inner = b.select();
+            for (i, c) in picked.into_iter().enumerate() {
+                inner.expr_as(c, Alias::new(format!("c{i}")));
             }
-            let w = self.filter_clause(&mut b)?;
-            let o = b.order(&self.ordering());
+            if cols.is_empty() {
+                inner.expr_as(Expr::cust("1"), Alias::new("c"));
+            }
+            filter.apply(&mut inner);
+            order_by(&mut inner, terms);
+            self.slice(&mut inner, dialect);
             // Each aggregate reads the inner column its own column became.
-            let outer = aggs.sql(&mut |c| format!("q.c{}", cols.iter().position(|x| x == c).unwrap_or(0)), dialect);
-            format!("SELECT {} FROM (SELECT {} FROM {}{w}{o}{}) q", outer.join(", "), inner.join(", "), b.from(), self.tail(dialect))
+            let outer = aggs.exprs(&mut |c| column("q", &format!("c{}", cols.iter().position(|x| x == c).unwrap_or(0))), dialect);
+            let mut s = Query::select();
+            s.exprs(outer).from_subquery(inner, Alias::new("q"));
+            s
         } else {
-            let parts = aggs.sql(&mut |c| b.col(c), dialect);
+            let parts = aggs.exprs(&mut |c| b.col(c), dialect);
             let w = self.where_clause(&mut b)?;
-            format!("SELECT {} FROM {}{w}", parts.join(", "), b.from())
+            let mut s = b.select();
+            s.exprs(parts);
+            if let Some(w) = w {
+                s.and_where(w);
+            }
+            s
         };
-        let rows = db.fetch_all(&sql, &b.values).await?;
+        let (sql, values) = render(db, &s);
+        let rows = db.fetch_all_owned(&sql, values).await?;
         let row = rows.first().ok_or_else(|| Error::new(ErrorKind::Database, "an aggregate query returned no row"))?;
         A::decode(row, 0)
     }
@@ -647,16 +665,24 @@ impl<M: Model> QuerySet<M> {
             return Ok(Vec::new());
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
-        let mut cols: Vec<String> = M::COLUMNS.iter().map(|c| format!("t0.{}", quote(c))).collect();
+        let mut cols: Vec<Expr> = M::COLUMNS.iter().map(|c| column("t0", c)).collect();
         let w = self.where_clause(&mut b)?;
         // The joins of the last filter() call are the annotation's: what it kept is what is counted.
         b.scope = self.conds.len();
-        cols.extend(aggs.sql(&mut |c| b.col(c), db.dialect()));
+        cols.extend(aggs.exprs(&mut |c| b.col(c), db.dialect()));
         b.scope = 0;
-        let h = self.having_only(&mut b)?;
-        let o = b.order(&self.ordering());
-        let sql = format!("SELECT {} FROM {}{w} GROUP BY t0.{}{h}{o}{}", cols.join(", "), b.from(), quote(M::PK), self.tail(db.dialect()));
-        let rows = db.fetch_all(&sql, &b.values).await?;
+        let filter = Filter { conds: w, having: self.having_only(&mut b)?, key: M::PK };
+        let terms = b.order(&self.ordering());
+        let mut s = b.select();
+        s.exprs(cols);
+        filter.apply(&mut s);
+        if self.having.is_empty() {
+            s.add_group_by([column("t0", M::PK)]);
+        }
+        order_by(&mut s, terms);
+        self.slice(&mut s, db.dialect());
+        let (sql, values) = render(db, &s);
+        let rows = db.fetch_all_owned(&sql, values).await?;
         let n = M::COLUMNS.len();
         rows.iter().map(|r| Ok((M::from_row(r, 0)?, A::decode(r, n)?))).collect()
     }
@@ -669,23 +695,36 @@ impl<M: Model> QuerySet<M> {
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let g = b.col(&group.col);
-        let parts = aggs.sql(&mut |c| b.col(c), db.dialect());
+        let parts = aggs.exprs(&mut |c| b.col(c), db.dialect());
         let w = self.where_clause(&mut b)?;
-        let sql = format!("SELECT {g}, {} FROM {}{w} GROUP BY {g} ORDER BY {g}", parts.join(", "), b.from());
-        let rows = db.fetch_all(&sql, &b.values).await?;
+        let mut s = b.select();
+        s.expr(g.clone()).exprs(parts);
+        if let Some(w) = w {
+            s.and_where(w);
+        }
+        s.add_group_by([g.clone()]).order_by_expr(g, sea_query::Order::Asc);
+        let (sql, values) = render(db, &s);
+        let rows = db.fetch_all_owned(&sql, values).await?;
         rows.iter().map(|r| Ok((G::decode(r, 0)?, A::decode(r, 1)?))).collect()
     }
 
-    fn keyed(&self, b: &mut Builder) -> Result<String> {
+    /// What picks the rows an UPDATE or a DELETE touches: `key IN (SELECT t0.key ...)`, or
+    /// None for every row.
+    fn keyed(&self, b: &mut Builder) -> Result<Option<Expr>> {
         // Every row only when nothing narrows the query: a condition, a slice or a having() each
         // pick rows, and forgetting one here would update or delete them all.
         if self.conds.is_empty() && self.having.is_empty() && self.limit.is_none() && self.offset.is_none() {
-            return Ok(String::new());
+            return Ok(None);
         }
-        let w = self.filter_clause(b)?;
+        let filter = self.filter_clause(b)?;
         // The order matters when a limit or an offset picks the rows.
-        let o = if self.limit.is_some() || self.offset.is_some() { b.order(&self.ordering()) } else { String::new() };
-        Ok(format!(" WHERE {} IN (SELECT t0.{} FROM {}{w}{o}{})", quote(M::PK), quote(M::PK), b.from(), self.tail(b.db_dialect())))
+        let terms = if self.limit.is_some() || self.offset.is_some() { b.order(&self.ordering()) } else { Vec::new() };
+        let mut s = b.select();
+        s.expr(column("t0", M::PK));
+        filter.apply(&mut s);
+        order_by(&mut s, terms);
+        self.slice(&mut s, b.dialect());
+        Ok(Some(Expr::col(Alias::new(M::PK)).in_subquery(s)))
     }
 
     /// Sets columns of every matching row (one query); returns the number of rows.
@@ -694,22 +733,25 @@ impl<M: Model> QuerySet<M> {
             return Ok(0);
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
-        let mut parts = Vec::new();
+        let mut u = Query::update();
+        u.table(Alias::new(M::TABLE));
         for a in set {
             if a.func.is_some() {
                 return Err(Error::new(ErrorKind::Usage, format!("update() sets {} through a function of it ({:?})", a.column, a.func))
                     .hint("set the column itself; functions (year(), lower(), ...) are for reading and filtering"));
             }
-            let c = quote(a.column);
-            parts.push(match a.expr {
-                SetExpr::Value(v) => format!("{c} = {}", b.bind(v)),
-                SetExpr::Add(v) => format!("{c} = {c} + {}", b.bind(v)),
-                SetExpr::Expr(e) => format!("{c} = {}", b.node(&e, false)?),
-            });
+            let to = match a.expr {
+                SetExpr::Value(v) => value(v),
+                SetExpr::Add(v) => Expr::col(Alias::new(a.column)).add(value(v)),
+                SetExpr::Expr(e) => b.node(&e, false)?,
+            };
+            u.value(Alias::new(a.column), to);
         }
-        let w = self.keyed(&mut b)?;
-        let sql = format!("UPDATE {} SET {}{w}", quote(M::TABLE), parts.join(", "));
-        db.execute(&sql, &b.values).await
+        if let Some(w) = self.keyed(&mut b)? {
+            u.and_where(w);
+        }
+        let (sql, values) = render(db, &u);
+        db.execute(&sql, &values).await
     }
 
     /// Deletes every matching row (one query); returns the number of rows.
@@ -718,8 +760,34 @@ impl<M: Model> QuerySet<M> {
             return Ok(0);
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
-        let w = self.keyed(&mut b)?;
-        let sql = format!("DELETE FROM {}{w}", quote(M::TABLE));
-        db.execute(&sql, &b.values).await
+        let mut d = Query::delete();
+        d.from_table(Alias::new(M::TABLE));
+        if let Some(w) = self.keyed(&mut b)? {
+            d.and_where(w);
+        }
+        let (sql, values) = render(db, &d);
+        db.execute(&sql, &values).await
+    }
+}
+
+/// What picks a query's rows: its conditions, and with `having()` conditions the grouping by
+/// key they need.
+struct Filter {
+    conds: Option<Expr>,
+    having: Vec<Expr>,
+    key: &'static str,
+}
+
+impl Filter {
+    fn apply(self, s: &mut SelectStatement) {
+        if let Some(w) = self.conds {
+            s.and_where(w);
+        }
+        if !self.having.is_empty() {
+            s.add_group_by([column("t0", self.key)]);
+            for h in self.having {
+                s.and_having(h);
+            }
+        }
     }
 }

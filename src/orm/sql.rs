@@ -1,38 +1,117 @@
-//! Builds SELECT, UPDATE and DELETE statements from a query: joins for the paths its conditions
-//! and `select_related` take, every value a bound parameter, every identifier quoted.
+//! Turns a query's conditions, columns and order into sea-query expressions: joins for the paths
+//! its conditions and `select_related` take, every value a bound parameter, every identifier
+//! quoted. What no dialect of sea-query spells the same on both databases (date parts, JSON
+//! paths, case-sensitive patterns on SQLite) is written here per dialect, its operands still
+//! sea-query expressions.
 
-use super::arith::Node;
-use super::expression::{ColRef, Cond, Func, Join, Like, Order, Subquery};
+use sea_query::{Alias, BinOper, Expr, ExprTrait, Func, JoinType, NullOrdering, Order as Direction, Query, SelectStatement};
+
+use super::arith::{Arith, Node};
+use super::expression::{ColRef, Cond, Func as Transform, Join, Like, Op, Order, Subquery};
+use super::statement::to_sea;
 use teapot_core::value::Value;
 use teapot_core::Db;
-use teapot_core::{quote, Dialect};
+use teapot_core::Dialect;
 use teapot_core::{Error, ErrorKind, Result};
 
-/// ` LIMIT n OFFSET m` of a slice (empty when there is none). SQLite needs a LIMIT before an
-/// OFFSET; PostgreSQL refuses a negative one.
-pub(super) fn slice(limit: Option<u64>, offset: Option<u64>, dialect: Dialect) -> String {
-    let mut s = String::new();
+/// A bound value.
+pub(super) fn value(v: Value) -> Expr {
+    Expr::val(to_sea(v))
+}
+
+/// `alias.column`.
+pub(super) fn column(alias: &str, col: &str) -> Expr {
+    Expr::col((Alias::new(alias), Alias::new(col)))
+}
+
+/// A function or operator sea-query has no builder for, its operands sea-query expressions:
+/// `$1`, `$2`, ... in `template` stand for `args`, each once and in order. (sea-query reads a
+/// custom template with the dialect's own placeholders, `$n` on PostgreSQL and `?` on SQLite;
+/// the templates here are written once, in the first form.)
+pub(super) fn custom<const N: usize>(dialect: Dialect, template: &str, args: [Expr; N]) -> Expr {
+    let template = match dialect {
+        Dialect::Postgres => template.to_string(),
+        Dialect::Sqlite => {
+            let mut out = String::with_capacity(template.len());
+            let mut chars = template.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+                    while chars.peek().is_some_and(char::is_ascii_digit) {
+                        chars.next();
+                    }
+                    out.push('?');
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
+    };
+    Expr::cust_with_exprs(template, args)
+}
+
+/// A condition that holds for no row.
+pub(super) fn never() -> Expr {
+    Expr::cust("1 = 0")
+}
+
+/// Limits a SELECT to a slice. SQLite needs a LIMIT before an OFFSET (the largest one is none).
+pub(super) fn slice(s: &mut SelectStatement, limit: Option<u64>, offset: Option<u64>, dialect: Dialect) {
     if let Some(l) = limit {
-        s.push_str(&format!(" LIMIT {l}"));
+        s.limit(l);
     }
     if let Some(o) = offset {
         if limit.is_none() && dialect == Dialect::Sqlite {
-            s.push_str(" LIMIT -1");
+            s.limit(i64::MAX as u64);
         }
-        s.push_str(&format!(" OFFSET {o}"));
+        s.offset(o);
     }
-    s
+}
+
+/// One ORDER BY term.
+pub(super) struct OrderTerm(Expr, Direction, Option<NullOrdering>);
+
+/// Orders a SELECT by these terms.
+pub(super) fn order_by(s: &mut SelectStatement, terms: Vec<OrderTerm>) {
+    for OrderTerm(e, dir, nulls) in terms {
+        match nulls {
+            Some(n) => s.order_by_expr_with_nulls(e, dir, n),
+            None => s.order_by_expr(e, dir),
+        };
+    }
+}
+
+impl Op {
+    pub(super) fn bin(self) -> BinOper {
+        match self {
+            Op::Eq => BinOper::Equal,
+            Op::Ne => BinOper::NotEqual,
+            Op::Lt => BinOper::SmallerThan,
+            Op::Lte => BinOper::SmallerThanOrEqual,
+            Op::Gt => BinOper::GreaterThan,
+            Op::Gte => BinOper::GreaterThanOrEqual,
+        }
+    }
+}
+
+impl Arith {
+    pub(super) fn bin(self) -> BinOper {
+        match self {
+            Arith::Add => BinOper::Add,
+            Arith::Sub => BinOper::Sub,
+            Arith::Mul => BinOper::Mul,
+            Arith::Div => BinOper::Div,
+        }
+    }
 }
 
 /// A statement being built.
 pub(super) struct Builder<'a> {
     db: &'a Db,
-    /// Bound values, in placeholder order.
-    pub(super) values: Vec<Value>,
     /// Each joined path with its alias; a path across a many-to-many is kept per scope.
     aliases: Vec<((usize, Vec<Join>), String)>,
-    /// The JOIN clauses.
-    pub(super) joins: String,
+    /// The LEFT JOINs: table, alias, ON.
+    joins: Vec<(&'static str, String, Expr)>,
     root_table: &'static str,
     root_pk: &'static str,
     /// Aliases are `{prefix}{n}`: `t` in a query, `u`, `v`, ... in the subqueries inside it.
@@ -54,9 +133,8 @@ impl<'a> Builder<'a> {
     fn with_prefix(db: &'a Db, table: &'static str, pk: &'static str, prefix: char) -> Self {
         Builder {
             db,
-            values: Vec::new(),
             aliases: vec![((0, Vec::new()), format!("{prefix}0"))],
-            joins: String::new(),
+            joins: Vec::new(),
             root_table: table,
             root_pk: pk,
             prefix,
@@ -66,26 +144,31 @@ impl<'a> Builder<'a> {
     }
 
     /// The dialect.
-    pub(super) fn db_dialect(&self) -> Dialect {
+    pub(super) fn dialect(&self) -> Dialect {
         self.db.dialect()
     }
 
-    /// `FROM "table" t0 JOIN ...`.
-    pub(super) fn from(&self) -> String {
-        format!("{} {}0{}", quote(self.root_table), self.prefix, self.joins)
+    /// The alias of the queried table (`t0`).
+    pub(super) fn root(&self) -> String {
+        format!("{}0", self.prefix)
     }
 
-    /// A placeholder for a bound value.
-    pub(super) fn bind(&mut self, v: Value) -> String {
-        self.values.push(v);
-        self.db.placeholder(self.values.len())
+    /// `SELECT ... FROM "table" t0 LEFT JOIN ...`, with every join the expressions rendered so
+    /// far need: build the columns, conditions and order first, then the statement.
+    pub(super) fn select(&mut self) -> SelectStatement {
+        let mut s = Query::select();
+        s.from_as(Alias::new(self.root_table), Alias::new(self.root()));
+        for (table, alias, on) in std::mem::take(&mut self.joins) {
+            s.join_as(JoinType::LeftJoin, Alias::new(table), Alias::new(alias), on);
+        }
+        s
     }
 
     /// The alias of the table at the end of a path, joining what is missing.
     pub(super) fn alias(&mut self, path: &[Join]) -> String {
         let scope = if path.iter().any(|j| j.many) { self.scope } else { 0 };
         if path.is_empty() {
-            return format!("{}0", self.prefix);
+            return self.root();
         }
         if let Some((_, a)) = self.aliases.iter().find(|((s, p), _)| *s == scope && p.as_slice() == path) {
             return a.clone();
@@ -93,78 +176,71 @@ impl<'a> Builder<'a> {
         let parent = self.alias(&path[..path.len() - 1]);
         let j = &path[path.len() - 1];
         let a = format!("{}{}", self.prefix, self.aliases.len());
-        self.joins.push_str(&format!(" LEFT JOIN {} {a} ON {a}.{} = {parent}.{}", quote(j.table), quote(j.pk), quote(j.fk_column)));
+        let on = column(&a, j.pk).equals((Alias::new(parent), Alias::new(j.fk_column)));
+        self.joins.push((j.table, a.clone(), on));
         self.aliases.push(((scope, path.to_vec()), a.clone()));
         a
     }
 
-    /// A builder for a subquery inside this one: aliases of its own, values shared.
-    fn sub(&mut self, table: &'static str, pk: &'static str) -> Builder<'a> {
+    /// A builder for a subquery inside this one: aliases of its own.
+    fn sub(&self, table: &'static str, pk: &'static str) -> Builder<'a> {
         let prefix = char::from_u32(self.prefix as u32 + 1).filter(char::is_ascii_lowercase).unwrap_or('z');
         let mut sub = Builder::with_prefix(self.db, table, pk, prefix);
         sub.outer = Some(self.prefix);
-        sub.values = std::mem::take(&mut self.values);
         sub
     }
 
-    /// `(SELECT col FROM ... WHERE ... ORDER BY ... LIMIT ...)` of a subquery.
-    fn subquery(&mut self, q: &Subquery) -> Result<String> {
+    /// `SELECT col FROM ... WHERE ... ORDER BY ... LIMIT ...` of a subquery.
+    fn subquery(&self, q: &Subquery) -> Result<SelectStatement> {
         let mut sub = self.sub(q.table, q.pk);
-        let rendered = (|| {
-            let what = match &q.column {
-                Some(c) => sub.col(c),
-                None => "1".to_string(),
-            };
-            let w = if q.nothing {
-                " WHERE 1 = 0".to_string()
-            } else {
-                sub.filters(&q.conds)?.map(|f| format!(" WHERE {f}")).unwrap_or_default()
-            };
-            let sliced = q.limit.is_some() || q.offset.is_some();
-            let o = if sliced { sub.order(&q.order) } else { String::new() };
-            let tail = slice(q.limit, q.offset, sub.db.dialect());
-            Ok::<_, Error>(format!("SELECT {what} FROM {}{w}{o}{tail}", sub.from()))
-        })();
-        self.values = std::mem::take(&mut sub.values);
-        rendered
+        let what = match &q.column {
+            Some(c) => sub.col(c),
+            None => Expr::cust("1"),
+        };
+        let w = if q.nothing { Some(never()) } else { sub.filters(&q.conds)? };
+        let sliced = q.limit.is_some() || q.offset.is_some();
+        let order = if sliced { sub.order(&q.order) } else { Vec::new() };
+        let mut s = sub.select();
+        s.expr(what);
+        if let Some(w) = w {
+            s.and_where(w);
+        }
+        order_by(&mut s, order);
+        slice(&mut s, q.limit, q.offset, sub.dialect());
+        Ok(s)
     }
 
     /// "No row related this way matches `c`": the keys of the rows that have one, in a subquery
     /// of their own (with its own joins), left out.
-    fn none_related(&mut self, c: &Cond) -> Result<String> {
+    fn none_related(&self, c: &Cond) -> Result<Expr> {
         let mut sub = self.sub(self.root_table, self.root_pk);
-        let inner = sub.cond(c);
-        self.values = std::mem::take(&mut sub.values);
-        let inner = inner?;
-        Ok(format!(
-            "{}0.{} NOT IN (SELECT {}0.{} FROM {} WHERE {inner})",
-            self.prefix,
-            quote(self.root_pk),
-            sub.prefix,
-            quote(self.root_pk),
-            sub.from()
-        ))
+        let inner = sub.cond(c)?;
+        let key = column(&sub.root(), sub.root_pk);
+        let mut s = sub.select();
+        s.expr(key).and_where(inner);
+        Ok(column(&self.root(), self.root_pk).not_in_subquery(s))
     }
 
     /// The conditions of a query's filter() calls, joined by AND (None when there is none). Each
     /// call is a scope of its own: its joins across a many-to-many are not shared with the others.
-    pub(super) fn filters(&mut self, conds: &[Cond]) -> Result<Option<String>> {
-        if conds.is_empty() {
-            return Ok(None);
-        }
-        let mut parts = Vec::with_capacity(conds.len());
+    pub(super) fn filters(&mut self, conds: &[Cond]) -> Result<Option<Expr>> {
+        let mut all: Option<Expr> = None;
         for (i, c) in conds.iter().enumerate() {
             self.scope = i + 1;
-            parts.push(self.cond(c)?);
+            let e = self.cond(c)?;
+            all = Some(match all {
+                Some(a) => a.and(e),
+                None => e,
+            });
         }
         self.scope = 0;
-        Ok(Some(parts.join(" AND ")))
+        Ok(all)
     }
 
     /// Adds to a DISTINCT query's select list the columns it is ordered by, when missing:
     /// PostgreSQL wants them there, and Django selects them too (what decodes the rows reads the
     /// columns before them).
-    pub(super) fn select_order_columns(&mut self, cols: &mut Vec<String>, order: &[Order]) {
+    pub(super) fn select_order_columns(&mut self, cols: &mut Vec<Expr>, order: &[Order]) {
         for o in order {
             let c = self.col(&o.col);
             if !cols.contains(&c) {
@@ -175,10 +251,10 @@ impl<'a> Builder<'a> {
 
     /// An arithmetic expression: columns qualified by their table's alias, or (in an UPDATE's
     /// SET, which reads the updated row) bare, where a column of a joined table is refused.
-    pub(super) fn node(&mut self, n: &Node, qualified: bool) -> Result<String> {
+    pub(super) fn node(&mut self, n: &Node, qualified: bool) -> Result<Expr> {
         Ok(match n {
             Node::Col(c) if qualified => self.col(c),
-            Node::Col(c) if c.path.is_empty() && c.func.is_none() => quote(c.column),
+            Node::Col(c) if c.path.is_empty() && c.func.is_none() => Expr::col(Alias::new(c.column)),
             Node::Col(c) => {
                 return Err(Error::new(
                     ErrorKind::Usage,
@@ -186,139 +262,134 @@ impl<'a> Builder<'a> {
                 )
                 .hint("an UPDATE's expression reads the updated row's own columns; filter on the joined ones instead"))
             }
-            Node::Value(v) => self.bind(v.clone()),
-            Node::Arith(a, op, b) => format!("({} {} {})", self.node(a, qualified)?, op.sql(), self.node(b, qualified)?),
+            Node::Value(v) => value(v.clone()),
+            Node::Arith(a, op, b) => self.node(a, qualified)?.binary(op.bin(), self.node(b, qualified)?),
         })
     }
 
     /// A qualified column, or the function of it the handle asks for.
-    pub(super) fn col(&mut self, c: &ColRef) -> String {
-        let col = format!("{}.{}", self.alias(&c.path), quote(c.column));
+    pub(super) fn col(&mut self, c: &ColRef) -> Expr {
+        let col = column(&self.alias(&c.path), c.column);
         let Some(f) = &c.func else { return col };
-        let pg = self.db.dialect() == Dialect::Postgres;
+        let d = self.dialect();
+        let pg = d == Dialect::Postgres;
         // SQLite keeps dates and datetimes as text ('2024-03-01 12:00:00'): strftime reads them.
-        let part = |field: &str, fmt: &str| {
+        let part = |field: &str, fmt: &str, col: Expr| {
             if pg {
-                format!("CAST(EXTRACT({field} FROM {col}) AS INTEGER)")
+                custom(d, &format!("CAST(EXTRACT({field} FROM $1) AS INTEGER)"), [col])
             } else {
-                format!("CAST(strftime('{fmt}', {col}) AS INTEGER)")
+                custom(d, &format!("CAST(strftime('{fmt}', $1) AS INTEGER)"), [col])
             }
         };
         match f {
-            Func::Year => part("YEAR", "%Y"),
-            Func::Month => part("MONTH", "%m"),
-            Func::Day => part("DAY", "%d"),
-            Func::Date if pg => format!("CAST({col} AT TIME ZONE 'UTC' AS DATE)"),
-            Func::Date => format!("date({col})"),
-            Func::Lower => format!("LOWER({col})"),
-            Func::Upper => format!("UPPER({col})"),
-            Func::Length => format!("CAST(LENGTH({col}) AS INTEGER)"),
+            Transform::Year => part("YEAR", "%Y", col),
+            Transform::Month => part("MONTH", "%m", col),
+            Transform::Day => part("DAY", "%d", col),
+            Transform::Date if pg => custom(d, "CAST($1 AT TIME ZONE 'UTC' AS DATE)", [col]),
+            Transform::Date => custom(d, "date($1)", [col]),
+            Transform::Lower => Func::lower(col).into(),
+            Transform::Upper => Func::upper(col).into(),
+            Transform::Length => custom(d, "CAST(LENGTH($1) AS INTEGER)", [col]),
             // Keys are bound, never written into the SQL. `->` gives JSON (a JSON null stays a
             // value, a missing key is NULL) on both: jsonb on PostgreSQL, JSON text on SQLite.
-            Func::JsonPath(keys) if pg => {
-                let mut e = format!("CAST({col} AS JSONB)");
+            Transform::JsonPath(keys) if pg => {
+                let mut e = custom(d, "CAST($1 AS JSONB)", [col]);
                 for k in keys {
-                    e = format!("({e} -> CAST({} AS TEXT))", self.bind(Value::String(k.clone())));
+                    e = custom(d, "($1 -> CAST($2 AS TEXT))", [e, value(Value::String(k.clone()))]);
                 }
                 e
             }
-            Func::JsonPath(keys) => {
+            Transform::JsonPath(keys) => {
                 let path: String = keys.iter().map(|k| format!(".\"{}\"", k.replace('"', "\\\""))).collect();
-                format!("({col} -> {})", self.bind(Value::String(format!("${path}"))))
+                custom(d, "($1 -> $2)", [col, value(Value::String(format!("${path}")))])
             }
         }
     }
 
-    /// A condition's SQL.
-    pub(super) fn cond(&mut self, c: &Cond) -> Result<String> {
+    /// A condition.
+    pub(super) fn cond(&mut self, c: &Cond) -> Result<Expr> {
+        let d = self.dialect();
         Ok(match c {
-            Cond::Cmp(col, op, Value::Null | Value::NullOf(_)) => {
+            Cond::Cmp(col, op, v) if v.is_null() => {
                 let c = self.col(col);
                 match op {
-                    super::expression::Op::Eq => format!("{c} IS NULL"),
-                    super::expression::Op::Ne => format!("{c} IS NOT NULL"),
-                    _ => "FALSE".to_string(),
+                    Op::Eq => c.is_null(),
+                    Op::Ne => c.is_not_null(),
+                    _ => Expr::cust("FALSE"),
                 }
             }
-            Cond::Cmp(col, op, v) => {
-                let c = self.col(col);
-                let p = self.bind(v.clone());
-                format!("{c} {} {p}", op.sql())
-            }
+            Cond::Cmp(col, op, v) => self.col(col).binary(op.bin(), value(v.clone())),
             Cond::CmpExpr(a, op, e) => {
                 let a = self.col(a);
-                let e = self.node(e, true)?;
-                format!("{a} {} {e}", op.sql())
+                a.binary(op.bin(), self.node(e, true)?)
             }
-            Cond::InQuery(col, q) => {
-                let c = self.col(col);
-                format!("{c} IN ({})", self.subquery(q)?)
-            }
-            Cond::Exists(q) => format!("EXISTS ({})", self.subquery(q)?),
+            Cond::InQuery(col, q) => self.col(col).in_subquery(self.subquery(q)?),
+            Cond::Exists(q) => Expr::exists(self.subquery(q)?),
             Cond::CmpOuter(col, op, outer) => {
                 let c = self.col(col);
                 let Some(prefix) = self.outer.filter(|_| outer.path.is_empty()) else {
                     return Err(Error::new(ErrorKind::Usage, format!("eq_outer({}) outside a subquery, or through a join", outer.column))
                         .hint("eq_outer compares with a column of the outer query's own model, inside values_of() or exists_cond()"));
                 };
-                format!("{c} {} {prefix}0.{}", op.sql(), quote(outer.column))
+                c.binary(op.bin(), column(&format!("{prefix}0"), outer.column))
             }
             Cond::CmpCol(a, op, b) => {
-                let (a, b) = (self.col(a), self.col(b));
-                format!("{a} {} {b}", op.sql())
+                let a = self.col(a);
+                a.binary(op.bin(), self.col(b))
             }
+            Cond::In(_, values) if values.is_empty() => never(),
             Cond::In(col, values) => {
-                if values.is_empty() {
-                    return Ok("1 = 0".to_string());
-                }
                 let c = self.col(col);
                 // On PostgreSQL a long list is one array parameter: one plan however many values.
-                if self.db.dialect() == Dialect::Postgres && values.len() > 1 {
+                if self.dialect() == Dialect::Postgres && values.len() > 1 {
                     if let Some(list) = Value::as_list(values) {
-                        let p = self.bind(list);
-                        return Ok(format!("{c} = ANY({p})"));
+                        return Ok(custom(d, "$1 = ANY($2)", [c, value(list)]));
                     }
                 }
-                let ps: Vec<String> = values.iter().map(|v| self.bind(v.clone())).collect();
-                format!("{c} IN ({})", ps.join(", "))
+                c.is_in(values.iter().cloned().map(value))
             }
-            Cond::IsNull(col, null) => format!("{} IS {}NULL", self.col(col), if *null { "" } else { "NOT " }),
+            Cond::IsNull(col, true) => self.col(col).is_null(),
+            Cond::IsNull(col, false) => self.col(col).is_not_null(),
             Cond::Like(col, kind, text, insensitive) => self.like(col, *kind, text, *insensitive),
             Cond::Regex(col, re) => {
-                if self.db.dialect() != Dialect::Postgres {
+                if self.dialect() != Dialect::Postgres {
                     return Err(Error::new(ErrorKind::Usage, "regex lookups need PostgreSQL").hint("use contains / startswith on SQLite"));
                 }
-                let c = self.col(col);
-                let p = self.bind(Value::String(re.clone()));
-                format!("{c} ~ {p}")
+                custom(d, "$1 ~ $2", [self.col(col), value(Value::String(re.clone()))])
             }
             // An empty condition (Django's `Q()`) is no condition: alone it keeps every row, and
             // combined with others (by AND, OR or NOT) it drops out.
-            c if c.is_empty() => "(1 = 1)".to_string(),
-            Cond::And(cs) => {
-                let parts: Result<Vec<String>> = cs.iter().filter(|c| !c.is_empty()).map(|c| self.cond(c)).collect();
-                format!("({})", parts?.join(" AND "))
-            }
-            Cond::Or(cs) => {
-                let parts: Result<Vec<String>> = cs.iter().filter(|c| !c.is_empty()).map(|c| self.cond(c)).collect();
-                format!("({})", parts?.join(" OR "))
-            }
+            c if c.is_empty() => Expr::cust("1 = 1"),
+            Cond::And(cs) => self.chain(cs, ExprTrait::and)?,
+            Cond::Or(cs) => self.chain(cs, ExprTrait::or)?,
             // Across a many-to-many, "not" means no related row matches (a subquery); elsewhere
             // a comparison with NULL counts as false, so NOT keeps the rows where the column is
             // NULL (Django's exclude() keeps them too; plain SQL NOT would drop them).
             Cond::Not(c) if c.crosses_many() => self.none_related(c)?,
-            Cond::Not(c) => format!("NOT COALESCE({}, FALSE)", self.cond(c)?),
+            Cond::Not(c) => custom(d, "NOT COALESCE($1, FALSE)", [self.cond(c)?]),
         })
     }
 
-    fn like(&mut self, col: &ColRef, kind: Like, text: &str, insensitive: bool) -> String {
+    /// The non-empty conditions of an AND or an OR, chained.
+    fn chain(&mut self, cs: &[Cond], link: fn(Expr, Expr) -> Expr) -> Result<Expr> {
+        let mut out: Option<Expr> = None;
+        for c in cs.iter().filter(|c| !c.is_empty()) {
+            let e = self.cond(c)?;
+            out = Some(match out {
+                Some(a) => link(a, e),
+                None => e,
+            });
+        }
+        Ok(out.unwrap_or_else(|| Expr::cust("1 = 1")))
+    }
+
+    fn like(&mut self, col: &ColRef, kind: Like, text: &str, insensitive: bool) -> Expr {
+        let d = self.dialect();
         let c = self.col(col);
         if kind == Like::IExact {
-            let p = self.bind(Value::String(text.to_string()));
-            return format!("UPPER({c}) = UPPER({p})");
+            return custom(d, "UPPER($1) = UPPER($2)", [c, value(Value::String(text.to_string()))]);
         }
-        let sqlite = self.db.dialect() == Dialect::Sqlite;
-        if sqlite && !insensitive {
+        if self.dialect() == Dialect::Sqlite && !insensitive {
             // SQLite's LIKE ignores case; GLOB does not.
             let esc: String = text
                 .chars()
@@ -334,8 +405,7 @@ impl<'a> Builder<'a> {
                 Like::StartsWith => format!("{esc}*"),
                 _ => format!("*{esc}"),
             };
-            let p = self.bind(Value::String(pat));
-            return format!("{c} GLOB {p}");
+            return custom(d, "$1 GLOB $2", [c, value(Value::String(pat))]);
         }
         let esc = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         let pat = match kind {
@@ -343,30 +413,18 @@ impl<'a> Builder<'a> {
             Like::StartsWith => format!("{esc}%"),
             _ => format!("%{esc}"),
         };
-        let p = self.bind(Value::String(pat));
-        if insensitive {
-            format!("UPPER({c}) LIKE UPPER({p}) ESCAPE '\\'")
-        } else {
-            format!("{c} LIKE {p} ESCAPE '\\'")
-        }
+        let template = if insensitive { "UPPER($1) LIKE UPPER($2) ESCAPE '\\'" } else { "$1 LIKE $2 ESCAPE '\\'" };
+        custom(d, template, [c, value(Value::String(pat))])
     }
 
-    /// `ORDER BY ...` (empty when no order).
-    pub(super) fn order(&mut self, order: &[Order]) -> String {
-        if order.is_empty() {
-            return String::new();
-        }
-        let parts: Vec<String> = order
+    /// The ORDER BY terms of an order.
+    pub(super) fn order(&mut self, order: &[Order]) -> Vec<OrderTerm> {
+        order
             .iter()
             .map(|o| {
-                let nulls = match o.nulls_first {
-                    Some(true) => " NULLS FIRST",
-                    Some(false) => " NULLS LAST",
-                    None => "",
-                };
-                format!("{}{}{nulls}", self.col(&o.col), if o.desc { " DESC" } else { " ASC" })
+                let nulls = o.nulls_first.map(|first| if first { NullOrdering::First } else { NullOrdering::Last });
+                OrderTerm(self.col(&o.col), if o.desc { Direction::Desc } else { Direction::Asc }, nulls)
             })
-            .collect();
-        format!(" ORDER BY {}", parts.join(", "))
+            .collect()
     }
 }
