@@ -46,7 +46,7 @@ pub use teapot_schema as schema;
 /// What a model file needs: `use teapot::prelude::*;` brings the derive, the trait and the types.
 pub mod prelude {
     pub use crate::orm::instance::ModelExt;
-    pub use crate::orm::{Agg, Cond, ForeignKey, ManyToMany, Reverse, TextColumn};
+    pub use crate::orm::{Agg, Case, Cond, ForeignKey, ManyToMany, Reverse, TextColumn};
     // The derive and the trait share the name `Model`: one import brings both.
     pub use crate::Model;
     pub use crate::{Db, Migrator};

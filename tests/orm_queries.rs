@@ -332,6 +332,9 @@ suite!(
     a_required_field_left_to_defaults_is_refused,
     prefetch_with_a_query,
     json_keys,
+    case_when_read_filtered_and_ordered_by,
+    case_when_in_an_update,
+    aggregates_over_expressions_and_filtered,
 );
 
 async fn place_names(q: teapot::orm::QuerySet<Place>, db: &Db) -> teapot::Result<Vec<String>> {
@@ -716,5 +719,94 @@ async fn json_keys(db: Db) -> R {
     assert_eq!(kinds, [(Some(json!("click")),), (Some(json!("view")),), (None,)]);
     let maps = Event::objects().filter(Event::id().eq(all[0])).values(&db, (Event::data().key("meta").key("x"),)).await?;
     assert_eq!(maps[0].keys().map(String::as_str).collect::<Vec<_>>(), ["data__meta__x"]);
+    Ok(())
+}
+
+/// Django: expressions_case.tests (test_annotate, test_annotate_with_empty_when-free
+/// test_filter, test_order_by_conditional_field, test_case_reuse): the first branch that holds
+/// gives the value, none holding gives the default (NULL with `end()`); a Case is read, filtered
+/// on and ordered by like a column.
+async fn case_when_read_filtered_and_ordered_by(db: Db) -> R {
+    use teapot::orm::Op;
+    seed(&db).await?;
+    let tier = || Case::when(Article::rank().lte(1), "top").when(Article::rank().is_null(true), "unranked").otherwise("rest");
+    let rows = Article::objects().order_by(Article::id().asc()).values_list(&db, (Article::headline(), tier())).await?;
+    assert_eq!(rows, [("a1".into(), "top".into()), ("a2".into(), "unranked".into()), ("a3".into(), "rest".into())]);
+    // Without a default, no branch holding is NULL.
+    let only_top = Case::when(Article::rank().eq(1), "top").end();
+    let rows = Article::objects().order_by(Article::id().asc()).values_list(&db, (only_top,)).await?;
+    assert_eq!(rows, [(Some("top".to_string()),), (None,), (None,)]);
+    // A branch may give a column: a place's article whose place has no nickname reads its name.
+    let label = Case::when(Article::place().nickname().is_null(false), Article::place().nickname()).otherwise(Article::headline());
+    let rows = Article::objects().order_by(Article::id().asc()).values_list(&db, (label,)).await?;
+    assert_eq!(rows, [(Some("a1".to_string()),), (Some("a2".to_string()),), (Some("the tiger city".to_string()),)]);
+    // Filtered on: the ranked articles whose rank is below the Case's threshold.
+    let threshold = Case::when(Article::place().name().eq("Oslo"), 5).otherwise(2);
+    assert_eq!(headlines(Article::objects().filter(Article::rank().cmp_expr(Op::Lt, threshold)), &db).await?, ["a1", "a3"]);
+    // Ordered by: the unranked first, then the rest by rank descending.
+    let unranked_first = Case::when(Article::rank().is_null(true), 0).otherwise(1);
+    let order = Article::objects().order_by(unranked_first.asc()).order_by(Article::rank().desc()).all(&db).await?;
+    assert_eq!(order.iter().map(|a| a.headline.as_str()).collect::<Vec<_>>(), ["a2", "a3", "a1"]);
+    // values() keys an expression by its place.
+    let maps = Article::objects().filter(Article::headline().eq("a2")).values(&db, (Article::headline(), tier())).await?;
+    assert_eq!(maps[0].get("2"), Some(&teapot::orm::Value::String("unranked".into())));
+    Ok(())
+}
+
+/// Django: expressions_case.tests (test_update, test_update_with_join_in_condition_raise_field_error,
+/// test_update_column_from_case): an update sets each row from the branch it meets, reading the
+/// row's own columns; a condition on a related row is refused, not run against the wrong rows.
+async fn case_when_in_an_update(db: Db) -> R {
+    seed(&db).await?;
+    let bump = Case::when(Article::rank().is_null(true), Article::rank())
+        .when(Article::rank().gte(3), teapot::orm::Expr::value(0))
+        .otherwise(Article::rank() + 100);
+    let n = Article::objects().update(&db, vec![Article::rank().set_expr(bump)]).await?;
+    assert_eq!(n, 3);
+    let ranks = Article::objects().order_by(Article::id().asc()).values_list(&db, (Article::rank(),)).await?;
+    assert_eq!(ranks, [(Some(101),), (None,), (Some(0),)]);
+    let on_related = Case::when(Article::place().name().eq("Oslo"), 7).otherwise(8);
+    let e = Article::objects().update(&db, vec![Article::rank().set_expr(on_related)]).await.expect_err("a related column");
+    assert_eq!(e.kind, ErrorKind::Usage);
+    assert!(e.to_string().contains("related table"), "{e}");
+    let ranks_after = Article::objects().order_by(Article::id().asc()).values_list(&db, (Article::rank(),)).await?;
+    assert_eq!(ranks_after, ranks, "a refused update changes nothing");
+    Ok(())
+}
+
+/// Django: aggregation.tests (test_count_star-with filter, test_sum_case) and
+/// expressions_case.tests (test_aggregate, test_aggregate_with_expression_as_condition):
+/// aggregates over an expression and aggregates over only the rows a condition keeps, all in
+/// one query; also over a slice, where they read the slice's rows.
+async fn aggregates_over_expressions_and_filtered(db: Db) -> R {
+    seed(&db).await?;
+    let before = db.query_count();
+    let (ranked, unranked, long_rank_total, doubled) = Article::objects()
+        .aggregate(
+            &db,
+            (
+                Agg::count().filter(Article::rank().is_null(false)),
+                Agg::sum(Case::when(Article::rank().is_null(true), 1i32).otherwise(0i32)),
+                Agg::sum(Article::rank()).filter(Article::rank().gt(1)),
+                Agg::max(Article::rank() * 2),
+            ),
+        )
+        .await?;
+    assert_eq!(db.query_count() - before, 1);
+    assert_eq!((ranked, unranked, long_rank_total, doubled), (2, Some(1), Some(3), Some(6)));
+    // Over a slice (the first two by id): a1 and a2.
+    let (ranked, doubled) = Article::objects()
+        .order_by(Article::id().asc())
+        .limit(2)
+        .aggregate(&db, (Agg::count().filter(Article::rank().is_null(false)), Agg::max(Article::rank() * 2)))
+        .await?;
+    assert_eq!((ranked, doubled), (1, Some(2)));
+    // Per row: each place's ranked articles.
+    let per_place = Place::objects()
+        .order_by(Place::name().asc())
+        .annotate(&db, Agg::count_of(Place::articles().id()).filter(Place::articles().rank().gt(1)))
+        .await?;
+    let counts: Vec<(String, i64)> = per_place.into_iter().map(|(p, n)| (p.name, n)).collect();
+    assert_eq!(counts, [("Oslo".to_string(), 1), ("Paris".to_string(), 0), ("Rome".to_string(), 0)]);
     Ok(())
 }

@@ -17,12 +17,13 @@ use std::marker::PhantomData;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
-use sea_query::Expr;
+use sea_query::Expr as SqlExpr;
 use teapot_core::value::{FieldValue, IntoArg, Value};
 use teapot_core::{DbRow, Dialect, Result};
 use uuid::Uuid;
 
-use super::expression::{ColRef, Column};
+use super::arith::{Node, Selected};
+use super::expression::Cond;
 use super::sql::custom;
 
 /// Column types whose values add up, and the type of their total.
@@ -91,7 +92,8 @@ impl<T: Comparable> Comparable for Option<T> {
 #[derive(Debug, Clone)]
 pub struct Agg<T> {
     func: &'static str,
-    col: Option<ColRef>,
+    /// What it aggregates: a column or an expression (None: rows, `COUNT(*)`).
+    arg: Option<Node>,
     distinct: bool,
     cast: Cast,
     /// What it gives over no row instead of NULL (a number, written into the SQL).
@@ -100,8 +102,8 @@ pub struct Agg<T> {
 }
 
 impl Agg<()> {
-    fn of<T>(func: &'static str, col: Option<ColRef>, distinct: bool, cast: Cast) -> Agg<T> {
-        Agg { func, col, distinct, cast, default: None, _t: PhantomData }
+    fn of<T>(func: &'static str, arg: Option<Node>, distinct: bool, cast: Cast) -> Agg<T> {
+        Agg { func, arg, distinct, cast, default: None, _t: PhantomData }
     }
 
     /// The number of rows (`COUNT(*)`).
@@ -109,34 +111,46 @@ impl Agg<()> {
         Agg::of("COUNT", None, false, Cast::BigInt)
     }
 
-    /// The number of rows where the column is not NULL (`COUNT(col)`).
-    pub fn count_of<V>(c: Column<V>) -> Agg<i64> {
-        Agg::of("COUNT", Some(c.col), false, Cast::BigInt)
+    /// The number of rows where the column (or expression) is not NULL (`COUNT(col)`).
+    pub fn count_of(c: impl Selected) -> Agg<i64> {
+        Agg::of("COUNT", Some(c.node()), false, Cast::BigInt)
     }
 
     /// The number of distinct non-NULL values of the column (`COUNT(DISTINCT col)`).
-    pub fn count_distinct<V>(c: Column<V>) -> Agg<i64> {
-        Agg::of("COUNT", Some(c.col), true, Cast::BigInt)
+    pub fn count_distinct(c: impl Selected) -> Agg<i64> {
+        Agg::of("COUNT", Some(c.node()), true, Cast::BigInt)
     }
 
-    /// The total of a column (None over no row, or only NULLs).
-    pub fn sum<V: Summable>(c: Column<V>) -> Agg<Option<V::Total>> {
-        Agg::of("SUM", Some(c.col), false, V::CAST)
+    /// The total of a column or an expression (None over no row, or only NULLs).
+    pub fn sum<E: Selected<Value: Summable>>(c: E) -> Agg<Option<<E::Value as Summable>::Total>> {
+        Agg::of("SUM", Some(c.node()), false, <E::Value as Summable>::CAST)
     }
 
-    /// The average of a column, as a float (None over no row).
-    pub fn avg<V: Summable>(c: Column<V>) -> Agg<Option<f64>> {
-        Agg::of("AVG", Some(c.col), false, Cast::Float)
+    /// The average of a column or an expression, as a float (None over no row).
+    pub fn avg<E: Selected<Value: Summable>>(c: E) -> Agg<Option<f64>> {
+        Agg::of("AVG", Some(c.node()), false, Cast::Float)
     }
 
-    /// The smallest value of a column (None over no row).
-    pub fn min<V: Comparable>(c: Column<V>) -> Agg<Option<V::Value>> {
-        Agg::of("MIN", Some(c.col), false, Cast::None)
+    /// The smallest value of a column or an expression (None over no row).
+    pub fn min<E: Selected<Value: Comparable>>(c: E) -> Agg<Option<<E::Value as Comparable>::Value>> {
+        Agg::of("MIN", Some(c.node()), false, Cast::None)
     }
 
-    /// The largest value of a column (None over no row).
-    pub fn max<V: Comparable>(c: Column<V>) -> Agg<Option<V::Value>> {
-        Agg::of("MAX", Some(c.col), false, Cast::None)
+    /// The largest value of a column or an expression (None over no row).
+    pub fn max<E: Selected<Value: Comparable>>(c: E) -> Agg<Option<<E::Value as Comparable>::Value>> {
+        Agg::of("MAX", Some(c.node()), false, Cast::None)
+    }
+}
+
+impl<T> Agg<T> {
+    /// Only over the rows where `cond` holds (Django's `filter=` on an aggregate):
+    /// `Agg::count().filter(Book::pages().gt(300))` counts the long books, in the same query as
+    /// the other aggregates. Written `CASE WHEN cond THEN ... END` inside the aggregate, which
+    /// both databases read alike.
+    pub fn filter(mut self, cond: Cond) -> Agg<T> {
+        let then = self.arg.take().unwrap_or(Node::Value(Value::I32(1)));
+        self.arg = Some(Node::Case(vec![(cond, then)], None));
+        self
     }
 }
 
@@ -162,7 +176,7 @@ impl<T: NumericTotal> Agg<Option<T>> {
     pub fn or(self, v: T) -> Agg<T> {
         // A float that is not a number has no SQL literal: it stands for NULL, no default.
         let literal = if v.to_string().contains(['N', 'i']) { "NULL".to_string() } else { v.to_string() };
-        Agg { func: self.func, col: self.col, distinct: self.distinct, cast: self.cast, default: Some(literal), _t: PhantomData }
+        Agg { func: self.func, arg: self.arg, distinct: self.distinct, cast: self.cast, default: Some(literal), _t: PhantomData }
     }
 }
 
@@ -170,7 +184,7 @@ impl<T: FieldValue> Agg<T> {
     fn having(&self, op: super::expression::Op, v: Value) -> Having {
         let agg = Agg {
             func: self.func,
-            col: self.col.clone(),
+            arg: self.arg.clone(),
             distinct: self.distinct,
             cast: self.cast,
             default: self.default.clone(),
@@ -205,16 +219,16 @@ impl<T: FieldValue> Agg<T> {
 }
 
 impl<T> Agg<T> {
-    /// The column it reads, if any.
-    pub(crate) fn column(&self) -> Option<&ColRef> {
-        self.col.as_ref()
+    /// What it aggregates, if anything.
+    pub(crate) fn arg(&self) -> Option<&Node> {
+        self.arg.as_ref()
     }
 
     /// Its expression, `arg` being the column as the query names it.
-    pub(crate) fn expr(&self, arg: Option<Expr>, dialect: Dialect) -> Expr {
+    pub(crate) fn expr(&self, arg: Option<SqlExpr>, dialect: Dialect) -> SqlExpr {
         let mut e = match arg {
             Some(a) => custom(dialect, &format!("{}({}$1)", self.func, if self.distinct { "DISTINCT " } else { "" }), [a]),
-            None => Expr::cust(format!("{}(*)", self.func)),
+            None => SqlExpr::cust(format!("{}(*)", self.func)),
         };
         if let Some(d) = &self.default {
             e = custom(dialect, &format!("COALESCE($1, {d})"), [e]);
@@ -233,11 +247,11 @@ pub trait Aggregates {
     /// What they return.
     type Output;
     #[doc(hidden)]
-    /// Each aggregate's expression, given how to name a column.
-    fn exprs(&self, col: &mut dyn FnMut(&ColRef) -> Expr, dialect: Dialect) -> Vec<Expr>;
+    /// Each aggregate's expression, given how to render what it aggregates.
+    fn exprs(&self, arg: &mut dyn FnMut(&Node) -> Result<SqlExpr>, dialect: Dialect) -> Result<Vec<SqlExpr>>;
     #[doc(hidden)]
-    /// Every column they read.
-    fn columns(&self) -> Vec<ColRef>;
+    /// What each aggregates (None: rows).
+    fn args(&self) -> Vec<Option<Node>>;
     #[doc(hidden)]
     /// Decodes them from a row, starting at `at`.
     fn decode(row: &DbRow, at: usize) -> Result<Self::Output>;
@@ -245,12 +259,12 @@ pub trait Aggregates {
 
 impl<T: FieldValue> Aggregates for Agg<T> {
     type Output = T;
-    fn exprs(&self, col: &mut dyn FnMut(&ColRef) -> Expr, dialect: Dialect) -> Vec<Expr> {
-        let arg = self.column().map(col);
-        vec![Agg::expr(self, arg, dialect)]
+    fn exprs(&self, arg: &mut dyn FnMut(&Node) -> Result<SqlExpr>, dialect: Dialect) -> Result<Vec<SqlExpr>> {
+        let a = self.arg().map(arg).transpose()?;
+        Ok(vec![Agg::expr(self, a, dialect)])
     }
-    fn columns(&self) -> Vec<ColRef> {
-        self.column().into_iter().cloned().collect()
+    fn args(&self) -> Vec<Option<Node>> {
+        vec![self.arg.clone()]
     }
     fn decode(row: &DbRow, at: usize) -> Result<T> {
         T::decode(row, at)
@@ -261,14 +275,14 @@ macro_rules! aggregates_tuple {
     ($($t:ident $i:tt),*) => {
         impl<$($t: FieldValue),*> Aggregates for ($(Agg<$t>,)*) {
             type Output = ($($t,)*);
-            fn exprs(&self, col: &mut dyn FnMut(&ColRef) -> Expr, dialect: Dialect) -> Vec<Expr> {
+            fn exprs(&self, arg: &mut dyn FnMut(&Node) -> Result<SqlExpr>, dialect: Dialect) -> Result<Vec<SqlExpr>> {
                 let mut out = Vec::new();
-                $(out.extend(Aggregates::exprs(&self.$i, &mut *col, dialect));)*
-                out
+                $(out.extend(Aggregates::exprs(&self.$i, &mut *arg, dialect)?);)*
+                Ok(out)
             }
-            fn columns(&self) -> Vec<ColRef> {
+            fn args(&self) -> Vec<Option<Node>> {
                 let mut out = Vec::new();
-                $(out.extend(Aggregates::columns(&self.$i));)*
+                $(out.extend(Aggregates::args(&self.$i));)*
                 out
             }
             fn decode(row: &DbRow, at: usize) -> Result<Self::Output> {

@@ -23,7 +23,7 @@ use std::ops::{Add, Div, Mul, Sub};
 use rust_decimal::Decimal;
 use teapot_core::value::{FieldValue, Value};
 
-use super::expression::{ColRef, Column};
+use super::expression::{ColRef, Column, Cond, Order};
 
 /// Column types arithmetic applies to.
 pub trait Numeric: FieldValue {}
@@ -56,18 +56,20 @@ pub enum Node {
     Value(Value),
     /// Two expressions and an operator.
     Arith(Box<Node>, Arith, Box<Node>),
+    /// `CASE WHEN cond THEN node ... ELSE node END`: the first condition that holds picks the
+    /// value; none holding, the `ELSE` (NULL without one).
+    Case(Vec<(Cond, Node)>, Option<Box<Node>>),
 }
 
 impl Node {
-    /// Every column it reads.
-    pub(crate) fn columns(&self) -> Vec<&ColRef> {
+    /// Whether it reads a column across a many-to-many.
+    pub(crate) fn crosses_many(&self) -> bool {
         match self {
-            Node::Col(c) => vec![c],
-            Node::Value(_) => vec![],
-            Node::Arith(a, _, b) => {
-                let mut v = a.columns();
-                v.extend(b.columns());
-                v
+            Node::Col(c) => c.path.iter().any(|j| j.many),
+            Node::Value(_) => false,
+            Node::Arith(a, _, b) => a.crosses_many() || b.crosses_many(),
+            Node::Case(whens, otherwise) => {
+                whens.iter().any(|(c, n)| c.crosses_many() || n.crosses_many()) || otherwise.as_ref().is_some_and(|n| n.crosses_many())
             }
         }
     }
@@ -84,6 +86,155 @@ pub struct Expr<T> {
 impl<T> Expr<T> {
     fn of(node: Node) -> Expr<T> {
         Expr { node, _t: PhantomData }
+    }
+
+    /// Ascending order by the expression.
+    pub fn asc(self) -> Order {
+        Order { by: self.node, desc: false, nulls_first: None }
+    }
+
+    /// Descending order by the expression.
+    pub fn desc(self) -> Order {
+        Order { by: self.node, desc: true, nulls_first: None }
+    }
+}
+
+impl<T: FieldValue> Expr<T> {
+    /// A value as an expression of its own type (`Expr::value(0)`), for a `Case` branch or an
+    /// update.
+    pub fn value(v: T) -> Expr<T> {
+        Expr::of(Node::Value(v.to_value()))
+    }
+}
+
+/// An expression of a type fits where its nullable form is wanted (a `Case` of `i32` sets an
+/// `Option<i32>` column).
+impl<T> From<Expr<T>> for Expr<Option<T>> {
+    fn from(e: Expr<T>) -> Expr<Option<T>> {
+        Expr::of(e.node)
+    }
+}
+
+/// What a query can read besides its model's rows: a column (`Book::title()`), or an
+/// expression (`Book::pages() * 2`, a `Case`), typed by the value it gives.
+pub trait Selected {
+    /// The value's type.
+    type Value: FieldValue;
+    #[doc(hidden)]
+    fn node(&self) -> Node;
+}
+
+impl<T: FieldValue> Selected for Column<T> {
+    type Value = T;
+    fn node(&self) -> Node {
+        Node::Col(self.col.clone())
+    }
+}
+
+impl<T: FieldValue> Selected for Expr<T> {
+    type Value = T;
+    fn node(&self) -> Node {
+        self.node.clone()
+    }
+}
+
+/// What a `Case` branch gives: an expression, a column, or a value, of type `Type`.
+pub trait CaseValue {
+    /// The type of the value.
+    type Type;
+    #[doc(hidden)]
+    fn node(self) -> Node;
+}
+
+impl<T> CaseValue for Expr<T> {
+    type Type = T;
+    fn node(self) -> Node {
+        self.node
+    }
+}
+
+impl<T> CaseValue for Column<T> {
+    type Type = T;
+    fn node(self) -> Node {
+        Node::Col(self.col)
+    }
+}
+
+macro_rules! case_values {
+    ($($t:ty),*) => {$(
+        impl CaseValue for $t {
+            type Type = $t;
+            fn node(self) -> Node {
+                Node::Value(self.to_value())
+            }
+        }
+    )*};
+}
+case_values!(bool, i16, i32, i64, f64, String, Decimal, chrono::NaiveDate, chrono::NaiveTime, chrono::DateTime<chrono::Utc>, uuid::Uuid);
+
+impl CaseValue for &str {
+    type Type = String;
+    fn node(self) -> Node {
+        Node::Value(Value::String(self.to_string()))
+    }
+}
+
+/// A conditional expression (Django's `Case(When(...), default=...)`): the value of the first
+/// branch whose condition holds. Branches are tried in order; `otherwise` gives the value when
+/// none holds, `end` leaves it NULL.
+///
+/// ```
+/// # use teapot::prelude::*;
+/// # #[derive(teapot::Model)] #[teapot(app = "docs")] pub struct Book { pub id: i64, pub pages: i32, pub rating: Option<i32> }
+/// // A discount by length, as a value to update with, filter on or order by.
+/// let discount = Case::when(Book::pages().gt(500), 20).when(Book::pages().gt(200), 10).otherwise(0);
+/// let set = Book::pages().set_expr(discount);
+/// // Counting the books of more than 500 pages, in the same query as the others:
+/// let long = Agg::sum(Case::when(Book::pages().gt(500), 1i32).otherwise(0i32));
+/// # let _ = (set, long);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Case;
+
+impl Case {
+    /// The first branch: `then` when `cond` holds.
+    pub fn when<V: CaseValue>(cond: Cond, then: V) -> CaseWhen<V::Type> {
+        CaseWhen { whens: vec![(cond, then.node())], _t: PhantomData }
+    }
+}
+
+/// A `Case` being built: its branches so far, giving values of type `T`.
+#[derive(Debug, Clone)]
+pub struct CaseWhen<T> {
+    whens: Vec<(Cond, Node)>,
+    _t: PhantomData<fn() -> T>,
+}
+
+/// Branches give values of one type, or its nullable form: the first branch's type is the
+/// `Case`'s (start with the nullable one when a branch can give NULL).
+impl<T: FieldValue> CaseWhen<T> {
+    /// Another branch, tried when those before it do not hold.
+    pub fn when<V>(mut self, cond: Cond, then: V) -> CaseWhen<T>
+    where
+        V: CaseValue,
+        V::Type: FieldValue<Arg = T::Arg>,
+    {
+        self.whens.push((cond, then.node()));
+        self
+    }
+
+    /// The value when no branch holds.
+    pub fn otherwise<V>(self, value: V) -> Expr<T>
+    where
+        V: CaseValue,
+        V::Type: FieldValue<Arg = T::Arg>,
+    {
+        Expr::of(Node::Case(self.whens, Some(Box::new(value.node()))))
+    }
+
+    /// No value when no branch holds: NULL.
+    pub fn end(self) -> Expr<Option<T>> {
+        Expr::of(Node::Case(self.whens, None))
     }
 }
 

@@ -417,7 +417,7 @@ impl Cond {
         match self {
             Cond::Cmp(c, ..) | Cond::In(c, _) | Cond::IsNull(c, _) | Cond::Like(c, ..) | Cond::Regex(c, _) => many(c),
             Cond::CmpCol(a, _, b) => many(a) || many(b),
-            Cond::CmpExpr(a, _, e) => many(a) || e.columns().into_iter().any(many),
+            Cond::CmpExpr(a, _, e) => many(a) || e.crosses_many(),
             Cond::InQuery(c, _) | Cond::CmpOuter(c, ..) => many(c),
             // A subquery's joins are its own.
             Cond::Exists(_) => false,
@@ -521,11 +521,11 @@ impl<T: FieldValue> Column<T> {
     }
     /// Ascending order.
     pub fn asc(self) -> Order {
-        Order { col: self.col, desc: false, nulls_first: None }
+        Order { by: super::arith::Node::Col(self.col), desc: false, nulls_first: None }
     }
     /// Descending order.
     pub fn desc(self) -> Order {
-        Order { col: self.col, desc: true, nulls_first: None }
+        Order { by: super::arith::Node::Col(self.col), desc: true, nulls_first: None }
     }
 }
 
@@ -676,8 +676,8 @@ impl<K: FieldValue, C> Related<K, C> {
 /// An ORDER BY term.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {
-    /// The column.
-    pub col: ColRef,
+    /// The column, or an expression.
+    pub by: super::arith::Node,
     /// Descending.
     pub desc: bool,
     /// Where NULLs go: first (true), last (false), or the database's default (None: PostgreSQL
@@ -700,7 +700,7 @@ impl Order {
 
     /// The other way round (NULLs placed explicitly stay where they were asked to be).
     pub fn reversed(&self) -> Order {
-        Order { col: self.col.clone(), desc: !self.desc, nulls_first: self.nulls_first }
+        Order { by: self.by.clone(), desc: !self.desc, nulls_first: self.nulls_first }
     }
 }
 

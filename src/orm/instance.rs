@@ -538,7 +538,11 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
         let cond = Cond::In(ColRef::own(column), chunk.to_vec());
         let pk = ColRef::own(T::PK);
         children.extend(
-            QuerySet::<T>::from_base(base)?.filter(cond).order_by(super::Order { col: pk, desc: false, nulls_first: None }).all(db).await?,
+            QuerySet::<T>::from_base(base)?
+                .filter(cond)
+                .order_by(super::Order { by: super::arith::Node::Col(pk), desc: false, nulls_first: None })
+                .all(db)
+                .await?,
         );
     }
     super::prefetch_paths(db, &mut children, rests).await?;

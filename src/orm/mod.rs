@@ -22,9 +22,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use aggregate::{Agg, Aggregates, Having};
-pub use arith::Expr;
+pub use arith::{Case, CaseValue, CaseWhen, Expr, Selected};
 pub use expression::{Assign, Column, Cond, Join, Op, Order, Related, TextColumn, Through};
-pub use queryset::{QuerySet, RowLock};
+pub use queryset::{QuerySet, RowLock, ValuesList};
 pub use teapot_core::{Db, DbRow};
 
 pub use relation::{ForeignKey, ManyToMany, Reverse};

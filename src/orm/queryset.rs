@@ -4,6 +4,7 @@
 use std::marker::PhantomData;
 
 use super::aggregate::{Aggregates, Having};
+use super::arith::{Node, Selected};
 use super::expression::{Assign, Column, Cond, ForeignKeyPath, Order, RelationPath, SetExpr};
 use super::sql::{column, never, order_by, slice, value, Builder};
 use super::statement::render;
@@ -14,12 +15,12 @@ use teapot_core::Dialect;
 use teapot_core::{Db, DbRow};
 use teapot_core::{Error, ErrorKind, Result};
 
-/// Columns that `values_list` reads into a tuple.
+/// Columns and expressions that `values_list` reads into a tuple.
 pub trait ValuesList {
     /// The tuple.
     type Output;
-    /// The columns.
-    fn cols(&self) -> Vec<super::expression::ColRef>;
+    /// What is read, in order.
+    fn cols(&self) -> Vec<Node>;
     /// Decodes one row.
     fn decode(row: &DbRow) -> Result<Self::Output>;
     /// One decoded row's values, in column order.
@@ -28,13 +29,13 @@ pub trait ValuesList {
 
 macro_rules! values_tuple {
     ($($t:ident $i:tt),*) => {
-        impl<$($t: FieldValue),*> ValuesList for ($(Column<$t>,)*) {
-            type Output = ($($t,)*);
-            fn cols(&self) -> Vec<super::expression::ColRef> {
-                vec![$(self.$i.col.clone()),*]
+        impl<$($t: Selected),*> ValuesList for ($($t,)*) {
+            type Output = ($($t::Value,)*);
+            fn cols(&self) -> Vec<Node> {
+                vec![$(self.$i.node()),*]
             }
             fn decode(row: &DbRow) -> Result<Self::Output> {
-                Ok(($($t::decode(row, $i)?,)*))
+                Ok(($($t::Value::decode(row, $i)?,)*))
             }
             fn to_values(out: &Self::Output) -> Vec<Value> {
                 vec![$(out.$i.to_value()),*]
@@ -139,7 +140,7 @@ impl<M: Model> QuerySet<M> {
         self
     }
 
-    /// Orders by a column (call again for a second key).
+    /// Orders by a column or an expression (call again for a second key).
     pub fn order_by(mut self, o: Order) -> Self {
         self.order.push(o);
         self.unordered = false;
@@ -191,7 +192,10 @@ impl<M: Model> QuerySet<M> {
         if !self.order.is_empty() || self.unordered {
             return self.order.clone();
         }
-        M::ORDERING.iter().map(|(c, desc)| Order { col: super::expression::ColRef::own(c), desc: *desc, nulls_first: None }).collect()
+        M::ORDERING
+            .iter()
+            .map(|(c, desc)| Order { by: super::arith::Node::Col(super::expression::ColRef::own(c)), desc: *desc, nulls_first: None })
+            .collect()
     }
 
     /// A query that matches no row (Django's `none()`): what it returns is empty, counts are 0,
@@ -286,7 +290,7 @@ impl<M: Model> QuerySet<M> {
     pub(crate) async fn linked(&self, db: &Db, join_table: &str, (near, far): (&str, &str), keys: &[Value]) -> Result<Vec<DbRow>> {
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let w = self.where_clause(&mut b)?;
-        let order = b.order(&self.ordering());
+        let order = b.order(&self.ordering())?;
         let cols: Vec<Expr> = M::COLUMNS.iter().map(|c| column("t0", c)).collect();
         let mut s = b.select();
         s.join_as(
@@ -336,7 +340,7 @@ impl<M: Model> QuerySet<M> {
         let dialect = b.dialect();
         let mut out = Vec::with_capacity(self.having.len());
         for h in &self.having {
-            let arg = h.agg.column().map(|c| b.col(c));
+            let arg = h.agg.arg().map(|n| b.node(n)).transpose()?;
             out.push(h.agg.expr(arg, dialect).binary(h.op.bin(), value(h.value.clone())));
         }
         b.scope = 0;
@@ -378,9 +382,9 @@ impl<M: Model> QuerySet<M> {
             }
         }
         let filter = self.filter_clause(&mut b)?;
-        let terms = b.order(order);
+        let terms = b.order(order)?;
         if self.distinct {
-            b.select_order_columns(&mut cols, order);
+            b.select_order_columns(&mut cols, order)?;
         }
         let mut s = b.select();
         s.exprs(cols);
@@ -475,7 +479,7 @@ impl<M: Model> QuerySet<M> {
     }
 
     fn pk_order(desc: bool) -> Order {
-        Order { col: super::expression::ColRef::own(M::PK), desc, nulls_first: None }
+        Order { by: super::arith::Node::Col(super::expression::ColRef::own(M::PK)), desc, nulls_first: None }
     }
 
     /// The first row in the query's order (key order when none).
@@ -584,12 +588,12 @@ impl<M: Model> QuerySet<M> {
             return Ok(Vec::new());
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
-        let mut cs: Vec<Expr> = cols.cols().iter().map(|c| b.col(c)).collect();
+        let mut cs = cols.cols().iter().map(|n| b.node(n)).collect::<Result<Vec<Expr>>>()?;
         let filter = self.filter_clause(&mut b)?;
         let order = self.ordering();
-        let terms = b.order(&order);
+        let terms = b.order(&order)?;
         if self.distinct {
-            b.select_order_columns(&mut cs, &order);
+            b.select_order_columns(&mut cs, &order)?;
         }
         let mut s = b.select();
         s.exprs(cs);
@@ -606,9 +610,18 @@ impl<M: Model> QuerySet<M> {
 
     /// The matching rows' columns as maps keyed the way Django's `values()` keys them: the field
     /// name, or the lookup path for a column reached through relations (`author__name`), with
-    /// the function last (`published__year`). The same query as `values_list`.
+    /// the function last (`published__year`). An expression, which has no name, is keyed by its
+    /// place (`"1"` for the first). The same query as `values_list`.
     pub async fn values<V: ValuesList>(&self, db: &Db, cols: V) -> Result<Vec<std::collections::BTreeMap<String, Value>>> {
-        let names: Vec<String> = cols.cols().iter().map(|c| c.lookup_name()).collect();
+        let names: Vec<String> = cols
+            .cols()
+            .iter()
+            .enumerate()
+            .map(|(i, n)| match n {
+                Node::Col(c) => c.lookup_name(),
+                _ => (i + 1).to_string(),
+            })
+            .collect();
         let rows = self.values_list(db, cols).await?;
         Ok(rows.iter().map(|r| names.iter().cloned().zip(V::to_values(r)).collect()).collect())
     }
@@ -620,27 +633,27 @@ impl<M: Model> QuerySet<M> {
         let dialect = db.dialect();
         let s = if self.limit.is_some() || self.offset.is_some() || !self.having.is_empty() {
             // The rows first (a slice, or grouped to meet having()), then the aggregates over them.
-            let cols = aggs.columns();
-            let picked: Vec<Expr> = cols.iter().map(|c| b.col(c)).collect();
+            let args: Vec<Node> = aggs.args().into_iter().flatten().collect();
+            let picked = args.iter().map(|n| b.node(n)).collect::<Result<Vec<Expr>>>()?;
             let filter = self.filter_clause(&mut b)?;
-            let terms = b.order(&self.ordering());
+            let terms = b.order(&self.ordering())?;
             let mut inner = b.select();
             for (i, c) in picked.into_iter().enumerate() {
                 inner.expr_as(c, Alias::new(format!("c{i}")));
             }
-            if cols.is_empty() {
+            if args.is_empty() {
                 inner.expr_as(Expr::cust("1"), Alias::new("c"));
             }
             filter.apply(&mut inner);
             order_by(&mut inner, terms);
             self.slice(&mut inner, dialect);
             // Each aggregate reads the inner column its own column became.
-            let outer = aggs.exprs(&mut |c| column("q", &format!("c{}", cols.iter().position(|x| x == c).unwrap_or(0))), dialect);
+            let outer = aggs.exprs(&mut |n| Ok(column("q", &format!("c{}", args.iter().position(|x| x == n).unwrap_or(0)))), dialect)?;
             let mut s = Query::select();
             s.exprs(outer).from_subquery(inner, Alias::new("q"));
             s
         } else {
-            let parts = aggs.exprs(&mut |c| b.col(c), dialect);
+            let parts = aggs.exprs(&mut |n| b.node(n), dialect)?;
             let w = self.where_clause(&mut b)?;
             let mut s = b.select();
             s.exprs(parts);
@@ -669,10 +682,10 @@ impl<M: Model> QuerySet<M> {
         let w = self.where_clause(&mut b)?;
         // The joins of the last filter() call are the annotation's: what it kept is what is counted.
         b.scope = self.conds.len();
-        cols.extend(aggs.exprs(&mut |c| b.col(c), db.dialect()));
+        cols.extend(aggs.exprs(&mut |n| b.node(n), db.dialect())?);
         b.scope = 0;
         let filter = Filter { conds: w, having: self.having_only(&mut b)?, key: M::PK };
-        let terms = b.order(&self.ordering());
+        let terms = b.order(&self.ordering())?;
         let mut s = b.select();
         s.exprs(cols);
         filter.apply(&mut s);
@@ -695,7 +708,7 @@ impl<M: Model> QuerySet<M> {
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let g = b.col(&group.col);
-        let parts = aggs.exprs(&mut |c| b.col(c), db.dialect());
+        let parts = aggs.exprs(&mut |n| b.node(n), db.dialect())?;
         let w = self.where_clause(&mut b)?;
         let mut s = b.select();
         s.expr(g.clone()).exprs(parts);
@@ -718,7 +731,7 @@ impl<M: Model> QuerySet<M> {
         }
         let filter = self.filter_clause(b)?;
         // The order matters when a limit or an offset picks the rows.
-        let terms = if self.limit.is_some() || self.offset.is_some() { b.order(&self.ordering()) } else { Vec::new() };
+        let terms = if self.limit.is_some() || self.offset.is_some() { b.order(&self.ordering())? } else { Vec::new() };
         let mut s = b.select();
         s.expr(column("t0", M::PK));
         filter.apply(&mut s);
@@ -732,9 +745,10 @@ impl<M: Model> QuerySet<M> {
         if self.matches_nothing() || set.is_empty() {
             return Ok(0);
         }
-        let mut b = Builder::new(db, M::TABLE, M::PK);
+        // The updated row is `t0`, as in a query: an expression reads its columns the same way.
+        let mut sets = Builder::new(db, M::TABLE, M::PK);
         let mut u = Query::update();
-        u.table(Alias::new(M::TABLE));
+        u.table(sea_query::TableRef::from(Alias::new(M::TABLE)).alias(Alias::new("t0")));
         for a in set {
             if a.func.is_some() {
                 return Err(Error::new(ErrorKind::Usage, format!("update() sets {} through a function of it ({:?})", a.column, a.func))
@@ -742,11 +756,16 @@ impl<M: Model> QuerySet<M> {
             }
             let to = match a.expr {
                 SetExpr::Value(v) => value(v),
-                SetExpr::Add(v) => Expr::col(Alias::new(a.column)).add(value(v)),
-                SetExpr::Expr(e) => b.node(&e, false)?,
+                SetExpr::Add(v) => column("t0", a.column).add(value(v)),
+                SetExpr::Expr(e) => sets.node(&e)?,
             };
             u.value(Alias::new(a.column), to);
         }
+        if sets.joins_any() {
+            return Err(Error::new(ErrorKind::Usage, format!("an update of {} reads a column of a related table", M::NAME))
+                .hint("an UPDATE's expressions read the updated row's own columns; filter on the related ones instead"));
+        }
+        let mut b = Builder::new(db, M::TABLE, M::PK);
         if let Some(w) = self.keyed(&mut b)? {
             u.and_where(w);
         }

@@ -199,7 +199,7 @@ impl<'a> Builder<'a> {
         };
         let w = if q.nothing { Some(never()) } else { sub.filters(&q.conds)? };
         let sliced = q.limit.is_some() || q.offset.is_some();
-        let order = if sliced { sub.order(&q.order) } else { Vec::new() };
+        let order = if sliced { sub.order(&q.order)? } else { Vec::new() };
         let mut s = sub.select();
         s.expr(what);
         if let Some(w) = w {
@@ -240,30 +240,37 @@ impl<'a> Builder<'a> {
     /// Adds to a DISTINCT query's select list the columns it is ordered by, when missing:
     /// PostgreSQL wants them there, and Django selects them too (what decodes the rows reads the
     /// columns before them).
-    pub(super) fn select_order_columns(&mut self, cols: &mut Vec<Expr>, order: &[Order]) {
+    pub(super) fn select_order_columns(&mut self, cols: &mut Vec<Expr>, order: &[Order]) -> Result<()> {
         for o in order {
-            let c = self.col(&o.col);
+            let c = self.node(&o.by)?;
             if !cols.contains(&c) {
                 cols.push(c);
             }
         }
+        Ok(())
     }
 
-    /// An arithmetic expression: columns qualified by their table's alias, or (in an UPDATE's
-    /// SET, which reads the updated row) bare, where a column of a joined table is refused.
-    pub(super) fn node(&mut self, n: &Node, qualified: bool) -> Result<Expr> {
+    /// Whether what was rendered so far joins other tables.
+    pub(super) fn joins_any(&self) -> bool {
+        !self.joins.is_empty()
+    }
+
+    /// An expression: arithmetic, a `Case`, columns qualified by their table's alias.
+    pub(super) fn node(&mut self, n: &Node) -> Result<Expr> {
         Ok(match n {
-            Node::Col(c) if qualified => self.col(c),
-            Node::Col(c) if c.path.is_empty() && c.func.is_none() => Expr::col(Alias::new(c.column)),
-            Node::Col(c) => {
-                return Err(Error::new(
-                    ErrorKind::Usage,
-                    format!("an update cannot read {} of a joined table, or a function of it", c.column),
-                )
-                .hint("an UPDATE's expression reads the updated row's own columns; filter on the joined ones instead"))
-            }
+            Node::Col(c) => self.col(c),
             Node::Value(v) => value(v.clone()),
-            Node::Arith(a, op, b) => self.node(a, qualified)?.binary(op.bin(), self.node(b, qualified)?),
+            Node::Arith(a, op, b) => self.node(a)?.binary(op.bin(), self.node(b)?),
+            Node::Case(whens, otherwise) => {
+                let mut case = sea_query::CaseStatement::new();
+                for (cond, then) in whens {
+                    case = case.case(self.cond(cond)?, self.node(then)?);
+                }
+                if let Some(o) = otherwise {
+                    case = case.finally(self.node(o)?);
+                }
+                case.into()
+            }
         })
     }
 
@@ -321,7 +328,7 @@ impl<'a> Builder<'a> {
             Cond::Cmp(col, op, v) => self.col(col).binary(op.bin(), value(v.clone())),
             Cond::CmpExpr(a, op, e) => {
                 let a = self.col(a);
-                a.binary(op.bin(), self.node(e, true)?)
+                a.binary(op.bin(), self.node(e)?)
             }
             Cond::InQuery(col, q) => self.col(col).in_subquery(self.subquery(q)?),
             Cond::Exists(q) => Expr::exists(self.subquery(q)?),
@@ -418,12 +425,12 @@ impl<'a> Builder<'a> {
     }
 
     /// The ORDER BY terms of an order.
-    pub(super) fn order(&mut self, order: &[Order]) -> Vec<OrderTerm> {
+    pub(super) fn order(&mut self, order: &[Order]) -> Result<Vec<OrderTerm>> {
         order
             .iter()
             .map(|o| {
                 let nulls = o.nulls_first.map(|first| if first { NullOrdering::First } else { NullOrdering::Last });
-                OrderTerm(self.col(&o.col), if o.desc { Direction::Desc } else { Direction::Asc }, nulls)
+                Ok(OrderTerm(self.node(&o.by)?, if o.desc { Direction::Desc } else { Direction::Asc }, nulls))
             })
             .collect()
     }
