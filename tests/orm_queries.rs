@@ -335,6 +335,7 @@ suite!(
     case_when_read_filtered_and_ordered_by,
     case_when_in_an_update,
     aggregates_over_expressions_and_filtered,
+    only_and_defer_read_part_of_a_row,
 );
 
 async fn place_names(q: teapot::orm::QuerySet<Place>, db: &Db) -> teapot::Result<Vec<String>> {
@@ -808,5 +809,62 @@ async fn aggregates_over_expressions_and_filtered(db: Db) -> R {
         .await?;
     let counts: Vec<(String, i64)> = per_place.into_iter().map(|(p, n)| (p.name, n)).collect();
     assert_eq!(counts, [("Oslo".to_string(), 1), ("Paris".to_string(), 0), ("Rome".to_string(), 0)]);
+    Ok(())
+}
+
+/// Django: defer.tests (test_defer, test_only, test_defer_only_chaining-free,
+/// test_saving_object_with_deferred_field, test_defer_select_related_raises_invalid_query-free
+/// test_defer_foreign_keys_are_deferred_and_not_traversed) and update_only_fields
+/// (test_update_fields_deferred): the unread columns are not fetched, saving never writes over
+/// them, an unread field assigned is saved, and load() reads the rest in one query.
+async fn only_and_defer_read_part_of_a_row(db: Db) -> R {
+    seed(&db).await?;
+    // (SQLite keeps a decimal of 18 digits as a float: compare with what a full read gives.)
+    let a1_price = Article::objects().filter(Article::headline().eq("a1")).get(&db).await?.price;
+    let before = db.query_count();
+    let mut rows = Article::objects().order_by(Article::id().asc()).defer((Article::headline(), Article::price()))?.all(&db).await?;
+    assert_eq!(db.query_count() - before, 1);
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0].is_deferred("headline") && rows[0].is_deferred("price") && !rows[0].is_deferred("rank"));
+    assert_eq!(rows[0].deferred(), ["headline", "price"]);
+    // Unread: the value is the placeholder, not the row's.
+    assert_ne!(rows[0].headline, "a1");
+    assert_eq!((rows[0].rank, rows[0].published), (Some(1), day(3)));
+    // Saving writes what was read and changed, never the unread columns.
+    rows[0].rank = Some(9);
+    rows[0].save(&db).await?;
+    let a1 = Article::objects().filter(Article::rank().eq(9)).get(&db).await?;
+    assert_eq!((a1.headline.as_str(), a1.price), ("a1", a1_price));
+    // An unread field assigned is saved with the rest.
+    rows[2].headline = "a3 renamed".into();
+    rows[2].save(&db).await?;
+    assert!(!rows[2].is_deferred("headline") && rows[2].is_deferred("price"));
+    let a3 = Article::objects().filter(Article::id().eq(rows[2].id)).get(&db).await?;
+    assert_eq!((a3.headline.as_str(), a3.price), ("a3 renamed", dec("10.50")));
+    // load(): the unread columns in one query.
+    let before = db.query_count();
+    let full = rows.remove(1).load(&db).await?;
+    assert_eq!(db.query_count() - before, 1);
+    assert_eq!((full.headline.as_str(), full.price), ("a2", dec("0.01")));
+    // only(): the key and the columns named; with select_related, the joined row too.
+    let only = Article::objects()
+        .select_related(&["place"])
+        .filter(Article::headline().eq("a1"))
+        .only((Article::rank(), Article::place()))?
+        .get(&db)
+        .await?;
+    assert_eq!(only.deferred(), ["headline", "price", "published", "seen"]);
+    assert_eq!(only.place.as_ref().expect("a place").get()?.name, "Paris");
+    assert!(Article::objects().only((Article::headline(),))?.first(&db).await?.is_some());
+    // Refused: the key deferred, a related column, a function.
+    assert_eq!(Article::objects().defer((Article::id(),)).err().map(|e| e.kind), Some(ErrorKind::Usage));
+    assert_eq!(Article::objects().only((Article::place().name(),)).err().map(|e| e.kind), Some(ErrorKind::Usage));
+    assert_eq!(Article::objects().only((Article::headline().lower(),)).err().map(|e| e.kind), Some(ErrorKind::Usage));
+    // A row deleted since it was read: saving is NotFound, not an insert.
+    let mut gone = Article::objects().filter(Article::headline().eq("a2")).defer((Article::price(),))?.get(&db).await?;
+    Article::objects().filter(Article::headline().eq("a2")).delete(&db).await?;
+    gone.rank = Some(5);
+    assert_eq!(gone.save(&db).await.expect_err("gone").kind, ErrorKind::NotFound);
+    assert_eq!(Article::objects().count(&db).await?, 2);
     Ok(())
 }

@@ -131,6 +131,14 @@ impl<T: FieldValue> Selected for Column<T> {
     }
 }
 
+/// A foreign key handle reads its key column.
+impl<K: FieldValue, C> Selected for super::expression::Related<K, C> {
+    type Value = K;
+    fn node(&self) -> Node {
+        Node::Col(self.key.col.clone())
+    }
+}
+
 impl<T: FieldValue> Selected for Expr<T> {
     type Value = T;
     fn node(&self) -> Node {

@@ -11,6 +11,7 @@
 
 pub mod aggregate;
 pub mod arith;
+pub mod deferred;
 pub mod expression;
 pub mod instance;
 pub mod queryset;
@@ -174,6 +175,9 @@ pub trait Model: Sized + Send + Sync + 'static {
     fn left_to_defaults(&self) -> Option<&'static str> {
         None
     }
+    /// A value with every declared default, and a placeholder for each required field (what
+    /// `defaults()` gives): where a row read in part starts from.
+    fn with_defaults() -> Self;
     /// Sets one column's field from a row.
     fn set_column(&mut self, column: &str, row: &DbRow, idx: usize) -> Result<()>;
     /// The key.

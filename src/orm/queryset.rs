@@ -67,6 +67,8 @@ pub struct QuerySet<M: Model> {
     lock: Option<RowLock>,
     /// `clear_ordering()`: not even the model's default ordering.
     unordered: bool,
+    /// `only()` / `defer()`: the columns read (the key among them); None: all.
+    pub(super) fields: Option<Vec<&'static str>>,
     _m: PhantomData<fn() -> M>,
 }
 
@@ -98,6 +100,7 @@ impl<M: Model> Clone for QuerySet<M> {
             having: self.having.clone(),
             lock: self.lock,
             unordered: self.unordered,
+            fields: self.fields.clone(),
             _m: PhantomData,
         }
     }
@@ -124,6 +127,7 @@ impl<M: Model> QuerySet<M> {
             having: Vec::new(),
             lock: None,
             unordered: false,
+            fields: None,
             _m: PhantomData,
         }
     }
@@ -358,7 +362,8 @@ impl<M: Model> QuerySet<M> {
 
     fn select_sql(&self, db: &Db, order: &[Order]) -> Result<SelectSql> {
         let mut b = Builder::new(db, M::TABLE, M::PK);
-        let mut cols: Vec<Expr> = M::COLUMNS.iter().map(|c| column("t0", c)).collect();
+        let read = self.fields.as_deref().unwrap_or(M::COLUMNS);
+        let mut cols: Vec<Expr> = read.iter().map(|c| column("t0", c)).collect();
         let mut related: Vec<(String, usize)> = Vec::new();
         for field in &self.related {
             // `author__publisher`: a join per step, each step's columns once.
@@ -407,6 +412,12 @@ impl<M: Model> QuerySet<M> {
         Ok((sql, values, related))
     }
 
+    /// The rows as the database returns them (no relation loaded).
+    pub(super) async fn fetch_rows(&self, db: &Db) -> Result<Vec<DbRow>> {
+        let (sql, values, _) = self.select_sql(db, &self.ordering())?;
+        db.fetch_all_owned(&sql, values).await
+    }
+
     async fn fetch(&self, db: &Db, order: &[Order]) -> Result<Vec<M>> {
         if self.matches_nothing() {
             return Ok(Vec::new());
@@ -420,7 +431,7 @@ impl<M: Model> QuerySet<M> {
         let mut out = Vec::with_capacity(rows.len());
         let heads = super::direct(&related);
         for row in &rows {
-            let mut m = M::from_row(row, 0)?;
+            let mut m = self.decode(row)?;
             for field in &heads {
                 m.load_related(field, row, &related)?;
             }
@@ -444,10 +455,14 @@ impl<M: Model> QuerySet<M> {
         match self.select_sql(db, &self.ordering()) {
             Ok((sql, values, related)) => {
                 let heads = super::direct(&related);
+                let fields = self.fields.clone();
                 db.fetch_stream(sql, values)
                     .map(move |row| {
                         let row = row?;
-                        let mut m = M::from_row(&row, 0)?;
+                        let mut m = match &fields {
+                            Some(f) => super::deferred::decode_fields::<M>(&row, f)?,
+                            None => M::from_row(&row, 0)?,
+                        };
                         for field in &heads {
                             m.load_related(field, &row, &related)?;
                         }
@@ -457,6 +472,36 @@ impl<M: Model> QuerySet<M> {
             }
             Err(e) => futures_util::stream::iter(vec![Err(e)]).boxed(),
         }
+    }
+
+    /// A row as the query reads it: every column, or (after `only()` / `defer()`) the columns
+    /// read, the others left as `defaults()` has them.
+    fn decode(&self, row: &DbRow) -> Result<M> {
+        match &self.fields {
+            Some(f) => super::deferred::decode_fields::<M>(row, f),
+            None => M::from_row(row, 0),
+        }
+    }
+
+    /// Reads only these columns of each row, and the key (Django's `only()`): the rows come as
+    /// [`Partial`](super::deferred::Partial), which says which fields were not read and saves
+    /// only the others. Goes last in the chain, before the call that runs it.
+    pub fn only<V: ValuesList>(self, cols: V) -> Result<super::deferred::Deferred<M>> {
+        let named = super::deferred::own_columns::<M>(&cols.cols(), "only")?;
+        let fields: Vec<&'static str> = M::COLUMNS.iter().copied().filter(|c| *c == M::PK || named.contains(c)).collect();
+        Ok(super::deferred::Deferred::new(self, fields))
+    }
+
+    /// Reads every column but these (Django's `defer()`): see [`only`](QuerySet::only). The key
+    /// cannot be deferred.
+    pub fn defer<V: ValuesList>(self, cols: V) -> Result<super::deferred::Deferred<M>> {
+        let named = super::deferred::own_columns::<M>(&cols.cols(), "defer")?;
+        if named.contains(&M::PK) {
+            return Err(Error::new(ErrorKind::Usage, format!("defer() of {}'s key {}", M::NAME, M::PK))
+                .hint("the key is always read: it is what saves and loads the rest"));
+        }
+        let fields: Vec<&'static str> = M::COLUMNS.iter().copied().filter(|c| !named.contains(c)).collect();
+        Ok(super::deferred::Deferred::new(self, fields))
     }
 
     /// Every matching row: one query, plus one per prefetched relation.

@@ -268,6 +268,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 let i = idx;
                 if f.null {
                     decode.push(quote!(#fid: <::std::option::Option<<#target as ::teapot::Model>::Key> as ::teapot::orm::FieldValue>::decode(row, offset + #i)?.map(|k| ::teapot::ForeignKey::of(k, #owner))));
+                    set_arms.push(quote!(#col => { self.#fid = <::std::option::Option<<#target as ::teapot::Model>::Key> as ::teapot::orm::FieldValue>::decode(row, idx)?.map(|k| ::teapot::ForeignKey::of(k, #owner)); ::std::result::Result::Ok(()) }));
                     loads.push(quote! {
                         #fname => {
                             if let ::std::option::Option::Some(t) = ::teapot::orm::load_joined::<#target>(row, offsets, #fname)? {
@@ -281,6 +282,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     });
                 } else {
                     decode.push(quote!(#fid: ::teapot::ForeignKey::of(<<#target as ::teapot::Model>::Key as ::teapot::orm::FieldValue>::decode(row, offset + #i)?, #owner)));
+                    set_arms.push(quote!(#col => { self.#fid = ::teapot::ForeignKey::of(<<#target as ::teapot::Model>::Key as ::teapot::orm::FieldValue>::decode(row, idx)?, #owner); ::std::result::Result::Ok(()) }));
                     loads.push(quote! {
                         #fname => {
                             if let ::std::option::Option::Some(t) = ::teapot::orm::load_joined::<#target>(row, offsets, #fname)? {
@@ -456,6 +458,10 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             }
 
             const DB_DEFAULT_COLUMNS: &'static [&'static str] = &[#(#db_default_cols),*];
+
+            fn with_defaults() -> Self {
+                Self::defaults()
+            }
 
             fn is_unset(&self, column: &str) -> bool {
                 match column {
