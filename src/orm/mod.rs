@@ -11,6 +11,7 @@
 
 pub mod aggregate;
 pub mod arith;
+pub mod choices;
 pub mod expression;
 pub mod instance;
 pub mod queryset;
@@ -22,12 +23,13 @@ use std::pin::Pin;
 
 pub use aggregate::{Agg, Aggregates, Having};
 pub use arith::Expr;
+pub use choices::{AutoNow, Choices};
 pub use expression::{Assign, Column, Cond, Join, Op, Order, Related, TextColumn, Through};
 pub use queryset::{QuerySet, RowLock};
 pub use teapot_core::{Db, DbRow};
 
 pub use relation::{ForeignKey, ManyToMany, Reverse};
-pub use teapot_core::{FieldValue, IntoArg, Value};
+pub use teapot_core::{FieldValue, IntoArg, NullType, Value};
 
 use teapot_schema::ModelState;
 
@@ -209,6 +211,14 @@ pub trait Model: Sized + Send + Sync + 'static {
         None
     }
 
+    /// Sets the fields the ORM fills in before a write, as Django's `Field.pre_save`: an
+    /// `auto_now` field on every save, an `auto_now_add` one when the row is inserted
+    /// (`adding`). `only`: the columns a `save_fields` writes (Django's `update_fields`), the
+    /// others are left as they are.
+    fn pre_save(&mut self, adding: bool, only: Option<&[&str]>) {
+        let _ = (adding, only);
+    }
+
     /// A query over every row.
     fn objects() -> QuerySet<Self> {
         QuerySet::new()
@@ -271,6 +281,15 @@ impl Placeholder for chrono::DateTime<chrono::Utc> {
     }
     fn is_placeholder(&self) -> bool {
         *self == chrono::DateTime::<chrono::Utc>::MIN_UTC
+    }
+}
+
+impl Placeholder for chrono::NaiveDateTime {
+    fn placeholder() -> Self {
+        chrono::NaiveDateTime::MIN
+    }
+    fn is_placeholder(&self) -> bool {
+        *self == chrono::NaiveDateTime::MIN
     }
 }
 
@@ -384,6 +403,15 @@ macro_rules! lit_parse {
     )*};
 }
 lit_parse!(chrono::NaiveDate, chrono::NaiveTime, chrono::DateTime<chrono::Utc>, uuid::Uuid);
+
+impl FromLiteral for chrono::NaiveDateTime {
+    fn from_literal(l: &teapot_schema::Literal) -> Option<Self> {
+        match l {
+            teapot_schema::Literal::Str(s) => teapot_schema::reader::parse_naive_datetime(s),
+            _ => None,
+        }
+    }
+}
 
 impl<T: FromLiteral> FromLiteral for Option<T> {
     fn from_literal(l: &teapot_schema::Literal) -> Option<Self> {
