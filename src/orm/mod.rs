@@ -224,7 +224,9 @@ pub trait Model: Sized + Send + Sync + 'static {
         QuerySet::new()
     }
 
-    /// The model as the migration state knows it (relation targets as written, not resolved).
+    /// The model as the migration state knows it (relation targets as written, not resolved; a
+    /// field of a `#[derive(Choices)]` enum is a string without choices here: only the CLI,
+    /// which reads the enum too, resolves it).
     fn model_state() -> ModelState {
         teapot_schema::read_struct_source(Self::SOURCE, Some(Self::APP))
             .unwrap_or_else(|e| panic!("the derive accepted a declaration of {} the reader refuses: {e}", Self::NAME))
