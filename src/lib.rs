@@ -36,9 +36,9 @@
 
 pub mod orm;
 
-pub use orm::{ForeignKey, ManyToMany, Model, Reverse};
+pub use orm::{Choices, ForeignKey, ManyToMany, Model, Reverse};
 pub use teapot_core::{Connection, DatabaseDetails, Db, Dialect, Error, ErrorKind, Result};
-pub use teapot_macros::Model;
+pub use teapot_macros::{Choices, Model};
 pub use teapot_migrate as migrate;
 pub use teapot_migrate::Migrator;
 pub use teapot_schema as schema;
@@ -49,8 +49,10 @@ pub mod prelude {
     pub use crate::orm::{Agg, Case, Cond, ForeignKey, ManyToMany, Reverse, TextColumn};
     // The derive and the trait share the name `Model`: one import brings both.
     pub use crate::Model;
+    // The same for `Choices`: the derive of an enum a field may have as its type.
+    pub use crate::Choices;
     pub use crate::{Db, Migrator};
-    pub use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+    pub use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
     pub use rust_decimal::Decimal;
     pub use uuid::Uuid;
 }

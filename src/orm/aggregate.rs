@@ -15,7 +15,7 @@
 
 use std::marker::PhantomData;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use sea_query::Expr as SqlExpr;
 use teapot_core::value::{FieldValue, IntoArg, Value};
@@ -82,7 +82,7 @@ macro_rules! comparable {
         }
     )*};
 }
-comparable!(i16, i32, i64, f64, Decimal, String, NaiveDate, NaiveTime, DateTime<Utc>, Uuid);
+comparable!(i16, i32, i64, f64, Decimal, String, NaiveDate, NaiveTime, DateTime<Utc>, NaiveDateTime, Uuid);
 
 impl<T: Comparable> Comparable for Option<T> {
     type Value = T::Value;

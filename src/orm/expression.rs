@@ -177,6 +177,8 @@ pub enum Func {
     Day,
     /// The date of a datetime, in UTC (`__date`).
     Date,
+    /// The date of a date or of a timestamp without time zone (`__date`): no time zone applies.
+    NaiveDate,
     /// Lower case (`Lower`).
     Lower,
     /// Upper case (`Upper`).
@@ -215,6 +217,9 @@ pub trait HasDate: FieldValue {
     type Part: FieldValue;
     /// `NaiveDate`, or `Option<NaiveDate>` for a nullable column.
     type Date: FieldValue;
+    /// Whether the value is a moment in UTC (its date is taken in UTC), not a wall-clock date
+    /// or time.
+    const AWARE: bool = false;
 }
 impl HasDate for chrono::NaiveDate {
     type Part = i32;
@@ -223,10 +228,16 @@ impl HasDate for chrono::NaiveDate {
 impl HasDate for chrono::DateTime<chrono::Utc> {
     type Part = i32;
     type Date = chrono::NaiveDate;
+    const AWARE: bool = true;
+}
+impl HasDate for chrono::NaiveDateTime {
+    type Part = i32;
+    type Date = chrono::NaiveDate;
 }
 impl<T: HasDate<Part = i32, Date = chrono::NaiveDate>> HasDate for Option<T> {
     type Part = Option<i32>;
     type Date = Option<chrono::NaiveDate>;
+    const AWARE: bool = T::AWARE;
 }
 
 /// Types with text: `String` or `Option<String>`.
@@ -254,9 +265,9 @@ impl<T: HasDate> Column<T> {
     pub fn day(self) -> Column<T::Part> {
         self.func(Func::Day)
     }
-    /// The date (of a datetime, in UTC).
+    /// The date (of a `DateTime<Utc>`, in UTC; of a `NaiveDateTime`, its own date).
     pub fn date(self) -> Column<T::Date> {
-        self.func(Func::Date)
+        self.func(if T::AWARE { Func::Date } else { Func::NaiveDate })
     }
 }
 
@@ -322,6 +333,7 @@ nullable!(
     chrono::NaiveDate,
     chrono::NaiveTime,
     chrono::DateTime<chrono::Utc>,
+    chrono::NaiveDateTime,
     rust_decimal::Decimal,
     uuid::Uuid,
     serde_json::Value

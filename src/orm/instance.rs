@@ -108,6 +108,7 @@ fn statements<M: Model>(plan: &[Batch]) -> usize {
 /// Inserts rows (keys generated when unset) in as few statements as the bind limit allows, and
 /// sets the keys the database gave.
 async fn insert_rows<M: Model>(db: &Db, rows: &mut [&mut M]) -> Result<()> {
+    rows.iter_mut().for_each(|m| m.pre_save(true, None));
     let batches = plan(db, rows, None);
     insert_planned(db, rows, &batches, &OnConflict::Fail).await
 }
@@ -191,6 +192,7 @@ pub trait ModelExt: Model {
             if key_unset(self) {
                 return insert_rows(db, &mut [self]).await;
             }
+            self.pre_save(false, None);
             let pk = pk_index::<Self>();
             let mut values = self.to_values();
             let key = std::mem::replace(&mut values[pk], Value::Null);
@@ -221,12 +223,14 @@ pub trait ModelExt: Model {
     /// Writes only these columns of the row (Django's `save(update_fields=[...])`; one query):
     /// other columns keep what the database has, so two tasks changing different columns of one
     /// row do not undo each other. A row that is not there is an error of kind NotFound (Django:
-    /// "did not affect any rows"), never an insert.
-    fn save_fields<'a>(&'a self, db: &'a Db, columns: &'a [&'a str]) -> impl Future<Output = Result<()>> + Send + 'a {
+    /// "did not affect any rows"), never an insert. An `auto_now` field is set only when its
+    /// column is listed, as Django does.
+    fn save_fields<'a>(&'a mut self, db: &'a Db, columns: &'a [&'a str]) -> impl Future<Output = Result<()>> + Send + 'a {
         async move {
             if columns.is_empty() {
                 return Ok(());
             }
+            self.pre_save(false, Some(columns));
             let values = self.to_values();
             let mut sets = Vec::new();
             for c in columns {
@@ -321,6 +325,7 @@ pub async fn bulk_create<M: Model>(db: &Db, rows: &mut [M]) -> Result<()> {
 /// [`bulk_create`] with a batch size and what to do on a conflict (skip the row, or update the
 /// row that is there: an upsert).
 pub async fn bulk_create_with<M: Model>(db: &Db, rows: &mut [M], options: &BulkOptions) -> Result<()> {
+    rows.iter_mut().for_each(|m| m.pre_save(true, None));
     let mut refs: Vec<&mut M> = rows.iter_mut().collect();
     let batches = plan(db, &refs, options.batch_size);
     if statements::<M>(&batches) <= 1 {

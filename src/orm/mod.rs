@@ -11,6 +11,7 @@
 
 pub mod aggregate;
 pub mod arith;
+pub mod choices;
 pub mod deferred;
 pub mod expression;
 pub mod instance;
@@ -24,12 +25,13 @@ use std::pin::Pin;
 
 pub use aggregate::{Agg, Aggregates, Having};
 pub use arith::{Case, CaseValue, CaseWhen, Expr, Selected};
+pub use choices::{AutoNow, Choices};
 pub use expression::{Assign, Column, Cond, Join, Op, Order, Related, TextColumn, Through};
 pub use queryset::{QuerySet, RowLock, ValuesList};
 pub use teapot_core::{Db, DbRow};
 
 pub use relation::{ForeignKey, ManyToMany, Reverse};
-pub use teapot_core::{FieldValue, IntoArg, Value};
+pub use teapot_core::{FieldValue, IntoArg, NullType, Value};
 
 use teapot_schema::ModelState;
 
@@ -214,12 +216,22 @@ pub trait Model: Sized + Send + Sync + 'static {
         None
     }
 
+    /// Sets the fields the ORM fills in before a write, as Django's `Field.pre_save`: an
+    /// `auto_now` field on every save, an `auto_now_add` one when the row is inserted
+    /// (`adding`). `only`: the columns a `save_fields` writes (Django's `update_fields`), the
+    /// others are left as they are.
+    fn pre_save(&mut self, adding: bool, only: Option<&[&str]>) {
+        let _ = (adding, only);
+    }
+
     /// A query over every row.
     fn objects() -> QuerySet<Self> {
         QuerySet::new()
     }
 
-    /// The model as the migration state knows it (relation targets as written, not resolved).
+    /// The model as the migration state knows it (relation targets as written, not resolved; a
+    /// field of a `#[derive(Choices)]` enum is a string without choices here: only the CLI,
+    /// which reads the enum too, resolves it).
     fn model_state() -> ModelState {
         teapot_schema::read_struct_source(Self::SOURCE, Some(Self::APP))
             .unwrap_or_else(|e| panic!("the derive accepted a declaration of {} the reader refuses: {e}", Self::NAME))
@@ -276,6 +288,15 @@ impl Placeholder for chrono::DateTime<chrono::Utc> {
     }
     fn is_placeholder(&self) -> bool {
         *self == chrono::DateTime::<chrono::Utc>::MIN_UTC
+    }
+}
+
+impl Placeholder for chrono::NaiveDateTime {
+    fn placeholder() -> Self {
+        chrono::NaiveDateTime::MIN
+    }
+    fn is_placeholder(&self) -> bool {
+        *self == chrono::NaiveDateTime::MIN
     }
 }
 
@@ -389,6 +410,15 @@ macro_rules! lit_parse {
     )*};
 }
 lit_parse!(chrono::NaiveDate, chrono::NaiveTime, chrono::DateTime<chrono::Utc>, uuid::Uuid);
+
+impl FromLiteral for chrono::NaiveDateTime {
+    fn from_literal(l: &teapot_schema::Literal) -> Option<Self> {
+        match l {
+            teapot_schema::Literal::Str(s) => teapot_schema::reader::parse_naive_datetime(s),
+            _ => None,
+        }
+    }
+}
 
 impl<T: FromLiteral> FromLiteral for Option<T> {
     fn from_literal(l: &teapot_schema::Literal) -> Option<Self> {

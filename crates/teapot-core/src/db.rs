@@ -40,6 +40,15 @@ impl DbRow {
         }
     }
 
+    /// The name of column `idx`, as the statement gave it.
+    pub fn column_name(&self, idx: usize) -> Option<String> {
+        use sqlx::Column as _;
+        match self {
+            DbRow::Pg(r) => r.columns().get(idx).map(|c| c.name().to_string()),
+            DbRow::Sqlite(r) => r.columns().get(idx).map(|c| c.name().to_string()),
+        }
+    }
+
     /// Whether the row has no column.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

@@ -23,4 +23,4 @@ pub use connection::Connection;
 pub use db::{Db, DbRow};
 pub use dialect::{quote, redact, Dialect};
 pub use error::{DatabaseDetails, Error, ErrorKind, Result};
-pub use value::{FieldValue, IntoArg, NullType, Value};
+pub use value::{unknown_choice, FieldValue, IntoArg, NullType, Value};

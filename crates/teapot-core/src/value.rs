@@ -1,7 +1,7 @@
 //! Values crossing between Rust fields and the database: [`Value`] for binding, and
 //! [`FieldValue`] for every Rust type a model field may have (both backends).
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use sqlx::Row as _;
 use uuid::Uuid;
@@ -37,6 +37,8 @@ pub enum Value {
     Time(NaiveTime),
     /// timestamp with time zone.
     DateTime(DateTime<Utc>),
+    /// timestamp without time zone (on SQLite, text as [`sqlite_naive_datetime_text`] writes it).
+    NaiveDateTime(NaiveDateTime),
     /// uuid.
     Uuid(Uuid),
     /// jsonb.
@@ -101,6 +103,7 @@ impl std::hash::Hash for Value {
             Value::Date(d) => d.hash(h),
             Value::Time(t) => t.hash(h),
             Value::DateTime(t) => t.hash(h),
+            Value::NaiveDateTime(t) => t.hash(h),
             Value::Uuid(u) => u.hash(h),
             Value::Json(j) => j.to_string().hash(h),
             Value::Bytes(b) => b.hash(h),
@@ -117,7 +120,14 @@ impl std::hash::Hash for Value {
 /// holding rows written by a `db_default` and rows written by teapot orders and compares right
 /// only when both use this one form (RFC 3339's `T` sorts after the space whatever the time).
 pub fn sqlite_datetime_text(t: &DateTime<Utc>) -> String {
-    let micros = t.timestamp_subsec_micros();
+    sqlite_naive_datetime_text(&t.naive_utc())
+}
+
+/// A `NaiveDateTime` in the one text form SQLite datetimes have here (see
+/// [`sqlite_datetime_text`]): `YYYY-MM-DD HH:MM:SS`, `.ffffff` only when there are sub-seconds.
+/// Sub-microseconds are dropped, as PostgreSQL's timestamp drops them.
+pub fn sqlite_naive_datetime_text(t: &NaiveDateTime) -> String {
+    let micros = t.and_utc().timestamp_subsec_micros();
     if micros == 0 {
         t.format("%Y-%m-%d %H:%M:%S").to_string()
     } else {
@@ -139,6 +149,7 @@ pub enum NullType {
     Date,
     Time,
     DateTime,
+    NaiveDateTime,
     Uuid,
     Json,
     Bytes,
@@ -218,6 +229,7 @@ native!(String, String);
 native!(NaiveDate, Date);
 native!(NaiveTime, Time);
 native!(DateTime<Utc>, DateTime);
+native!(NaiveDateTime, NaiveDateTime);
 native!(Vec<u8>, Bytes);
 
 impl FieldValue for Decimal {
@@ -287,6 +299,14 @@ impl FieldValue for serde_json::Value {
             }
         }
     }
+}
+
+/// The error for a value in the database that no variant of a choices enum has: names the
+/// column, the value and the enum, and the values it knows.
+pub fn unknown_choice(row: &DbRow, idx: usize, enum_name: &str, value: &str, known: &[String]) -> Error {
+    let column = row.column_name(idx).map(|c| format!("column \"{c}\"")).unwrap_or_else(|| format!("column {idx}"));
+    Error::new(ErrorKind::Database, format!("{column} holds {value}, which is not a value of the choices enum {enum_name}"))
+        .hint(format!("{enum_name} knows: {}; add a variant with #[teapot(value = {value})], or fix the row", known.join(", ")))
 }
 
 impl<T: FieldValue> FieldValue for Option<T> {

@@ -70,6 +70,158 @@ fn literal_tokens(l: &Literal) -> Tokens {
     }
 }
 
+/// Checks, when the crate compiles, what the CLI's resolver checks with the enum in hand: the
+/// column holds every value (max_length), an integer enum has no max_length, a default is a value.
+fn choice_check(enum_ty: &syn::Type, owner: &str, f: &teapot_schema::Field) -> Tokens {
+    let mut checks = Vec::new();
+    if let Some(n) = f.max_length {
+        let n = n as usize;
+        let too_small = format!("max_length of {owner} is too small for the longest value of its choices enum");
+        let integer = format!("max_length does not apply to {owner}: its choices enum has integer values");
+        checks.push(quote! {
+            if <#enum_ty as ::teapot::Choices>::INTEGER { ::std::panic!(#integer) }
+            if <#enum_ty as ::teapot::Choices>::LONGEST > #n { ::std::panic!(#too_small) }
+        });
+    }
+    if let Some(d) = &f.default {
+        let msg = format!("default {d} of {owner} is not a value of its choices enum");
+        let test = match d {
+            Literal::Str(s) => quote!(::teapot::orm::choices::has_text(<#enum_ty as ::teapot::Choices>::TEXT_VALUES, #s)),
+            Literal::Int(i) => quote!(::teapot::orm::choices::has_int(<#enum_ty as ::teapot::Choices>::INT_VALUES, #i)),
+            _ => quote!(false),
+        };
+        checks.push(quote!(if !#test { ::std::panic!(#msg) }));
+    }
+    if checks.is_empty() {
+        return Tokens::new();
+    }
+    quote!(const _: () = { #(#checks)* };)
+}
+
+/// Implements `teapot::Choices` (and what a field type needs) for an enum of unit variants, each
+/// with `#[teapot(value = "d")]` or `#[teapot(value = 1)]` and an optional `label = "..."`.
+#[proc_macro_derive(Choices, attributes(teapot))]
+pub fn derive_choices(input: TokenStream) -> TokenStream {
+    let item = parse_macro_input!(input as syn::ItemEnum);
+    match expand_choices(&item) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+fn expand_choices(item: &syn::ItemEnum) -> syn::Result<Tokens> {
+    let ce = teapot_schema::read_enum(item).map_err(|e| syn::Error::new(e.span, e.describe()))?;
+    let ident = &item.ident;
+    let name = &ce.name;
+    let idents: Vec<syn::Ident> = ce.variants.iter().map(|v| format_ident!("{}", v.ident)).collect();
+    let labels: Vec<&String> = ce.variants.iter().map(|v| &v.label).collect();
+    let longest = ce.longest();
+    let integer = ce.integer;
+    let shown: Vec<String> = ce.variants.iter().map(|v| v.value.to_string()).collect();
+    let (texts, ints): (Vec<String>, Vec<i32>) = if integer {
+        (Vec::new(), ce.variants.iter().map(|v| if let Literal::Int(i) = v.value { i as i32 } else { 0 }).collect())
+    } else {
+        (ce.variants.iter().map(|v| if let Literal::Str(s) = &v.value { s.clone() } else { String::new() }).collect(), Vec::new())
+    };
+    let first = &idents[0];
+    let (value_ty, values, db_value, null_ty, from_lit) = if integer {
+        (
+            quote!(i32),
+            ints.iter().map(|i| quote!(#i)).collect::<Vec<_>>(),
+            quote!(::teapot::orm::Value::I32(self.value())),
+            quote!(I32),
+            quote!(::teapot::schema::Literal::Int(i) => i32::try_from(*i).ok().and_then(<Self as ::teapot::Choices>::from_int),),
+        )
+    } else {
+        (
+            quote!(&'static str),
+            texts.iter().map(|s| quote!(#s)).collect::<Vec<_>>(),
+            quote!(::teapot::orm::Value::String(::std::string::String::from(self.value()))),
+            quote!(String),
+            quote!(::teapot::schema::Literal::Str(s) => <Self as ::teapot::Choices>::from_text(s),),
+        )
+    };
+    let from_text = if integer {
+        quote!(let _ = value; ::std::option::Option::None)
+    } else {
+        quote!(match value { #(#texts => ::std::option::Option::Some(#ident::#idents),)* _ => ::std::option::Option::None })
+    };
+    let from_int = if integer {
+        quote!(match value { #(#ints => ::std::option::Option::Some(#ident::#idents),)* _ => ::std::option::Option::None })
+    } else {
+        quote!(let _ = value; ::std::option::Option::None)
+    };
+    Ok(quote! {
+        impl #ident {
+            /// `(value, label)` of each variant, in declaration order (Django's `choices`).
+            pub const CHOICES: &'static [(#value_ty, &'static str)] = &[#((#values, #labels)),*];
+
+            /// The value stored in the column for this variant.
+            pub fn value(&self) -> #value_ty {
+                match self { #(#ident::#idents => #values,)* }
+            }
+
+            /// The label of this variant (Django's `get_FOO_display()`).
+            pub fn label(&self) -> &'static str {
+                match self { #(#ident::#idents => #labels,)* }
+            }
+        }
+
+        impl ::teapot::Choices for #ident {
+            const NAME: &'static str = #name;
+            const INTEGER: bool = #integer;
+            const LONGEST: usize = #longest;
+            const TEXT_VALUES: &'static [&'static str] = &[#(#texts),*];
+            const INT_VALUES: &'static [i32] = &[#(#ints),*];
+            fn db_value(&self) -> ::teapot::orm::Value {
+                #db_value
+            }
+            fn from_text(value: &str) -> ::std::option::Option<Self> {
+                #from_text
+            }
+            fn from_int(value: i32) -> ::std::option::Option<Self> {
+                #from_int
+            }
+            fn values() -> ::std::vec::Vec<::std::string::String> {
+                ::std::vec![#(::std::string::String::from(#shown)),*]
+            }
+        }
+
+        impl ::teapot::orm::FieldValue for #ident {
+            type Arg = #ident;
+            fn to_value(&self) -> ::teapot::orm::Value {
+                <Self as ::teapot::Choices>::db_value(self)
+            }
+            fn decode(row: &::teapot::orm::DbRow, idx: usize) -> ::teapot::Result<Self> {
+                ::teapot::orm::choices::decode::<Self>(row, idx)
+            }
+            fn null() -> ::teapot::orm::Value {
+                ::teapot::orm::Value::NullOf(::teapot::orm::NullType::#null_ty)
+            }
+        }
+
+        impl ::teapot::orm::FromLiteral for #ident {
+            fn from_literal(l: &::teapot::schema::Literal) -> ::std::option::Option<Self> {
+                match l {
+                    #from_lit
+                    _ => ::std::option::Option::None,
+                }
+            }
+        }
+
+        impl ::teapot::orm::Placeholder for #ident {
+            /// The first variant: every variant is a value a row may hold.
+            fn placeholder() -> Self {
+                #ident::#first
+            }
+        }
+
+        impl ::teapot::orm::expression::Nullable for #ident {
+            type Inner = #ident;
+        }
+    })
+}
+
 fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
     let decl = teapot_schema::read_struct(item, None).map_err(|e| syn::Error::new(e.span, e.describe()))?;
     let (ordering_cols, ordering_desc): (Vec<String>, Vec<bool>) = decl
@@ -115,6 +267,8 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
     let mut unset_arms = Vec::new();
     let mut set_arms = Vec::new();
     let mut db_default_cols = Vec::new();
+    let mut pre_saves = Vec::new();
+    let mut choice_checks = Vec::new();
     let mut idx = 0usize;
     for (rname, _) in &decl.reverse_fields {
         let sf = find(rname).ok_or_else(|| syn::Error::new(ident.span(), format!("field {rname} not found")))?;
@@ -348,6 +502,19 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
         }
         let col = f.column(fname).unwrap_or_default();
         let i = idx;
+        let choices_type = decl.choice_types.iter().find(|(n, _)| n == fname).map(|(_, t)| t.clone());
+        if let Some(written) = &choices_type {
+            let enum_ty: syn::Type = syn::parse_str(written).map_err(|e| syn::Error::new_spanned(&sf.ty, e.to_string()))?;
+            choice_checks.push(choice_check(&enum_ty, &owner, f));
+        }
+        if f.auto_now || f.auto_now_add {
+            let when = if f.auto_now { quote!(true) } else { quote!(adding) };
+            pre_saves.push(quote! {
+                if #when && only.map_or(true, |o| o.contains(&#col)) {
+                    self.#fid = <#ty as ::teapot::orm::AutoNow>::now();
+                }
+            });
+        }
         // SQLite keeps no scale (12345.50 comes back as 12345.5, 10.00 as the integer 10): a
         // decimal is brought back to its declared decimal_places, as PostgreSQL returns it.
         let read = match (f.ty, f.decimal_places) {
@@ -373,6 +540,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
         defaults.push(match &f.default {
             Some(l) => {
                 let lit = literal_tokens(l);
+                // A choices default is checked when the crate compiles (choice_check).
                 quote!(#fid: <#ty as ::teapot::orm::FromLiteral>::from_literal(&#lit).expect("the declaration reader checked that this default parses"))
             }
             None if unset_text => quote!(#fid: ::std::string::String::from(::teapot::orm::UNSET_TEXT)),
@@ -389,6 +557,9 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
         value_arms.push(quote!(#col => ::std::option::Option::Some(::teapot::orm::FieldValue::to_value(&self.#fid)),));
         if unset_text {
             unset_arms.push(quote!(#col => self.#fid == ::teapot::orm::UNSET_TEXT,));
+        } else if choices_type.is_some() {
+            // Every value of a choices enum is one a row may hold: never unset.
+            unset_arms.push(quote!(#col => false,));
         } else {
             unset_arms.push(quote!(#col => ::teapot::orm::FieldValue::to_value(&self.#fid) == ::teapot::orm::FieldValue::to_value(&<#ty as ::std::default::Default>::default()),));
         }
@@ -429,6 +600,8 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
 
             #(#m2m_adds)*
         }
+
+        #(#choice_checks)*
 
         impl ::teapot::Model for #ident {
             type Key = #pk_ty;
@@ -479,6 +652,11 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                         ::std::format!("{} has no column `{}` to set", #model_name, other),
                     )),
                 }
+            }
+
+            #[allow(unused_variables)]
+            fn pre_save(&mut self, adding: bool, only: ::std::option::Option<&[&str]>) {
+                #(#pre_saves)*
             }
 
             fn key(&self) -> Self::Key {

@@ -1,7 +1,7 @@
 //! The declared state: every `#[derive(Model)]` struct in the files teapot.toml lists, read with
 //! syn (the user's crate is never compiled), resolved into one [`ProjectState`].
 
-use teapot_schema::{read_source, resolve, ProjectState, SchemaError, SourcedDeclaration};
+use teapot_schema::{read_source_items, resolve_with_choices, ProjectState, SchemaError, SourcedChoices, SourcedDeclaration};
 
 use crate::config::Config;
 use teapot_core::{Error, ErrorKind, Result};
@@ -26,12 +26,16 @@ pub struct Declared {
     pub declarations: Vec<SourcedDeclaration>,
 }
 
-/// The declarations of one model file.
-fn read_file(config: &Config, app: &str, file: &std::path::Path) -> Result<Vec<SourcedDeclaration>> {
+/// The declarations of one model file: its models and its choices enums.
+type FileItems = (Vec<SourcedDeclaration>, Vec<SourcedChoices>);
+
+fn read_file(config: &Config, app: &str, file: &std::path::Path) -> Result<FileItems> {
     let text = std::fs::read_to_string(file).map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", file.display())))?;
     let shown = file.strip_prefix(&config.root).unwrap_or(file).to_path_buf();
-    let found = read_source(&text, Some(app)).map_err(|e| Error::from(SchemaError::from_read(&e, Some(shown.clone()))))?;
-    Ok(found.into_iter().map(|decl| SourcedDeclaration { file: shown.clone(), decl }).collect())
+    let found = read_source_items(&text, Some(app)).map_err(|e| Error::from(SchemaError::from_read(&e, Some(shown.clone()))))?;
+    let models = found.models.into_iter().map(|decl| SourcedDeclaration { file: shown.clone(), decl }).collect();
+    let enums = found.choices.into_iter().map(|choices| SourcedChoices { file: shown.clone(), app: app.to_string(), choices }).collect();
+    Ok((models, enums))
 }
 
 /// Reads and resolves the models of every app in the configuration.
@@ -54,7 +58,7 @@ pub fn read_declared(config: &Config) -> Result<Declared> {
     // are shared out between the cores, and put back in their order.
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(files.len()).max(1);
     let per_thread = files.len().div_ceil(threads).max(1);
-    let parsed: Vec<Result<Vec<SourcedDeclaration>>> = std::thread::scope(|scope| {
+    let parsed: Vec<Result<FileItems>> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(per_thread)
             .map(|chunk| scope.spawn(move || chunk.iter().map(|(app, file)| read_file(config, app, file)).collect::<Vec<_>>()))
@@ -62,8 +66,11 @@ pub fn read_declared(config: &Config) -> Result<Declared> {
         handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
     });
     let mut decls = Vec::new();
+    let mut enums = Vec::new();
     for found in parsed {
-        decls.extend(found?);
+        let (models, choices) = found?;
+        decls.extend(models);
+        enums.extend(choices);
     }
     for d in &decls {
         teapot_schema::text::check_model(&d.decl.model).map_err(|why| {
@@ -94,7 +101,7 @@ pub fn read_declared(config: &Config) -> Result<Declared> {
             }
         }
     }
-    let state = resolve(&mut decls)?;
+    let state = resolve_with_choices(&mut decls, &enums)?;
     let mut hints = RenameHints::default();
     for d in &decls {
         let m = &d.decl.model;

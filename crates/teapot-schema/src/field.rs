@@ -29,6 +29,11 @@ pub enum FieldType {
     Time,
     /// `DateTime<Utc>`: timestamp with time zone.
     Datetime,
+    /// `NaiveDateTime`: timestamp without time zone on PostgreSQL. A teapot extension: Django's
+    /// DateTimeField is always `timestamp with time zone` (with USE_TZ); a Django project sharing
+    /// the table sees a column it would not have made. On SQLite it is stored as `DateTime<Utc>`
+    /// is: `datetime`, text in the form `YYYY-MM-DD HH:MM:SS[.ffffff]`.
+    NaiveDatetime,
     /// `Uuid`: uuid.
     Uuid,
     /// `serde_json::Value`: jsonb.
@@ -55,6 +60,7 @@ impl FieldType {
             FieldType::Date => "date",
             FieldType::Time => "time",
             FieldType::Datetime => "datetime",
+            FieldType::NaiveDatetime => "naive_datetime",
             FieldType::Uuid => "uuid",
             FieldType::Json => "json",
             FieldType::Binary => "binary",
@@ -66,6 +72,11 @@ impl FieldType {
     /// Whether a value of this type is an integer (the types an identity key may have).
     pub fn is_integer(self) -> bool {
         matches!(self, FieldType::Smallint | FieldType::Integer | FieldType::Bigint)
+    }
+
+    /// Whether a value of this type is a date or a moment (the types `auto_now` applies to).
+    pub fn is_date_like(self) -> bool {
+        matches!(self, FieldType::Date | FieldType::Datetime | FieldType::NaiveDatetime)
     }
 
     /// Whether this field points at another model.
@@ -176,6 +187,10 @@ pub fn format_float(f: f64) -> String {
     }
 }
 
+/// One choice of a field declared with a `#[derive(Choices)]` enum: the value stored, and its
+/// label. Written in migration files as `["d", "Draft"]`, as Django writes `("d", "Draft")`.
+pub type Choice = (Literal, String);
+
 fn is_false(b: &bool) -> bool {
     !*b
 }
@@ -221,6 +236,19 @@ pub struct Field {
     /// An SQL expression kept as the column's default in the database.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub db_default: Option<String>,
+    /// The choices of a field whose type is a `#[derive(Choices)]` enum, as Django records
+    /// `choices=[...]`: kept in the migration state (a change is an AlterField), with no effect on
+    /// the database (no CHECK constraint; altering them runs no SQL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choices: Option<Vec<Choice>>,
+    /// The ORM sets the field to the current moment on every save (Django's `auto_now`). No
+    /// effect on the database.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub auto_now: bool,
+    /// The ORM sets the field to the current moment when the row is inserted (Django's
+    /// `auto_now_add`). No effect on the database.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub auto_now_add: bool,
     /// For relations: the model pointed at, as `app.Model`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
@@ -251,6 +279,9 @@ impl Field {
             db_column: None,
             default: None,
             db_default: None,
+            choices: None,
+            auto_now: false,
+            auto_now_add: false,
             to: None,
             on_delete: None,
             related_name: None,
@@ -267,6 +298,14 @@ impl Field {
             return Some(c.clone());
         }
         Some(if self.ty == FieldType::ForeignKey { format!("{name}_id") } else { name.to_string() })
+    }
+
+    /// Whether the two fields make the same column: they differ at most in what only the ORM and
+    /// the migration state use (choices, auto_now, auto_now_add), as Django's `non_db_attrs`.
+    /// An AlterField between such fields runs no SQL.
+    pub fn same_in_database(&self, other: &Field) -> bool {
+        let strip = |f: &Field| Field { choices: None, auto_now: false, auto_now_add: false, ..f.clone() };
+        strip(self) == strip(other)
     }
 
     /// Whether the column is UNIQUE (declared unique, or a one-to-one key).
@@ -314,6 +353,15 @@ impl Field {
         }
         if self.db_index {
             s.push_str(", db_index");
+        }
+        if let Some(c) = &self.choices {
+            s.push_str(&format!(", {} choices", c.len()));
+        }
+        if self.auto_now {
+            s.push_str(", auto_now");
+        }
+        if self.auto_now_add {
+            s.push_str(", auto_now_add");
         }
         s
     }

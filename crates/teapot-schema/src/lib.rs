@@ -25,9 +25,12 @@ pub mod sql_lexer;
 pub mod text;
 
 pub use error::{ErrorKind, SchemaError};
-pub use field::{Field, FieldType, Literal, OnDelete};
+pub use field::{Choice, Field, FieldType, Literal, OnDelete};
 pub use model::{Constraint, ConstraintKind, Index, ModelState};
 pub use operation::{NamedField, Operation, StateError};
 pub use project::ProjectState;
-pub use reader::{literal_fits, read_source, read_struct, read_struct_source, Declaration, Location, ReadError};
-pub use resolve::{resolve, SourcedDeclaration};
+pub use reader::{
+    literal_fits, read_enum, read_source, read_source_items, read_struct, read_struct_source, ChoicesEnum, Declaration, Location,
+    ReadError, SourceItems,
+};
+pub use resolve::{resolve, resolve_with_choices, SourcedChoices, SourcedDeclaration};

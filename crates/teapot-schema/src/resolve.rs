@@ -8,7 +8,8 @@ use crate::error::{ErrorKind, SchemaError};
 use crate::field::FieldType;
 use crate::naming;
 use crate::project::ProjectState;
-use crate::reader::Declaration;
+use crate::reader::{ChoicesEnum, Declaration, RUST_TYPES};
+use crate::Literal;
 
 /// A declaration and the file it was read from.
 #[derive(Debug, Clone)]
@@ -19,9 +20,116 @@ pub struct SourcedDeclaration {
     pub decl: Declaration,
 }
 
+/// A `#[derive(Choices)]` enum, the file it was read from and the app that file is listed under.
+#[derive(Debug, Clone)]
+pub struct SourcedChoices {
+    /// The file.
+    pub file: PathBuf,
+    /// The app the file is listed under.
+    pub app: String,
+    /// The enum.
+    pub choices: ChoicesEnum,
+}
+
 /// Builds the declared project state: resolves relation targets to `app.Model` and checks that
-/// models, tables and reverse accessors do not clash.
+/// models, tables and reverse accessors do not clash. A field of a type none of the known ones
+/// is an error here (see [`resolve_with_choices`] for choices enums).
 pub fn resolve(decls: &mut [SourcedDeclaration]) -> Result<ProjectState, SchemaError> {
+    resolve_with_choices(decls, &[])
+}
+
+/// Finds the enum of each field of a choices type (in the same file, else the same app, else the
+/// one enum of that name) and gives the field its type (string or integer) and its choices.
+fn resolve_choices(decls: &mut [SourcedDeclaration], enums: &[SourcedChoices]) -> Result<(), SchemaError> {
+    for d in decls.iter_mut() {
+        for (field, written) in d.decl.choice_types.clone() {
+            let loc = d.decl.field_location(&field);
+            let own = d.decl.model.name.clone();
+            let err = |kind, msg: String, exp: String| SchemaError::new(kind, Some(d.file.clone()), loc, msg).expected(exp);
+            let name = written.rsplit("::").next().unwrap_or(&written);
+            let candidates: Vec<&SourcedChoices> = enums.iter().filter(|e| e.choices.name == name).collect();
+            let pick = candidates
+                .iter()
+                .find(|e| e.file == d.file)
+                .or_else(|| {
+                    let same_app: Vec<_> = candidates.iter().filter(|e| e.app == d.decl.model.app).collect();
+                    if same_app.len() == 1 {
+                        same_app.first().copied()
+                    } else {
+                        None
+                    }
+                })
+                .or_else(|| if candidates.len() == 1 { candidates.first() } else { None });
+            let Some(e) = pick else {
+                if candidates.len() > 1 {
+                    let places: Vec<String> =
+                        candidates.iter().map(|c| format!("{}:{}", c.file.display(), c.choices.location.line)).collect();
+                    return Err(err(
+                        ErrorKind::Clash,
+                        format!(
+                            "field `{field}` of {own} has type `{written}`, and several choices enums have that name ({})",
+                            places.join(", ")
+                        ),
+                        "one #[derive(Choices)] enum of that name per app, or the enum in the model's own file".into(),
+                    ));
+                }
+                return Err(err(
+                    ErrorKind::Declaration,
+                    format!(
+                        "field `{field}` of {own} has type `{written}`, which is not a field type nor an enum with #[derive(Choices)] in a file teapot.toml lists"
+                    ),
+                    format!("{RUST_TYPES}; a choices enum is declared in one of the app's model files"),
+                ));
+            };
+            let ce = &e.choices;
+            let Some(f) = d.decl.model.field_mut(&field) else { continue };
+            f.ty = ce.field_type();
+            f.choices = Some(ce.choices());
+            if ce.integer {
+                if f.max_length.is_some() {
+                    return Err(err(
+                        ErrorKind::Declaration,
+                        format!(
+                            "`max_length` does not apply to field `{field}` of {own}: {} has integer values (an integer column)",
+                            ce.name
+                        ),
+                        "no max_length on a field of an integer choices enum".into(),
+                    ));
+                }
+            } else if let Some(n) = f.max_length {
+                // Django's fields.E009.
+                if ce.longest() > n as usize {
+                    let (v, _) = ce
+                        .choices()
+                        .into_iter()
+                        .find(|(v, _)| matches!(v, Literal::Str(s) if s.chars().count() == ce.longest()))
+                        .unwrap_or((Literal::Str(String::new()), String::new()));
+                    return Err(err(
+                        ErrorKind::Declaration,
+                        format!("max_length = {n} of field `{field}` of {own} is too small for the value {v} of {}", ce.name),
+                        format!("max_length = {} or more", ce.longest()),
+                    ));
+                }
+            }
+            if let Some(dflt) = f.default.clone() {
+                if !ce.variants.iter().any(|v| v.value == dflt) {
+                    let values: Vec<String> = ce.variants.iter().map(|v| v.value.to_string()).collect();
+                    return Err(err(
+                        ErrorKind::Declaration,
+                        format!("default {dflt} of field `{field}` of {own} is not a value of {}", ce.name),
+                        format!("default = one of: {}", values.join(", ")),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`resolve`], with the `#[derive(Choices)]` enums of the project's model files: a field whose
+/// type names one is stored as its values are (text or integer) and records its choices.
+pub fn resolve_with_choices(decls: &mut [SourcedDeclaration], enums: &[SourcedChoices]) -> Result<ProjectState, SchemaError> {
+    resolve_choices(decls, enums)?;
     // Which models exist, by name.
     let mut by_name: HashMap<String, Vec<(String, String)>> = HashMap::new();
     let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();

@@ -28,6 +28,8 @@ pub fn column_type(state: &ProjectState, f: &Field) -> Result<String> {
         FieldType::Date => "date".into(),
         FieldType::Time => "time".into(),
         FieldType::Datetime => "timestamp with time zone".into(),
+        // A teapot extension: Django's DateTimeField is always timestamptz.
+        FieldType::NaiveDatetime => "timestamp without time zone".into(),
         FieldType::Uuid => "uuid".into(),
         FieldType::Json => "jsonb".into(),
         FieldType::Binary => "bytea".into(),

@@ -24,7 +24,7 @@ pub fn column_type(state: &ProjectState, f: &Field) -> Result<String> {
         FieldType::Decimal => "decimal".into(),
         FieldType::Date => "date".into(),
         FieldType::Time => "time".into(),
-        FieldType::Datetime => "datetime".into(),
+        FieldType::Datetime | FieldType::NaiveDatetime => "datetime".into(),
         FieldType::Uuid => "char(32)".into(),
         FieldType::Json => "text".into(),
         FieldType::Binary => "blob".into(),
@@ -278,7 +278,8 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
             let (mb, ma) = (model(before, app, mn)?, model(after, app, mn)?);
             let (of, nf) = (mb.field(name), ma.field(name));
             if let (Some(of), Some(nf)) = (of, nf) {
-                if of.ty == FieldType::ManyToMany || nf.ty == FieldType::ManyToMany {
+                // Choices and auto_now live in the state only (Django's non_db_attrs): no rebuild.
+                if of.ty == FieldType::ManyToMany || nf.ty == FieldType::ManyToMany || of.same_in_database(nf) {
                     return Ok(r);
                 }
                 let fill = if of.null && !nf.null { one_off_default.clone().or_else(|| nf.default.clone()) } else { None };

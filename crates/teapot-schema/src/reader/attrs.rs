@@ -13,7 +13,7 @@ index(fields = [...], name = \"...\"), unique(fields = [...], name = \"...\"), c
 
 const FIELD_OPTIONS: &str = "primary_key, max_length = N, max_digits = N, decimal_places = N, unique, db_index, \
 db_column = \"...\", renamed_from = \"...\", default = <literal>, db_default = \"<sql>\", on_delete = \"...\", \
-related_name = \"...\", one_to_one";
+related_name = \"...\", one_to_one, auto_now, auto_now_add";
 
 /// Options of `#[teapot(...)]` on a struct.
 #[derive(Default)]
@@ -43,24 +43,26 @@ pub(crate) struct FieldOpts {
     pub on_delete: Option<OnDelete>,
     pub related_name: Option<String>,
     pub one_to_one: bool,
+    pub auto_now: bool,
+    pub auto_now_add: bool,
 }
 
-fn wrap(e: syn::Error, expected: &str) -> ReadError {
+pub(crate) fn wrap(e: syn::Error, expected: &str) -> ReadError {
     ReadError::new(e.span(), e.to_string()).expected(expected.to_string())
 }
 
-fn teapot_attrs(attrs: &[syn::Attribute]) -> impl Iterator<Item = &syn::Attribute> {
+pub(crate) fn teapot_attrs(attrs: &[syn::Attribute]) -> impl Iterator<Item = &syn::Attribute> {
     attrs.iter().filter(|a| a.path().is_ident("teapot"))
 }
 
-fn ident_of(meta: &ParseNestedMeta) -> String {
+pub(crate) fn ident_of(meta: &ParseNestedMeta) -> String {
     meta.path
         .get_ident()
         .map(|i| i.to_string())
         .unwrap_or_else(|| meta.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::"))
 }
 
-fn lit_str(meta: &ParseNestedMeta) -> syn::Result<String> {
+pub(crate) fn lit_str(meta: &ParseNestedMeta) -> syn::Result<String> {
     let s: syn::LitStr = meta.value()?.parse()?;
     Ok(s.value())
 }
@@ -87,7 +89,7 @@ fn str_list(meta: &ParseNestedMeta) -> syn::Result<Vec<String>> {
 }
 
 /// A literal default: a string, an integer, a float, a bool, or a negated number.
-fn literal(meta: &ParseNestedMeta) -> syn::Result<Literal> {
+pub(crate) fn literal(meta: &ParseNestedMeta) -> syn::Result<Literal> {
     let expr: syn::Expr = meta.value()?.parse()?;
     expr_literal(&expr, false)
 }
@@ -115,7 +117,7 @@ fn expr_literal(expr: &syn::Expr, negate: bool) -> syn::Result<Literal> {
     }
 }
 
-fn duplicate(meta: &ParseNestedMeta, name: &str) -> syn::Error {
+pub(crate) fn duplicate(meta: &ParseNestedMeta, name: &str) -> syn::Error {
     meta.error(format!("`{name}` is given twice"))
 }
 
@@ -222,6 +224,8 @@ pub(crate) fn read_field_attrs(attrs: &[syn::Attribute]) -> Result<FieldOpts, Re
                 "unique" => o.unique = true,
                 "db_index" => o.db_index = true,
                 "one_to_one" => o.one_to_one = true,
+                "auto_now" => o.auto_now = true,
+                "auto_now_add" => o.auto_now_add = true,
                 "max_length" => {
                     let n = lit_u32(&meta)?;
                     if n == 0 {

@@ -6,6 +6,7 @@
 //! (relation targets, reverse-name clashes) live in [`crate::resolve`].
 
 mod attrs;
+pub mod choices;
 mod types;
 
 use proc_macro2::Span;
@@ -14,7 +15,8 @@ use crate::field::{Field, FieldType};
 use crate::model::{ConstraintKind, ModelState};
 use crate::naming;
 
-pub use types::{literal_fits, reverse_target, RUST_TYPES};
+pub use choices::{derives_choices, read_enum, ChoiceVariant, ChoicesEnum};
+pub use types::{literal_fits, parse_naive_datetime, reverse_target, RUST_TYPES};
 
 /// Where something was declared: 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -96,6 +98,10 @@ pub struct Declaration {
     /// `#[teapot(ordering = ["-published", "title"])]`: the ORM's order when a query gives none
     /// (`-` for descending). Not part of the schema: no migration carries it.
     pub ordering: Vec<String>,
+    /// Fields whose type is none of the known ones: `(field, type as written)`, to be found as a
+    /// `#[derive(Choices)]` enum by the resolver (until then such a field's type and choices are
+    /// provisional: a string without choices).
+    pub choice_types: Vec<(String, String)>,
 }
 
 impl Declaration {
@@ -108,17 +114,32 @@ impl Declaration {
 /// Reads every struct with `#[derive(..., Model, ...)]` in a source file, including inline modules.
 /// `default_app` is the app the file is listed under in teapot.toml.
 pub fn read_source(source: &str, default_app: Option<&str>) -> Result<Vec<Declaration>, ReadError> {
+    read_source_items(source, default_app).map(|items| items.models)
+}
+
+/// What a source file declares: its models and its `#[derive(Choices)]` enums.
+#[derive(Debug, Clone, Default)]
+pub struct SourceItems {
+    /// The `#[derive(Model)]` structs.
+    pub models: Vec<Declaration>,
+    /// The `#[derive(Choices)]` enums.
+    pub choices: Vec<ChoicesEnum>,
+}
+
+/// Reads every model struct and every choices enum in a source file, including inline modules.
+pub fn read_source_items(source: &str, default_app: Option<&str>) -> Result<SourceItems, ReadError> {
     let file = syn::parse_file(source)
         .map_err(|e| ReadError::new(e.span(), format!("this file is not valid Rust: {e}")).expected("a Rust source file that compiles"))?;
-    let mut out = Vec::new();
+    let mut out = SourceItems::default();
     collect_items(&file.items, default_app, &mut out)?;
     Ok(out)
 }
 
-fn collect_items(items: &[syn::Item], default_app: Option<&str>, out: &mut Vec<Declaration>) -> Result<(), ReadError> {
+fn collect_items(items: &[syn::Item], default_app: Option<&str>, out: &mut SourceItems) -> Result<(), ReadError> {
     for item in items {
         match item {
-            syn::Item::Struct(s) if derives_model(&s.attrs) => out.push(read_struct(s, default_app)?),
+            syn::Item::Struct(s) if derives_model(&s.attrs) => out.models.push(read_struct(s, default_app)?),
+            syn::Item::Enum(e) if derives_choices(&e.attrs) => out.choices.push(read_enum(e)?),
             syn::Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
                     collect_items(items, default_app, out)?;
@@ -185,6 +206,7 @@ pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<
     let mut field_locations = Vec::new();
     let mut targets = Vec::new();
     let mut reverse_fields = Vec::new();
+    let mut choice_types = Vec::new();
     for f in &named.named {
         let Some(ident) = &f.ident else { continue };
         let fname = ident.to_string().trim_start_matches("r#").to_string();
@@ -204,6 +226,9 @@ pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<
         let field = build_field(&fname, ident.span(), read.clone(), &fopts)?;
         if let Some(t) = read.target {
             targets.push((fname.clone(), t));
+        }
+        if let Some(t) = read.choices {
+            choice_types.push((fname.clone(), t));
         }
         if let Some(old) = &fopts.renamed_from {
             field_renames.push((fname.clone(), old.clone()));
@@ -291,6 +316,7 @@ pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<
         targets,
         reverse_fields,
         ordering,
+        choice_types,
     })
 }
 
@@ -398,9 +424,28 @@ fn build_field(name: &str, span: Span, read: types::ReadType, o: &attrs::FieldOp
             }
         }
     }
-    if let Some(d) = &o.default {
+    // A field of a choices enum has its type once the resolver finds the enum; its default is
+    // checked then.
+    if let (Some(d), None) = (&o.default, &read.choices) {
         types::check_default(ty, d, span, name)?;
     }
+    if o.auto_now || o.auto_now_add {
+        let opt = if o.auto_now { "auto_now" } else { "auto_now_add" };
+        if read.choices.is_some() || !ty.is_date_like() {
+            return Err(ReadError::new(span, format!("`{opt}` does not apply to field `{name}`: it is not a date or a datetime"))
+                .expected(format!("`{opt}` only on DateTime<Utc>, NaiveDateTime and NaiveDate fields (or Option<...> of one)")));
+        }
+        // Django's fields.E160: the three set the value, each its own way.
+        if (o.auto_now && o.auto_now_add) || o.default.is_some() {
+            return Err(ReadError::new(span, format!("field `{name}` gives more than one of auto_now, auto_now_add and default"))
+                .expected("one of them: auto_now (every save), auto_now_add (the first insert) or default"));
+        }
+        if o.primary_key {
+            return Err(ReadError::new(span, format!("primary key `{name}` cannot be {opt}")).expected("auto_now on another field"));
+        }
+    }
+    f.auto_now = o.auto_now;
+    f.auto_now_add = o.auto_now_add;
     if o.primary_key && f.null {
         return Err(ReadError::new(span, format!("primary key `{name}` cannot be an Option")).expected("a non-optional type"));
     }

@@ -7,7 +7,8 @@ use crate::field::{FieldType, Literal};
 
 /// The Rust types a model field may have, for messages.
 pub const RUST_TYPES: &str = "i16, i32, i64, bool, f64, String, Decimal, NaiveDate, NaiveTime, DateTime<Utc>, \
-Uuid, serde_json::Value, Vec<u8>, ForeignKey<T>, ManyToMany<T>, or Option<...> of one of these \
+NaiveDateTime, Uuid, serde_json::Value, Vec<u8>, ForeignKey<T>, ManyToMany<T>, an enum with #[derive(Choices)], \
+or Option<...> of one of these \
 (and Reverse<T>, which holds no column: the rows of T whose foreign key names this field as related_name)";
 
 /// For a `Reverse<T>` field (no column; filled by prefetch_related): T as written.
@@ -26,6 +27,9 @@ pub(crate) struct ReadType {
     pub null: bool,
     /// For relations, the target as written: `Author`, `library::Author`, `Self`.
     pub target: Option<String>,
+    /// A type that is none of the known ones, as written (`Status`, `blog::Status`): an enum with
+    /// `#[derive(Choices)]`, found by the resolver (the type is provisional until then).
+    pub choices: Option<String>,
 }
 
 fn last_segment(ty: &syn::Type) -> Option<&syn::PathSegment> {
@@ -72,7 +76,7 @@ pub(crate) fn read_type(ty: &syn::Type) -> Result<ReadType, ReadError> {
         r.null = true;
         return Ok(r);
     }
-    let simple = |ft| Ok(ReadType { ty: ft, null: false, target: None });
+    let simple = |ft| Ok(ReadType { ty: ft, null: false, target: None, choices: None });
     match name.as_str() {
         "i16" => simple(FieldType::Smallint),
         "i32" => simple(FieldType::Integer),
@@ -83,6 +87,7 @@ pub(crate) fn read_type(ty: &syn::Type) -> Result<ReadType, ReadError> {
         "Decimal" => simple(FieldType::Decimal),
         "NaiveDate" => simple(FieldType::Date),
         "NaiveTime" => simple(FieldType::Time),
+        "NaiveDateTime" => simple(FieldType::NaiveDatetime),
         "Uuid" => simple(FieldType::Uuid),
         "Value" | "JsonValue" => simple(FieldType::Json),
         "DateTime" => match single_generic(seg).and_then(last_segment) {
@@ -98,11 +103,17 @@ pub(crate) fn read_type(ty: &syn::Type) -> Result<ReadType, ReadError> {
                 single_generic(seg).ok_or_else(|| unsupported(ty, format!("{name} needs the target model, e.g. {name}<Author>")))?;
             let target = path_text(inner).ok_or_else(|| unsupported(inner, format!("`{}` is not a model name", quote_type(inner))))?;
             let ft = if name == "ForeignKey" { FieldType::ForeignKey } else { FieldType::ManyToMany };
-            Ok(ReadType { ty: ft, null: false, target: Some(target) })
+            Ok(ReadType { ty: ft, null: false, target: Some(target), choices: None })
         }
         "f32" => Err(unsupported(ty, "f32 is not stored; use f64 (double precision)".into())),
         "u8" | "u16" | "u32" | "u64" | "usize" | "isize" | "i8" | "i128" | "u128" => {
             Err(unsupported(ty, format!("`{name}` has no column type; use i16, i32 or i64")))
+        }
+        // A plain type name that is none of the above: an enum with #[derive(Choices)], looked
+        // up across the model files by the resolver (stored as text or integer, as it says).
+        _ if matches!(seg.arguments, syn::PathArguments::None) && name.starts_with(|c: char| c.is_ascii_uppercase()) => {
+            let written = path_text(ty).ok_or_else(|| unsupported(ty, format!("unsupported field type `{}`", text())))?;
+            Ok(ReadType { ty: FieldType::String, null: false, target: None, choices: Some(written) })
         }
         _ => Err(unsupported(ty, format!("unsupported field type `{}`", text()))),
     }
@@ -111,6 +122,16 @@ pub(crate) fn read_type(ty: &syn::Type) -> Result<ReadType, ReadError> {
 fn quote_type(ty: &syn::Type) -> String {
     let text = quote::ToTokens::to_token_stream(ty).to_string();
     text.replace(" < ", "<").replace(" <", "<").replace("< ", "<").replace(" >", ">")
+}
+
+/// A `NaiveDateTime` literal: `YYYY-MM-DD HH:MM:SS[.f]`, with a space, the one form SQLite's
+/// CURRENT_TIMESTAMP writes and teapot stores (SQLite compares datetimes as text: a default
+/// written with a `T` would sort after every row written by the ORM on the same day).
+pub fn parse_naive_datetime(s: &str) -> Option<chrono::NaiveDateTime> {
+    if s.as_bytes().get(10) != Some(&b' ') {
+        return None;
+    }
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").ok()
 }
 
 /// A default must fit its field's type, and a string default must parse as that type the way the
@@ -135,6 +156,7 @@ pub fn literal_fits(ty: FieldType, d: &Literal) -> Result<(), &'static str> {
         (FieldType::Date, Literal::Str(s)) => s.parse::<chrono::NaiveDate>().is_ok(),
         (FieldType::Time, Literal::Str(s)) => s.parse::<chrono::NaiveTime>().is_ok(),
         (FieldType::Datetime, Literal::Str(s)) => s.parse::<chrono::DateTime<chrono::Utc>>().is_ok(),
+        (FieldType::NaiveDatetime, Literal::Str(s)) => parse_naive_datetime(s).is_some(),
         (FieldType::Uuid, Literal::Str(s)) => s.parse::<uuid::Uuid>().is_ok(),
         (FieldType::Json, Literal::Str(s)) => serde_json::from_str::<serde_json::Value>(s).is_ok(),
         _ => false,
@@ -154,6 +176,10 @@ pub fn literal_fits(ty: FieldType, d: &Literal) -> Result<(), &'static str> {
         FieldType::Datetime => {
             "an RFC 3339 timestamp, e.g. default = \"2024-01-31T09:30:00Z\"; for the moment each row is inserted, \
              use db_default = \"CURRENT_TIMESTAMP\" (the database fills it in)"
+        }
+        FieldType::NaiveDatetime => {
+            "a timestamp in the form SQLite's CURRENT_TIMESTAMP writes, e.g. default = \"2024-01-31 09:30:00\" \
+             (or \"2024-01-31 09:30:00.250000\"); for the moment each row is inserted, use #[teapot(auto_now_add)]"
         }
         FieldType::Uuid => {
             "a UUID, e.g. default = \"67e55044-10b1-426f-9247-bb680e5fe0c8\"; for a new one per row, \
