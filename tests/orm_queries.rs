@@ -336,6 +336,8 @@ suite!(
     case_when_in_an_update,
     aggregates_over_expressions_and_filtered,
     only_and_defer_read_part_of_a_row,
+    functions_coalesce_concat_now_abs,
+    arithmetic_with_a_value_first_remainder_and_bits,
 );
 
 async fn place_names(q: teapot::orm::QuerySet<Place>, db: &Db) -> teapot::Result<Vec<String>> {
@@ -866,5 +868,68 @@ async fn only_and_defer_read_part_of_a_row(db: Db) -> R {
     gone.rank = Some(5);
     assert_eq!(gone.save(&db).await.expect_err("gone").kind, ErrorKind::NotFound);
     assert_eq!(Article::objects().count(&db).await?, 2);
+    Ok(())
+}
+
+/// Django: db_functions (comparison.test_coalesce: test_basic, test_mixed_values-free
+/// test_ordering; text.test_concat: test_basic, test_many, test_mixed_char_text-free;
+/// datetime.test_now: test_basic; math.test_abs: test_integer): typed, and alike on both
+/// databases (a NULL part of a Concat is empty text on both).
+async fn functions_coalesce_concat_now_abs(db: Db) -> R {
+    use teapot::orm::functions::{abs, now, Coalesce, Concat};
+    use teapot::orm::Op;
+    seed(&db).await?;
+    let places = Place::objects().order_by(Place::name().asc());
+    let shown = places.values_list(&db, (Coalesce::of(Place::nickname()).otherwise(Place::name()),)).await?;
+    assert_eq!(shown, [("the tiger city".to_string(),), ("Paris".to_string(),), ("Rome".to_string(),)]);
+    let none = places.values_list(&db, (Coalesce::of(Place::nickname()).or(Place::nickname()).end(),)).await?;
+    assert_eq!(none, [(Some("the tiger city".to_string()),), (None,), (None,)]);
+    let label = Concat::of(Place::name()).and(" (").and(Place::nickname()).and(")").end();
+    let labels = places.values_list(&db, (label,)).await?;
+    assert_eq!(labels, [("Oslo (the tiger city)".to_string(),), ("Paris ()".to_string(),), ("Rome ()".to_string(),)]);
+    // Ordered by and filtered on.
+    let by_shown = Place::objects().order_by(Coalesce::of(Place::nickname()).otherwise(Place::name()).desc()).all(&db).await?;
+    assert_eq!(by_shown.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Oslo", "Rome", "Paris"]);
+    // Now: set by an update, read back as a datetime, and compared with.
+    let before = chrono::Utc::now() - chrono::Duration::seconds(5);
+    Article::objects().filter(Article::headline().eq("a2")).update(&db, vec![Article::seen().set_expr(now())]).await?;
+    let a2 = Article::objects().filter(Article::headline().eq("a2")).get(&db).await?;
+    let seen = a2.seen.expect("set by now()");
+    assert!(seen > before && seen < chrono::Utc::now() + chrono::Duration::seconds(5), "{seen}");
+    assert_eq!(headlines(Article::objects().filter(Article::seen().cmp_expr(Op::Lte, now())), &db).await?, ["a1", "a2"]);
+    // Abs.
+    Article::objects().filter(Article::headline().eq("a3")).update(&db, vec![Article::rank().set(-4)]).await?;
+    let ranks = Article::objects().order_by(Article::id().asc()).values_list(&db, (abs(Article::rank()),)).await?;
+    assert_eq!(ranks, [(Some(1),), (None,), (Some(4),)]);
+    Ok(())
+}
+
+/// Django: expressions.tests.ExpressionOperatorTests (test_lefthand_addition,
+/// test_lefthand_subtraction, test_lefthand_multiplication, test_lefthand_division,
+/// test_lefthand_modulo, test_lefthand_bitwise_and, test_lefthand_bitwise_or,
+/// test_right_hand_modulo): a value may come first, `%` is the remainder, and bitwise and / or
+/// work on integer columns.
+async fn arithmetic_with_a_value_first_remainder_and_bits(db: Db) -> R {
+    use teapot::orm::arith::Bitwise;
+    seed(&db).await?;
+    let ranks = || Article::objects().filter(Article::headline().eq("a3"));
+    ranks().update(&db, vec![Article::rank().set_expr(100 - Article::rank())]).await?;
+    assert_eq!(ranks().get(&db).await?.rank, Some(97));
+    ranks().update(&db, vec![Article::rank().set_expr(2 * (Article::rank() + 3))]).await?;
+    assert_eq!(ranks().get(&db).await?.rank, Some(200));
+    ranks().update(&db, vec![Article::rank().set_expr(1000 / Article::rank())]).await?;
+    assert_eq!(ranks().get(&db).await?.rank, Some(5));
+    ranks().update(&db, vec![Article::rank().set_expr(Article::rank() % 3)]).await?;
+    assert_eq!(ranks().get(&db).await?.rank, Some(2));
+    ranks().update(&db, vec![Article::rank().set_expr(17 % Article::rank())]).await?;
+    assert_eq!(ranks().get(&db).await?.rank, Some(1));
+    ranks().update(&db, vec![Article::rank().set(42)]).await?;
+    ranks().update(&db, vec![Article::rank().set_expr(Article::rank().bitand(teapot::orm::Expr::value(Some(15))))]).await?;
+    assert_eq!(ranks().get(&db).await?.rank, Some(10));
+    ranks().update(&db, vec![Article::rank().set_expr(Article::rank().bitor(teapot::orm::Expr::value(Some(48))))]).await?;
+    assert_eq!(ranks().get(&db).await?.rank, Some(58));
+    // NULL stays NULL.
+    Article::objects().filter(Article::headline().eq("a2")).update(&db, vec![Article::rank().set_expr(5 - Article::rank())]).await?;
+    assert_eq!(Article::objects().filter(Article::headline().eq("a2")).get(&db).await?.rank, None);
     Ok(())
 }

@@ -18,7 +18,7 @@
 //! ```
 
 use std::marker::PhantomData;
-use std::ops::{Add, Div, Mul, Sub};
+use std::ops::{Add, Div, Mul, Rem, Sub};
 
 use rust_decimal::Decimal;
 use teapot_core::value::{FieldValue, Value};
@@ -45,6 +45,12 @@ pub enum Arith {
     Mul,
     /// `/` (integer division on integer columns, as in SQL and Django).
     Div,
+    /// `%` (the remainder).
+    Mod,
+    /// `&` of the bits of two integers.
+    BitAnd,
+    /// `|` of the bits of two integers.
+    BitOr,
 }
 
 /// An expression's tree.
@@ -59,6 +65,8 @@ pub enum Node {
     /// `CASE WHEN cond THEN node ... ELSE node END`: the first condition that holds picks the
     /// value; none holding, the `ELSE` (NULL without one).
     Case(Vec<(Cond, Node)>, Option<Box<Node>>),
+    /// A function of expressions.
+    Call(super::functions::Function, Vec<Node>),
 }
 
 impl Node {
@@ -68,6 +76,7 @@ impl Node {
             Node::Col(c) => c.path.iter().any(|j| j.many),
             Node::Value(_) => false,
             Node::Arith(a, _, b) => a.crosses_many() || b.crosses_many(),
+            Node::Call(_, args) => args.iter().any(Node::crosses_many),
             Node::Case(whens, otherwise) => {
                 whens.iter().any(|(c, n)| c.crosses_many() || n.crosses_many()) || otherwise.as_ref().is_some_and(|n| n.crosses_many())
             }
@@ -84,7 +93,7 @@ pub struct Expr<T> {
 }
 
 impl<T> Expr<T> {
-    fn of(node: Node) -> Expr<T> {
+    pub(crate) fn of(node: Node) -> Expr<T> {
         Expr { node, _t: PhantomData }
     }
 
@@ -257,53 +266,103 @@ fn arith<T>(a: Node, op: Arith, b: Node) -> Expr<T> {
 }
 
 macro_rules! operators {
-    ($($trait:ident $method:ident $op:ident;)*) => {$(
-        impl<T: Numeric> $trait<Expr<T>> for Expr<T> {
+    ($($trait:ident $method:ident $op:ident $bound:ident [$($v:ty),*];)*) => {$(
+        impl<T: $bound> $trait<Expr<T>> for Expr<T> {
             type Output = Expr<T>;
             fn $method(self, rhs: Expr<T>) -> Expr<T> {
                 arith(self.node, Arith::$op, rhs.node)
             }
         }
-        impl<T: Numeric> $trait<Column<T>> for Expr<T> {
+        impl<T: $bound> $trait<Column<T>> for Expr<T> {
             type Output = Expr<T>;
             fn $method(self, rhs: Column<T>) -> Expr<T> {
                 arith(self.node, Arith::$op, Node::Col(rhs.col))
             }
         }
-        impl<T: Numeric> $trait<Expr<T>> for Column<T> {
+        impl<T: $bound> $trait<Expr<T>> for Column<T> {
             type Output = Expr<T>;
             fn $method(self, rhs: Expr<T>) -> Expr<T> {
                 arith(Node::Col(self.col), Arith::$op, rhs.node)
             }
         }
-        impl<T: Numeric> $trait<Column<T>> for Column<T> {
+        impl<T: $bound> $trait<Column<T>> for Column<T> {
             type Output = Expr<T>;
             fn $method(self, rhs: Column<T>) -> Expr<T> {
                 arith(Node::Col(self.col), Arith::$op, Node::Col(rhs.col))
             }
         }
-        operators!(@values $trait $method $op; i16, i32, i64, f64, Decimal);
+        operators!(@values $trait $method $op $bound; $($v),*);
     )*};
-    (@values $trait:ident $method:ident $op:ident; $($v:ty),*) => {$(
+    (@values $trait:ident $method:ident $op:ident $bound:ident; $($v:ty),*) => {$(
         // A value of the column's own type (an `i32` for an `i32` or `Option<i32>` column).
-        impl<T: Numeric + FieldValue<Arg = $v>> $trait<$v> for Expr<T> {
+        impl<T: $bound + FieldValue<Arg = $v>> $trait<$v> for Expr<T> {
             type Output = Expr<T>;
             fn $method(self, rhs: $v) -> Expr<T> {
                 arith(self.node, Arith::$op, Node::Value(T::arg_value(&rhs)))
             }
         }
-        impl<T: Numeric + FieldValue<Arg = $v>> $trait<$v> for Column<T> {
+        impl<T: $bound + FieldValue<Arg = $v>> $trait<$v> for Column<T> {
             type Output = Expr<T>;
             fn $method(self, rhs: $v) -> Expr<T> {
                 arith(Node::Col(self.col), Arith::$op, Node::Value(T::arg_value(&rhs)))
             }
         }
+        // A value on the left: `2 * Book::pages()`, `100 - Book::stock()`.
+        impl<T: $bound + FieldValue<Arg = $v>> $trait<Column<T>> for $v {
+            type Output = Expr<T>;
+            fn $method(self, rhs: Column<T>) -> Expr<T> {
+                arith(Node::Value(T::arg_value(&self)), Arith::$op, Node::Col(rhs.col))
+            }
+        }
+        impl<T: $bound + FieldValue<Arg = $v>> $trait<Expr<T>> for $v {
+            type Output = Expr<T>;
+            fn $method(self, rhs: Expr<T>) -> Expr<T> {
+                arith(Node::Value(T::arg_value(&self)), Arith::$op, rhs.node)
+            }
+        }
     )*};
 }
 
+// `%` on integers only: SQLite casts its operands to integers, so the remainder of a decimal
+// or a float would differ between the databases.
 operators! {
-    Add add Add;
-    Sub sub Sub;
-    Mul mul Mul;
-    Div div Div;
+    Add add Add Numeric [i16, i32, i64, f64, Decimal];
+    Sub sub Sub Numeric [i16, i32, i64, f64, Decimal];
+    Mul mul Mul Numeric [i16, i32, i64, f64, Decimal];
+    Div div Div Numeric [i16, i32, i64, f64, Decimal];
+    Rem rem Mod Integer [i16, i32, i64];
+}
+
+/// Integer column types, which bitwise operations apply to.
+pub trait Integer: Numeric {}
+impl Integer for i16 {}
+impl Integer for i32 {}
+impl Integer for i64 {}
+impl<T: Integer> Integer for Option<T> {}
+
+/// Bitwise operations on integer columns and expressions (Django's `F().bitand()`,
+/// `F().bitor()`); `&` and `|` are left to conditions.
+pub trait Bitwise<T>: Sized {
+    #[doc(hidden)]
+    fn into_node(self) -> Node;
+    /// The bits set in both.
+    fn bitand(self, rhs: impl Into<Expr<T>>) -> Expr<T> {
+        arith(self.into_node(), Arith::BitAnd, rhs.into().node)
+    }
+    /// The bits set in either.
+    fn bitor(self, rhs: impl Into<Expr<T>>) -> Expr<T> {
+        arith(self.into_node(), Arith::BitOr, rhs.into().node)
+    }
+}
+
+impl<T: Integer> Bitwise<T> for Column<T> {
+    fn into_node(self) -> Node {
+        Node::Col(self.col)
+    }
+}
+
+impl<T: Integer> Bitwise<T> for Expr<T> {
+    fn into_node(self) -> Node {
+        self.node
+    }
 }

@@ -14,6 +14,7 @@ pub mod arith;
 pub mod choices;
 pub mod deferred;
 pub mod expression;
+pub mod functions;
 pub mod instance;
 pub mod queryset;
 pub mod relation;

@@ -8,6 +8,7 @@ use sea_query::{Alias, BinOper, Expr, ExprTrait, Func, JoinType, NullOrdering, O
 
 use super::arith::{Arith, Node};
 use super::expression::{ColRef, Cond, Func as Transform, Join, Like, Op, Order, Subquery};
+use super::functions::Function;
 use super::statement::to_sea;
 use teapot_core::value::Value;
 use teapot_core::Db;
@@ -28,7 +29,7 @@ pub(super) fn column(alias: &str, col: &str) -> Expr {
 /// `$1`, `$2`, ... in `template` stand for `args`, each once and in order. (sea-query reads a
 /// custom template with the dialect's own placeholders, `$n` on PostgreSQL and `?` on SQLite;
 /// the templates here are written once, in the first form.)
-pub(super) fn custom<const N: usize>(dialect: Dialect, template: &str, args: [Expr; N]) -> Expr {
+pub(super) fn custom(dialect: Dialect, template: &str, args: impl IntoIterator<Item = Expr>) -> Expr {
     let template = match dialect {
         Dialect::Postgres => template.to_string(),
         Dialect::Sqlite => {
@@ -101,6 +102,9 @@ impl Arith {
             Arith::Sub => BinOper::Sub,
             Arith::Mul => BinOper::Mul,
             Arith::Div => BinOper::Div,
+            Arith::Mod => BinOper::Mod,
+            Arith::BitAnd => BinOper::BitAnd,
+            Arith::BitOr => BinOper::BitOr,
         }
     }
 }
@@ -270,6 +274,20 @@ impl<'a> Builder<'a> {
                     case = case.finally(self.node(o)?);
                 }
                 case.into()
+            }
+            Node::Call(f, args) => {
+                let args = args.iter().map(|a| self.node(a)).collect::<Result<Vec<Expr>>>()?;
+                let d = self.dialect();
+                let list =
+                    |sep: &str, each: &str| (1..=args.len()).map(|i| each.replace('#', &format!("${i}"))).collect::<Vec<_>>().join(sep);
+                match f {
+                    Function::Coalesce => custom(d, &format!("COALESCE({})", list(", ", "#")), args),
+                    // NULL parts count as empty text, as in Django, on both.
+                    Function::Concat if d == Dialect::Postgres => custom(d, &format!("CONCAT({})", list(", ", "#")), args),
+                    Function::Concat => custom(d, &format!("({})", list(" || ", "COALESCE(#, '')")), args),
+                    Function::Now => Expr::cust("CURRENT_TIMESTAMP"),
+                    Function::Abs => custom(d, "ABS($1)", args),
+                }
             }
         })
     }
