@@ -12,7 +12,7 @@ use super::statement::render;
 use super::{Model, PrefetchPath, QuerySet};
 use sea_query::{Alias, Expr, ExprTrait, Query};
 use teapot_core::value::{FieldValue, Value};
-use teapot_core::Db;
+use teapot_core::{Db, DbRow};
 use teapot_core::{ErrorKind, Result};
 
 fn key_unset<M: Model>(m: &M) -> bool {
@@ -299,6 +299,13 @@ impl OnConflict {
                     return Err(crate::Error::new(ErrorKind::Usage, "OnConflict::Update needs unique and update columns")
                         .hint("unique: the columns of the constraint a conflict is about; update: the columns to set from the new row"));
                 }
+                if update.contains(&M::PK) {
+                    return Err(crate::Error::new(
+                        ErrorKind::Usage,
+                        format!("OnConflict::Update sets {}'s key {} on a conflict", M::NAME, M::PK),
+                    )
+                    .hint("a conflict keeps the row that is there, key and all: list the other columns to update"));
+                }
                 Some(sea_query::OnConflict::columns(check(unique)?).update_columns(check(update)?).to_owned())
             }
         })
@@ -325,6 +332,10 @@ pub async fn bulk_create<M: Model>(db: &Db, rows: &mut [M]) -> Result<()> {
 /// [`bulk_create`] with a batch size and what to do on a conflict (skip the row, or update the
 /// row that is there: an upsert).
 pub async fn bulk_create_with<M: Model>(db: &Db, rows: &mut [M], options: &BulkOptions) -> Result<()> {
+    if options.batch_size == Some(0) {
+        return Err(crate::Error::new(ErrorKind::Usage, format!("bulk_create of {} with batch_size 0", M::NAME))
+            .hint("a batch holds at least one row: give a positive batch_size, or None for as many as fit"));
+    }
     rows.iter_mut().for_each(|m| m.pre_save(true, None));
     let mut refs: Vec<&mut M> = rows.iter_mut().collect();
     let batches = plan(db, &refs, options.batch_size);
@@ -493,7 +504,8 @@ pub async fn prefetch_m2m<M: Model, T: Model>(
     let mut unique: Vec<T> = Vec::new();
     let mut index: HashMap<T::Key, usize> = HashMap::new();
     let mut links: Vec<(M::Key, usize)> = Vec::with_capacity(pairs.len());
-    for (owner, t) in pairs {
+    for (owner, row) in pairs {
+        let t = T::from_row(&row, 1)?;
         let i = *index.entry(t.key()).or_insert_with(|| {
             unique.push(t);
             unique.len() - 1
@@ -506,8 +518,9 @@ pub async fn prefetch_m2m<M: Model, T: Model>(
     for (owner, i) in links {
         grouped.entry(owner).or_default().push(shared[i].clone());
     }
+    // Every row gets its links, copies of one row too (a row reached twice, through two owners).
     for r in rows.iter_mut() {
-        let got = grouped.remove(&r.key()).unwrap_or_default();
+        let got = grouped.get(&r.key()).cloned().unwrap_or_default();
         set(r, got);
     }
     Ok(())
@@ -537,27 +550,59 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
         })?;
         return prefetch_reverse_m2m(db, rows, base, rests, jt, (from_col, to_col), set).await;
     };
-    let keys: Vec<Value> = rows.iter().map(|r| r.key().to_value()).collect();
-    let mut children = Vec::new();
+    let keys: Vec<Value> = unique_keys(rows);
+    let at = T::COLUMNS.iter().position(|c| *c == column).unwrap_or(0);
+    let mut raw = Vec::new();
     for chunk in keys.chunks(db.max_binds().min(10_000)) {
         let cond = Cond::In(ColRef::own(column), chunk.to_vec());
         let pk = ColRef::own(T::PK);
-        children.extend(
-            QuerySet::<T>::from_base(base)?
-                .filter(cond)
-                .order_by(super::Order { by: super::arith::Node::Col(pk), desc: false, nulls_first: None })
-                .all(db)
-                .await?,
-        );
+        let q = QuerySet::<T>::from_base(base)?.filter(cond).order_by(super::Order {
+            by: super::arith::Node::Col(pk),
+            desc: false,
+            nulls_first: None,
+        });
+        for row in q.fetch_rows(db).await? {
+            raw.push((M::Key::decode(&row, at)?, row));
+        }
+    }
+    fill_each::<M, T>(db, rows, raw, 0, rests, set).await
+}
+
+/// Each row's key once, in the order of the rows.
+fn unique_keys<M: Model>(rows: &[M]) -> Vec<Value> {
+    let mut seen = std::collections::HashSet::new();
+    rows.iter().map(|r| r.key()).filter(|k| seen.insert(k.clone())).map(|k| k.to_value()).collect()
+}
+
+/// Gives each row here the rows there that `raw` links to its key (`raw`: key here, a row of
+/// `T` starting at column `at`), decoded for each row apart: a row that comes twice (reached
+/// through two owners) gets its own copy, nested relations and all, never an empty slot. The
+/// nested relations (`rests`) of all of them are fetched together, one query per level.
+async fn fill_each<M: Model, T: Model>(
+    db: &Db,
+    rows: &mut [M],
+    raw: Vec<(M::Key, DbRow)>,
+    at: usize,
+    rests: &[PrefetchPath],
+    set: impl Fn(&mut M, Vec<T>),
+) -> Result<()> {
+    let mut by_key: HashMap<M::Key, Vec<usize>> = HashMap::new();
+    for (i, (k, _)) in raw.iter().enumerate() {
+        by_key.entry(k.clone()).or_default().push(i);
+    }
+    let mut children: Vec<T> = Vec::with_capacity(raw.len());
+    let mut counts = Vec::with_capacity(rows.len());
+    for r in rows.iter() {
+        let idx = by_key.get(&r.key()).map(Vec::as_slice).unwrap_or_default();
+        for &i in idx {
+            children.push(T::from_row(&raw[i].1, at)?);
+        }
+        counts.push(idx.len());
     }
     super::prefetch_paths(db, &mut children, rests).await?;
-    // Keys compare by their bound value: a child's foreign key and its parent's key.
-    let mut grouped: HashMap<Value, Vec<T>> = HashMap::new();
-    for c in children {
-        grouped.entry(c.value_of(column).unwrap_or(Value::Null)).or_default().push(c);
-    }
-    for r in rows.iter_mut() {
-        set(r, grouped.remove(&r.key().to_value()).unwrap_or_default());
+    let mut it = children.into_iter();
+    for (r, n) in rows.iter_mut().zip(counts) {
+        set(r, it.by_ref().take(n).collect());
     }
     Ok(())
 }
@@ -571,13 +616,13 @@ async fn linked_rows<M: Model, T: Model>(
     base: Option<&Subquery>,
     join_table: &str,
     (near, far): (&str, &str),
-) -> Result<Vec<(M::Key, T)>> {
-    let keys: Vec<Value> = rows.iter().map(|r| r.key().to_value()).collect();
+) -> Result<Vec<(M::Key, DbRow)>> {
+    let keys = unique_keys(rows);
     let query = QuerySet::<T>::from_base(base)?;
     let mut out = Vec::new();
     for chunk in keys.chunks(db.max_binds().min(10_000) / 2) {
         for row in query.linked(db, join_table, (near, far), chunk).await? {
-            out.push((M::Key::decode(&row, 0)?, T::from_row(&row, 1)?));
+            out.push((M::Key::decode(&row, 0)?, row));
         }
     }
     Ok(out)
@@ -596,17 +641,8 @@ async fn prefetch_reverse_m2m<M: Model, T: Model>(
     set: impl Fn(&mut M, Vec<T>),
 ) -> Result<()> {
     // The join table read the other way: this side is its `to` column.
-    let (owners, mut children): (Vec<M::Key>, Vec<T>) =
-        linked_rows::<M, T>(db, rows, base, join_table, (to_col, from_col)).await?.into_iter().unzip();
-    super::prefetch_paths(db, &mut children, rests).await?;
-    let mut grouped: HashMap<M::Key, Vec<T>> = HashMap::new();
-    for (owner, c) in owners.into_iter().zip(children) {
-        grouped.entry(owner).or_default().push(c);
-    }
-    for r in rows.iter_mut() {
-        set(r, grouped.remove(&r.key()).unwrap_or_default());
-    }
-    Ok(())
+    let raw = linked_rows::<M, T>(db, rows, base, join_table, (to_col, from_col)).await?;
+    fill_each::<M, T>(db, rows, raw, 1, rests, set).await
 }
 
 #[doc(hidden)]

@@ -105,6 +105,9 @@ pub struct PrefetchPath {
     pub path: String,
     /// The conditions and order of the last step's rows, if any.
     pub base: Option<expression::Subquery>,
+    /// The relations to prefetch below the last step's rows (what the query given to
+    /// `prefetch_with` prefetches itself).
+    pub then: Vec<PrefetchPath>,
 }
 
 /// Prefetches relation paths (`books`, `books__tags`): paths that share a head fetch it once,
@@ -124,8 +127,11 @@ pub async fn prefetch_paths<M: Model>(db: &Db, rows: &mut [M], paths: &[Prefetch
             }
         };
         match rest {
-            Some(r) => slot.2.push(PrefetchPath { path: r.to_string(), base: p.base.clone() }),
-            None => slot.1 = slot.1.or(p.base.as_ref()),
+            Some(r) => slot.2.push(PrefetchPath { path: r.to_string(), base: p.base.clone(), then: p.then.clone() }),
+            None => {
+                slot.1 = slot.1.or(p.base.as_ref());
+                slot.2.extend(p.then.iter().cloned());
+            }
         }
     }
     for (head, base, rests) in &heads {

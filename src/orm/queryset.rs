@@ -263,14 +263,14 @@ impl<M: Model> QuerySet<M> {
     /// `&["tags", "books__tags"]`. The typed form, [`prefetch`](QuerySet::prefetch), does not
     /// compile with a misspelt field.
     pub fn prefetch_related(mut self, fields: &[&str]) -> Self {
-        self.prefetch.extend(fields.iter().map(|f| super::PrefetchPath { path: f.to_string(), base: None }));
+        self.prefetch.extend(fields.iter().map(|f| super::PrefetchPath { path: f.to_string(), base: None, then: Vec::new() }));
         self
     }
 
     /// Fetches a relation with one more query: `.prefetch(Book::tags())`,
     /// `.prefetch(Author::books().tags())` (the books, and their tags: one query per level).
     pub fn prefetch(mut self, relation: impl RelationPath) -> Self {
-        self.prefetch.push(super::PrefetchPath { path: relation.relation_path(), base: None });
+        self.prefetch.push(super::PrefetchPath { path: relation.relation_path(), base: None, then: Vec::new() });
         self
     }
 
@@ -284,7 +284,8 @@ impl<M: Model> QuerySet<M> {
         R: super::expression::RelationTo,
         R::Target: Model,
     {
-        self.prefetch.push(super::PrefetchPath { path: relation.relation_path(), base: Some(query.subquery(None)) });
+        let then = query.prefetch.clone();
+        self.prefetch.push(super::PrefetchPath { path: relation.relation_path(), base: Some(query.subquery(None)), then });
         self
     }
 
@@ -582,6 +583,10 @@ impl<M: Model> QuerySet<M> {
     where
         K: IntoIterator<Item = M::Key>,
     {
+        if self.limit.is_some() || self.offset.is_some() {
+            return Err(Error::new(ErrorKind::Usage, format!("in_bulk() on a sliced query of {}", M::NAME))
+                .hint("a slice picks rows by position, in_bulk by key: filter instead, or slice the map's values"));
+        }
         let keys: Vec<Value> = keys.into_iter().map(|k| k.to_value()).collect();
         if keys.is_empty() || self.matches_nothing() {
             return Ok(std::collections::HashMap::new());
