@@ -374,8 +374,8 @@ async fn ordering_nulls_reverse_and_clear(db: Db) -> R {
     assert_eq!(got(by_rank(Article::rank().asc().nulls_last())).await?, ["a1", "a3", "a2"]);
     assert_eq!(got(by_rank(Article::rank().desc().nulls_last())).await?, ["a3", "a1", "a2"]);
     assert_eq!(got(by_rank(Article::rank().desc().nulls_first())).await?, ["a2", "a3", "a1"]);
-    // reverse() turns every key; NULLs asked to be last stay last.
-    assert_eq!(got(Article::objects().order_by(Article::rank().asc().nulls_last()).reverse()).await?, ["a3", "a1", "a2"]);
+    // reverse() turns every key, and where NULLs go: asked last, they come first (as in Django).
+    assert_eq!(got(Article::objects().order_by(Article::rank().asc().nulls_last()).reverse()).await?, ["a2", "a3", "a1"]);
     assert_eq!(got(Article::objects().order_by(Article::headline().asc()).reverse()).await?, ["a3", "a2", "a1"]);
     let cleared = Article::objects().order_by(Article::headline().desc()).clear_ordering().order_by(Article::published().asc());
     assert_eq!(got(cleared).await?, ["a2", "a3", "a1"]);

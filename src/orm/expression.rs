@@ -710,9 +710,10 @@ impl Order {
         self
     }
 
-    /// The other way round (NULLs placed explicitly stay where they were asked to be).
+    /// The other way round, NULLs too: NULLs asked first go last and the other way (as Django's
+    /// `reverse()` does), so `last()` is the row `first()` gives of the reversed query.
     pub fn reversed(&self) -> Order {
-        Order { by: self.by.clone(), desc: !self.desc, nulls_first: self.nulls_first }
+        Order { by: self.by.clone(), desc: !self.desc, nulls_first: self.nulls_first.map(|first| !first) }
     }
 }
 
