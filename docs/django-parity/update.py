@@ -20,6 +20,8 @@ SUPPORTED = {
     "qs.none()", "qs.reverse()", "order_by-clear", "nulls-first-last", "having", "select_for_update",
     "upsert", "batch_size", "m2m-set", "m2m-add-by-key", "date-transforms",
     "meta-ordering", "values()-dicts", "aggregate-default", "reverse-m2m", "update-set-null", "Prefetch-objects",
+    "Case/When", "only/defer", "aggregate-filter", "aggregate-expressions", "order-by-expression", "value-lhs-arith",
+    "choices",
 }
 
 
