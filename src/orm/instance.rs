@@ -454,28 +454,51 @@ pub async fn prefetch_fk<M: Model, T: Model>(
     base: Option<&Subquery>,
     rests: &[PrefetchPath],
     key_of: impl Fn(&M) -> Option<T::Key>,
+    take: impl Fn(&mut M) -> Option<Arc<T>>,
     set: impl Fn(&mut M, Arc<T>),
 ) -> Result<()> {
+    // Rows whose related row a join already brought (select_related) keep it: only the relations
+    // below it are fetched, so `select_related("a").prefetch_related("a__b")` is two queries. A
+    // prefetch_with query may keep fewer rows than the join did: then every row is fetched anew.
+    let mut joined: Vec<(usize, T)> = Vec::new();
+    if base.is_none() {
+        for (i, r) in rows.iter_mut().enumerate() {
+            if let Some(a) = take(r) {
+                match Arc::try_unwrap(a) {
+                    Ok(t) => joined.push((i, t)),
+                    Err(shared) => set(r, shared),
+                }
+            }
+        }
+    }
     let mut keys: Vec<Value> = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for r in rows.iter() {
+    let mut is_joined = vec![false; rows.len()];
+    for (i, _) in &joined {
+        is_joined[*i] = true;
+    }
+    for (r, _) in rows.iter().zip(&is_joined).filter(|(_, j)| !**j) {
         if let Some(k) = key_of(r) {
             if seen.insert(k.clone()) {
                 keys.push(k.to_value());
             }
         }
     }
-    if keys.is_empty() {
-        return Ok(());
-    }
     let mut targets = Vec::new();
     for chunk in keys.chunks(db.max_binds().min(10_000)) {
         let cond = Cond::In(ColRef::own(T::PK), chunk.to_vec());
         targets.extend(QuerySet::<T>::from_base(base)?.filter(cond).all(db).await?);
     }
+    let fetched = targets.len();
+    let (at, mut own): (Vec<usize>, Vec<T>) = joined.into_iter().unzip();
+    targets.append(&mut own);
     super::prefetch_paths(db, &mut targets, rests).await?;
+    let joined_rows = targets.split_off(fetched);
+    for (i, t) in at.into_iter().zip(joined_rows) {
+        set(&mut rows[i], Arc::new(t));
+    }
     let by_key: HashMap<T::Key, Arc<T>> = targets.into_iter().map(|t| (t.key(), Arc::new(t))).collect();
-    for r in rows.iter_mut() {
+    for (r, _) in rows.iter_mut().zip(&is_joined).filter(|(_, j)| !**j) {
         if let Some(t) = key_of(r).and_then(|k| by_key.get(&k).cloned()) {
             set(r, t);
         }

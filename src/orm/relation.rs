@@ -72,6 +72,13 @@ impl<T: Model> ForeignKey<T> {
     pub fn set_loaded(&mut self, row: Arc<T>) {
         self.loaded = Some(row);
     }
+
+    #[doc(hidden)]
+    /// Empties the slot, giving what it held (a prefetch below a joined row takes the row to
+    /// fill its relations, then puts it back).
+    pub fn take_loaded(&mut self) -> Option<Arc<T>> {
+        self.loaded.take()
+    }
 }
 
 impl<T: Model> From<&T> for ForeignKey<T> {

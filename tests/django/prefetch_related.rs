@@ -90,6 +90,7 @@ async fn setup(t: &TestDb) -> Db {
 }
 
 suite!(
+    test_traverse_nullable,
     test_m2m_forward,
     test_foreignkey_forward,
     test_foreignkey_reverse,
@@ -296,7 +297,6 @@ async fn co_serfs_queried(db: &Db) -> teapot::Result<Vec<Vec<i64>>> {
     Ok(out)
 }
 
-// FAILS: select_related("boss") then prefetch_related("boss__serfs") takes 3 queries (the boss rows are fetched again by the prefetch); Django reuses the joined rows: 2.
 /// Django: prefetch_related.tests.NullableTest.test_traverse_nullable
 async fn test_traverse_nullable(db: Db) -> R {
     employees(&db).await?;

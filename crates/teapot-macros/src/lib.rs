@@ -432,7 +432,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                         }
                     });
                     prefetches.push(quote! {
-                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, base, rests, |r| r.#fid.as_ref().map(|f| f.key().clone()), |r, t| if let ::std::option::Option::Some(f) = r.#fid.as_mut() { f.set_loaded(t) }).await,
+                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, base, rests, |r| r.#fid.as_ref().map(|f| f.key().clone()), |r| r.#fid.as_mut().and_then(|f| f.take_loaded()), |r, t| if let ::std::option::Option::Some(f) = r.#fid.as_mut() { f.set_loaded(t) }).await,
                     });
                 } else {
                     decode.push(quote!(#fid: ::teapot::ForeignKey::of(<<#target as ::teapot::Model>::Key as ::teapot::orm::FieldValue>::decode(row, offset + #i)?, #owner)));
@@ -446,7 +446,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                         }
                     });
                     prefetches.push(quote! {
-                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, base, rests, |r| ::std::option::Option::Some(r.#fid.key().clone()), |r, t| r.#fid.set_loaded(t)).await,
+                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, base, rests, |r| ::std::option::Option::Some(r.#fid.key().clone()), |r| r.#fid.take_loaded(), |r, t| r.#fid.set_loaded(t)).await,
                     });
                 }
                 let accessor = match &f.related_name {
