@@ -144,6 +144,16 @@ pub async fn prefetch_paths<M: Model>(db: &Db, rows: &mut [M], paths: &[Prefetch
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A model declared with `#[derive(Model)]`.
+///
+/// A field may not take the name of a function every model has (`objects`, `defaults`): the
+/// derive refuses it, naming the field.
+///
+/// ```compile_fail
+/// # use teapot::prelude::*;
+/// #[derive(teapot::Model)]
+/// #[teapot(app = "docs")]
+/// pub struct Shelf { pub id: i64, pub objects: i32 }
+/// ```
 pub trait Model: Sized + Send + Sync + 'static {
     /// The primary key's Rust type.
     type Key: FieldValue + Clone + std::fmt::Debug + PartialEq + std::hash::Hash + Eq + Send + Sync + 'static;

@@ -9,6 +9,10 @@ use quote::{format_ident, quote, ToTokens};
 use syn::parse_macro_input;
 use teapot_schema::{naming, FieldType, Literal};
 
+/// Names a field cannot have: the derive gives each field a function of that name on the model,
+/// and these are the model's own (`defaults()`, `objects()`, `with_defaults()`).
+const RESERVED_FIELD_NAMES: &[&str] = &["defaults", "objects", "with_defaults"];
+
 /// Implements `teapot::Model` for a struct declared as DESIGN.md describes.
 #[proc_macro_derive(Model, attributes(teapot))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
@@ -270,6 +274,21 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
     let mut pre_saves = Vec::new();
     let mut choice_checks = Vec::new();
     let mut idx = 0usize;
+    // Each field gets a handle `Model::field()`: a field named like a function every model has
+    // would hide it (`Book::objects()` would be a column), so it is refused here, not later.
+    for sf in &syn_fields {
+        if let Some(id) = &sf.ident {
+            let n = id.to_string();
+            if RESERVED_FIELD_NAMES.contains(&n.as_str()) {
+                return Err(syn::Error::new(
+                    id.span(),
+                    format!(
+                        "a field cannot be named `{n}`: {name}::{n}() is already what every model has; name the field otherwise and keep the column with #[teapot(db_column = \"{n}\")]"
+                    ),
+                ));
+            }
+        }
+    }
     for (rname, _) in &decl.reverse_fields {
         let sf = find(rname).ok_or_else(|| syn::Error::new(ident.span(), format!("field {rname} not found")))?;
         let fid = sf.ident.clone().expect("named field");
