@@ -338,6 +338,7 @@ suite!(
     only_and_defer_read_part_of_a_row,
     functions_coalesce_concat_now_abs,
     arithmetic_with_a_value_first_remainder_and_bits,
+    aggregates_over_distinct_rows,
 );
 
 async fn place_names(q: teapot::orm::QuerySet<Place>, db: &Db) -> teapot::Result<Vec<String>> {
@@ -931,5 +932,24 @@ async fn arithmetic_with_a_value_first_remainder_and_bits(db: Db) -> R {
     // NULL stays NULL.
     Article::objects().filter(Article::headline().eq("a2")).update(&db, vec![Article::rank().set_expr(5 - Article::rank())]).await?;
     assert_eq!(Article::objects().filter(Article::headline().eq("a2")).get(&db).await?.rank, None);
+    Ok(())
+}
+
+/// Django: aggregation.tests.AggregateTestCase.test_sum_distinct_aggregate: an aggregate over a
+/// distinct() query adds up each row once, however many joined rows matched it, and two rows with
+/// the same value both count.
+async fn aggregates_over_distinct_rows(db: Db) -> R {
+    seed(&db).await?;
+    let tagged = || Article::objects().filter(Article::tags().name().is_in(["x", "y"]));
+    assert_eq!(tagged().count(&db).await?, 3, "a1 matches through both tags");
+    assert_eq!(tagged().distinct().count(&db).await?, 2);
+    assert_eq!(tagged().aggregate(&db, Agg::sum(Article::rank())).await?, Some(2));
+    assert_eq!(tagged().distinct().aggregate(&db, Agg::sum(Article::rank())).await?, Some(1));
+    // Equal values on two rows: both count.
+    Article::objects().update(&db, vec![Article::rank().set(7)]).await?;
+    assert_eq!(tagged().distinct().aggregate(&db, (Agg::sum(Article::rank()), Agg::count())).await?, (Some(14), 2));
+    // Distinct and sliced: the first row by headline, once.
+    let first = tagged().distinct().order_by(Article::headline().asc()).limit(1);
+    assert_eq!(first.aggregate(&db, Agg::sum(Article::rank())).await?, Some(7));
     Ok(())
 }

@@ -681,18 +681,34 @@ impl<M: Model> QuerySet<M> {
     pub async fn aggregate<A: Aggregates>(&self, db: &Db, aggs: A) -> Result<A::Output> {
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let dialect = db.dialect();
-        let s = if self.limit.is_some() || self.offset.is_some() || !self.having.is_empty() {
-            // The rows first (a slice, or grouped to meet having()), then the aggregates over them.
+        let sliced = self.limit.is_some() || self.offset.is_some();
+        let s = if sliced || self.distinct || !self.having.is_empty() {
+            // The rows first (a slice, distinct rows, or grouped to meet having()), then the
+            // aggregates over them.
             let args: Vec<Node> = aggs.args().into_iter().flatten().collect();
             let picked = args.iter().map(|n| b.node(n)).collect::<Result<Vec<Expr>>>()?;
             let filter = self.filter_clause(&mut b)?;
-            let terms = b.order(&self.ordering())?;
+            let order = if sliced { self.ordering() } else { Vec::new() };
+            let terms = b.order(&order)?;
+            // Distinct rows are told apart by their key (two rows may hold the same values),
+            // and a DISTINCT query selects what it is ordered by.
+            let mut extra = Vec::new();
+            if self.distinct {
+                extra.push(column("t0", M::PK));
+                b.select_order_columns(&mut extra, &order)?;
+            }
             let mut inner = b.select();
             for (i, c) in picked.into_iter().enumerate() {
                 inner.expr_as(c, Alias::new(format!("c{i}")));
             }
             if args.is_empty() {
                 inner.expr_as(Expr::cust("1"), Alias::new("c"));
+            }
+            for (i, e) in extra.into_iter().enumerate() {
+                inner.expr_as(e, Alias::new(format!("k{i}")));
+            }
+            if self.distinct {
+                inner.distinct();
             }
             filter.apply(&mut inner);
             order_by(&mut inner, terms);
