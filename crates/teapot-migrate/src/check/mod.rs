@@ -211,7 +211,7 @@ pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool
             let before = before.as_ref().unwrap_or(&state);
             let allowed = m.allows.iter().find(|a| a.operation == i);
             for h in rules::lint(&m.app, op, before, &state, &new_models).into_iter().chain(rules::lint_in_migration(op, m.atomic)) {
-                if online && h.rule.online_safe {
+                if online && h.online_safe {
                     continue;
                 }
                 if h.rule.id == "TP005" && start.as_ref().is_some_and(|s| table_kept(m, i, s)) {
@@ -241,7 +241,7 @@ pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool
                 }
                 let mut f = Finding::new(h.rule.id, h.rule.name, format!("{}: {}", h.detail, h.rule.why));
                 f.fix = Some(h.rule.fix.to_string());
-                f.online_safe = Some(h.rule.online_safe);
+                f.online_safe = Some(h.online_safe);
                 f.file = m.path.as_ref().map(|p| rel(config, p));
                 f.line = op_line(m, i);
                 f.migration = Some(m.key());
