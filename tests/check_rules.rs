@@ -405,3 +405,117 @@ fn what_stays_flagged() {
     // a retype through run_sql
     assert_eq!(rules_of(&p, &sql_op("ALTER TABLE shop_book ALTER COLUMN pages TYPE bigint"), false), ["TP006"]);
 }
+
+// [check] in teapot.toml: the baseline and the findings allowed without editing a migration.
+
+/// 0002 drops a column (TP002, as if applied after review), 0003 deletes a model (TP003, new);
+/// `extra` is appended to teapot.toml. Returns the config read from it, or its error.
+fn with_toml(p: &Project, extra: &str) -> teapot::Result<teapot::migrate::config::Config> {
+    let path = p.root().join("teapot.toml");
+    std::fs::write(&path, format!("[apps.shop]\nmodels = [\"models/shop.rs\"]\n{extra}")).unwrap();
+    teapot::migrate::config::Config::load(Some(&path))
+}
+
+fn two_migrations() -> Project {
+    let p = project();
+    p.write_migration("shop", "0002_change", &format!("dependencies = [\"shop/0001_initial\"]\n{REMOVE_LEGACY}"));
+    p.write_migration(
+        "shop",
+        "0003_more",
+        "dependencies = [\"shop/0002_change\"]\n\n[[operations]]\nop = \"delete_model\"\nname = \"Author\"\n",
+    );
+    p
+}
+
+fn found(config: &teapot::migrate::config::Config, all: bool) -> Vec<(String, Option<String>)> {
+    let opts = CheckOptions { all, ..CheckOptions::default() };
+    run_offline(config, &opts, None)
+        .expect("check runs")
+        .into_iter()
+        .filter(|f| f.rule.starts_with("TP") || f.rule == "config")
+        .map(|f| (f.rule, f.migration))
+        .collect()
+}
+
+fn tp(rule: &str, m: &str) -> (String, Option<String>) {
+    (rule.to_string(), Some(m.to_string()))
+}
+
+#[test]
+fn baseline_since_skips_what_was_reviewed_before_it() {
+    let p = two_migrations();
+    assert_eq!(found(&with_toml(&p, "").unwrap(), false), [tp("TP002", "shop/0002_change"), tp("TP003", "shop/0003_more")]);
+    // lint from 0003 on (by number, or by full name)
+    for since in ["0003", "0003_more", "3"] {
+        let c = with_toml(&p, &format!("\n[check]\nsince = {{ shop = \"{since}\" }}\n")).unwrap();
+        assert_eq!(found(&c, false), [tp("TP003", "shop/0003_more")], "since = {since}");
+        // --all lints every migration still
+        assert_eq!(found(&c, true).len(), 2);
+    }
+    // the next migration, not written yet: everything there is was reviewed
+    let c = with_toml(&p, "\n[check]\nsince = { shop = \"0004\" }\n").unwrap();
+    assert_eq!(found(&c, false), []);
+    // a baseline past the next migration is a typo that would hide migrations: a finding in teapot.toml
+    let c = with_toml(&p, "\n[check]\nsince = { shop = \"0030\" }\n").unwrap();
+    let f = run_offline(&c, &CheckOptions::default(), None).unwrap();
+    let f = f.iter().find(|f| f.rule == "config").expect("a config finding");
+    assert_eq!((f.name.as_str(), f.file.as_deref(), f.line), ("unknown-baseline", Some("teapot.toml"), Some(5)), "{f:#?}");
+    assert!(f.message.contains("0003") && f.fix.as_deref().unwrap().contains("0004"), "{f:#?}");
+    // a full name whose number belongs to another migration
+    let c = with_toml(&p, "\n[check]\nsince = { shop = \"0003_other\" }\n").unwrap();
+    assert!(found(&c, false).iter().any(|(r, _)| r == "config"));
+    // an app that is not configured, or no number: teapot.toml is refused, with the line
+    let e = with_toml(&p, "\n[check]\nsince = { library = \"0003\" }\n").unwrap_err();
+    assert!(e.message.contains("teapot.toml:5: [check] since names app \"library\""), "{e}");
+    let e = with_toml(&p, "\n[check]\nsince = { shop = \"latest\" }\n").unwrap_err();
+    assert!(e.message.contains("teapot.toml:5:") && e.message.contains("migration number"), "{e}");
+}
+
+#[test]
+fn allow_in_teapot_toml_without_editing_the_migration() {
+    let p = two_migrations();
+    let before = std::fs::read(p.migrations_dir("shop").join("0002_change.toml")).unwrap();
+    let allow =
+        |rules: &str, reason: &str| format!("\n[check.allow]\n\"shop/0002_change\" = {{ rules = [{rules}], reason = \"{reason}\" }}\n");
+    let c = with_toml(&p, &allow("\"TP002\"", "no release since 1.4 reads legacy_code")).unwrap();
+    assert_eq!(found(&c, false), [tp("TP003", "shop/0003_more")]);
+    assert_eq!(c.check.allow["shop/0002_change"].reason, "no release since 1.4 reads legacy_code");
+    // by name too; another rule does not silence it
+    assert_eq!(found(&with_toml(&p, &allow("\"drop-column\"", "reviewed")).unwrap(), false).len(), 1);
+    assert_eq!(found(&with_toml(&p, &allow("\"TP003\"", "reviewed")).unwrap(), false).len(), 2);
+    assert_eq!(std::fs::read(p.migrations_dir("shop").join("0002_change.toml")).unwrap(), before);
+    // a reason is required, and not blank
+    let e = with_toml(&p, "\n[check.allow]\n\"shop/0002_change\" = { rules = [\"TP002\"] }\n").unwrap_err();
+    assert!(e.message.contains("teapot.toml:5") && e.message.contains("reason"), "{e}");
+    let e = with_toml(&p, &allow("\"TP002\"", " ")).unwrap_err();
+    assert!(e.message.contains("teapot.toml:5: [check.allow] \"shop/0002_change\" gives no reason"), "{e}");
+    // rules that exist, a migration as app/name, in a configured app
+    let e = with_toml(&p, &allow("\"TP099\"", "x")).unwrap_err();
+    assert!(e.message.contains("no rule is called TP099") && e.hint.as_deref().unwrap().contains("TP017"), "{e}");
+    let e = with_toml(&p, "\n[check.allow]\n\"0002_change\" = { rules = [\"TP002\"], reason = \"x\" }\n").unwrap_err();
+    assert!(e.message.contains("is not a migration (app/name)"), "{e}");
+    // a migration no file holds: a finding pointing at the line
+    let c = with_toml(&p, "\n[check.allow]\n\"shop/0002_chnage\" = { rules = [\"TP002\"], reason = \"x\" }\n").unwrap();
+    let f = run_offline(&c, &CheckOptions::default(), None).unwrap();
+    let f = f.iter().find(|f| f.rule == "config").expect("a config finding");
+    assert_eq!((f.name.as_str(), f.line), ("unknown-allowed-migration", Some(5)), "{f:#?}");
+}
+
+#[test]
+fn teapot_toml_values_migrate_would_refuse_are_refused_when_read() {
+    let p = project();
+    let e = with_toml(&p, "\n[online]\nlock_timeout = \"2 seconds\"\n").unwrap_err();
+    assert!(e.message.contains("teapot.toml:5: [online] lock_timeout = \"2 seconds\" is not a duration"), "{e}");
+    assert!(e.hint.as_deref().unwrap().contains("\"2s\""), "{e}");
+    for (key, bad) in [("statement_timeout", "\"soon\""), ("long_transaction", "\"ten seconds\""), ("lock_timeout", "\"0s\"")] {
+        let e = with_toml(&p, &format!("\n[online]\n{key} = {bad}\n")).unwrap_err();
+        assert!(e.message.contains(&format!("teapot.toml:5: [online] {key}")), "{e}");
+    }
+    let e = with_toml(&p, "\n[online]\nlock_attempts = 0\n").unwrap_err();
+    assert!(e.message.contains("teapot.toml:5: [online] lock_attempts"), "{e}");
+    let e = with_toml(&p, "\n[database]\nurl = \"mysql://db/app\"\n").unwrap_err();
+    assert!(e.message.contains("teapot.toml:5: [database] url") && e.message.contains("unsupported"), "{e}");
+    // what migrate accepts is accepted
+    let c = with_toml(&p, "\n[online]\nlock_timeout = \"500ms\"\nstatement_timeout = \"1m\"\nlong_transaction = \"0s\"\n").unwrap();
+    assert_eq!((c.online.lock_timeout.as_str(), c.online.statement_timeout.as_str()), ("500ms", "1m"));
+}
