@@ -297,6 +297,7 @@ fn tp015_drop_index_without_concurrently() {
     assert_eq!(f.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(), ["TP015"], "{f:#?}");
     assert!(f[0].message.contains("book_pages_idx on shop_book"), "{f:#?}");
     assert!(f[0].fix.as_deref().is_some_and(|x| x.contains("DROP INDEX CONCURRENTLY")), "{f:#?}");
+    assert!(f[0].message.contains("plain migrate") && f[0].message.contains("--online drops it CONCURRENTLY"), "{f:#?}");
     assert_eq!(f[0].online_safe, Some(true), "--online drops it concurrently: the finding says so");
     assert_eq!(rules_of(&p, remove, true), Vec::<String>::new(), "--online drops it CONCURRENTLY");
     // a field that loses db_index drops its index and its varchar_pattern_ops (_like) index
@@ -389,6 +390,11 @@ fn safe_changes_stay_silent() {
         "\n[[operations]]\nop = \"add_field\"\nmodel = \"Book\"\nname = \"added\"\nfield = { type = \"datetime\", db_default = \"now()\" }\n".into(),
         sql_op("ALTER TABLE shop_book ADD COLUMN added timestamptz NOT NULL DEFAULT now()"),
         sql_op("ALTER TABLE shop_book ALTER COLUMN legacy_code DROP NOT NULL"),
+        // the same in run_sql: the column's type before it is known from the migrations
+        sql_op("ALTER TABLE shop_book ALTER COLUMN title TYPE varchar(200)"),
+        sql_op("ALTER TABLE \\\"shop_book\\\" ALTER title SET DATA TYPE character varying(100)"),
+        sql_op("ALTER TABLE shop_book ALTER COLUMN title TYPE text"),
+        sql_op("ALTER TABLE shop_book ALTER COLUMN legacy_code TYPE text"),
         format!("\natomic = false{}", sql_op("CREATE INDEX CONCURRENTLY book_t ON shop_book (title)")),
     ] {
         assert_eq!(rules_of(&p, &ops, false), Vec::<String>::new(), "no finding expected for\n{ops}");
@@ -404,6 +410,10 @@ fn what_stays_flagged() {
     assert_eq!(rules_of(&p, &sql_op("ALTER TABLE shop_book DISABLE TRIGGER ALL"), false), ["TP012"]);
     // a retype through run_sql
     assert_eq!(rules_of(&p, &sql_op("ALTER TABLE shop_book ALTER COLUMN pages TYPE bigint"), false), ["TP006"]);
+    // a narrower varchar checks every row; a USING rewrites; a column teapot does not know is a rewrite to it
+    for retype in ["title TYPE varchar(50)", "title TYPE text USING upper(title)", "legacy_code TYPE varchar(10)", "nope TYPE text"] {
+        assert_eq!(rules_of(&p, &sql_op(&format!("ALTER TABLE shop_book ALTER COLUMN {retype}")), false), ["TP006"], "{retype}");
+    }
 }
 
 // [check] in teapot.toml: the baseline and the findings allowed without editing a migration.

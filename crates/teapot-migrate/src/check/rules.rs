@@ -4,7 +4,7 @@
 
 use teapot_schema::{ConstraintKind, FieldType, ProjectState};
 
-use super::sql_scan::scan_sql;
+use super::sql_scan::scan_sql_in;
 use crate::backend::online::is_volatile;
 use crate::Operation;
 
@@ -74,7 +74,7 @@ rules! {
         "CREATE or DROP INDEX CONCURRENTLY cannot run inside a transaction block, and an atomic migration is one: it fails at deploy time"
         "put the statement in a migration of its own with `atomic = false` at the top (each statement then runs on its own, and a rerun goes on where it stopped)";
     "TP015" "blocking-drop-index" true
-        "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the table: it waits behind every running transaction on it, and every read and write queues behind it"
+        "DROP INDEX without CONCURRENTLY (what a plain migrate runs; migrate --online drops it CONCURRENTLY) takes an ACCESS EXCLUSIVE lock on the table: it waits behind every running transaction on it, and every read and write queues behind it"
         "run it with migrate --online (DROP INDEX CONCURRENTLY); in run_sql write DROP INDEX CONCURRENTLY in a migration with `atomic = false`";
     "TP016" "add-column-rewrite" false
         "the added column gets a value computed for every existing row (an identity, a serial, a stored generated column): PostgreSQL rewrites the whole table under an ACCESS EXCLUSIVE lock, and migrate --online cannot avoid it in run_sql"
@@ -249,7 +249,14 @@ pub fn lint(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSta
             ConstraintKind::Check { .. } => out.push(hit("TP008", format!("check {} on {}", constraint.name, table(model)))),
         },
         RunSql { sql, .. } => {
-            for (id, detail) in scan_sql(sql) {
+            // the types the columns have before this SQL runs (a retype to a wider varchar or to
+            // text is metadata only)
+            let column_type = |table: &str, column: &str| {
+                let m = before.models().find(|m| m.table_name() == table)?;
+                let f = m.fields.iter().find(|(n, f)| f.column(n).as_deref() == Some(column)).map(|(_, f)| f)?;
+                crate::backend::postgres::column_type(before, f).ok()
+            };
+            for (id, detail) in scan_sql_in(sql, &column_type) {
                 out.push(raw_hit(id, detail));
             }
         }

@@ -7,6 +7,13 @@ use crate::backend::online::is_volatile;
 
 /// The rule ids a piece of SQL breaks, each with the statement that breaks it.
 pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
+    scan_sql_in(sql, &|_, _| None)
+}
+
+/// [`scan_sql`] knowing the project: `column_type(table, column)` is a column's PostgreSQL type
+/// before the SQL runs, so a retype that keeps the bytes on disk (a wider varchar, varchar to
+/// text) is not a rewrite.
+pub fn scan_sql_in(sql: &str, column_type: &dyn Fn(&str, &str) -> Option<String>) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     for stmt in split_statements(sql) {
         let s = normalise(&stmt);
@@ -25,6 +32,8 @@ pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
             found.push("TP015");
         }
         let adds = starts("ALTER TABLE") && adds_column(&s);
+        // ALTER TABLE t ALTER [COLUMN] c [SET DATA] TYPE x
+        let retype = starts("ALTER TABLE") && has(" TYPE ") && s.get("ALTER TABLE".len()..).is_some_and(|r| r.contains(" ALTER "));
         if starts("ALTER TABLE") {
             if (has("FOREIGN KEY") || has(" REFERENCES ") || has(" CHECK ") || has(" CHECK(")) && has(" ADD ") && !has("NOT VALID") {
                 found.push("TP008");
@@ -41,7 +50,7 @@ pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
             if has(" RENAME TO ") {
                 found.push("TP005");
             }
-            if has(" TYPE ") && has("ALTER COLUMN") {
+            if retype && !metadata_only_retype(&stmt, column_type) {
                 found.push("TP006");
             }
             if has("SET NOT NULL") {
@@ -89,6 +98,7 @@ pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
         // (metadata only); any other form is for review.
         let known_alter = starts("ALTER TABLE")
             && (adds
+                || retype
                 || has("USING INDEX")
                 || has("DROP CONSTRAINT")
                 || has("SET DEFAULT")
@@ -110,6 +120,40 @@ pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
         }
     }
     out
+}
+
+/// Whether `ALTER TABLE t ALTER [COLUMN] c [SET DATA] TYPE x` (one clause, no USING) changes a
+/// column whose type is known to one that is binary compatible with it.
+fn metadata_only_retype(stmt: &str, column_type: &dyn Fn(&str, &str) -> Option<String>) -> bool {
+    let lower = stmt.trim().trim_end_matches(';').to_lowercase();
+    if lower.contains(',') || lower.contains(" using ") || lower.contains(" collate ") {
+        return false;
+    }
+    let w: Vec<&str> = lower.split_whitespace().collect();
+    let mut i = 2; // after ALTER TABLE
+    while matches!(w.get(i), Some(&"if") | Some(&"exists") | Some(&"only")) {
+        i += 1;
+    }
+    let Some(table) = w.get(i).map(|t| t.trim_matches('"')) else { return false };
+    i += 1;
+    if w.get(i) != Some(&"alter") {
+        return false;
+    }
+    i += 1;
+    if w.get(i) == Some(&"column") {
+        i += 1;
+    }
+    let Some(column) = w.get(i).map(|c| c.trim_matches('"')) else { return false };
+    i += 1;
+    if w.get(i) == Some(&"set") && w.get(i + 1) == Some(&"data") {
+        i += 2;
+    }
+    if w.get(i) != Some(&"type") {
+        return false;
+    }
+    let new_type = w[i + 1..].join(" ").replace("character varying", "varchar").replace(' ', "");
+    let table = table.rsplit('.').next().unwrap_or(table);
+    column_type(table, column).is_some_and(|old| old == new_type || crate::backend::online::binary_compatible(&old, &new_type))
 }
 
 /// The words of a normalised statement (letters, digits and `_`).
