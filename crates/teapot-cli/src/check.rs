@@ -35,7 +35,7 @@ pub(super) enum Format {
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Exit codes: 0 no finding, 1 findings, 2 check could not run (usage, teapot.toml, database). See docs/check.md.")]
 pub struct Args {
-    /// Lint every migration, not only those not yet applied.
+    /// Lint every migration: also those applied and those before the [check] since baseline.
     #[arg(long)]
     all: bool,
     /// Deploys use `migrate --online`: rules it makes safe are not reported.
