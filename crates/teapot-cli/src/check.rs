@@ -1,5 +1,6 @@
 //! `teapot check`: findings for people (text), machines (`--format json`) and GitHub Actions
-//! (`--format github`). Exit 0 clean, 1 findings, 2 usage or configuration error.
+//! (`--format github`). Exit 0 clean, 1 findings, 2 check could not run (usage, configuration,
+//! the database cannot be reached or read).
 
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
@@ -23,17 +24,30 @@ pub(super) enum Format {
 
 /// Check that models and migrations agree, that nothing unsafe is about to run, that no migration
 /// file changed, and (with a database) that the live schema has not drifted.
+///
+/// The database is the one every command uses: --database-url, else DATABASE_URL, else [database]
+/// url in teapot.toml; with none of them, or with --no-database, check runs without one (every
+/// migration after the [check] since baseline is linted).
+///
+/// Exit codes: 0 no finding; 1 findings; 2 check could not run: a usage error, a teapot.toml that
+/// cannot be read or holds a value migrate would refuse (file, line and key are named), or a
+/// database that cannot be reached or read.
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Exit codes: 0 no finding, 1 findings, 2 check could not run (usage, teapot.toml, database). See docs/check.md.")]
 pub struct Args {
-    /// Lint every migration, not only those not yet applied.
+    /// Lint every migration: also those applied and those before the [check] since baseline.
     #[arg(long)]
     all: bool,
     /// Deploys use `migrate --online`: rules it makes safe are not reported.
     #[arg(long)]
     online: bool,
-    /// A database to compare with: what is applied, the checksums applied, and drift.
-    #[arg(long, value_name = "URL")]
+    /// A database to compare with: what is applied, the checksums applied, and drift (default:
+    /// DATABASE_URL, else [database] url in teapot.toml).
+    #[arg(long, value_name = "URL", conflicts_with = "no_database")]
     database_url: Option<String>,
+    /// Check without a database, even when DATABASE_URL or teapot.toml names one.
+    #[arg(long)]
+    no_database: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -42,22 +56,77 @@ pub struct Args {
     update_sums: bool,
 }
 
+/// Runs check; an error means check could not run, exit 2 (1 is for findings only).
 pub(super) fn run(config: &Config, a: Args) -> Result<i32> {
+    match run_check(config, a) {
+        Err(e) if !e.is_usage() => {
+            eprintln!("error: {e}");
+            Ok(2)
+        }
+        other => other,
+    }
+}
+
+/// The database check uses, and where its URL came from; None to check without one.
+fn database(config: &Config, a: &Args) -> Result<Option<(String, String)>> {
+    if a.no_database {
+        return Ok(None);
+    }
+    let (url, from) = if let Some(u) = &a.database_url {
+        (u.clone(), "--database-url".to_string())
+    } else if let Some(u) = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        (u, "DATABASE_URL".to_string())
+    } else if let Some(u) = &config.database_url {
+        (u.clone(), format!("[database] url in {}", config.path.display()))
+    } else {
+        return Ok(None);
+    };
+    teapot_core::Dialect::of_url(&url)
+        .map_err(|e| Error::new(ErrorKind::Config, format!("{from}: {}", e.message)).hint(e.hint.clone().unwrap_or_default()))?;
+    // check only reads: it does not create a SQLite file that is not there (opening one would).
+    if let Some(file) = sqlite_file(&url) {
+        if !std::path::Path::new(&file).exists() {
+            return Err(Error::new(ErrorKind::Connection, format!("the SQLite database {file} (from {from}) does not exist"))
+                .hint("run teapot migrate to create it, or pass --no-database to check without a database"));
+        }
+    }
+    Ok(Some((url, from)))
+}
+
+/// The file of a SQLite URL; None for PostgreSQL or an in-memory database.
+fn sqlite_file(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" || query.contains("mode=memory") {
+        return None;
+    }
+    Some(path.to_string())
+}
+
+fn run_check(config: &Config, a: Args) -> Result<i32> {
     if a.update_sums {
         for c in update_sums(config)? {
             eprintln!("teapot.sum: updated {c}");
         }
     }
-    let opts = CheckOptions { all: a.all, online: a.online, database_url: a.database_url.clone() };
+    let db = database(config, &a)?;
+    let opts = CheckOptions { all: a.all, online: a.online, database_url: db.as_ref().map(|(u, _)| u.clone()) };
     let mut findings: Vec<Finding>;
-    if let Some(url) = &a.database_url {
+    if let Some((url, from)) = &db {
+        let unreachable = |e: Error| {
+            let hint = format!(
+                "{}the URL came from {from}; pass --no-database to check without a database",
+                e.hint.as_deref().map(|h| format!("{h}; ")).unwrap_or_default()
+            );
+            e.hint(hint)
+        };
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start the async runtime: {e}")))?;
         findings = rt.block_on(async {
-            let mut conn = teapot_core::Connection::open(url).await?;
-            let applied = recorder::applied(&mut conn).await?;
+            let mut conn = teapot_core::Connection::open(url).await.map_err(unreachable)?;
+            let applied = recorder::applied(&mut conn).await.map_err(unreachable)?;
             let mut out = run_offline(config, &opts, Some(&applied))?;
             if let Ok(graph) = load_graph(config) {
                 let keys: BTreeSet<String> = applied.iter().map(|x| x.key()).collect();

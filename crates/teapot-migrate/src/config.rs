@@ -6,12 +6,22 @@
 //! [apps.library]
 //! models = ["examples/bookshop/library.rs"]   # files or globs of Rust source
 //! migrations = "migrations/library"           # default: migrations/<app>
+//! [online]
+//! lock_timeout = "2s"                         # 500ms, 2s, 1m: checked when the file is read
+//! [check]
+//! since = { library = "0007" }                # lint library's migrations from 0007 on
+//! [check.allow]
+//! "library/0005_drop_legacy" = { rules = ["TP003"], reason = "no release since 1.4 reads it" }
 //! ```
+//!
+//! Every command reads the file through [`Config::parse`], so `teapot check` refuses exactly the
+//! values `migrate` would refuse at deploy time, with the file, line and key.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use teapot_core::{Error, ErrorKind, Result};
 
@@ -28,6 +38,46 @@ pub struct Config {
     pub apps: BTreeMap<String, AppConfig>,
     /// `[online]` settings for `migrate --online`.
     pub online: OnlineConfig,
+    /// `[check]`: the baseline and the findings allowed in applied migrations.
+    pub check: CheckConfig,
+}
+
+/// `[check]` in teapot.toml.
+#[derive(Debug, Clone, Default)]
+pub struct CheckConfig {
+    /// `since = { app = "0007" }`: per app, the first migration the safety lint looks at (by its
+    /// number); the ones before it were reviewed when they were applied.
+    pub since: BTreeMap<String, Since>,
+    /// `[check.allow]`: per migration (`app/name`), rules silenced without editing its file.
+    pub allow: BTreeMap<String, ConfigAllow>,
+}
+
+/// One `since` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Since {
+    /// As written (`0007`, or `0007_add_isbn`).
+    pub written: String,
+    /// Its number.
+    pub number: u32,
+    /// The line in teapot.toml.
+    pub line: usize,
+}
+
+/// One `[check.allow]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigAllow {
+    /// Rule ids or names.
+    pub rules: Vec<String>,
+    /// Why it is safe (required, not blank).
+    pub reason: String,
+    /// The line in teapot.toml.
+    pub line: usize,
+}
+
+/// The number a migration name starts with (`0007_add_isbn` -> 7).
+pub fn migration_number(name: &str) -> Option<u32> {
+    let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// One `[apps.<label>]` table.
@@ -93,13 +143,45 @@ struct RawConfig {
     #[serde(default)]
     apps: BTreeMap<String, RawApp>,
     #[serde(default)]
-    online: OnlineConfig,
+    online: RawOnline,
+    #[serde(default)]
+    check: RawCheck,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawOnline {
+    lock_timeout: Option<Spanned<String>>,
+    lock_attempts: Option<Spanned<u32>>,
+    long_transaction: Option<Spanned<String>>,
+    statement_timeout: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCheck {
+    #[serde(default)]
+    since: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    allow: BTreeMap<String, Spanned<RawAllow>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAllow {
+    rules: Vec<String>,
+    reason: String,
+}
+
+/// The 1-based line of a byte offset.
+fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawDatabase {
-    url: Option<String>,
+    url: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -134,7 +216,7 @@ impl Config {
                 })
                 .unwrap_or_default();
             Error::new(ErrorKind::Config, format!("{}{at}: {}", path.display(), e.message().trim()))
-                .hint("see the [database] and [apps.<label>] tables in the README")
+                .hint("teapot.toml has the tables [database], [apps.<label>], [online] and [check] (docs/check.md)")
         })?;
         let root = path.parent().map(Path::to_path_buf).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from("."));
         if raw.apps.is_empty() {
@@ -169,7 +251,21 @@ impl Config {
                 .hint(format!("give each app a folder of its own, e.g. migrations = \"migrations/{}\"", app.label)));
             }
         }
-        Ok(Config { root, path: path.to_path_buf(), database_url: raw.database.url, apps, online: raw.online })
+        let database_url = match raw.database.url {
+            Some(u) => {
+                let line = line_at(text, u.span().start);
+                let u = u.into_inner();
+                teapot_core::Dialect::of_url(&u).map_err(|e| {
+                    Error::new(ErrorKind::Config, format!("{}:{line}: [database] url: {}", path.display(), e.message))
+                        .hint(e.hint.clone().unwrap_or_default())
+                })?;
+                Some(u)
+            }
+            None => None,
+        };
+        let online = online_config(raw.online, text, path)?;
+        let check = check_config(raw.check, text, path, &apps)?;
+        Ok(Config { root, path: path.to_path_buf(), database_url, apps, online, check })
     }
 
     /// The database URL: `--database-url`, else DATABASE_URL, else teapot.toml.
@@ -232,6 +328,102 @@ impl Config {
         files.dedup();
         Ok(files)
     }
+}
+
+/// `[online]` with every value checked the way `migrate` reads it: a duration `migrate` could not
+/// parse at deploy time is an error now, naming the file, the line and the key.
+fn online_config(raw: RawOnline, text: &str, path: &Path) -> Result<OnlineConfig> {
+    let mut out = OnlineConfig::default();
+    let duration = |v: Option<Spanned<String>>, key: &str, default: String| -> Result<String> {
+        let Some(v) = v else { return Ok(default) };
+        let line = line_at(text, v.span().start);
+        let value = v.into_inner();
+        let d = crate::online_executor::parse_duration(&value).map_err(|_| {
+            Error::new(ErrorKind::Config, format!("{}:{line}: [online] {key} = \"{value}\" is not a duration", path.display()))
+                .hint(format!("write it as a number and a unit: {key} = \"500ms\", \"2s\" or \"1m\""))
+        })?;
+        if d.is_zero() && key != "long_transaction" {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!("{}:{line}: [online] {key} = \"{value}\" is zero, which PostgreSQL takes as no limit at all", path.display()),
+            )
+            .hint(format!("give {key} a duration above zero, e.g. \"2s\"")));
+        }
+        Ok(value)
+    };
+    out.lock_timeout = duration(raw.lock_timeout, "lock_timeout", out.lock_timeout)?;
+    out.long_transaction = duration(raw.long_transaction, "long_transaction", out.long_transaction)?;
+    out.statement_timeout = duration(raw.statement_timeout, "statement_timeout", out.statement_timeout)?;
+    if let Some(a) = raw.lock_attempts {
+        let line = line_at(text, a.span().start);
+        let a = a.into_inner();
+        if a == 0 {
+            return Err(Error::new(ErrorKind::Config, format!("{}:{line}: [online] lock_attempts = 0 would never try", path.display()))
+                .hint("lock_attempts is how many times a lock is tried: 1 or more (default 10)"));
+        }
+        out.lock_attempts = a;
+    }
+    Ok(out)
+}
+
+/// `[check]`: `since` names a configured app and a migration number; each `[check.allow]` entry
+/// names `app/migration` of a configured app, known rules, and a reason.
+fn check_config(raw: RawCheck, text: &str, path: &Path, apps: &BTreeMap<String, AppConfig>) -> Result<CheckConfig> {
+    let mut out = CheckConfig::default();
+    let known_app = |app: &str, line: usize, key: &str| -> Result<()> {
+        if apps.contains_key(app) {
+            return Ok(());
+        }
+        Err(Error::new(ErrorKind::Config, format!("{}:{line}: [check] {key} names app \"{app}\", which is not configured", path.display()))
+            .hint(format!("the apps are: {}", apps.keys().cloned().collect::<Vec<_>>().join(", "))))
+    };
+    for (app, v) in raw.since {
+        let line = line_at(text, v.span().start);
+        known_app(&app, line, "since")?;
+        let written = v.into_inner();
+        let Some(number) = migration_number(&written) else {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!("{}:{line}: [check] since = {{ {app} = \"{written}\" }} does not start with a migration number", path.display()),
+            )
+            .hint(format!("name the first migration to lint, e.g. since = {{ {app} = \"0007\" }}")));
+        };
+        out.since.insert(app, Since { written, number, line });
+    }
+    for (key, v) in raw.allow {
+        let line = line_at(text, v.span().start);
+        let a = v.into_inner();
+        let Some((app, _)) = key.split_once('/').filter(|(a, n)| !a.is_empty() && !n.is_empty()) else {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!("{}:{line}: [check.allow] \"{key}\" is not a migration (app/name)", path.display()),
+            )
+            .hint("write the migration as app/name, e.g. \"library/0005_remove_legacy\""));
+        };
+        known_app(app, line, &format!("allow \"{key}\""))?;
+        if a.rules.is_empty() {
+            return Err(Error::new(ErrorKind::Config, format!("{}:{line}: [check.allow] \"{key}\" lists no rule", path.display()))
+                .hint("rules = [\"TP003\"]: the rule ids (or names) the migration breaks on purpose"));
+        }
+        for r in &a.rules {
+            if !crate::check::rules::RULES.iter().any(|x| x.id == r || x.name == r) {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    format!("{}:{line}: [check.allow] \"{key}\": no rule is called {r}", path.display()),
+                )
+                .hint(format!(
+                    "the rules (docs/check.md) are {}",
+                    crate::check::rules::RULES.iter().map(|x| x.id).collect::<Vec<_>>().join(", ")
+                )));
+            }
+        }
+        if a.reason.trim().is_empty() {
+            return Err(Error::new(ErrorKind::Config, format!("{}:{line}: [check.allow] \"{key}\" gives no reason", path.display()))
+                .hint("reason = \"...\": say why it is safe, for whoever reads this next"));
+        }
+        out.allow.insert(key, ConfigAllow { rules: a.rules, reason: a.reason, line });
+    }
+    Ok(out)
 }
 
 /// A path with `.` and `..` resolved by their text (the folder may not exist yet).

@@ -210,11 +210,15 @@ pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool
             }
             let before = before.as_ref().unwrap_or(&state);
             let allowed = m.allows.iter().find(|a| a.operation == i);
+            let allowed_in_config = config.check.allow.get(&m.key());
             for h in rules::lint(&m.app, op, before, &state, &new_models).into_iter().chain(rules::lint_in_migration(op, m.atomic)) {
-                if online && h.rule.online_safe {
+                if online && h.online_safe {
                     continue;
                 }
                 if h.rule.id == "TP005" && start.as_ref().is_some_and(|s| table_kept(m, i, s)) {
+                    continue;
+                }
+                if allowed_in_config.is_some_and(|a| a.rules.iter().any(|r| r == h.rule.id || r == h.rule.name)) {
                     continue;
                 }
                 if let Some(a) = allowed {
@@ -241,7 +245,7 @@ pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool
                 }
                 let mut f = Finding::new(h.rule.id, h.rule.name, format!("{}: {}", h.detail, h.rule.why));
                 f.fix = Some(h.rule.fix.to_string());
-                f.online_safe = Some(h.rule.online_safe);
+                f.online_safe = Some(h.online_safe);
                 f.file = m.path.as_ref().map(|p| rel(config, p));
                 f.line = op_line(m, i);
                 f.migration = Some(m.key());
@@ -362,6 +366,67 @@ pub fn update_sums(config: &Config) -> Result<Vec<String>> {
     Ok(changed)
 }
 
+/// Whether a migration comes before its app's `[check] since` baseline: it was reviewed when it
+/// was applied, and the safety lint leaves it alone (integrity still covers it).
+pub fn before_baseline(config: &Config, m: &Migration) -> bool {
+    match (config.check.since.get(&m.app), crate::config::migration_number(&m.name)) {
+        (Some(since), Some(n)) => n < since.number,
+        _ => false,
+    }
+}
+
+/// `[check]` entries that name no migration: a baseline or an allow that points nowhere (a typo,
+/// or a migration squashed away) silences nothing, or the wrong thing.
+pub fn config_findings(config: &Config, graph: &Graph) -> Vec<Finding> {
+    let file = rel(config, &config.path);
+    let mut out = Vec::new();
+    for (app, since) in &config.check.since {
+        // The baseline may name the next migration, not written yet ("lint from here on"), but no
+        // later one: a typo (0070 for 0007) would silently skip migrations that need review.
+        let numbers: Vec<(u32, &str)> = graph
+            .migrations()
+            .filter(|m| m.app == *app)
+            .filter_map(|m| crate::config::migration_number(&m.name).map(|n| (n, m.name.as_str())))
+            .collect();
+        let last = numbers.iter().map(|(n, _)| *n).max().unwrap_or(0);
+        let named_differently = !since.written.chars().all(|c| c.is_ascii_digit())
+            && numbers.iter().any(|(n, name)| *n == since.number && *name != since.written);
+        let problem = if since.number > last + 1 {
+            Some(format!(
+                "the last migration of {app} is number {last:04}: a baseline at {} would leave unlinted every migration written before it",
+                since.written
+            ))
+        } else if named_differently {
+            Some(format!("{app} has no migration {} (another migration has number {:04})", since.written, since.number))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            let mut f =
+                Finding::new("config", "unknown-baseline", format!("[check] since = {{ {app} = \"{}\" }}: {problem}", since.written));
+            f.file = Some(file.clone());
+            f.line = Some(since.line);
+            f.fix = Some(format!(
+                "name the first migration to lint: one in {}, or the number of the next one ({:04})",
+                rel(config, &config.apps[app].migrations),
+                last + 1
+            ));
+            out.push(f);
+        }
+    }
+    for (key, allow) in &config.check.allow {
+        if graph.get(key).is_none() {
+            let mut f =
+                Finding::new("config", "unknown-allowed-migration", format!("[check.allow] \"{key}\": no migration file holds {key}"));
+            f.file = Some(file.clone());
+            f.line = Some(allow.line);
+            f.fix = Some("correct the name (app/NNNN_name, as in `teapot showmigrations`), or remove the entry".into());
+            out.push(f);
+        }
+    }
+    out
+}
+
 /// Runs every check that does not need a database; the CLI adds the database ones.
 pub fn run_offline(config: &Config, opts: &CheckOptions, applied: Option<&[Applied]>) -> Result<Vec<Finding>> {
     let graph = match load_graph(config) {
@@ -383,8 +448,9 @@ pub fn run_offline(config: &Config, opts: &CheckOptions, applied: Option<&[Appli
         }
         Err(e) => return Err(e),
     }
+    out.extend(config_findings(config, &graph));
     let applied_keys: BTreeSet<String> = applied.map(|a| a.iter().map(|x| x.key()).collect()).unwrap_or_default();
-    let include = |m: &Migration| opts.all || !applied_keys.contains(&m.key());
+    let include = |m: &Migration| opts.all || (!applied_keys.contains(&m.key()) && !before_baseline(config, m));
     out.extend(lint(config, &graph, &include, opts.online)?);
     Ok(out)
 }

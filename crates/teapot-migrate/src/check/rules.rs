@@ -4,7 +4,7 @@
 
 use teapot_schema::{ConstraintKind, FieldType, ProjectState};
 
-use super::sql_scan::scan_sql;
+use super::sql_scan::scan_sql_in;
 use crate::backend::online::is_volatile;
 use crate::Operation;
 
@@ -73,6 +73,15 @@ rules! {
     "TP014" "concurrently-in-transaction" false
         "CREATE or DROP INDEX CONCURRENTLY cannot run inside a transaction block, and an atomic migration is one: it fails at deploy time"
         "put the statement in a migration of its own with `atomic = false` at the top (each statement then runs on its own, and a rerun goes on where it stopped)";
+    "TP015" "blocking-drop-index" true
+        "DROP INDEX without CONCURRENTLY (what a plain migrate runs; migrate --online drops it CONCURRENTLY) takes an ACCESS EXCLUSIVE lock on the table: it waits behind every running transaction on it, and every read and write queues behind it"
+        "run it with migrate --online (DROP INDEX CONCURRENTLY); in run_sql write DROP INDEX CONCURRENTLY in a migration with `atomic = false`";
+    "TP016" "add-column-rewrite" false
+        "the added column gets a value computed for every existing row (an identity, a serial, a stored generated column): PostgreSQL rewrites the whole table under an ACCESS EXCLUSIVE lock, and migrate --online cannot avoid it in run_sql"
+        "add a plain nullable column, fill it with a backfill operation in batches, then attach the identity (ALTER COLUMN ... ADD GENERATED ... AS IDENTITY, once NOT NULL) or the default; for a stored generated column, keep it filled by a trigger instead";
+    "TP017" "timestamp-without-time-zone" false
+        "a timestamp without time zone stores a wall-clock time with no zone: the same value means different moments to servers and sessions in different zones, and an hour repeats every autumn (latent: nothing fails until the data is wrong)"
+        "use DateTime<Utc> (timestamp with time zone); if a wall-clock time is what you mean (an opening hour, a local appointment), allow the rule with a reason";
 }
 
 /// The rule with this id.
@@ -87,10 +96,36 @@ pub struct Hit {
     pub rule: &'static Rule,
     /// What in particular.
     pub detail: String,
+    /// Whether `migrate --online` makes this occurrence safe: the rule's own answer for an
+    /// operation, never for raw SQL (`--online` runs run_sql as it is written).
+    pub online_safe: bool,
 }
 
 fn hit(id: &str, detail: String) -> Hit {
-    Hit { rule: rule(id).expect("rule ids used here exist"), detail }
+    let rule = rule(id).expect("rule ids used here exist");
+    Hit { rule, detail, online_safe: rule.online_safe }
+}
+
+fn raw_hit(id: &str, detail: String) -> Hit {
+    Hit { online_safe: false, ..hit(id, detail) }
+}
+
+/// The indexes PostgreSQL drops (without CONCURRENTLY, in a plain migrate) for an operation on a
+/// table that existed before this migration: a removed index, or an index a changed field no
+/// longer needs.
+fn dropped_indexes(app: &str, op: &Operation, before: &ProjectState, after: &ProjectState, new_tables: &[String]) -> Vec<String> {
+    let Ok(changes) = crate::backend::lower::lower(app, op, before, after) else { return Vec::new() };
+    changes
+        .into_iter()
+        .filter_map(|l| match l.change {
+            crate::backend::lower::Change::DropIndex { table, name } if !new_tables.contains(&table) => Some(format!("{name} on {table}")),
+            _ => None,
+        })
+        .collect()
+}
+
+fn naive(ty: FieldType) -> bool {
+    ty == FieldType::NaiveDatetime
 }
 
 /// The rules an operation breaks because of the migration it is in (`atomic`).
@@ -99,7 +134,7 @@ pub fn lint_in_migration(op: &Operation, atomic: bool) -> Vec<Hit> {
         Operation::RunSql { sql, .. } if atomic => teapot_schema::sql_lexer::split_statements(sql)
             .into_iter()
             .filter(|s| s.to_uppercase().split_whitespace().any(|w| w == "CONCURRENTLY"))
-            .map(|s| hit("TP014", s.split_whitespace().collect::<Vec<_>>().join(" ")))
+            .map(|s| raw_hit("TP014", s.split_whitespace().collect::<Vec<_>>().join(" ")))
             .collect(),
         _ => Vec::new(),
     }
@@ -119,6 +154,9 @@ pub fn lint(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSta
             for f in fields {
                 if f.field.primary_key && matches!(f.field.ty, FieldType::Integer | FieldType::Smallint) {
                     out.push(hit("TP011", format!("{name}.{} is a {} key", f.name, f.field.ty.as_str())));
+                }
+                if naive(f.field.ty) {
+                    out.push(hit("TP017", format!("{name}.{} is a timestamp without time zone (NaiveDateTime)", f.name)));
                 }
             }
         }
@@ -152,7 +190,16 @@ pub fn lint(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSta
                 out.push(hit("TP004", format!("{}.{old_name} to {new_name}", table(model))));
             }
         }
+        AddField { model, name, field, .. } if naive(field.ty) && is_new(model) => {
+            out.push(hit("TP017", format!("{}.{name} is a timestamp without time zone (NaiveDateTime)", table(model))));
+        }
         AddField { model, name, field, one_off_default } if field.ty != FieldType::ManyToMany && !is_new(model) => {
+            if naive(field.ty) {
+                out.push(hit("TP017", format!("{}.{name} is a timestamp without time zone (NaiveDateTime)", table(model))));
+            }
+            if field.auto {
+                out.push(hit("TP016", format!("{}.{name} is an identity column: every row gets a value", table(model))));
+            }
             if !field.null && field.default.is_none() && field.db_default.is_none() && one_off_default.is_none() {
                 out.push(hit("TP001", format!("{}.{name}", table(model))));
             }
@@ -173,6 +220,9 @@ pub fn lint(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSta
                     let (ot, nt) = (pg(before, of), pg(after, nf));
                     if ot != nt && !crate::backend::online::binary_compatible(&ot, &nt) {
                         out.push(hit("TP006", format!("{}.{name} {ot} to {nt}", ma.table_name())));
+                    }
+                    if naive(nf.ty) && !naive(of.ty) {
+                        out.push(hit("TP017", format!("{}.{name} becomes a timestamp without time zone (NaiveDateTime)", ma.table_name())));
                     }
                     if of.column(name) != nf.column(name) {
                         out.push(hit("TP004", format!("{}.{name} column renamed by db_column", ma.table_name())));
@@ -199,14 +249,27 @@ pub fn lint(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSta
             ConstraintKind::Check { .. } => out.push(hit("TP008", format!("check {} on {}", constraint.name, table(model)))),
         },
         RunSql { sql, .. } => {
-            for (id, detail) in scan_sql(sql) {
-                out.push(hit(id, detail));
+            // the types the columns have before this SQL runs (a retype to a wider varchar or to
+            // text is metadata only)
+            let column_type = |table: &str, column: &str| {
+                let m = before.models().find(|m| m.table_name() == table)?;
+                let f = m.fields.iter().find(|(n, f)| f.column(n).as_deref() == Some(column)).map(|(_, f)| f)?;
+                crate::backend::postgres::column_type(before, f).ok()
+            };
+            for (id, detail) in scan_sql_in(sql, &column_type) {
+                out.push(raw_hit(id, detail));
             }
         }
         Backfill { model, batch_size, .. } if *batch_size == 0 || *batch_size > 100_000 => {
             out.push(hit("TP013", format!("backfill of {} in batches of {batch_size}", table(model))));
         }
         _ => {}
+    }
+    if matches!(op, RemoveIndex { .. } | AlterField { .. }) {
+        let new_tables: Vec<String> = new_models.iter().filter_map(|m| after.get(app, m).map(|m| m.table_name())).collect();
+        for d in dropped_indexes(app, op, before, after, &new_tables) {
+            out.push(hit("TP015", format!("index {d}")));
+        }
     }
     out
 }

@@ -3,8 +3,17 @@
 
 use teapot_schema::sql_lexer::{dollar_bodies, split_statements};
 
+use crate::backend::online::is_volatile;
+
 /// The rule ids a piece of SQL breaks, each with the statement that breaks it.
 pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
+    scan_sql_in(sql, &|_, _| None)
+}
+
+/// [`scan_sql`] knowing the project: `column_type(table, column)` is a column's PostgreSQL type
+/// before the SQL runs, so a retype that keeps the bytes on disk (a wider varchar, varchar to
+/// text) is not a rewrite.
+pub fn scan_sql_in(sql: &str, column_type: &dyn Fn(&str, &str) -> Option<String>) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     for stmt in split_statements(sql) {
         let s = normalise(&stmt);
@@ -16,9 +25,15 @@ pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
         let word = |w: &str| s.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|t| t == w);
         let starts = |w: &str| s.starts_with(w);
         let mut found = Vec::new();
-        if (starts("CREATE INDEX") || starts("CREATE UNIQUE INDEX") || starts("DROP INDEX") || starts("REINDEX")) && !has("CONCURRENTLY") {
+        if (starts("CREATE INDEX") || starts("CREATE UNIQUE INDEX") || starts("REINDEX")) && !has("CONCURRENTLY") {
             found.push("TP007");
         }
+        if starts("DROP INDEX") && !has("CONCURRENTLY") {
+            found.push("TP015");
+        }
+        let adds = starts("ALTER TABLE") && adds_column(&s);
+        // ALTER TABLE t ALTER [COLUMN] c [SET DATA] TYPE x
+        let retype = starts("ALTER TABLE") && has(" TYPE ") && s.get("ALTER TABLE".len()..).is_some_and(|r| r.contains(" ALTER "));
         if starts("ALTER TABLE") {
             if (has("FOREIGN KEY") || has(" REFERENCES ") || has(" CHECK ") || has(" CHECK(")) && has(" ADD ") && !has("NOT VALID") {
                 found.push("TP008");
@@ -35,18 +50,24 @@ pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
             if has(" RENAME TO ") {
                 found.push("TP005");
             }
-            if has(" TYPE ") && has("ALTER COLUMN") {
+            if retype && !metadata_only_retype(&stmt, column_type) {
                 found.push("TP006");
             }
             if has("SET NOT NULL") {
                 found.push("TP009");
             }
-            if has("ADD COLUMN") && has(" DEFAULT ") && (has("()") || has("RANDOM") || has("UUID")) {
+            if adds && !rewrites_on_add(&s) && default_expr(&stmt).is_some_and(|d| volatile(&d)) {
                 found.push("TP010");
             }
-            if has("ADD COLUMN") && has("NOT NULL") && !has(" DEFAULT ") {
+            if adds && has("NOT NULL") && !has(" DEFAULT ") && !rewrites_on_add(&s) {
                 found.push("TP001");
             }
+            if adds && rewrites_on_add(&s) {
+                found.push("TP016");
+            }
+        }
+        if (starts("CREATE TABLE") || starts("ALTER TABLE")) && naive_timestamp(&s) {
+            found.push("TP017");
         }
         if starts("DROP TABLE") {
             found.push("TP003");
@@ -76,7 +97,8 @@ pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
         // an index as a constraint, drops a constraint, or changes a default or NULL allowance
         // (metadata only); any other form is for review.
         let known_alter = starts("ALTER TABLE")
-            && (has("ADD COLUMN")
+            && (adds
+                || retype
                 || has("USING INDEX")
                 || has("DROP CONSTRAINT")
                 || has("SET DEFAULT")
@@ -98,6 +120,143 @@ pub fn scan_sql(sql: &str) -> Vec<(&'static str, String)> {
         }
     }
     out
+}
+
+/// Whether `ALTER TABLE t ALTER [COLUMN] c [SET DATA] TYPE x` (one clause, no USING) changes a
+/// column whose type is known to one that is binary compatible with it.
+fn metadata_only_retype(stmt: &str, column_type: &dyn Fn(&str, &str) -> Option<String>) -> bool {
+    let lower = stmt.trim().trim_end_matches(';').to_lowercase();
+    if lower.contains(',') || lower.contains(" using ") || lower.contains(" collate ") {
+        return false;
+    }
+    let w: Vec<&str> = lower.split_whitespace().collect();
+    let mut i = 2; // after ALTER TABLE
+    while matches!(w.get(i), Some(&"if") | Some(&"exists") | Some(&"only")) {
+        i += 1;
+    }
+    let Some(table) = w.get(i).map(|t| t.trim_matches('"')) else { return false };
+    i += 1;
+    if w.get(i) != Some(&"alter") {
+        return false;
+    }
+    i += 1;
+    if w.get(i) == Some(&"column") {
+        i += 1;
+    }
+    let Some(column) = w.get(i).map(|c| c.trim_matches('"')) else { return false };
+    i += 1;
+    if w.get(i) == Some(&"set") && w.get(i + 1) == Some(&"data") {
+        i += 2;
+    }
+    if w.get(i) != Some(&"type") {
+        return false;
+    }
+    let new_type = w[i + 1..].join(" ").replace("character varying", "varchar").replace(' ', "");
+    let table = table.rsplit('.').next().unwrap_or(table);
+    column_type(table, column).is_some_and(|old| old == new_type || crate::backend::online::binary_compatible(&old, &new_type))
+}
+
+/// The words of a normalised statement (letters, digits and `_`).
+fn words(s: &str) -> Vec<&str> {
+    s.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).collect()
+}
+
+/// Whether an ALTER TABLE adds a column: `ADD COLUMN x ...`, or `ADD x ...` where x is no
+/// constraint keyword.
+fn adds_column(s: &str) -> bool {
+    let w = words(s);
+    w.windows(2)
+        .any(|p| p[0] == "ADD" && !matches!(p[1], "CONSTRAINT" | "PRIMARY" | "UNIQUE" | "FOREIGN" | "CHECK" | "EXCLUDE" | "GENERATED"))
+}
+
+/// Whether the column an ALTER TABLE adds gets a value computed for every existing row, which
+/// PostgreSQL writes by rewriting the whole table under ACCESS EXCLUSIVE: an identity column
+/// (`GENERATED ... AS IDENTITY`), a stored generated column (`GENERATED ALWAYS AS (...) STORED`),
+/// or a serial (a `nextval()` default per row).
+fn rewrites_on_add(s: &str) -> bool {
+    let w = words(s);
+    let identity = w.windows(2).any(|p| p == ["AS", "IDENTITY"]);
+    let stored = w.contains(&"GENERATED") && w.contains(&"STORED");
+    let serial = w.iter().any(|x| matches!(*x, "SERIAL" | "BIGSERIAL" | "SMALLSERIAL" | "SERIAL2" | "SERIAL4" | "SERIAL8"));
+    identity || stored || serial
+}
+
+/// The expression after DEFAULT in a column definition, up to the next clause (a constraint
+/// keyword, a comma at depth 0, or the end), in its original case.
+fn default_expr(stmt: &str) -> Option<String> {
+    let upper = stmt.to_uppercase();
+    let start = upper.match_indices("DEFAULT").find(|(i, _)| {
+        let before = upper[..*i].chars().next_back();
+        let after = upper[i + 7..].chars().next();
+        before.is_some_and(char::is_whitespace) && after.is_some_and(char::is_whitespace)
+    })?;
+    let rest = &stmt[start.0 + 7..];
+    let mut depth = 0i32;
+    let mut end = rest.len();
+    let mut word_start = None;
+    let mut quoted = false;
+    for (i, c) in rest.char_indices() {
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        if quoted {
+            continue;
+        }
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' | ';' if depth == 0 => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+        if c.is_alphabetic() && word_start.is_none() {
+            word_start = Some(i);
+        }
+        if !c.is_alphanumeric() && c != '_' {
+            if let Some(ws) = word_start.take() {
+                if depth == 0
+                    && matches!(
+                        rest[ws..i].to_uppercase().as_str(),
+                        "NOT" | "NULL" | "CONSTRAINT" | "CHECK" | "UNIQUE" | "PRIMARY" | "REFERENCES" | "COLLATE"
+                    )
+                    && ws > 0
+                    && !rest[..ws].trim().is_empty()
+                {
+                    end = ws;
+                    break;
+                }
+            }
+        }
+    }
+    let e = rest[..end].trim();
+    (!e.is_empty()).then(|| e.to_string())
+}
+
+/// Whether a default is evaluated per row; a constant cast to a type (`'{}'::jsonb`) is not.
+fn volatile(d: &str) -> bool {
+    match d.rfind("::") {
+        Some(i) if d[..i].trim_end().ends_with('\'') && !d[i..].contains('(') => is_volatile(d[..i].trim_end()),
+        _ => is_volatile(d),
+    }
+}
+
+/// Whether a column is declared `timestamp` without a time zone (`timestamp`, `timestamp(3)`,
+/// `timestamp without time zone`).
+fn naive_timestamp(s: &str) -> bool {
+    let w = words(s);
+    w.iter().enumerate().any(|(i, x)| {
+        if *x != "TIMESTAMP" {
+            return false;
+        }
+        // timestamp(3): the precision is a word of its own
+        let mut j = i + 1;
+        if w.get(j).is_some_and(|p| p.chars().all(|c| c.is_ascii_digit())) {
+            j += 1;
+        }
+        !(w.get(j) == Some(&"WITH") && w.get(j + 1) == Some(&"TIME") && w.get(j + 2) == Some(&"ZONE"))
+    })
 }
 
 fn normalise(stmt: &str) -> String {
@@ -156,6 +315,66 @@ mod tests {
         assert!(ids("ALTER TABLE t ADD COLUMN x int NOT NULL DEFAULT 0").is_empty());
         assert_eq!(ids("ALTER TABLE t CLUSTER ON i"), vec!["TP012"]);
         assert!(ids("CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql").is_empty());
+    }
+
+    #[test]
+    fn drop_index_without_concurrently() {
+        assert_eq!(ids("DROP INDEX book_t"), vec!["TP015"]);
+        assert_eq!(ids("drop index if exists book_t"), vec!["TP015"]);
+        assert!(ids("DROP INDEX CONCURRENTLY IF EXISTS book_t").is_empty());
+    }
+
+    #[test]
+    fn added_columns_that_rewrite_the_table() {
+        for sql in [
+            "ALTER TABLE t ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY",
+            "ALTER TABLE t ADD COLUMN n bigint NOT NULL GENERATED BY DEFAULT AS IDENTITY",
+            "ALTER TABLE t ADD COLUMN total numeric GENERATED ALWAYS AS (price * qty) STORED",
+            "alter table t add total numeric generated always as (price*qty) stored",
+            "ALTER TABLE t ADD COLUMN n serial",
+            "ALTER TABLE t ADD COLUMN n BIGSERIAL NOT NULL",
+            "ALTER TABLE t ADD n smallserial",
+            "ALTER TABLE t ADD COLUMN a int, ADD COLUMN n serial8",
+        ] {
+            assert_eq!(ids(sql), vec!["TP016"], "{sql}");
+        }
+        // a volatile default rewrites too (TP010); a constant, a cast constant or now() does not
+        assert_eq!(ids("ALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid()"), vec!["TP010"]);
+        assert_eq!(ids("ALTER TABLE t ADD COLUMN r float8 DEFAULT random() NOT NULL"), vec!["TP010"]);
+        assert_eq!(ids("ALTER TABLE t ADD COLUMN n int DEFAULT nextval('s')"), vec!["TP010"]);
+        for sql in [
+            "ALTER TABLE t ADD COLUMN at timestamptz DEFAULT now()",
+            "ALTER TABLE t ADD COLUMN at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP",
+            "ALTER TABLE t ADD COLUMN j jsonb NOT NULL DEFAULT '{}'::jsonb",
+            "ALTER TABLE t ADD COLUMN n int DEFAULT 0 NOT NULL",
+            "ALTER TABLE t ADD COLUMN s text DEFAULT 'a, b'",
+            "ALTER TABLE t ADD n int",
+            "ALTER TABLE t ALTER COLUMN n SET DEFAULT random()",
+            "ALTER TABLE t ALTER COLUMN n DROP NOT NULL",
+        ] {
+            assert!(ids(sql).is_empty(), "{sql}: {:?}", ids(sql));
+        }
+        // without COLUMN, a NOT NULL column with no default is still TP001
+        assert_eq!(ids("ALTER TABLE t ADD n int NOT NULL"), vec!["TP001"]);
+    }
+
+    #[test]
+    fn timestamp_without_time_zone() {
+        for sql in [
+            "CREATE TABLE e (id bigint, at timestamp)",
+            "CREATE TABLE e (at TIMESTAMP(3) NOT NULL)",
+            "ALTER TABLE t ADD COLUMN at timestamp without time zone",
+        ] {
+            assert_eq!(ids(sql), vec!["TP017"], "{sql}");
+        }
+        assert_eq!(ids("ALTER TABLE t ALTER COLUMN at TYPE timestamp"), vec!["TP006", "TP017"]);
+        for sql in [
+            "CREATE TABLE e (at timestamptz DEFAULT current_timestamp)",
+            "CREATE TABLE e (at timestamp(6) with time zone, d date DEFAULT localtimestamp)",
+            "ALTER TABLE t ADD COLUMN at timestamp with time zone",
+        ] {
+            assert!(ids(sql).is_empty(), "{sql}: {:?}", ids(sql));
+        }
     }
 
     #[test]
