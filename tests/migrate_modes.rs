@@ -290,7 +290,10 @@ async fn both_modes_keep_declared_defaults_and_drop_one_off_values() {
         db.exec("ALTER TABLE shop_counter ALTER COLUMN declared SET DEFAULT 9").await;
         let out = run(&p, &db, &["check"]);
         out.fails_with(1);
-        assert!(out.stdout.contains("default declared"), "online={online}: drift names the default:\n{out}");
+        assert!(
+            out.stdout.contains("shop_counter: column declared: the migrations have DEFAULT 7; the database has DEFAULT 9"),
+            "online={online}: drift names the default:\n{out}"
+        );
     }
     assert_eq!(schemas[0], schemas[1], "plain and online agree on defaults");
 }

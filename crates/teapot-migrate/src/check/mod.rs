@@ -8,6 +8,7 @@
 //! - [`drift`] — with a database, its live schema against the state the applied migrations describe.
 
 pub mod drift;
+pub mod expected;
 pub mod rules;
 pub mod sql_scan;
 
