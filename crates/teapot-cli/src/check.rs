@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::io::IsTerminal;
 
 use teapot_core::{Error, ErrorKind, Result};
-use teapot_migrate::check::{drift::drift, run_offline, update_sums, CheckOptions, Finding};
+use teapot_migrate::check::{drift::drift_report, drift::DriftOptions, run_offline, update_sums, CheckOptions, Finding};
 use teapot_migrate::config::Config;
 use teapot_migrate::loader::load_graph;
 use teapot_migrate::recorder;
@@ -48,6 +48,10 @@ pub struct Args {
     /// Check without a database, even when DATABASE_URL or teapot.toml names one.
     #[arg(long)]
     no_database: bool,
+    /// Drift: also report tables in the database that no model declares (teapot's own tables
+    /// never are).
+    #[arg(long, conflicts_with = "no_database")]
+    undeclared_tables: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -130,7 +134,9 @@ fn run_check(config: &Config, a: Args) -> Result<i32> {
             let mut out = run_offline(config, &opts, Some(&applied))?;
             if let Ok(graph) = load_graph(config) {
                 let keys: BTreeSet<String> = applied.iter().map(|x| x.key()).collect();
-                if let Some(diff) = drift(&mut conn, url, &graph, &keys).await? {
+                let drift_opts = DriftOptions { undeclared_tables: a.undeclared_tables };
+                // One finding per difference, each naming its table and object.
+                for d in drift_report(&mut conn, &graph, &keys, &drift_opts).await? {
                     out.push(Finding {
                         rule: "drift".into(),
                         name: "schema-drift".into(),
@@ -138,7 +144,7 @@ fn run_check(config: &Config, a: Args) -> Result<i32> {
                         line: None,
                         migration: None,
                         operation: None,
-                        message: format!("the live schema differs from what the applied migrations build:\n{diff}"),
+                        message: format!("the live schema differs from what the applied migrations describe: {d}"),
                         fix: Some("find who changed the database by hand; put the change in a migration, or undo it".into()),
                         online_safe: None,
                     });
