@@ -179,6 +179,7 @@ async fn setup(t: &TestDb) -> Db {
 }
 
 suite!(
+    test_lookup_date_without_use_tz,
     test_set_and_retrieve,
     test_filter,
     test_return_type,
@@ -618,5 +619,20 @@ async fn test_unsaved_fk(db: Db) -> R {
     let u1 = PrimaryKeyUUIDModel { id: uuid(1) };
     let e = RelatedToUUIDModel { id: 0, uuid_fk: ForeignKey::from(&u1) }.create(&db).await.expect_err("u1 is not saved");
     assert!(e.is_foreign_key_violation(), "{e}");
+    Ok(())
+}
+
+/// Django: model_fields.test_datetimefield.DateTimeFieldTests.test_lookup_date_without_use_tz
+async fn test_lookup_date_without_use_tz(db: Db) -> R {
+    // (USE_TZ=False: naive datetimes; teapot's are UTC, which the lookup reads as they are.)
+    let d = NaiveDate::from_ymd_opt(2014, 3, 12).expect("date");
+    let t = NaiveTime::from_hms_micro_opt(21, 22, 23, 240000).expect("time");
+    let dt1 = d.and_time(t).and_utc();
+    let dt2 = NaiveDate::from_ymd_opt(2014, 3, 11).expect("date").and_time(t).and_utc();
+    let mut m = DateTimeModel { id: 0, d, dt: dt1, t };
+    m.create(&db).await?;
+    // Other model with different datetime.
+    DateTimeModel { id: 0, d, dt: dt2, t }.create(&db).await?;
+    assert_eq!(DateTimeModel::objects().filter(DateTimeModel::dt().date().eq(d)).get(&db).await?.id, m.id);
     Ok(())
 }
