@@ -313,3 +313,20 @@ async fn test_aggregate_join_transform(db: Db) -> R {
     assert_eq!(Publisher::objects().aggregate(&db, Agg::min(Publisher::book_set().pubdate().year())).await?, Some(1991));
     Ok(())
 }
+
+// FAILS: aggregate() on a distinct() query ignores distinct(): Sum("age") over the two distinct
+// authors should be 103 (57 + 46); teapot sums the three joined rows: 160.
+/// Django: aggregation.tests.AggregateTestCase.test_sum_distinct_aggregate
+async fn test_sum_distinct_aggregate(db: Db) -> R {
+    data(&db).await?;
+    // Sum on a distinct() QuerySet should aggregate only the distinct items.
+    let b5_b6 = Book::objects().filter(Book::name().is_in(["Artificial Intelligence: A Modern Approach", B6])).all(&db).await?;
+    let authors = Author::objects().filter(Author::book_set().id().is_in(b5_b6.iter().map(|b| b.id)));
+    assert_eq!(authors.count(&db).await?, 3);
+    let distinct_authors = authors.distinct();
+    assert_eq!(distinct_authors.count(&db).await?, 2);
+    // Selected author ages are 57 and 46.
+    let age_sum = distinct_authors.aggregate(&db, Agg::sum(Author::age())).await?;
+    assert_eq!(age_sum, Some(103));
+    Ok(())
+}

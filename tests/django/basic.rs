@@ -107,6 +107,10 @@ suite!(
     test_refresh_fk_on_delete_set_null,
     test_refresh_clears_one_to_one_field,
     test_prefetched_cache_cleared,
+    test_too_many,
+    test_year_lookup_edge_case,
+    test_emptyqs_values,
+    test_emptyqs_values_order,
 );
 
 fn dt(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32, us: u32) -> DateTime<Utc> {
@@ -502,5 +506,66 @@ async fn test_prefetched_cache_cleared(db: Db) -> R {
     assert!(a2.selfref_set.get()?.is_empty());
     assert!(a2.cited.get()?.is_empty());
     // The second half (refresh_from_db(fields=["selfref_set", "cited"])) needs refresh-fields.
+    Ok(())
+}
+
+/// Django: basic.tests.ModelLookupTest.test_too_many
+async fn test_too_many(db: Db) -> R {
+    swallow(&db).await?;
+    // Create a very similar object.
+    let mut a = art("Swallow bites Python", day(2005, 7, 28));
+    a.save(&db).await?;
+    assert_eq!(Article::objects().count(&db).await?, 2);
+    // get() refuses a lookup that matches more than one object ("get() returned more than one
+    // Article -- it returned 2!").
+    let year = || Article::pub_date().year().eq(2005);
+    for c in [Article::headline().startswith("Swallow"), year(), year() & Article::pub_date().month().eq(7)] {
+        let e = Article::objects().filter(c).get(&db).await.expect_err("two rows");
+        assert_eq!(e.kind, ErrorKind::MultipleObjects, "{e}");
+        assert!(e.to_string().contains("Article"), "{e}");
+    }
+    Ok(())
+}
+
+/// Django: basic.tests.ModelTest.test_year_lookup_edge_case
+async fn test_year_lookup_edge_case(db: Db) -> R {
+    // A year lookup should retrieve all objects in the given year, including Jan. 1 and Dec. 31.
+    let mut a11 = art("Article 11", day(2008, 1, 1));
+    a11.create(&db).await?;
+    let mut a12 = art("Article 12", dt(2008, 12, 31, 23, 59, 59, 999999));
+    a12.create(&db).await?;
+    let got = Article::objects()
+        .filter(Article::pub_date().year().eq(2008))
+        .order_by(Article::pub_date().asc())
+        .order_by(Article::headline().asc())
+        .all(&db)
+        .await?;
+    assert_eq!(got.iter().map(|a| a.id).collect::<Vec<_>>(), [a11.id, a12.id]);
+    Ok(())
+}
+
+/// Django: basic.tests.ModelTest.test_emptyqs_values
+async fn test_emptyqs_values(db: Db) -> R {
+    // Test for #15959.
+    art("foo", now()).create(&db).await?;
+    let before = db.query_count();
+    let qs = Article::objects().none().values_list(&db, (Article::id(),)).await?;
+    assert_eq!(qs.len(), 0);
+    assert_eq!(db.query_count() - before, 0);
+    Ok(())
+}
+
+/// Django: basic.tests.ModelTest.test_emptyqs_values_order
+async fn test_emptyqs_values_order(db: Db) -> R {
+    // Tests for ticket #17712.
+    art("foo", now()).create(&db).await?;
+    let before = db.query_count();
+    let qs = Article::objects().none().order_by(Article::id().asc()).values_list(&db, (Article::id(),)).await?;
+    assert_eq!(qs.len(), 0);
+    assert_eq!(db.query_count() - before, 0);
+    let ids = Article::objects().values_of(Article::id());
+    let qs = Article::objects().none().filter(Article::id().is_in_query(ids)).all(&db).await?;
+    assert_eq!(qs.len(), 0);
+    assert_eq!(db.query_count() - before, 0);
     Ok(())
 }

@@ -3,8 +3,9 @@
 //! of the rows.
 
 use crate::common::db::TestDb;
-use teapot::orm::instance::bulk_create;
+use teapot::orm::instance::{bulk_create, bulk_create_with, BulkOptions, OnConflict};
 use teapot::prelude::*;
+use teapot::ErrorKind;
 
 type R = teapot::Result<()>;
 
@@ -100,6 +101,40 @@ models! {
         pub text_field: Option<String>,
         pub uuid_field: Option<Uuid>,
     }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "bulk_create")]
+    pub struct FieldsWithDbColumns {
+        pub id: i64,
+        #[teapot(unique, db_column = "rAnK")]
+        pub rank: i32,
+        #[teapot(max_length = 15, db_column = "oTheRNaMe")]
+        pub name: Option<String>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "bulk_create")]
+    pub struct UpsertConflict {
+        pub id: i64,
+        #[teapot(unique)]
+        pub number: i32,
+        pub rank: i32,
+        #[teapot(max_length = 15)]
+        pub name: String,
+    }
+
+    /// Django's RelatedModel has its one-to-one to Country as primary key; here it is a unique
+    /// one-to-one beside an `id` (the ported tests only name its fields).
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "bulk_create")]
+    pub struct RelatedModel {
+        pub id: i64,
+        #[teapot(max_length = 15)]
+        pub name: Option<String>,
+        #[teapot(one_to_one, on_delete = "cascade")]
+        pub country: ForeignKey<Country>,
+        pub big_auto_fields: ManyToMany<BigAutoFieldModel>,
+    }
 }
 
 async fn setup(t: &TestDb) -> Db {
@@ -124,6 +159,23 @@ suite!(
     test_nullable_fk_after_parent,
     test_nullable_fk_after_parent_bulk_create,
     test_large_batch_mixed_efficiency,
+    test_explicit_batch_size,
+    test_explicit_batch_size_efficiency,
+    test_explicit_batch_size_respects_max_batch_size,
+    test_ignore_conflicts_ignore,
+    test_update_conflicts_no_update_fields,
+    test_update_conflicts_nonexistent_update_fields,
+    test_update_conflicts_unique_fields_required,
+    test_update_conflicts_invalid_update_fields,
+    test_update_conflicts_invalid_unique_fields,
+    test_update_conflicts_two_fields_unique_fields_first,
+    test_update_conflicts_two_fields_unique_fields_second,
+    test_update_conflicts_unique_fields_pk,
+    test_update_conflicts_two_fields_unique_fields_both,
+    test_update_conflicts_unique_two_fields_unique_fields_both,
+    test_update_conflicts_unique_two_fields_unique_fields_one,
+    test_update_conflicts_unique_fields,
+    test_update_conflicts_unique_fields_update_fields_db_column,
 );
 
 /// BulkCreateTests.setUp.
@@ -321,5 +373,326 @@ async fn test_nullable_fk_after_parent_bulk_create(db: Db) -> R {
     assert_eq!(child.auto_field.map(|f| *f.key()), Some(parents[0].id));
     // The literal defaults were stored.
     assert_eq!((child.big_int_filed, child.char_field.as_deref(), child.small_integer_field), (Some(1), Some("char"), Some(5)));
+    Ok(())
+}
+
+fn with(batch_size: Option<usize>, on_conflict: OnConflict) -> BulkOptions {
+    BulkOptions { batch_size, on_conflict }
+}
+
+fn upsert(unique: &[&'static str], update: &[&'static str]) -> BulkOptions {
+    with(None, OnConflict::Update { unique: unique.to_vec(), update: update.to_vec() })
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_explicit_batch_size
+async fn test_explicit_batch_size(db: Db) -> R {
+    let objs = || (0..4).map(|i| TwoFields { f1: i, f2: i, ..TwoFields::defaults() }).collect::<Vec<_>>();
+    let num_objs = 4;
+    for batch_size in [1, 2, 3, num_objs] {
+        bulk_create_with(&db, &mut objs(), &with(Some(batch_size), OnConflict::Fail)).await?;
+        assert_eq!(TwoFields::objects().count(&db).await?, num_objs as i64, "batch_size={batch_size}");
+        TwoFields::objects().delete(&db).await?;
+    }
+    Ok(())
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_explicit_batch_size_efficiency
+async fn test_explicit_batch_size_efficiency(db: Db) -> R {
+    let objs = || (0..100).map(|i| TwoFields { f1: i, f2: i, ..TwoFields::defaults() }).collect::<Vec<_>>();
+    let before = db.query_count();
+    bulk_create_with(&db, &mut objs(), &with(Some(50), OnConflict::Fail)).await?;
+    // Two INSERTs, in a transaction: teapot counts its BEGIN and COMMIT too, Django's
+    // assertNumQueries does not.
+    assert_eq!(db.query_count() - before, 2 + 2);
+    TwoFields::objects().delete(&db).await?;
+    let before = db.query_count();
+    bulk_create_with(&db, &mut objs(), &with(Some(100), OnConflict::Fail)).await?;
+    assert_eq!(db.query_count() - before, 1);
+    Ok(())
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_explicit_batch_size_respects_max_batch_size
+async fn test_explicit_batch_size_respects_max_batch_size(db: Db) -> R {
+    let mut objs: Vec<Country> = (0..1000).map(|i| Country { name: format!("Country {i}"), ..Country::defaults() }).collect();
+    // Django's connection.ops.bulk_batch_size: teapot puts at most 1000 rows in one INSERT, and
+    // fewer when the database's bind-parameter limit would be passed (not for 4 columns).
+    let max_batch_size = (db.max_binds() / Country::COLUMNS.len()).clamp(1, 1000);
+    let before = db.query_count();
+    bulk_create_with(&db, &mut objs, &with(Some(max_batch_size + 1), OnConflict::Fail)).await?;
+    assert_eq!(db.query_count() - before, 1000_u64.div_ceil(max_batch_size as u64));
+    assert_eq!(Country::objects().count(&db).await?, 1000);
+    Ok(())
+}
+
+fn tf(f1: i32, f2: i32) -> TwoFields {
+    TwoFields { f1, f2, ..TwoFields::defaults() }
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_ignore_conflicts_ignore
+async fn test_ignore_conflicts_ignore(db: Db) -> R {
+    bulk_create(&db, &mut [tf(1, 1), tf(2, 2), tf(3, 3)]).await?;
+    assert_eq!(TwoFields::objects().count(&db).await?, 3);
+    // With OnConflict::Ignore, conflicts are ignored.
+    let ignore = with(None, OnConflict::Ignore);
+    let mut conflicting_objects = vec![tf(2, 2), tf(3, 3)];
+    bulk_create_with(&db, &mut conflicting_objects[..1], &ignore).await?;
+    bulk_create_with(&db, &mut conflicting_objects, &ignore).await?;
+    assert_eq!(TwoFields::objects().count(&db).await?, 3);
+    // Django: the pk stays None (teapot: the unset key, 0).
+    assert_eq!(conflicting_objects[0].id, 0);
+    assert_eq!(conflicting_objects[1].id, 0);
+    // New objects are created and conflicts are ignored.
+    let mut all = vec![tf(2, 2), tf(3, 3), tf(4, 4)];
+    bulk_create_with(&db, &mut all, &ignore).await?;
+    assert_eq!(TwoFields::objects().count(&db).await?, 4);
+    assert_eq!(all[2].id, 0);
+    // Without OnConflict::Ignore, there's a problem.
+    let e = bulk_create(&db, &mut [tf(2, 2), tf(3, 3)]).await.expect_err("conflicts");
+    assert_eq!(e.kind, ErrorKind::UniqueViolation, "{e}");
+    Ok(())
+}
+
+fn assert_usage(r: teapot::Result<()>, names: &str) {
+    let e = r.expect_err("refused");
+    assert_eq!(e.kind, ErrorKind::Usage, "{e}");
+    assert!(e.to_string().contains(names), "{e}");
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_update_conflicts_no_update_fields
+async fn test_update_conflicts_no_update_fields(db: Db) -> R {
+    // Django: update_conflicts=True without update_fields.
+    assert_usage(bulk_create_with(&db, &mut data(), &upsert(&["iso_two_letter", "name"], &[])).await, "update");
+    assert_eq!(Country::objects().count(&db).await?, 0);
+    Ok(())
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_update_conflicts_nonexistent_update_fields
+async fn test_update_conflicts_nonexistent_update_fields(db: Db) -> R {
+    assert_usage(bulk_create_with(&db, &mut [tf(1, 1), tf(2, 2)], &upsert(&["f1"], &["nonexistent"])).await, "nonexistent");
+    assert_eq!(TwoFields::objects().count(&db).await?, 0);
+    Ok(())
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_update_conflicts_unique_fields_required
+async fn test_update_conflicts_unique_fields_required(db: Db) -> R {
+    assert_usage(bulk_create_with(&db, &mut [tf(1, 1), tf(2, 2)], &upsert(&[], &["f1"])).await, "unique");
+    assert_eq!(TwoFields::objects().count(&db).await?, 0);
+    Ok(())
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_update_conflicts_invalid_update_fields
+async fn test_update_conflicts_invalid_update_fields(db: Db) -> R {
+    // Reverse one-to-one relationship.
+    assert_usage(bulk_create_with(&db, &mut data(), &upsert(&["id"], &["relatedmodel"])).await, "relatedmodel");
+    // Many-to-many relationship.
+    let mut country = data().remove(0);
+    country.create(&db).await?;
+    let mut rows = [RelatedModel { country: ForeignKey::from(&country), ..RelatedModel::defaults() }];
+    assert_usage(bulk_create_with(&db, &mut rows, &upsert(&["country_id"], &["big_auto_fields"])).await, "big_auto_fields");
+    assert_eq!(RelatedModel::objects().count(&db).await?, 0);
+    Ok(())
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_update_conflicts_invalid_unique_fields
+async fn test_update_conflicts_invalid_unique_fields(db: Db) -> R {
+    // Reverse one-to-one relationship.
+    assert_usage(bulk_create_with(&db, &mut data(), &upsert(&["relatedmodel"], &["name"])).await, "relatedmodel");
+    // Many-to-many relationship.
+    let mut country = data().remove(0);
+    country.create(&db).await?;
+    let mut rows = [RelatedModel { country: ForeignKey::from(&country), ..RelatedModel::defaults() }];
+    assert_usage(bulk_create_with(&db, &mut rows, &upsert(&["big_auto_fields"], &["name"])).await, "big_auto_fields");
+    assert_eq!(RelatedModel::objects().count(&db).await?, 0);
+    Ok(())
+}
+
+fn named(f1: i32, f2: i32, name: &str) -> TwoFields {
+    TwoFields { f1, f2, name: Some(name.into()), ..TwoFields::defaults() }
+}
+
+async fn two_fields_values(db: &Db) -> teapot::Result<Vec<(i32, i32, Option<String>)>> {
+    let mut v = TwoFields::objects().values_list(db, (TwoFields::f1(), TwoFields::f2(), TwoFields::name())).await?;
+    v.sort();
+    Ok(v)
+}
+
+/// BulkCreateTests._test_update_conflicts_two_fields.
+async fn update_conflicts_two_fields(db: &Db, unique_fields: &[&'static str]) -> R {
+    bulk_create(db, &mut [named(1, 1, "a"), named(2, 2, "b")]).await?;
+    assert_eq!(TwoFields::objects().count(db).await?, 2);
+    let mut conflicting_objects = [named(1, 1, "c"), named(2, 2, "d")];
+    bulk_create_with(db, &mut conflicting_objects, &upsert(unique_fields, &["name"])).await?;
+    for instance in &conflicting_objects {
+        assert_ne!(instance.id, 0);
+    }
+    assert_eq!(TwoFields::objects().count(db).await?, 2);
+    assert_eq!(two_fields_values(db).await?, [(1, 1, Some("c".into())), (2, 2, Some("d".into()))]);
+    Ok(())
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_update_conflicts_two_fields_unique_fields_first
+async fn test_update_conflicts_two_fields_unique_fields_first(db: Db) -> R {
+    update_conflicts_two_fields(&db, &["f1"]).await
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_update_conflicts_two_fields_unique_fields_second
+async fn test_update_conflicts_two_fields_unique_fields_second(db: Db) -> R {
+    update_conflicts_two_fields(&db, &["f2"]).await
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_update_conflicts_unique_fields_pk
+async fn test_update_conflicts_unique_fields_pk(db: Db) -> R {
+    bulk_create(&db, &mut [named(1, 1, "a"), named(2, 2, "b")]).await?;
+    let obj1 = TwoFields::objects().filter(TwoFields::f1().eq(1)).get(&db).await?;
+    let obj2 = TwoFields::objects().filter(TwoFields::f1().eq(2)).get(&db).await?;
+    let mut conflicting_objects = [TwoFields { id: obj1.id, ..named(3, 3, "c") }, TwoFields { id: obj2.id, ..named(4, 4, "d") }];
+    bulk_create_with(&db, &mut conflicting_objects, &upsert(&["id"], &["name"])).await?;
+    for instance in &conflicting_objects {
+        assert_ne!(instance.id, 0);
+    }
+    assert_eq!(TwoFields::objects().count(&db).await?, 2);
+    assert_eq!(two_fields_values(&db).await?, [(1, 1, Some("c".into())), (2, 2, Some("d".into()))]);
+    Ok(())
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_update_conflicts_two_fields_unique_fields_both
+async fn test_update_conflicts_two_fields_unique_fields_both(db: Db) -> R {
+    // No unique constraint covers (f1, f2): the database refuses the ON CONFLICT target.
+    let e = update_conflicts_two_fields(&db, &["f1", "f2"]).await.expect_err("no constraint on (f1, f2)");
+    assert_eq!(e.kind, ErrorKind::Database, "{e}");
+    Ok(())
+}
+
+/// BulkCreateTests._test_update_conflicts_unique_two_fields.
+async fn update_conflicts_unique_two_fields(db: &Db, unique_fields: &[&'static str]) -> R {
+    bulk_create(db, &mut data()).await?;
+    assert_eq!(Country::objects().count(db).await?, 4);
+    let c = |name: &str, iso: &str, description: &str| Country {
+        name: name.into(),
+        iso_two_letter: iso.into(),
+        description: description.into(),
+        ..Country::defaults()
+    };
+    let mut new_data = [
+        // Conflicting countries.
+        c("Germany", "DE", "Germany is a country in Central Europe."),
+        c("Czech Republic", "CZ", "The Czech Republic is a landlocked country in Central Europe."),
+        // New countries.
+        c("Australia", "AU", ""),
+        c("Japan", "JP", "Japan is an island country in East Asia."),
+    ];
+    bulk_create_with(db, &mut new_data, &upsert(unique_fields, &["description"])).await?;
+    for instance in &new_data {
+        assert_ne!(instance.id, 0);
+    }
+    assert_eq!(Country::objects().count(db).await?, 6);
+    let mut got = Country::objects().values_list(db, (Country::iso_two_letter(), Country::description())).await?;
+    got.sort();
+    let mut expected: Vec<(String, String)> = [
+        ("US", ""),
+        ("NL", ""),
+        ("DE", "Germany is a country in Central Europe."),
+        ("CZ", "The Czech Republic is a landlocked country in Central Europe."),
+        ("AU", ""),
+        ("JP", "Japan is an island country in East Asia."),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    expected.sort();
+    assert_eq!(got, expected);
+    Ok(())
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_update_conflicts_unique_two_fields_unique_fields_both
+async fn test_update_conflicts_unique_two_fields_unique_fields_both(db: Db) -> R {
+    update_conflicts_unique_two_fields(&db, &["iso_two_letter", "name"]).await
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_update_conflicts_unique_two_fields_unique_fields_one
+async fn test_update_conflicts_unique_two_fields_unique_fields_one(db: Db) -> R {
+    let e = update_conflicts_unique_two_fields(&db, &["iso_two_letter"]).await.expect_err("no constraint on iso_two_letter alone");
+    assert_eq!(e.kind, ErrorKind::Database, "{e}");
+    Ok(())
+}
+
+fn uc(number: i32, rank: i32, name: &str) -> UpsertConflict {
+    UpsertConflict { number, rank, name: name.into(), ..UpsertConflict::defaults() }
+}
+
+async fn upsert_values(db: &Db) -> teapot::Result<Vec<(i32, i32, String)>> {
+    let mut v =
+        UpsertConflict::objects().values_list(db, (UpsertConflict::number(), UpsertConflict::rank(), UpsertConflict::name())).await?;
+    v.sort();
+    Ok(v)
+}
+
+fn triples(v: &[(i32, i32, &str)]) -> Vec<(i32, i32, String)> {
+    v.iter().map(|(a, b, c)| (*a, *b, c.to_string())).collect()
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_update_conflicts_unique_fields
+async fn test_update_conflicts_unique_fields(db: Db) -> R {
+    let unique_fields = ["number"];
+    bulk_create(&db, &mut [uc(1, 1, "John"), uc(2, 2, "Mary"), uc(3, 3, "Hannah")]).await?;
+    assert_eq!(UpsertConflict::objects().count(&db).await?, 3);
+    let conflicting_objects = || vec![uc(1, 4, "Steve"), uc(2, 2, "Olivia"), uc(3, 1, "Hannah")];
+    let mut results = conflicting_objects();
+    bulk_create_with(&db, &mut results, &upsert(&unique_fields, &["name", "rank"])).await?;
+    assert_eq!(results.len(), 3);
+    for instance in &results {
+        assert_ne!(instance.id, 0);
+    }
+    assert_eq!(UpsertConflict::objects().count(&db).await?, 3);
+    assert_eq!(upsert_values(&db).await?, triples(&[(1, 4, "Steve"), (2, 2, "Olivia"), (3, 1, "Hannah")]));
+    let mut results = conflicting_objects();
+    results.push(uc(4, 4, "Mark"));
+    bulk_create_with(&db, &mut results, &upsert(&unique_fields, &["name", "rank"])).await?;
+    assert_eq!(results.len(), 4);
+    for instance in &results {
+        assert_ne!(instance.id, 0);
+    }
+    assert_eq!(UpsertConflict::objects().count(&db).await?, 4);
+    assert_eq!(upsert_values(&db).await?, triples(&[(1, 4, "Steve"), (2, 2, "Olivia"), (3, 1, "Hannah"), (4, 4, "Mark")]));
+    Ok(())
+}
+
+/// Django: bulk_create.tests.BulkCreateTests.test_update_conflicts_unique_fields_update_fields_db_column
+async fn test_update_conflicts_unique_fields_update_fields_db_column(db: Db) -> R {
+    let f = |rank: i32, name: &str| FieldsWithDbColumns { rank, name: Some(name.into()), ..FieldsWithDbColumns::defaults() };
+    bulk_create(&db, &mut [f(1, "a"), f(2, "b")]).await?;
+    assert_eq!(FieldsWithDbColumns::objects().count(&db).await?, 2);
+    let mut conflicting_objects = [f(1, "c"), f(2, "d")];
+    // teapot names columns: the db_columns rAnK and oTheRNaMe.
+    bulk_create_with(&db, &mut conflicting_objects, &upsert(&["rAnK"], &["oTheRNaMe"])).await?;
+    for instance in &conflicting_objects {
+        assert_ne!(instance.id, 0);
+    }
+    assert_eq!(FieldsWithDbColumns::objects().count(&db).await?, 2);
+    let mut got = FieldsWithDbColumns::objects().values_list(&db, (FieldsWithDbColumns::rank(), FieldsWithDbColumns::name())).await?;
+    got.sort();
+    assert_eq!(got, [(1, Some("c".into())), (2, Some("d".into()))]);
+    Ok(())
+}
+
+// FAILS: Django refuses a batch size that is not a positive integer ("Batch size must be a
+// positive integer."); teapot takes batch_size Some(0) as 1 and inserts (Rust's usize already
+// rules out Django's -1).
+/// Django: bulk_create.tests.BulkCreateTests.test_invalid_batch_size_exception
+async fn test_invalid_batch_size_exception(db: Db) -> R {
+    let mut none: Vec<Country> = Vec::new();
+    assert_usage(bulk_create_with(&db, &mut none, &with(Some(0), OnConflict::Fail)).await, "batch");
+    Ok(())
+}
+
+// FAILS: Django refuses the primary key in update_fields ("bulk_create() cannot be used with
+// primary keys in update_fields."); teapot sends ON CONFLICT ("id") DO UPDATE SET "id" = ...: on
+// PostgreSQL the row is inserted, on SQLite the statement is a syntax error (`INSERT ... DEFAULT
+// VALUES ON CONFLICT ...`).
+/// Django: bulk_create.tests.BulkCreateTests.test_update_conflicts_pk_in_update_fields
+async fn test_update_conflicts_pk_in_update_fields(db: Db) -> R {
+    // Django: "bulk_create() cannot be used with primary keys in update_fields."
+    assert_usage(bulk_create_with(&db, &mut [BigAutoFieldModel::defaults()], &upsert(&["id"], &["id"])).await, "id");
+    assert_eq!(BigAutoFieldModel::objects().count(&db).await?, 0);
     Ok(())
 }

@@ -17,6 +17,7 @@ models! {
         pub first_name: String,
         #[teapot(max_length = 20)]
         pub last_name: String,
+        pub business_set: Reverse<Business>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -41,10 +42,12 @@ suite!(
     test_unicode_pk,
     test_unique_pk,
     test_zero_non_autoincrement_pk,
+    test_querysets_relational,
+    test_in_bulk,
 );
 
 fn employee(code: i32, first: &str, last: &str) -> Employee {
-    Employee { employee_code: code, first_name: first.into(), last_name: last.into() }
+    Employee { employee_code: code, first_name: first.into(), last_name: last.into(), ..Employee::defaults() }
 }
 
 /// BasicCustomPKTests.setUpTestData: dan (123), fran (456), and Sears employing both.
@@ -140,5 +143,35 @@ async fn test_zero_non_autoincrement_pk(db: Db) -> R {
     employee(0, "Frank", "Jones").create(&db).await?;
     let e = Employee::objects().filter(Employee::employee_code().eq(0)).get(&db).await?;
     assert_eq!(e.employee_code, 0);
+    Ok(())
+}
+
+async fn business_names(q: QuerySet<Business>, db: &Db) -> teapot::Result<Vec<String>> {
+    Ok(q.all(db).await?.into_iter().map(|b| b.name).collect())
+}
+
+/// Django: custom_pk.tests.BasicCustomPKTests.test_querysets_relational
+async fn test_querysets_relational(db: Db) -> R {
+    data(&db).await?;
+    // Queries across tables, involving primary key: business__name and business__pk are the
+    // same column.
+    assert_eq!(codes(Employee::objects().filter(Employee::business_set().name().eq("Sears")), &db).await?, [456, 123]);
+    let q = |c: Cond| Business::objects().filter(c);
+    // employees__employee_code and employees__pk are the same column.
+    assert_eq!(business_names(q(Business::employees().employee_code().eq(123)), &db).await?, ["Sears"]);
+    assert_eq!(business_names(q(Business::employees().first_name().startswith("Fran")), &db).await?, ["Sears"]);
+    Ok(())
+}
+
+/// Django: custom_pk.tests.BasicCustomPKTests.test_in_bulk
+async fn test_in_bulk(db: Db) -> R {
+    data(&db).await?;
+    // Custom pks work with in_bulk, both for integer and non-integer types.
+    let emps = Employee::objects().in_bulk(&db, [123, 456]).await?;
+    assert_eq!((emps[&123].employee_code, emps[&123].first_name.as_str()), (123, "Dan"));
+    assert_eq!(emps.len(), 2);
+    let businesses = Business::objects().in_bulk(&db, ["Sears".to_string()]).await?;
+    assert_eq!(businesses.keys().collect::<Vec<_>>(), ["Sears"]);
+    assert_eq!(businesses["Sears"].name, "Sears");
     Ok(())
 }

@@ -77,6 +77,15 @@ models! {
     pub struct UuidModel {
         pub id: i64,
         pub uuid: Option<Uuid>,
+        #[teapot(on_delete = "cascade")]
+        pub uuid_fk: Option<ForeignKey<UuidPk>>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "expressions", table = "expressions_uuidpk")]
+    pub struct UuidPk {
+        #[teapot(primary_key)]
+        pub id: Uuid,
     }
 }
 
@@ -100,6 +109,13 @@ suite!(
     test_decimal_expression,
     test_lefthand_multiplication,
     test_lefthand_division,
+    test_boolean_expression_combined,
+    test_boolean_expression_combined_with_empty_Q,
+    test_boolean_expression_in_Q,
+    test_in_subquery,
+    test_negated_empty_exists,
+    test_uuid_pk_subquery,
+    test_filter_with_join,
 );
 
 async fn employee(db: &Db, first: &str, last: &str, salary: Option<i32>) -> teapot::Result<Employee> {
@@ -324,5 +340,164 @@ async fn test_lefthand_division(db: Db) -> R {
     let got = this().get(&db).await?;
     assert_eq!(got.integer, 21);
     approx(got.float, 0.363);
+    Ok(())
+}
+
+/// BasicExpressionsTests.setUpTestData: example_inc (ceo Joe), foobar_ltd (ceo Frank), gmbh
+/// (ceo Max).
+struct Basic {
+    example_inc: Company,
+    foobar_ltd: Company,
+    gmbh: Company,
+    max: Employee,
+}
+
+async fn basic(db: &Db) -> teapot::Result<Basic> {
+    let example_inc = company(db, "Example Inc.", 2300, 5, &employee(db, "Joe", "Smith", Some(10)).await?).await?;
+    let mut foobar_ltd = company(db, "Foobar Ltd.", 3, 4, &employee(db, "Frank", "Meyer", Some(20)).await?).await?;
+    foobar_ltd.based_in_eu = true;
+    foobar_ltd.save(db).await?;
+    let max = employee(db, "Max", "Mustermann", Some(30)).await?;
+    let gmbh = company(db, "Test GmbH", 32, 1, &max).await?;
+    Ok(Basic { example_inc, foobar_ltd, gmbh, max })
+}
+
+/// The employees a condition keeps, by key, sorted (assertCountEqual).
+async fn employee_ids(db: &Db, c: Cond) -> teapot::Result<Vec<i64>> {
+    let mut v: Vec<i64> = Employee::objects().filter(c).all(db).await?.iter().map(|e| e.id).collect();
+    v.sort();
+    Ok(v)
+}
+
+fn sorted(mut v: Vec<i64>) -> Vec<i64> {
+    v.sort();
+    v
+}
+
+/// Exists(Company.objects.filter(ceo=OuterRef("pk"))) and the same for point_of_contact.
+fn is_ceo() -> Cond {
+    Company::objects().filter(Company::ceo().eq_outer(Employee::id())).exists_cond()
+}
+
+fn is_poc() -> Cond {
+    Company::objects().filter(Company::point_of_contact().eq_outer(Employee::id())).exists_cond()
+}
+
+/// gmbh.point_of_contact = max.
+async fn max_is_poc(db: &Db, d: &mut Basic) -> R {
+    d.gmbh.point_of_contact = Some(ForeignKey::from(&d.max));
+    d.gmbh.save(db).await
+}
+
+/// Django: expressions.tests.BasicExpressionsTests.test_boolean_expression_combined
+async fn test_boolean_expression_combined(db: Db) -> R {
+    let mut d = basic(&db).await?;
+    max_is_poc(&db, &mut d).await?;
+    let (joe, frank, max) = (*d.example_inc.ceo.key(), *d.foobar_ltd.ceo.key(), d.max.id);
+    assert_eq!(employee_ids(&db, is_ceo() | is_poc()).await?, sorted(vec![joe, frank, max]));
+    assert_eq!(employee_ids(&db, is_ceo() & is_poc()).await?, [max]);
+    assert_eq!(employee_ids(&db, is_ceo() & Employee::salary().gte(30)).await?, [max]);
+    assert_eq!(employee_ids(&db, is_poc() | Employee::salary().lt(15)).await?, sorted(vec![joe, max]));
+    assert_eq!(employee_ids(&db, Employee::salary().gte(30) & is_ceo()).await?, [max]);
+    assert_eq!(employee_ids(&db, Employee::salary().lt(15) | is_poc()).await?, sorted(vec![joe, max]));
+    Ok(())
+}
+
+/// Django: expressions.tests.BasicExpressionsTests.test_boolean_expression_combined_with_empty_Q
+async fn test_boolean_expression_combined_with_empty_Q(db: Db) -> R {
+    let mut d = basic(&db).await?;
+    max_is_poc(&db, &mut d).await?;
+    // Q() is the empty condition; Q(Exists(...)) the condition itself.
+    let q = || Cond::And(vec![]);
+    let tests = [
+        is_poc() & q(),
+        q() & is_poc(),
+        is_poc() | q(),
+        q() | is_poc(),
+        Cond::And(vec![is_poc()]) & q(),
+        q() & Cond::And(vec![is_poc()]),
+        Cond::And(vec![is_poc()]) | q(),
+        q() | Cond::And(vec![is_poc()]),
+    ];
+    for conditions in tests {
+        let label = format!("{conditions:?}");
+        assert_eq!(employee_ids(&db, conditions).await?, [d.max.id], "{label}");
+    }
+    Ok(())
+}
+
+/// Django: expressions.tests.BasicExpressionsTests.test_boolean_expression_in_Q
+async fn test_boolean_expression_in_Q(db: Db) -> R {
+    let mut d = basic(&db).await?;
+    max_is_poc(&db, &mut d).await?;
+    assert_eq!(employee_ids(&db, Cond::And(vec![is_poc()])).await?, [d.max.id]);
+    Ok(())
+}
+
+/// Django: expressions.tests.BasicExpressionsTests.test_in_subquery
+async fn test_in_subquery(db: Db) -> R {
+    let d = basic(&db).await?;
+    let ids = |v: Vec<Company>| sorted(v.iter().map(|c| c.id).collect());
+    // A contrived test, but a succinct way to test pk__in=Subquery().
+    let small_companies = || Company::objects().filter(Company::num_employees().lt(200));
+    let subquery_test = Company::objects().filter(Company::id().is_in_query(small_companies().values_of(Company::id())));
+    assert_eq!(ids(subquery_test.all(&db).await?), sorted(vec![d.foobar_ltd.id, d.gmbh.id]));
+    // pk=Subquery(...) of one row: teapot has the IN form only.
+    let one = small_companies().filter(Company::num_employees().eq(3)).values_of(Company::id());
+    let subquery_test2 = Company::objects().filter(Company::id().is_in_query(one));
+    assert_eq!(ids(subquery_test2.all(&db).await?), [d.foobar_ltd.id]);
+    Ok(())
+}
+
+/// Django: expressions.tests.ExistsTests.test_negated_empty_exists
+async fn test_negated_empty_exists(db: Db) -> R {
+    let mut manager = Manager::defaults();
+    manager.create(&db).await?;
+    let qs = Manager::objects().filter(!Manager::objects().none().exists_cond() & Manager::id().eq(manager.id));
+    assert_eq!(qs.all(&db).await?.iter().map(|m| m.id).collect::<Vec<_>>(), [manager.id]);
+    Ok(())
+}
+
+/// Django: expressions.tests.BasicExpressionsTests.test_uuid_pk_subquery
+async fn test_uuid_pk_subquery(db: Db) -> R {
+    basic(&db).await?;
+    // Django's UUIDPK defaults its key to uuid4(): a fixed random-looking key here.
+    let mut u = UuidPk { id: Uuid::from_u128(0x6f1c_58a2_93d4_4e7b_a1c2_5d3e_8f90_b1a4) };
+    u.create(&db).await?;
+    UuidModel { uuid_fk: Some(ForeignKey::from(&u)), ..UuidModel::defaults() }.create(&db).await?;
+    let fks = UuidModel::objects().values_of(UuidModel::uuid_fk().id());
+    let qs = UuidPk::objects().filter(UuidPk::id().is_in_query(fks)).all(&db).await?;
+    assert_eq!(qs.iter().map(|x| x.id).collect::<Vec<_>>(), [u.id]);
+    Ok(())
+}
+
+/// Django: expressions.tests.BasicExpressionsTests.test_filter_with_join
+async fn test_filter_with_join(db: Db) -> R {
+    basic(&db).await?;
+    // Company.objects.update(point_of_contact=F("ceo")): teapot's update cannot set a nullable
+    // key from a key (the types differ), so each company is saved with it.
+    for mut c in Company::objects().all(&db).await? {
+        c.point_of_contact = Some(c.ceo.clone());
+        c.save(&db).await?;
+    }
+    let mut c = Company::objects().order_by(Company::id().asc()).first(&db).await?.expect("a company");
+    let guido = employee(&db, "Guido", "van Rossum", None).await?;
+    c.point_of_contact = Some(ForeignKey::from(&guido));
+    c.save(&db).await?;
+    // F expressions can also span joins.
+    let same = || Company::ceo().firstname().cmp_col(Op::Eq, Company::point_of_contact().firstname());
+    let mut names: Vec<String> = Company::objects().filter(same()).all(&db).await?.into_iter().map(|c| c.name).collect();
+    names.sort();
+    assert_eq!(names, ["Foobar Ltd.", "Test GmbH"]);
+    Company::objects().exclude(same()).update(&db, vec![Company::name().set("foo")]).await?;
+    assert_eq!(Company::objects().exclude(same()).get(&db).await?.name, "foo");
+    // Django refuses a joined column as an update's value ("Joined field references are not
+    // permitted in this query").
+    let e = Company::objects()
+        .exclude(same())
+        .update(&db, vec![Company::name().set_expr(Company::point_of_contact().lastname())])
+        .await
+        .expect_err("a joined column as an update's value");
+    assert_eq!(e.kind, teapot::ErrorKind::Usage, "{e}");
     Ok(())
 }

@@ -9,6 +9,7 @@
 mod common;
 
 mod aggregation;
+mod annotations;
 mod basic;
 mod bulk_create;
 mod custom_pk;

@@ -20,6 +20,7 @@ models! {
         pub last_name: String,
         #[teapot(max_length = 254)]
         pub email: String,
+        pub article_set: Reverse<Article>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -103,6 +104,35 @@ models! {
         #[teapot(on_delete = "cascade")]
         pub parent: ForeignKey<ParentStringPrimaryKey>,
     }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "many_to_one")]
+    pub struct Category {
+        pub id: i64,
+        #[teapot(max_length = 20)]
+        pub name: String,
+        pub record_set: Reverse<Record>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "many_to_one")]
+    pub struct Record {
+        pub id: i64,
+        #[teapot(on_delete = "cascade")]
+        pub category: ForeignKey<Category>,
+        pub left_set: Reverse<Relation>,
+        pub right_set: Reverse<Relation>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "many_to_one")]
+    pub struct Relation {
+        pub id: i64,
+        #[teapot(on_delete = "cascade", related_name = "left_set")]
+        pub left: ForeignKey<Record>,
+        #[teapot(on_delete = "cascade", related_name = "right_set")]
+        pub right: ForeignKey<Record>,
+    }
 }
 
 async fn setup(t: &TestDb) -> Db {
@@ -110,6 +140,8 @@ async fn setup(t: &TestDb) -> Db {
 }
 
 suite!(
+    test_multiple_foreignkeys,
+    test_reverse_selects,
     test_get,
     test_create,
     test_assign_fk_id_value,
@@ -321,5 +353,91 @@ async fn test_cached_relation_invalidated_on_save(db: Db) -> R {
     // The stale row is gone with the old key (not loaded, rather than r).
     assert_eq!(a.reporter.get().expect_err("not r any more").kind, ErrorKind::NotLoaded);
     assert_eq!(with_reporter(&db, a.id).await?.reporter.get()?.id, d.r2.id);
+    Ok(())
+}
+
+/// Django: many_to_one.tests.ManyToOneTests.test_multiple_foreignkeys
+async fn test_multiple_foreignkeys(db: Db) -> R {
+    data(&db).await?;
+    // Test of multiple ForeignKeys to the same model (bug #7125).
+    let mut c = Vec::new();
+    for name in ["First", "Second", "Third"] {
+        let mut x = Category { name: name.into(), ..Category::defaults() };
+        x.create(&db).await?;
+        c.push(x);
+    }
+    let mut r = Vec::new();
+    for cat in [0, 0, 1, 1, 2] {
+        let mut x = Record { category: ForeignKey::from(&c[cat]), ..Record::defaults() };
+        x.create(&db).await?;
+        r.push(x);
+    }
+    let mut rel_id = 0;
+    for (left, right) in [(0, 1), (2, 3), (0, 2), (4, 1), (2, 1)] {
+        let mut x = Relation { left: ForeignKey::from(&r[left]), right: ForeignKey::from(&r[right]), ..Relation::defaults() };
+        x.create(&db).await?;
+        if (left, right) == (0, 2) {
+            rel_id = x.id;
+        }
+    }
+    let q1 = Relation::objects()
+        .filter(Relation::left().category().name().is_in(["First"]) & Relation::right().category().name().is_in(["Second"]));
+    assert_eq!(q1.all(&db).await?.iter().map(|x| x.id).collect::<Vec<_>>(), [rel_id]);
+    let q2 = Category::objects()
+        .filter(Category::record_set().left_set().right().category().name().eq("Second"))
+        .order_by(Category::name().asc());
+    assert_eq!(q2.all(&db).await?.iter().map(|x| x.id).collect::<Vec<_>>(), [c[0].id, c[1].id]);
+    // Django refuses a Child as a Child's parent (ValueError): a ForeignKey<Parent> holds a
+    // Parent's key, the type rejects a Child.
+    Ok(())
+}
+
+/// Django: many_to_one.tests.ManyToOneTests.test_reverse_selects
+async fn test_reverse_selects(db: Db) -> R {
+    let d = data(&db).await?;
+    let mut a3 =
+        Article { headline: "Third article".into(), pub_date: date(2005, 7, 27), reporter: ForeignKey::new(d.r.id), ..Article::defaults() };
+    a3.create(&db).await?;
+    Article { headline: "Fourth article".into(), pub_date: date(2005, 7, 27), reporter: ForeignKey::new(d.r.id), ..Article::defaults() }
+        .create(&db)
+        .await?;
+    let john_smith = [d.r.id];
+    let ids = |v: Vec<Reporter>| v.iter().map(|x| x.id).collect::<Vec<_>>();
+    let q = |c: Cond| Reporter::objects().filter(c);
+    // Reporters can be queried (id__exact and pk are the same column).
+    assert_eq!(ids(q(Reporter::id().eq(d.r.id)).all(&db).await?), john_smith);
+    assert_eq!(ids(q(Reporter::first_name().startswith("John")).all(&db).await?), john_smith);
+    // Reporters can query in opposite direction of ForeignKey definition (article__id__exact,
+    // article__pk, article=<key>, article=<row>: the key).
+    assert_eq!(ids(q(Reporter::article_set().id().eq(d.a.id)).all(&db).await?), john_smith);
+    assert_eq!(ids(q(Reporter::article_set().id().eq(d.a.key())).all(&db).await?), john_smith);
+    assert_eq!(ids(q(Reporter::article_set().id().is_in([d.a.id, a3.id])).distinct().all(&db).await?), john_smith);
+    assert_eq!(ids(q(Reporter::article_set().id().is_in([d.a.key(), a3.key()])).distinct().all(&db).await?), john_smith);
+    let t = || q(Reporter::article_set().headline().startswith("T"));
+    assert_eq!(ids(t().all(&db).await?), [d.r.id, d.r.id]);
+    assert_eq!(ids(t().distinct().all(&db).await?), john_smith);
+    // Counting in the opposite direction works in conjunction with distinct().
+    assert_eq!(t().count(&db).await?, 2);
+    assert_eq!(t().distinct().count(&db).await?, 1);
+    // Queries can go round in circles.
+    let circle = || q(Reporter::article_set().reporter().first_name().startswith("John"));
+    assert_eq!(ids(circle().all(&db).await?), [d.r.id, d.r.id, d.r.id]);
+    assert_eq!(ids(circle().distinct().all(&db).await?), john_smith);
+    assert_eq!(ids(q(Reporter::article_set().reporter().eq(d.r.id)).distinct().all(&db).await?), john_smith);
+    // It's possible to use values() calls across many-to-one relations (with the ordering
+    // cleared, so as not to drag the headline into the distinct columns).
+    let qs = Article::objects()
+        .filter(Article::reporter().eq(d.r.id))
+        .distinct()
+        .clear_ordering()
+        .values(&db, (Article::reporter().first_name(), Article::reporter().last_name()))
+        .await?;
+    let expected: std::collections::BTreeMap<String, teapot::orm::Value> = [
+        ("reporter__first_name".to_string(), teapot::orm::Value::from("John")),
+        ("reporter__last_name".to_string(), teapot::orm::Value::from("Smith")),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(qs, [expected]);
     Ok(())
 }

@@ -179,6 +179,19 @@ async fn setup(t: &TestDb) -> Db {
 }
 
 suite!(
+    test_has_key,
+    test_has_key_null_value,
+    test_isnull_key,
+    test_isnull_key_or_none,
+    test_none_key,
+    test_shallow_obj_lookup,
+    test_deep_lookup_objs,
+    test_shallow_lookup_obj_target,
+    test_key_values,
+    test_key_values_boolean,
+    test_none_key_and_exact_lookup,
+    test_deep_values,
+    test_lookup_date_without_use_tz,
     test_set_and_retrieve,
     test_filter,
     test_return_type,
@@ -618,5 +631,194 @@ async fn test_unsaved_fk(db: Db) -> R {
     let u1 = PrimaryKeyUUIDModel { id: uuid(1) };
     let e = RelatedToUUIDModel { id: 0, uuid_fk: ForeignKey::from(&u1) }.create(&db).await.expect_err("u1 is not saved");
     assert!(e.is_foreign_key_violation(), "{e}");
+    Ok(())
+}
+
+/// Django: model_fields.test_datetimefield.DateTimeFieldTests.test_lookup_date_without_use_tz
+async fn test_lookup_date_without_use_tz(db: Db) -> R {
+    // (USE_TZ=False: naive datetimes; teapot's are UTC, which the lookup reads as they are.)
+    let d = NaiveDate::from_ymd_opt(2014, 3, 12).expect("date");
+    let t = NaiveTime::from_hms_micro_opt(21, 22, 23, 240000).expect("time");
+    let dt1 = d.and_time(t).and_utc();
+    let dt2 = NaiveDate::from_ymd_opt(2014, 3, 11).expect("date").and_time(t).and_utc();
+    let mut m = DateTimeModel { id: 0, d, dt: dt1, t };
+    m.create(&db).await?;
+    // Other model with different datetime.
+    DateTimeModel { id: 0, d, dt: dt2, t }.create(&db).await?;
+    assert_eq!(DateTimeModel::objects().filter(DateTimeModel::dt().date().eq(d)).get(&db).await?.id, m.id);
+    Ok(())
+}
+
+/// The keys of the rows a condition keeps (sorted: assertCountEqual; in key order:
+/// assertSequenceEqual on a model with no ordering, whose rows come in key order here).
+async fn json_set(db: &Db, q: teapot::orm::QuerySet<NullableJSONModel>) -> teapot::Result<Vec<i64>> {
+    let mut v: Vec<i64> = q.all(db).await?.iter().map(|o| o.id).collect();
+    v.sort();
+    Ok(v)
+}
+
+fn pick(objs: &[i64], idx: &[usize]) -> Vec<i64> {
+    let mut v: Vec<i64> = idx.iter().map(|&i| objs[i]).collect();
+    v.sort();
+    v
+}
+
+type J = NullableJSONModel;
+
+/// Django: model_fields.test_jsonfield.TestQuerying.test_has_key
+async fn test_has_key(db: Db) -> R {
+    let objs = json_rows(&db).await?;
+    assert_eq!(json_set(&db, J::objects().filter(J::value().has_key("a"))).await?, pick(&objs, &[3, 4]));
+    Ok(())
+}
+
+/// Django: model_fields.test_jsonfield.TestQuerying.test_has_key_null_value
+async fn test_has_key_null_value(db: Db) -> R {
+    let objs = json_rows(&db).await?;
+    assert_eq!(json_set(&db, J::objects().filter(J::value().has_key("j"))).await?, [objs[4]]);
+    Ok(())
+}
+
+/// Django: model_fields.test_jsonfield.TestQuerying.test_isnull_key
+async fn test_isnull_key(db: Db) -> R {
+    let objs = json_rows(&db).await?;
+    let all_but = |skip: &[usize]| pick(&objs, &(0..objs.len()).filter(|i| !skip.contains(i)).collect::<Vec<_>>());
+    // key__isnull=False works the same as has_key='key'.
+    assert_eq!(json_set(&db, J::objects().filter(J::value().key("a").is_null(true))).await?, all_but(&[3, 4]));
+    assert_eq!(json_set(&db, J::objects().filter(J::value().key("j").is_null(true))).await?, all_but(&[4]));
+    assert_eq!(json_set(&db, J::objects().filter(J::value().key("a").is_null(false))).await?, pick(&objs, &[3, 4]));
+    assert_eq!(json_set(&db, J::objects().filter(J::value().key("j").is_null(false))).await?, [objs[4]]);
+    Ok(())
+}
+
+/// Django: model_fields.test_jsonfield.TestQuerying.test_isnull_key_or_none
+async fn test_isnull_key_or_none(db: Db) -> R {
+    let objs = json_rows(&db).await?;
+    let mut obj = NullableJSONModel { id: 0, value: Some(json!({"a": null})) };
+    obj.create(&db).await?;
+    let c = J::value().key("a").is_null(true) | J::value().key("a").eq(serde_json::Value::Null);
+    let mut expected: Vec<i64> = objs.iter().enumerate().filter(|(i, _)| ![3, 4].contains(i)).map(|(_, id)| *id).collect();
+    expected.push(obj.id);
+    expected.sort();
+    assert_eq!(json_set(&db, J::objects().filter(c)).await?, expected);
+    Ok(())
+}
+
+/// Django: model_fields.test_jsonfield.TestQuerying.test_none_key
+async fn test_none_key(db: Db) -> R {
+    let objs = json_rows(&db).await?;
+    // value__j=None: the key holds JSON null.
+    assert_eq!(json_set(&db, J::objects().filter(J::value().key("j").eq(serde_json::Value::Null))).await?, [objs[4]]);
+    Ok(())
+}
+
+/// Django: model_fields.test_jsonfield.TestQuerying.test_shallow_obj_lookup
+async fn test_shallow_obj_lookup(db: Db) -> R {
+    let objs = json_rows(&db).await?;
+    assert_eq!(json_set(&db, J::objects().filter(J::value().key("a").eq(json!("b")))).await?, pick(&objs, &[3, 4]));
+    Ok(())
+}
+
+/// Django: model_fields.test_jsonfield.TestQuerying.test_deep_lookup_objs
+async fn test_deep_lookup_objs(db: Db) -> R {
+    let objs = json_rows(&db).await?;
+    assert_eq!(json_set(&db, J::objects().filter(J::value().key("k").key("l").eq(json!("m")))).await?, [objs[4]]);
+    Ok(())
+}
+
+/// Django: model_fields.test_jsonfield.TestQuerying.test_shallow_lookup_obj_target
+async fn test_shallow_lookup_obj_target(db: Db) -> R {
+    let objs = json_rows(&db).await?;
+    assert_eq!(json_set(&db, J::objects().filter(J::value().key("k").eq(json!({"l": "m"})))).await?, [objs[4]]);
+    Ok(())
+}
+
+// FAILS: Django leaves the rows without the key out of both filter() and exclude() (SQL's
+// NULL logic: exclude(value__a="b") gives only the row whose value is SQL NULL, objs[0]);
+// teapot's exclude() keeps every row whose key does not equal "b", those without the key too
+// (objs 0, 1, 2, 5, 6, 7 and the primitives).
+/// Django: model_fields.test_jsonfield.TestQuerying.test_lookup_exclude
+async fn test_lookup_exclude(db: Db) -> R {
+    let objs = json_rows(&db).await?;
+    let tests = [(J::value().key("a").eq(json!("b")), pick(&objs, &[0])), (J::value().key("foo").eq(json!("bax")), pick(&objs, &[0, 7]))];
+    for (condition, expected) in tests {
+        assert_eq!(json_set(&db, J::objects().exclude(condition.clone())).await?, expected, "{condition:?}");
+        assert_eq!(json_set(&db, J::objects().filter(!condition.clone())).await?, expected, "~{condition:?}");
+    }
+    Ok(())
+}
+
+// FAILS: as test_lookup_exclude ("Values without the key are ignored"): exclude(value__foo=
+// "bax") should give objs 0 and 7; teapot gives every row but objs[6].
+/// Django: model_fields.test_jsonfield.TestQuerying.test_lookup_exclude_nonexistent_key
+async fn test_lookup_exclude_nonexistent_key(db: Db) -> R {
+    let objs = json_rows(&db).await?;
+    // Values without the key are ignored.
+    let condition = || J::value().key("foo").eq(json!("bax"));
+    let objs_with_value = pick(&objs, &[6]);
+    let objs_with_different_value = pick(&objs, &[0, 7]);
+    assert_eq!(json_set(&db, J::objects().exclude(condition())).await?, objs_with_different_value);
+    assert_eq!(json_set(&db, J::objects().exclude(!condition())).await?, objs_with_value);
+    let both = pick(&objs, &[0, 6, 7]);
+    assert_eq!(json_set(&db, J::objects().filter(condition() | !condition())).await?, both);
+    assert_eq!(json_set(&db, J::objects().exclude(condition() & !condition())).await?, both);
+    // Add the __isnull lookup to get an exhaustive set.
+    let with_foo = || condition() & J::value().key("foo").is_null(false);
+    let all_but_6 = pick(&objs, &(0..objs.len()).filter(|&i| i != 6).collect::<Vec<_>>());
+    assert_eq!(json_set(&db, J::objects().exclude(with_foo())).await?, all_but_6);
+    assert_eq!(json_set(&db, J::objects().filter(with_foo())).await?, objs_with_value);
+    Ok(())
+}
+
+/// Django: model_fields.test_jsonfield.TestQuerying.test_key_values
+async fn test_key_values(db: Db) -> R {
+    json_rows(&db).await?;
+    let qs = || J::objects().filter(J::value().key("h").eq(json!(true)));
+    let tests = [
+        ("a", json!("b")),
+        ("c", json!(14)),
+        ("d", json!(["e", {"f": "g"}])),
+        ("h", json!(true)),
+        ("i", json!(false)),
+        ("j", serde_json::Value::Null),
+        ("k", json!({"l": "m"})),
+        ("n", json!([null, true, false])),
+        ("p", json!(4.2)),
+        ("r", json!({"s": true, "t": false})),
+    ];
+    for (lookup, expected) in tests {
+        // values_list("value__<key>", flat=True).get(): exactly one row.
+        let got = qs().values_list(&db, (J::value().key(lookup),)).await?;
+        assert_eq!(got, [(Some(expected),)], "value__{lookup}");
+    }
+    Ok(())
+}
+
+/// Django: model_fields.test_jsonfield.TestQuerying.test_key_values_boolean
+async fn test_key_values_boolean(db: Db) -> R {
+    json_rows(&db).await?;
+    let qs = || J::objects().filter(J::value().key("h").eq(json!(true)) & J::value().key("i").eq(json!(false)));
+    for (lookup, expected) in [("h", true), ("i", false)] {
+        let got = qs().values_list(&db, (J::value().key(lookup),)).await?;
+        assert_eq!(got, [(Some(json!(expected)),)], "value__{lookup}");
+    }
+    Ok(())
+}
+
+/// Django: model_fields.test_jsonfield.TestQuerying.test_none_key_and_exact_lookup
+async fn test_none_key_and_exact_lookup(db: Db) -> R {
+    let objs = json_rows(&db).await?;
+    let c = J::value().key("a").eq(json!("b")) & J::value().key("j").eq(serde_json::Value::Null);
+    assert_eq!(json_set(&db, J::objects().filter(c)).await?, [objs[4]]);
+    Ok(())
+}
+
+/// Django: model_fields.test_jsonfield.TestQuerying.test_deep_values
+async fn test_deep_values(db: Db) -> R {
+    let objs = json_rows(&db).await?;
+    let qs = J::objects().order_by(J::id().asc()).values_list(&db, (J::value().key("k").key("l"),)).await?;
+    let mut expected_objs = vec![(None,); objs.len()];
+    expected_objs[4] = (Some(json!("m")),);
+    assert_eq!(qs, expected_objs);
     Ok(())
 }

@@ -28,6 +28,7 @@ models! {
     #[teapot(app = "null_queries")]
     pub struct OuterA {
         pub id: i64,
+        pub inner_set: Reverse<Inner>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -36,6 +37,7 @@ models! {
         pub id: i64,
         #[teapot(max_length = 10)]
         pub data: String,
+        pub inner_set: Reverse<Inner>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -53,7 +55,7 @@ async fn setup(t: &TestDb) -> Db {
     crate::common::db::orm_db(t, "null_queries", MODELS_SRC).await
 }
 
-suite!(test_none_as_null);
+suite!(test_none_as_null, test_reverse_relations);
 
 /// Django: null_queries.tests.NullQueriesTests.test_none_as_null
 async fn test_none_as_null(db: Db) -> R {
@@ -82,5 +84,28 @@ async fn test_none_as_null(db: Db) -> R {
 
     // `filter(foo__exact=None)` and `filter(id__gt=None)` are compile errors in teapot (no
     // column `foo`; `gt` takes an i64, not an Option).
+    Ok(())
+}
+
+/// Django: null_queries.tests.NullQueriesTests.test_reverse_relations
+async fn test_reverse_relations(db: Db) -> R {
+    // Querying across reverse relations and then another relation should insert outer joins
+    // correctly so as not to exclude results.
+    let mut obj = OuterA::defaults();
+    obj.create(&db).await?;
+    let a_ids = |v: Vec<OuterA>| v.iter().map(|x| x.id).collect::<Vec<_>>();
+    assert_eq!(a_ids(OuterA::objects().filter(OuterA::inner_set().third().is_null(true)).all(&db).await?), [obj.id]);
+    assert_eq!(a_ids(OuterA::objects().filter(OuterA::inner_set().third().data().is_null(true)).all(&db).await?), [obj.id]);
+    let mut inner = Inner { first: ForeignKey::from(&obj), ..Inner::defaults() };
+    inner.create(&db).await?;
+    let got = Inner::objects().filter(Inner::first().inner_set().third().is_null(true)).all(&db).await?;
+    assert_eq!(got.iter().map(|x| x.id).collect::<Vec<_>>(), [inner.id]);
+    // Ticket #13815: <reverse>_isnull=False does not produce faulty empty lists.
+    let mut outerb = OuterB { data: "reverse".into(), ..OuterB::defaults() };
+    outerb.create(&db).await?;
+    assert!(OuterB::objects().filter(OuterB::inner_set().id().is_null(false)).all(&db).await?.is_empty());
+    Inner { first: ForeignKey::from(&obj), ..Inner::defaults() }.create(&db).await?;
+    let got = OuterB::objects().exclude(OuterB::inner_set().id().is_null(false)).all(&db).await?;
+    assert_eq!(got.iter().map(|x| x.id).collect::<Vec<_>>(), [outerb.id]);
     Ok(())
 }

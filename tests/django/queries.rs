@@ -5,9 +5,12 @@
 //! `-note, name`) is spelled out. Where Django compares two querysets (`exclude(q)` against
 //! `filter(~q)`), both are also compared with the rows Django's data gives.
 
+// Django's UnionTests names (test_A_AB, ...) are kept as they are.
+#![allow(non_snake_case)]
+
 use crate::common::db::TestDb;
 use teapot::orm::instance::{bulk_create, bulk_update};
-use teapot::orm::Value;
+use teapot::orm::{Op, Value};
 use teapot::prelude::*;
 use teapot::ErrorKind;
 
@@ -49,6 +52,8 @@ models! {
     #[teapot(app = "queries")]
     pub struct School {
         pub id: i64,
+        pub classroom_set: Reverse<Classroom>,
+        pub student_set: Reverse<Student>,
     }
 
     /// Django's NamedCategory is a multi-table child of DumbCategory: a plain model here.
@@ -73,6 +78,7 @@ models! {
         pub children: Reverse<Tag>,
         pub item_set: Reverse<Item>,
         pub annotation_set: Reverse<Annotation>,
+        pub note_set: Reverse<Note>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -88,9 +94,17 @@ models! {
         #[teapot(default = true)]
         pub negate: bool,
         pub extrainfo_set: Reverse<ExtraInfo>,
+        pub annotation_set: Reverse<Annotation>,
     }
 
-    /// Django's ExtraInfo without `date` (a foreign key to a model with a DateTimeField key).
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct DateTimePk {
+        #[teapot(primary_key)]
+        pub date: DateTime<Utc>,
+        pub extrainfo_set: Reverse<ExtraInfo>,
+    }
+
     #[derive(Debug, Clone, teapot::Model)]
     #[teapot(app = "queries")]
     pub struct ExtraInfo {
@@ -100,6 +114,8 @@ models! {
         #[teapot(on_delete = "cascade")]
         pub note: Option<ForeignKey<Note>>,
         pub value: Option<i32>,
+        #[teapot(on_delete = "set_null")]
+        pub date: Option<ForeignKey<DateTimePk>>,
         #[teapot(default = true)]
         pub filterable: bool,
         pub author_set: Reverse<Author>,
@@ -179,6 +195,7 @@ models! {
     pub struct Individual {
         pub id: i64,
         pub alive: bool,
+        pub related_individual: Reverse<RelatedIndividual>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -276,6 +293,7 @@ models! {
         pub id: i64,
         #[teapot(max_length = 10)]
         pub data: String,
+        pub join_set: Reverse<Join>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -299,10 +317,209 @@ models! {
     #[derive(Debug, Clone, teapot::Model)]
     #[teapot(app = "queries")]
     pub struct OrderItem {
-        pub id: i64,
+        pub id: i32,
         #[teapot(on_delete = "cascade", related_name = "items")]
         pub order: ForeignKey<Order>,
         pub status: i32,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries", table = "RelatedIndividual")]
+    pub struct RelatedIndividual {
+        pub id: i64,
+        #[teapot(on_delete = "cascade", related_name = "related_individual")]
+        pub related: ForeignKey<Individual>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct Ranking {
+        pub id: i64,
+        pub rank: i32,
+        #[teapot(on_delete = "cascade")]
+        pub author: ForeignKey<Author>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct SimpleCategory {
+        pub id: i64,
+        #[teapot(max_length = 25)]
+        pub name: String,
+        pub categoryitem_set: Reverse<CategoryItem>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct CategoryItem {
+        pub id: i64,
+        #[teapot(on_delete = "cascade")]
+        pub category: ForeignKey<SimpleCategory>,
+    }
+
+    #[allow(non_snake_case)]
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct MixedCaseFieldCategoryItem {
+        pub id: i64,
+        #[teapot(on_delete = "cascade")]
+        pub CaTeGoRy: ForeignKey<SimpleCategory>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct MixedCaseDbColumnCategoryItem {
+        pub id: i64,
+        #[teapot(on_delete = "cascade", db_column = "CaTeGoRy_Id")]
+        pub category: ForeignKey<SimpleCategory>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct CommonMixedCaseForeignKeys {
+        pub id: i64,
+        #[teapot(on_delete = "cascade")]
+        pub category: ForeignKey<CategoryItem>,
+        #[teapot(on_delete = "cascade")]
+        pub mixed_case_field_category: ForeignKey<MixedCaseFieldCategoryItem>,
+        #[teapot(on_delete = "cascade")]
+        pub mixed_case_db_column_category: ForeignKey<MixedCaseDbColumnCategoryItem>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct SharedConnection {
+        pub id: i64,
+        #[teapot(max_length = 10)]
+        pub data: String,
+        pub pointera_set: Reverse<PointerA>,
+        pub pointerb_set: Reverse<PointerB>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct PointerA {
+        pub id: i64,
+        #[teapot(on_delete = "cascade")]
+        pub connection: ForeignKey<SharedConnection>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct PointerB {
+        pub id: i64,
+        #[teapot(on_delete = "cascade")]
+        pub connection: ForeignKey<SharedConnection>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct Plaything {
+        pub id: i64,
+        #[teapot(max_length = 10)]
+        pub name: String,
+        #[teapot(on_delete = "set_null")]
+        pub others: Option<ForeignKey<RelatedObject>>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct ObjectA {
+        pub id: i32,
+        #[teapot(max_length = 50)]
+        pub name: String,
+        pub objectb_set: Reverse<ObjectB>,
+        pub objectc_set: Reverse<ObjectC>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct ObjectB {
+        pub id: i64,
+        #[teapot(max_length = 50)]
+        pub name: String,
+        #[teapot(on_delete = "cascade")]
+        pub objecta: ForeignKey<ObjectA>,
+        pub num: i32,
+        pub objectc_set: Reverse<ObjectC>,
+    }
+
+    /// Django's ObjectC also points at ChildObjectA (a multi-table child of ObjectA): left out.
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct ObjectC {
+        pub id: i64,
+        #[teapot(max_length = 50)]
+        pub name: String,
+        #[teapot(on_delete = "set_null")]
+        pub objecta: Option<ForeignKey<ObjectA>>,
+        #[teapot(on_delete = "set_null")]
+        pub objectb: Option<ForeignKey<ObjectB>>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct MyObject {
+        pub id: i64,
+        #[teapot(on_delete = "set_null", related_name = "children")]
+        pub parent: Option<ForeignKey<MyObject>>,
+        #[teapot(max_length = 100)]
+        pub data: String,
+        pub created_at: DateTime<Utc>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct Student {
+        pub id: i64,
+        #[teapot(on_delete = "cascade")]
+        pub school: ForeignKey<School>,
+        pub classroom: Reverse<Classroom>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct Classroom {
+        pub id: i64,
+        #[teapot(max_length = 20)]
+        pub name: String,
+        pub has_blackboard: Option<bool>,
+        #[teapot(on_delete = "cascade")]
+        pub school: ForeignKey<School>,
+        #[teapot(related_name = "classroom")]
+        pub students: ManyToMany<Student>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct Teacher {
+        pub id: i64,
+        pub schools: ManyToMany<School>,
+        pub friends: ManyToMany<Self>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct BaseUser {
+        pub id: i64,
+        #[teapot(on_delete = "cascade")]
+        pub annotation: Option<ForeignKey<Annotation>>,
+        pub owner: Reverse<Task>,
+        pub creator: Reverse<Task>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "queries")]
+    pub struct Task {
+        pub id: i64,
+        #[teapot(max_length = 10)]
+        pub title: String,
+        #[teapot(on_delete = "cascade", related_name = "owner")]
+        pub owner: ForeignKey<BaseUser>,
+        #[teapot(on_delete = "cascade", related_name = "creator")]
+        pub creator: ForeignKey<BaseUser>,
+        #[teapot(on_delete = "cascade")]
+        pub note: Option<ForeignKey<Note>>,
     }
 }
 
@@ -399,6 +616,39 @@ suite!(
     test_ticket2400,
     test_tickets_5321_7070,
     test_zero_length_values_slicing,
+    test_order_by_related_field_transform,
+    test_filter_reverse_non_integer_pk,
+    test_common_mixed_case_foreign_keys,
+    test_combine_or_filter_reuse,
+    test_join_reuse_order,
+    test_order_by_reverse_fk,
+    test_ticket9848,
+    test_queryset_reuse,
+    test_ticket10028,
+    test_ticket7872,
+    test_tickets_8921_9188,
+    test_distinct_ordered_sliced_subquery_aggregation,
+    test_multiple_columns_with_the_same_name_slice,
+    test_subquery_aliases,
+    test_conflicting_aliases_during_combine,
+    test_duplicate_values_list,
+    test_A_AB,
+    test_A_AB2,
+    test_AB_ACB,
+    test_BAB_BAC,
+    test_BAB_BACB,
+    test_BA_BCA__BAB_BAC_BCA,
+    test_exclude_reverse_fk_field_ref,
+    test_exclude_with_circular_fk_relation,
+    test_exclude_nullable_fields,
+    test_inverted_q_across_relations,
+    test_ticket_19964,
+    test_ticket_20101,
+    test_values_in_subquery,
+    test_values_queryset_lookup,
+    test_ticket_14056,
+    test_ticket_22429,
+    test_ticket_24605,
 );
 
 /// Queries1Tests.setUpTestData (the rows its ported tests read).
@@ -868,7 +1118,6 @@ async fn test_ticket8439(db: Db) -> R {
 /// Django: queries.tests.Queries1Tests.test_excluded_intermediary_m2m_table_joined
 async fn test_excluded_intermediary_m2m_table_joined(db: Db) -> R {
     q1(&db).await?;
-    use teapot::orm::Op;
     let same = || Note::tag().annotation_set().name().cmp_col(Op::Eq, Note::note());
     assert_eq!(note_names(Note::objects().filter(!same()), &db).await?, ["n1", "n2", "n3"]);
     let q = Note::objects().filter(Note::tag().annotation_set().name().eq("a1")).filter(!same());
@@ -1288,7 +1537,7 @@ async fn test_falsey_pk_value(db: Db) -> R {
 async fn test_booleanfield(db: Db) -> R {
     let mut individuals = Vec::new();
     for _ in 0..10 {
-        let mut i = Individual { id: 0, alive: false };
+        let mut i = Individual { id: 0, alive: false, ..Individual::defaults() };
         i.create(&db).await?;
         individuals.push(i);
     }
@@ -1628,5 +1877,712 @@ async fn test_exclude_with_q_is_equal_to_plain_exclude_variation(db: Db) -> R {
     let plain = order_ids(Order::objects().exclude(status_1()), &db).await?;
     assert_eq!(plain, order_ids(Order::objects().filter(!status_1()).distinct(), &db).await?);
     assert_eq!(plain, [3]);
+    Ok(())
+}
+
+fn dtm(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(y, m, d).and_then(|x| x.and_hms_opt(0, 0, 0)).expect("datetime").and_utc()
+}
+
+/// Django: queries.tests.Queries1Tests.test_order_by_related_field_transform
+async fn test_order_by_related_field_transform(db: Db) -> R {
+    let mut d12 = DateTimePk { date: dtm(2021, 12, 10), ..DateTimePk::defaults() };
+    d12.create(&db).await?;
+    let mut extra_12 = ExtraInfo { info: "extra 12".into(), date: Some(ForeignKey::from(&d12)), ..ExtraInfo::defaults() };
+    extra_12.create(&db).await?;
+    let mut d11 = DateTimePk { date: dtm(2022, 11, 10), ..DateTimePk::defaults() };
+    d11.create(&db).await?;
+    let mut extra_11 = ExtraInfo { info: "extra 11".into(), date: Some(ForeignKey::from(&d11)), ..ExtraInfo::defaults() };
+    extra_11.create(&db).await?;
+    let got =
+        ExtraInfo::objects().filter(ExtraInfo::date().is_null(false)).order_by(ExtraInfo::date().date().month().asc()).all(&db).await?;
+    assert_eq!(got.iter().map(|e| e.id).collect::<Vec<_>>(), [extra_11.id, extra_12.id]);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries4Tests.test_filter_reverse_non_integer_pk
+async fn test_filter_reverse_non_integer_pk(db: Db) -> R {
+    // Django's DateTimePK defaults to now(): a fixed instant here.
+    let mut date_obj = DateTimePk { date: dtm(2020, 1, 2), ..DateTimePk::defaults() };
+    date_obj.create(&db).await?;
+    let mut extra_obj = ExtraInfo { info: "extra".into(), date: Some(ForeignKey::from(&date_obj)), ..ExtraInfo::defaults() };
+    extra_obj.create(&db).await?;
+    let got = DateTimePk::objects().filter(DateTimePk::extrainfo_set().id().eq(extra_obj.id)).get(&db).await?;
+    assert_eq!(got.date, date_obj.date);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries1Tests.test_common_mixed_case_foreign_keys
+async fn test_common_mixed_case_foreign_keys(db: Db) -> R {
+    let mut c = Vec::new();
+    for name in ["c1", "c2", "c3"] {
+        let mut x = SimpleCategory { name: name.into(), ..SimpleCategory::defaults() };
+        x.create(&db).await?;
+        c.push(x);
+    }
+    let mut category = CategoryItem { category: ForeignKey::from(&c[0]), ..CategoryItem::defaults() };
+    category.create(&db).await?;
+    let mut mixed_case_field_category =
+        MixedCaseFieldCategoryItem { CaTeGoRy: ForeignKey::from(&c[1]), ..MixedCaseFieldCategoryItem::defaults() };
+    mixed_case_field_category.create(&db).await?;
+    let mut mixed_case_db_column_category =
+        MixedCaseDbColumnCategoryItem { category: ForeignKey::from(&c[2]), ..MixedCaseDbColumnCategoryItem::defaults() };
+    mixed_case_db_column_category.create(&db).await?;
+    CommonMixedCaseForeignKeys {
+        category: ForeignKey::from(&category),
+        mixed_case_field_category: ForeignKey::from(&mixed_case_field_category),
+        mixed_case_db_column_category: ForeignKey::from(&mixed_case_db_column_category),
+        ..CommonMixedCaseForeignKeys::defaults()
+    }
+    .create(&db)
+    .await?;
+    type C = CommonMixedCaseForeignKeys;
+    let all = C::objects();
+    let qs = all.values_list(
+        &db,
+        (
+            C::category().key,
+            C::mixed_case_field_category().key,
+            C::mixed_case_db_column_category().key,
+            C::category().category().key,
+            C::mixed_case_field_category().CaTeGoRy().key,
+            C::mixed_case_db_column_category().category().key,
+        ),
+    );
+    let got: Vec<(i64, i64, i64, i64, i64, i64)> =
+        qs.await?.into_iter().map(|(a, b, c, d, e, f)| (*a.key(), *b.key(), *c.key(), *d.key(), *e.key(), *f.key())).collect();
+    assert_eq!(got, [(category.id, mixed_case_field_category.id, mixed_case_db_column_category.id, c[0].id, c[1].id, c[2].id)]);
+    Ok(())
+}
+
+/// Queries4Tests.setUpTestData (the rows its ported tests read).
+async fn q4(db: &Db) -> teapot::Result<(Author, Author)> {
+    let mut generic = NamedCategory { name: "Generic".into(), ..NamedCategory::defaults() };
+    generic.create(db).await?;
+    Tag { name: "t1".into(), category: Some(ForeignKey::from(&generic)), ..Tag::defaults() }.create(db).await?;
+    let mut n1 = Note { note: "n1".into(), misc: "foo".into(), ..Note::defaults() };
+    n1.create(db).await?;
+    let mut n2 = Note { note: "n2".into(), misc: "bar".into(), ..Note::defaults() };
+    n2.create(db).await?;
+    let mut e1 = ExtraInfo { info: "e1".into(), note: Some(ForeignKey::from(&n1)), ..ExtraInfo::defaults() };
+    e1.create(db).await?;
+    let mut e2 = ExtraInfo { info: "e2".into(), note: Some(ForeignKey::from(&n2)), ..ExtraInfo::defaults() };
+    e2.create(db).await?;
+    let mut a1 = Author { name: "a1".into(), num: 1001, extra: ForeignKey::from(&e1), ..Author::defaults() };
+    a1.create(db).await?;
+    let mut a3 = Author { name: "a3".into(), num: 3003, extra: ForeignKey::from(&e2), ..Author::defaults() };
+    a3.create(db).await?;
+    for (name, creator) in [("r1", Some(&a1)), ("r2", Some(&a3)), ("r3", None)] {
+        Report { name: name.into(), creator: creator.map(ForeignKey::from), ..Report::defaults() }.create(db).await?;
+    }
+    for (name, creator) in [("i1", &a1), ("i2", &a3)] {
+        let created = Utc::now();
+        Item { name: name.into(), created, note: ForeignKey::from(&n1), creator: ForeignKey::from(creator), ..Item::defaults() }
+            .create(db)
+            .await?;
+    }
+    Ok((a1, a3))
+}
+
+/// Django: queries.tests.Queries4Tests.test_combine_or_filter_reuse
+async fn test_combine_or_filter_reuse(db: Db) -> R {
+    let (a1, _) = q4(&db).await?;
+    // `qs1 | qs2`: a row of either, the two queries' conditions ORed.
+    let combined = Author::objects().filter(Author::name().eq("a1") | Author::name().eq("a3"));
+    assert_eq!(combined.filter(Author::name().eq("a1")).get(&db).await?.id, a1.id);
+    Ok(())
+}
+
+/// The keys of two queries' rows together (Django's `qs1 | qs2`), sorted and without repeats.
+async fn union<M: teapot::Model>(db: &Db, a: teapot::orm::QuerySet<M>, b: teapot::orm::QuerySet<M>) -> teapot::Result<Vec<M::Key>>
+where
+    M::Key: Ord,
+{
+    let mut keys: Vec<M::Key> = a.all(db).await?.iter().chain(b.all(db).await?.iter()).map(|m| m.key()).collect();
+    keys.sort();
+    keys.dedup();
+    Ok(keys)
+}
+
+/// The keys of a query's rows, sorted and without repeats (Django's `set(qs)`).
+async fn key_set<M: teapot::Model>(db: &Db, q: teapot::orm::QuerySet<M>) -> teapot::Result<Vec<M::Key>>
+where
+    M::Key: Ord,
+{
+    let mut keys: Vec<M::Key> = q.all(db).await?.iter().map(|m| m.key()).collect();
+    keys.sort();
+    keys.dedup();
+    Ok(keys)
+}
+
+/// Django: queries.tests.Queries4Tests.test_join_reuse_order
+async fn test_join_reuse_order(db: Db) -> R {
+    q4(&db).await?;
+    let mut s = Vec::new();
+    for _ in 0..3 {
+        let mut x = School::defaults();
+        x.create(&db).await?;
+        s.push(x);
+    }
+    let mut t1 = Teacher::defaults();
+    t1.create(&db).await?;
+    let otherteachers = || Teacher::objects().exclude(Teacher::id().eq(t1.id)).exclude(Teacher::friends().id().eq(t1.id));
+    let qs1 = otherteachers().filter(Teacher::schools().id().eq(s[0].id)).filter(Teacher::schools().id().eq(s[1].id));
+    let qs2 = otherteachers().filter(Teacher::schools().id().eq(s[0].id)).filter(Teacher::schools().id().eq(s[2].id));
+    assert!(union(&db, qs1, qs2).await?.is_empty());
+    Ok(())
+}
+
+/// Django: queries.tests.Queries4Tests.test_order_by_reverse_fk
+async fn test_order_by_reverse_fk(db: Db) -> R {
+    q4(&db).await?;
+    // It is possible to order by reverse of foreign key, although that can lead to duplicate results.
+    let mut c1 = SimpleCategory { name: "category1".into(), ..SimpleCategory::defaults() };
+    c1.create(&db).await?;
+    let mut c2 = SimpleCategory { name: "category2".into(), ..SimpleCategory::defaults() };
+    c2.create(&db).await?;
+    for c in [&c1, &c2, &c1] {
+        CategoryItem { category: ForeignKey::from(c), ..CategoryItem::defaults() }.create(&db).await?;
+    }
+    let got = SimpleCategory::objects()
+        .order_by(SimpleCategory::categoryitem_set().id().asc())
+        .order_by(SimpleCategory::id().asc())
+        .all(&db)
+        .await?;
+    assert_eq!(got.iter().map(|c| c.id).collect::<Vec<_>>(), [c1.id, c2.id, c1.id]);
+    Ok(())
+}
+
+/// Queries5Tests.setUpTestData: rank2, rank1, rank3 (by rank: rank2, rank1, rank3; by
+/// Ranking's Meta.ordering: rank3, rank2, rank1).
+async fn q5(db: &Db) -> teapot::Result<[Ranking; 3]> {
+    let mut n1 = Note { id: 1, note: "n1".into(), misc: "foo".into(), ..Note::defaults() };
+    n1.create(db).await?;
+    let mut n2 = Note { id: 2, note: "n2".into(), misc: "bar".into(), ..Note::defaults() };
+    n2.create(db).await?;
+    let mut e1 = ExtraInfo { info: "e1".into(), note: Some(ForeignKey::from(&n1)), ..ExtraInfo::defaults() };
+    e1.create(db).await?;
+    let mut e2 = ExtraInfo { info: "e2".into(), note: Some(ForeignKey::from(&n2)), ..ExtraInfo::defaults() };
+    e2.create(db).await?;
+    let mut a = Vec::new();
+    for (name, num, e) in [("a1", 1001, &e1), ("a2", 2002, &e1), ("a3", 3003, &e2)] {
+        let mut x = Author { name: name.into(), num, extra: ForeignKey::from(e), ..Author::defaults() };
+        x.create(db).await?;
+        a.push(x);
+    }
+    let mut rank2 = Ranking { rank: 2, author: ForeignKey::from(&a[1]), ..Ranking::defaults() };
+    rank2.create(db).await?;
+    let mut rank1 = Ranking { rank: 1, author: ForeignKey::from(&a[2]), ..Ranking::defaults() };
+    rank1.create(db).await?;
+    let mut rank3 = Ranking { rank: 3, author: ForeignKey::from(&a[0]), ..Ranking::defaults() };
+    rank3.create(db).await?;
+    Ok([rank1, rank2, rank3])
+}
+
+/// Ranking's Meta.ordering: `author__extra__note` (Note's own ordering: note), `author__name`, `rank`.
+fn rankings(q: teapot::orm::QuerySet<Ranking>) -> teapot::orm::QuerySet<Ranking> {
+    q.order_by(Ranking::author().extra().note().note().asc()).order_by(Ranking::author().name().asc()).order_by(Ranking::rank().asc())
+}
+
+/// Django: queries.tests.Queries5Tests.test_ticket9848
+async fn test_ticket9848(db: Db) -> R {
+    let [rank1, rank2, rank3] = q5(&db).await?;
+    // Updates which only filter on sub-tables don't update the wrong records.
+    let author_start = Author::objects().filter(Author::name().eq("a1")).get(&db).await?;
+    let ranking_start = Ranking::objects().filter(Ranking::author().name().eq("a1")).get(&db).await?;
+    let by_a1 = || Ranking::objects().filter(Ranking::author().name().eq("a1"));
+    assert_eq!(rankings(by_a1()).all(&db).await?.iter().map(|r| r.id).collect::<Vec<_>>(), [rank3.id]);
+    assert_eq!(by_a1().update(&db, vec![Ranking::rank().set(4636)]).await?, 1);
+    let mut r = by_a1().get(&db).await?;
+    assert_eq!(r.id, ranking_start.id);
+    assert_eq!(*r.author.key(), author_start.id);
+    assert_eq!(r.rank, 4636);
+    r.rank = 3;
+    r.save(&db).await?;
+    let all = rankings(Ranking::objects()).all(&db).await?;
+    assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>(), [rank3.id, rank2.id, rank1.id]);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries5Tests.test_queryset_reuse
+async fn test_queryset_reuse(db: Db) -> R {
+    let [_, _, rank3] = q5(&db).await?;
+    // Using querysets doesn't mutate aliases.
+    let authors = Author::objects().filter(Author::name().eq("a1") | Author::name().eq("nonexistent"));
+    let got = Ranking::objects().filter(Ranking::author().is_in_query(authors.values_of(Author::id()))).get(&db).await?;
+    assert_eq!(got.id, rank3.id);
+    assert_eq!(authors.count(&db).await?, 1);
+    Ok(())
+}
+
+/// Django: queries.tests.NullableRelOrderingTests.test_ticket10028
+async fn test_ticket10028(db: Db) -> R {
+    // Ordering by model related to nullable relations(!) should use outer joins, so that all
+    // results are included (Plaything's Meta.ordering: others).
+    let mut p1 = Plaything { name: "p1".into(), ..Plaything::defaults() };
+    p1.create(&db).await?;
+    let got = Plaything::objects().order_by(Plaything::others().key.asc()).all(&db).await?;
+    assert_eq!(got.iter().map(|p| p.id).collect::<Vec<_>>(), [p1.id]);
+    Ok(())
+}
+
+/// Django: queries.tests.DisjunctiveFilterTests.test_ticket7872
+async fn test_ticket7872(db: Db) -> R {
+    // There is no Join row related to the LeafA created.
+    let mut l1 = LeafA { data: "first".into(), ..LeafA::defaults() };
+    l1.create(&db).await?;
+    assert_eq!(LeafA::objects().all(&db).await?.iter().map(|l| l.id).collect::<Vec<_>>(), [l1.id]);
+    let c = LeafA::data().eq("first") | LeafA::join_set().b().data().eq("second");
+    assert_eq!(LeafA::objects().filter(c).all(&db).await?.iter().map(|l| l.id).collect::<Vec<_>>(), [l1.id]);
+    Ok(())
+}
+
+/// Queries6Tests.setUpTestData: tags t1..t5, note n1, annotations a1 (t1, with n1) and a2 (t4).
+struct Q6 {
+    t: Vec<Tag>,
+    ann1: Annotation,
+    ann2: Annotation,
+}
+
+async fn q6(db: &Db) -> teapot::Result<Q6> {
+    let mut generic = NamedCategory { name: "Generic".into(), ..NamedCategory::defaults() };
+    generic.create(db).await?;
+    let mut t: Vec<Tag> = Vec::new();
+    for (name, parent, category) in
+        [("t1", None, true), ("t2", Some(0), true), ("t3", Some(0), false), ("t4", Some(2), false), ("t5", Some(2), false)]
+    {
+        let mut tag = Tag {
+            name: name.into(),
+            parent: parent.map(|p: usize| ForeignKey::from(&t[p])),
+            category: category.then(|| ForeignKey::from(&generic)),
+            ..Tag::defaults()
+        };
+        tag.create(db).await?;
+        t.push(tag);
+    }
+    let mut n1 = Note { id: 1, note: "n1".into(), misc: "foo".into(), ..Note::defaults() };
+    n1.create(db).await?;
+    let mut ann1 = Annotation { name: "a1".into(), tag: ForeignKey::from(&t[0]), ..Annotation::defaults() };
+    ann1.create(db).await?;
+    ann1.notes_add(db, &[&n1]).await?;
+    let mut ann2 = Annotation { name: "a2".into(), tag: ForeignKey::from(&t[3]), ..Annotation::defaults() };
+    ann2.create(db).await?;
+    Ok(Q6 { t, ann1, ann2 })
+}
+
+fn tag_ids(v: &[Tag]) -> Vec<i64> {
+    v.iter().map(|t| t.id).collect()
+}
+
+/// Django: queries.tests.Queries6Tests.test_tickets_8921_9188
+async fn test_tickets_8921_9188(db: Db) -> R {
+    let d = q6(&db).await?;
+    let pointer = || PointerA::connection().pointerb_set().id().eq(1);
+    assert!(PointerA::objects().filter(pointer()).all(&db).await?.is_empty());
+    assert!(PointerA::objects().exclude(pointer()).all(&db).await?.is_empty());
+    let by_name = |q: teapot::orm::QuerySet<Tag>| q.order_by(Tag::name().asc());
+    let got = by_name(Tag::objects().exclude(Tag::children().id().is_null(true))).all(&db).await?;
+    assert_eq!(tag_ids(&got), [d.t[0].id, d.t[2].id]);
+    // The parent could be NULL, so only checking parents with annotations omits some results
+    // (tag t1, in this case).
+    let got = by_name(Tag::objects().exclude(Tag::parent().annotation_set().name().eq("a1"))).all(&db).await?;
+    assert_eq!(tag_ids(&got), [d.t[0].id, d.t[3].id, d.t[4].id]);
+    // The annotation->tag link is single valued and tag->children links are multi-valued.
+    let got = Annotation::objects().exclude(Annotation::tag().children().name().eq("t2")).all(&db).await?;
+    assert_eq!(got.iter().map(|a| a.id).collect::<Vec<_>>(), [d.ann2.id]);
+    // Nested queries are possible.
+    let n1s = Note::objects().filter(Note::note().eq("n1")).values_of(Note::id());
+    let got = Annotation::objects().filter(Annotation::notes().id().is_in_query(n1s)).all(&db).await?;
+    assert_eq!(got.iter().map(|a| a.id).collect::<Vec<_>>(), [d.ann1.id]);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries6Tests.test_distinct_ordered_sliced_subquery_aggregation
+async fn test_distinct_ordered_sliced_subquery_aggregation(db: Db) -> R {
+    q6(&db).await?;
+    assert_eq!(Tag::objects().distinct().order_by(Tag::category().name().asc()).limit(3).count(&db).await?, 3);
+    Ok(())
+}
+
+/// Django: queries.tests.Queries6Tests.test_multiple_columns_with_the_same_name_slice
+async fn test_multiple_columns_with_the_same_name_slice(db: Db) -> R {
+    let d = q6(&db).await?;
+    let got = Tag::objects().order_by(Tag::name().asc()).limit(2).values_list(&db, (Tag::name(), Tag::category().name())).await?;
+    assert_eq!(got, [("t1".to_string(), "Generic".to_string()), ("t2".to_string(), "Generic".to_string())]);
+    let got = Tag::objects().order_by(Tag::name().asc()).select_related(&["category"]).limit(2).all(&db).await?;
+    assert_eq!(tag_ids(&got), [d.t[0].id, d.t[1].id]);
+    let got = Tag::objects().order_by(Tag::name().desc()).limit(2).values_list(&db, (Tag::name(), Tag::parent().name())).await?;
+    assert_eq!(got, [("t5".to_string(), "t3".to_string()), ("t4".to_string(), "t3".to_string())]);
+    let got = Tag::objects().order_by(Tag::name().desc()).select_related(&["parent"]).limit(2).all(&db).await?;
+    assert_eq!(tag_ids(&got), [d.t[4].id, d.t[3].id]);
+    Ok(())
+}
+
+/// QuerySetBitwiseOperationTests.setUpTestData.
+struct Bitwise {
+    school: School,
+    annotation_1: Annotation,
+    base_user_1: BaseUser,
+    base_user_2: BaseUser,
+}
+
+async fn bitwise(db: &Db) -> teapot::Result<Bitwise> {
+    let mut school = School::defaults();
+    school.create(db).await?;
+    for (has_blackboard, name) in [(false, "Room 1"), (true, "Room 2"), (true, "Room 3"), (false, "Room 4")] {
+        Classroom { school: ForeignKey::from(&school), has_blackboard: Some(has_blackboard), name: name.into(), ..Classroom::defaults() }
+            .create(db)
+            .await?;
+    }
+    let mut tag = Tag::defaults();
+    tag.create(db).await?;
+    let mut annotation_1 = Annotation { tag: ForeignKey::from(&tag), ..Annotation::defaults() };
+    annotation_1.create(db).await?;
+    let mut annotation_2 = Annotation { tag: ForeignKey::from(&tag), ..Annotation::defaults() };
+    annotation_2.create(db).await?;
+    // annotation_1.notes.create(tag=tag).
+    let mut note = Note { tag: Some(ForeignKey::from(&tag)), ..Note::defaults() };
+    note.create(db).await?;
+    annotation_1.notes_add(db, &[&note]).await?;
+    let mut base_user_1 = BaseUser { annotation: Some(ForeignKey::from(&annotation_1)), ..BaseUser::defaults() };
+    base_user_1.create(db).await?;
+    let mut base_user_2 = BaseUser { annotation: Some(ForeignKey::from(&annotation_2)), ..BaseUser::defaults() };
+    base_user_2.create(db).await?;
+    Task {
+        owner: ForeignKey::from(&base_user_2),
+        creator: ForeignKey::from(&base_user_2),
+        note: Some(ForeignKey::from(&note)),
+        ..Task::defaults()
+    }
+    .create(db)
+    .await?;
+    Ok(Bitwise { school, annotation_1, base_user_1, base_user_2 })
+}
+
+/// Django: queries.tests.QuerySetBitwiseOperationTests.test_subquery_aliases
+async fn test_subquery_aliases(db: Db) -> R {
+    let d = bitwise(&db).await?;
+    // `qs1 & qs2`: the conditions of both.
+    let with_blackboard = Classroom::objects().filter(Classroom::has_blackboard().eq(true) & Classroom::school().eq_outer(School::id()));
+    let combined = School::objects().filter(School::id().is_null(false)).filter(with_blackboard.exists_cond());
+    assert_eq!(combined.all(&db).await?.iter().map(|s| s.id).collect::<Vec<_>>(), [d.school.id]);
+    let nested_combined = School::objects().filter(School::id().is_in_query(combined.values_of(School::id())));
+    assert_eq!(nested_combined.all(&db).await?.iter().map(|s| s.id).collect::<Vec<_>>(), [d.school.id]);
+    Ok(())
+}
+
+/// Django: queries.tests.QuerySetBitwiseOperationTests.test_conflicting_aliases_during_combine
+async fn test_conflicting_aliases_during_combine(db: Db) -> R {
+    let d = bitwise(&db).await?;
+    let ann1 = d.annotation_1.id;
+    // annotation_1.baseuser_set.all()
+    let qs1 = || BaseUser::objects().filter(BaseUser::annotation().eq(ann1));
+    // annotation_1.notes.all(), as a subquery.
+    let notes = || Note::objects().filter(Note::annotation_set().id().eq(ann1)).values_of(Note::id());
+    let qs2 =
+        || BaseUser::objects().filter(BaseUser::owner().note().is_in_query(notes()) | BaseUser::creator().note().is_in_query(notes()));
+    assert_eq!(key_set(&db, qs1()).await?, [d.base_user_1.id]);
+    assert_eq!(key_set(&db, qs2()).await?, [d.base_user_2.id]);
+    assert_eq!(union(&db, qs2(), qs1()).await?, union(&db, qs1(), qs2()).await?);
+    assert_eq!(union(&db, qs2(), qs1()).await?, [d.base_user_1.id, d.base_user_2.id]);
+    Ok(())
+}
+
+/// Django: queries.tests.ValuesQuerysetTests.test_duplicate_values_list
+async fn test_duplicate_values_list(db: Db) -> R {
+    Number { num: 72, ..Number::defaults() }.create(&db).await?;
+    // values_list("num", "num") and values_list(F("num"), F("num")): a column is its F().
+    let value = Number::objects().values_list(&db, (Number::num(), Number::num())).await?;
+    assert_eq!(value, [(72, 72)]);
+    Ok(())
+}
+
+/// UnionTests.setUpTestData: objects a one, two, three; b un, deux, trois; c ein, zwei.
+async fn union_data(db: &Db) -> R {
+    let mut a = Vec::new();
+    for name in ["one", "two", "three"] {
+        let mut o = ObjectA { name: name.into(), ..ObjectA::defaults() };
+        o.save(db).await?;
+        a.push(o);
+    }
+    let mut b = Vec::new();
+    for (name, num, oa) in [("un", 1, 0), ("deux", 2, 0), ("trois", 3, 2)] {
+        let mut o = ObjectB { name: name.into(), num, objecta: ForeignKey::from(&a[oa]), ..ObjectB::defaults() };
+        o.save(db).await?;
+        b.push(o);
+    }
+    for (name, oa, ob) in [("ein", 2, 2), ("zwei", 1, 1)] {
+        let mut o = ObjectC {
+            name: name.into(),
+            objecta: Some(ForeignKey::from(&a[oa])),
+            objectb: Some(ForeignKey::from(&b[ob])),
+            ..ObjectC::defaults()
+        };
+        o.save(db).await?;
+    }
+    Ok(())
+}
+
+/// UnionTests.check_union: `filter(q1) | filter(q2)` (the rows of either) is `filter(q1 | q2)`,
+/// both ways round.
+async fn check_union<M: teapot::Model>(db: &Db, q1: Cond, q2: Cond) -> R
+where
+    M::Key: Ord,
+{
+    let filter = |c: &Cond| M::objects().filter(c.clone());
+    let either = key_set(db, filter(&(q1.clone() | q2.clone()))).await?;
+    assert_eq!(union(db, filter(&q1), filter(&q2)).await?, either);
+    assert_eq!(union(db, filter(&q2), filter(&q1)).await?, either);
+    Ok(())
+}
+
+/// Django: queries.tests.UnionTests.test_A_AB
+async fn test_A_AB(db: Db) -> R {
+    union_data(&db).await?;
+    check_union::<ObjectA>(&db, ObjectA::name().eq("two"), ObjectA::objectb_set().name().eq("deux")).await
+}
+
+/// Django: queries.tests.UnionTests.test_A_AB2
+async fn test_A_AB2(db: Db) -> R {
+    union_data(&db).await?;
+    let q2 = ObjectA::objectb_set().name().eq("deux") & ObjectA::objectb_set().num().eq(2);
+    check_union::<ObjectA>(&db, ObjectA::name().eq("two"), q2).await
+}
+
+/// Django: queries.tests.UnionTests.test_AB_ACB
+async fn test_AB_ACB(db: Db) -> R {
+    union_data(&db).await?;
+    check_union::<ObjectA>(&db, ObjectA::objectb_set().name().eq("deux"), ObjectA::objectc_set().objectb().name().eq("deux")).await
+}
+
+/// Django: queries.tests.UnionTests.test_BAB_BAC
+async fn test_BAB_BAC(db: Db) -> R {
+    union_data(&db).await?;
+    check_union::<ObjectB>(&db, ObjectB::objecta().objectb_set().name().eq("deux"), ObjectB::objecta().objectc_set().name().eq("ein")).await
+}
+
+/// Django: queries.tests.UnionTests.test_BAB_BACB
+async fn test_BAB_BACB(db: Db) -> R {
+    union_data(&db).await?;
+    let q1 = ObjectB::objecta().objectb_set().name().eq("deux");
+    let q2 = ObjectB::objecta().objectc_set().objectb().name().eq("trois");
+    check_union::<ObjectB>(&db, q1, q2).await
+}
+
+/// Django: queries.tests.UnionTests.test_BA_BCA__BAB_BAC_BCA
+async fn test_BA_BCA__BAB_BAC_BCA(db: Db) -> R {
+    union_data(&db).await?;
+    let q1 = ObjectB::objecta().name().eq("one") & ObjectB::objectc_set().objecta().name().eq("two");
+    let q2 = ObjectB::objecta().objectc_set().name().eq("ein")
+        & ObjectB::objectc_set().objecta().name().eq("three")
+        & ObjectB::objecta().objectb_set().name().eq("trois");
+    check_union::<ObjectB>(&db, q1, q2).await
+}
+
+// ExcludeTests.setUpTestData makes Food, Eaten and Job rows (models with to_field and
+// m2m-through) that the ported ExcludeTests do not read: left out.
+
+/// Django: queries.tests.ExcludeTests.test_exclude_reverse_fk_field_ref
+async fn test_exclude_reverse_fk_field_ref(db: Db) -> R {
+    let mut tag = Tag::defaults();
+    tag.create(&db).await?;
+    Note { tag: Some(ForeignKey::from(&tag)), note: "note".into(), ..Note::defaults() }.create(&db).await?;
+    let mut annotation = Annotation { name: "annotation".into(), tag: ForeignKey::from(&tag), ..Annotation::defaults() };
+    annotation.create(&db).await?;
+    let got = Annotation::objects().exclude(Annotation::tag().note_set().note().cmp_col(Op::Eq, Annotation::name())).get(&db).await?;
+    assert_eq!(got.id, annotation.id);
+    Ok(())
+}
+
+/// Django: queries.tests.ExcludeTests.test_exclude_with_circular_fk_relation
+async fn test_exclude_with_circular_fk_relation(db: Db) -> R {
+    let c = ObjectB::objecta().objectb_set().name().cmp_col(Op::Eq, ObjectB::name());
+    assert_eq!(ObjectB::objects().exclude(c).count(&db).await?, 0);
+    Ok(())
+}
+
+/// Django: queries.tests.ExcludeTests.test_exclude_nullable_fields
+async fn test_exclude_nullable_fields(db: Db) -> R {
+    let mut number = Number { num: 1, other_num: Some(1), ..Number::defaults() };
+    number.create(&db).await?;
+    Number { num: 2, other_num: Some(2), another_num: Some(2), ..Number::defaults() }.create(&db).await?;
+    let ids = |v: Vec<Number>| v.iter().map(|n| n.id).collect::<Vec<_>>();
+    let got = Number::objects().exclude(Number::other_num().cmp_col(Op::Eq, Number::another_num())).all(&db).await?;
+    assert_eq!(ids(got), [number.id]);
+    let got = Number::objects().exclude(Number::num().nullable().cmp_col(Op::Eq, Number::another_num())).all(&db).await?;
+    assert_eq!(ids(got), [number.id]);
+    Ok(())
+}
+
+// FAILS: exclude(~Q(items__status=1)).distinct() should give the orders whose items all have
+// status 1 (order 1); teapot gives [1, 2] (an order with some item of status 1). Django marks
+// this test an expected failure: it gives the same wrong answer.
+/// Django: queries.tests.ExcludeTest17600.test_only_orders_with_all_items_having_status_1
+async fn test_only_orders_with_all_items_having_status_1(db: Db) -> R {
+    orders_17600(&db).await?;
+    assert_eq!(order_ids(Order::objects().exclude(!status_1()).distinct(), &db).await?, [1]);
+    Ok(())
+}
+
+/// Django: queries.tests.JoinReuseTest.test_inverted_q_across_relations
+async fn test_inverted_q_across_relations(db: Db) -> R {
+    let mut springfield_elementary = School::defaults();
+    springfield_elementary.create(&db).await?;
+    let mut hogward = School::defaults();
+    hogward.create(&db).await?;
+    Student { school: ForeignKey::from(&springfield_elementary), ..Student::defaults() }.create(&db).await?;
+    let mut hp = Student { school: ForeignKey::from(&hogward), ..Student::defaults() };
+    hp.create(&db).await?;
+    Classroom { school: ForeignKey::from(&hogward), name: "Potion".into(), ..Classroom::defaults() }.create(&db).await?;
+    Classroom { school: ForeignKey::from(&springfield_elementary), name: "Main".into(), ..Classroom::defaults() }.create(&db).await?;
+    let c = !(Student::school().classroom_set().name().eq("Main") & Student::school().classroom_set().has_blackboard().is_null(true));
+    let got = Student::objects().filter(c).all(&db).await?;
+    assert_eq!(got.iter().map(|s| s.id).collect::<Vec<_>>(), [hp.id]);
+    Ok(())
+}
+
+/// Django: queries.tests.RelabelCloneTest.test_ticket_19964
+async fn test_ticket_19964(db: Db) -> R {
+    let now = Utc::now();
+    let mut my1 = MyObject { data: "foo".into(), created_at: now, ..MyObject::defaults() };
+    my1.create(&db).await?;
+    my1.parent = Some(ForeignKey::from(&my1));
+    my1.save(&db).await?;
+    let mut my2 = MyObject { data: "bar".into(), parent: Some(ForeignKey::from(&my1)), created_at: now, ..MyObject::defaults() };
+    my2.create(&db).await?;
+    // parent=F("id"): the parent's key is the row's own.
+    let own_parent = || MyObject::parent().id().cmp_col(Op::Eq, MyObject::id());
+    let parents = MyObject::objects().filter(own_parent());
+    let children = MyObject::objects().filter(MyObject::parent().is_in_query(parents.values_of(MyObject::id()))).exclude(own_parent());
+    let ids = |v: Vec<MyObject>| v.iter().map(|m| m.id).collect::<Vec<_>>();
+    assert_eq!(ids(parents.all(&db).await?), [my1.id]);
+    // Evaluating the children query (which has parents as part of it) does not change results
+    // for the parents query.
+    assert_eq!(ids(children.all(&db).await?), [my2.id]);
+    assert_eq!(ids(parents.all(&db).await?), [my1.id]);
+    Ok(())
+}
+
+/// Django: queries.tests.Ticket20101Tests.test_ticket_20101
+async fn test_ticket_20101(db: Db) -> R {
+    let mut t = Tag { name: "foo".into(), ..Tag::defaults() };
+    t.create(&db).await?;
+    let mut a = Vec::new();
+    for name in ["a1", "a2", "a3"] {
+        let mut x = Annotation { tag: ForeignKey::from(&t), name: name.into(), ..Annotation::defaults() };
+        x.create(&db).await?;
+        a.push(x.id);
+    }
+    let mut n = Note { note: "foo".into(), misc: "bar".into(), ..Note::defaults() };
+    n.create(&db).await?;
+    let qs1 = || Note::objects().exclude(Note::annotation_set().id().is_in([a[0], a[1]]));
+    let qs2 = || Note::objects().filter(Note::annotation_set().id().is_in([a[2]]));
+    assert!(key_set(&db, qs1()).await?.contains(&n.id));
+    assert!(!key_set(&db, qs2()).await?.contains(&n.id));
+    assert!(union(&db, qs1(), qs2()).await?.contains(&n.id));
+    Ok(())
+}
+
+/// Django: queries.tests.ValuesSubqueryTests.test_values_in_subquery
+async fn test_values_in_subquery(db: Db) -> R {
+    // If a values() queryset is used, then the given values will be used instead of forcing use
+    // of the relation's field.
+    let mut o1 = Order { id: -2, ..Order::defaults() };
+    o1.create(&db).await?;
+    let mut o2 = Order { id: -1, ..Order::defaults() };
+    o2.create(&db).await?;
+    let mut oi1 = OrderItem { order: ForeignKey::from(&o1), status: 0, ..OrderItem::defaults() };
+    oi1.create(&db).await?;
+    oi1.status = oi1.id;
+    oi1.save(&db).await?;
+    OrderItem { order: ForeignKey::from(&o2), status: 0, ..OrderItem::defaults() }.create(&db).await?;
+    // The query below should match o1 as it has related order_item with id == status.
+    let statuses = OrderItem::objects().values_of(OrderItem::status());
+    assert_eq!(order_ids(Order::objects().filter(Order::items().id().is_in_query(statuses)), &db).await?, [o1.id]);
+    Ok(())
+}
+
+/// Django: queries.tests.RelatedLookupTypeTests.test_values_queryset_lookup
+async fn test_values_queryset_lookup(db: Db) -> R {
+    // RelatedLookupTypeTests.setUpTestData, without its proxy and child models: their rows are
+    // ObjectA and ObjectB rows.
+    let mut oa = ObjectA { name: "oa".into(), ..ObjectA::defaults() };
+    oa.create(&db).await?;
+    ObjectA { name: "coa".into(), ..ObjectA::defaults() }.create(&db).await?;
+    Order { id: oa.id, ..Order::defaults() }.create(&db).await?;
+    ObjectB { name: "ob".into(), objecta: ForeignKey::from(&oa), num: 1, ..ObjectB::defaults() }.create(&db).await?;
+    ObjectB { name: "pob".into(), objecta: ForeignKey::from(&oa), num: 2, ..ObjectB::defaults() }.create(&db).await?;
+    // ValueQuerySets are not checked for compatibility with the lookup field: make the num and
+    // objecta field values match.
+    let mut ob = ObjectB::objects().filter(ObjectB::name().eq("ob")).get(&db).await?;
+    ob.num = *ob.objecta.key();
+    ob.save(&db).await?;
+    let mut pob = ObjectB::objects().filter(ObjectB::name().eq("pob")).get(&db).await?;
+    pob.num = *pob.objecta.key();
+    pob.save(&db).await?;
+    let nums = ObjectB::objects().values_of(ObjectB::num());
+    let got = ObjectB::objects().filter(ObjectB::objecta().is_in_query(nums)).order_by(ObjectB::id().asc()).all(&db).await?;
+    assert_eq!(got.iter().map(|b| b.id).collect::<Vec<_>>(), [ob.id, pob.id]);
+    Ok(())
+}
+
+/// Django: queries.tests.Ticket14056Tests.test_ticket_14056
+async fn test_ticket_14056(db: Db) -> R {
+    let mut s = Vec::new();
+    for data in ["s1", "s2", "s3"] {
+        let mut x = SharedConnection { data: data.into(), ..SharedConnection::defaults() };
+        x.create(&db).await?;
+        s.push(x.id);
+    }
+    PointerA { connection: ForeignKey::new(s[1]), ..PointerA::defaults() }.create(&db).await?;
+    // PostgreSQL sorts NULL as the largest value, SQLite as the smallest.
+    let expected_ordering = match db.dialect() {
+        teapot::Dialect::Postgres => [s[0], s[2], s[1]],
+        teapot::Dialect::Sqlite => [s[1], s[0], s[2]],
+    };
+    let got = SharedConnection::objects()
+        .order_by(SharedConnection::pointera_set().connection().key.desc())
+        .order_by(SharedConnection::id().asc())
+        .all(&db)
+        .await?;
+    assert_eq!(got.iter().map(|c| c.id).collect::<Vec<_>>(), expected_ordering);
+    Ok(())
+}
+
+/// Django: queries.tests.Ticket22429Tests.test_ticket_22429
+async fn test_ticket_22429(db: Db) -> R {
+    let mut sc1 = School::defaults();
+    sc1.create(&db).await?;
+    let mut st1 = Student { school: ForeignKey::from(&sc1), ..Student::defaults() };
+    st1.create(&db).await?;
+    let mut sc2 = School::defaults();
+    sc2.create(&db).await?;
+    let mut st2 = Student { school: ForeignKey::from(&sc2), ..Student::defaults() };
+    st2.create(&db).await?;
+    let mut cr = Classroom { school: ForeignKey::from(&sc1), ..Classroom::defaults() };
+    cr.create(&db).await?;
+    cr.students_add(&db, &[&st1]).await?;
+    let c = !Student::classroom().school().key.cmp_col(Op::Eq, Student::school().key);
+    let got = Student::objects().filter(c).all(&db).await?;
+    assert_eq!(got.iter().map(|s| s.id).collect::<Vec<_>>(), [st2.id]);
+    Ok(())
+}
+
+/// Django: queries.tests.TestTicket24605.test_ticket_24605
+async fn test_ticket_24605(db: Db) -> R {
+    // Subquery table names should be quoted.
+    let mut i = Vec::new();
+    for (alive, related) in [(true, true), (false, true), (true, false), (false, false)] {
+        let mut x = Individual { alive, ..Individual::defaults() };
+        x.create(&db).await?;
+        if related {
+            RelatedIndividual { related: ForeignKey::from(&x), ..RelatedIndividual::defaults() }.create(&db).await?;
+        }
+        i.push(x.id);
+    }
+    let c = || Individual::alive().eq(false) & Individual::related_individual().id().is_null(true);
+    let ids = |v: Vec<Individual>| v.iter().map(|x| x.id).collect::<Vec<_>>();
+    assert_eq!(ids(Individual::objects().filter(c()).all(&db).await?), [i[3]]);
+    assert_eq!(ids(Individual::objects().exclude(c()).order_by(Individual::id().asc()).all(&db).await?), [i[0], i[1], i[2]]);
     Ok(())
 }

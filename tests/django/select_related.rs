@@ -75,6 +75,7 @@ models! {
         pub name: String,
         #[teapot(on_delete = "cascade")]
         pub family: ForeignKey<Family>,
+        pub species_set: Reverse<Species>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -122,6 +123,7 @@ async fn setup(t: &TestDb) -> Db {
 }
 
 suite!(
+    test_reverse_relation_caching,
     test_access_fks_with_select_related,
     test_list_with_depth,
     test_certain_fields,
@@ -297,5 +299,28 @@ async fn test_invalid_field(db: Db) -> R {
         "`related_invalid_field`",
     );
     refused(Domain::objects().select_related(&["invalid_field"]).all(&db).await, "invalid_field", "`invalid_field`");
+    Ok(())
+}
+
+/// Django: select_related.tests.SelectRelatedTests.test_reverse_relation_caching
+async fn test_reverse_relation_caching(db: Db) -> R {
+    data(&db).await?;
+    let species = Species::objects()
+        .select_related(&["genus"])
+        .filter(Species::name().eq("melanogaster"))
+        .order_by(Species::id().asc())
+        .first(&db)
+        .await?
+        .expect("melanogaster");
+    let before = db.query_count();
+    let genus = species.genus.get()?;
+    assert_eq!(genus.name, "Drosophila");
+    assert_eq!(db.query_count() - before, 0);
+    // The species_set reverse relation isn't cached.
+    assert_eq!(genus.species_set.get().expect_err("not fetched").kind, teapot::ErrorKind::NotLoaded);
+    let before = db.query_count();
+    let first = Species::objects().filter(Species::genus().eq(genus.id)).order_by(Species::id().asc()).first(&db).await?;
+    assert_eq!(first.expect("a species").name, "melanogaster");
+    assert_eq!(db.query_count() - before, 1);
     Ok(())
 }
