@@ -126,6 +126,8 @@ pub(super) struct Builder<'a> {
     pub(super) scope: usize,
     /// In a subquery: the alias prefix of the query around it (for `eq_outer`).
     outer: Option<char>,
+    /// Whether the condition being rendered is under an odd number of NOTs (see `key_guard`).
+    negated: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -144,6 +146,7 @@ impl<'a> Builder<'a> {
             prefix,
             scope: 0,
             outer: None,
+            negated: false,
         }
     }
 
@@ -344,10 +347,14 @@ impl<'a> Builder<'a> {
                     _ => Expr::cust("FALSE"),
                 }
             }
-            Cond::Cmp(col, op, v) => self.col(col).binary(op.bin(), value(v.clone())),
+            Cond::Cmp(col, op, v) => {
+                let e = self.col(col).binary(op.bin(), value(v.clone()));
+                self.key_guard(col, e)
+            }
             Cond::CmpExpr(a, op, e) => {
-                let a = self.col(a);
-                a.binary(op.bin(), self.node(e)?)
+                let left = self.col(a);
+                let e = left.binary(op.bin(), self.node(e)?);
+                self.key_guard(a, e)
             }
             Cond::InQuery(col, q) => self.col(col).in_subquery(self.subquery(q)?),
             Cond::Exists(q) => Expr::exists(self.subquery(q)?),
@@ -367,16 +374,18 @@ impl<'a> Builder<'a> {
             Cond::In(col, values) => {
                 let c = self.col(col);
                 // On PostgreSQL a long list is one array parameter: one plan however many values.
-                if self.dialect() == Dialect::Postgres && values.len() > 1 {
-                    if let Some(list) = Value::as_list(values) {
-                        return Ok(custom(d, "$1 = ANY($2)", [c, value(list)]));
-                    }
-                }
-                c.is_in(values.iter().cloned().map(value))
+                let e = match Value::as_list(values) {
+                    Some(list) if d == Dialect::Postgres && values.len() > 1 => custom(d, "$1 = ANY($2)", [c, value(list)]),
+                    _ => c.is_in(values.iter().cloned().map(value)),
+                };
+                self.key_guard(col, e)
             }
             Cond::IsNull(col, true) => self.col(col).is_null(),
             Cond::IsNull(col, false) => self.col(col).is_not_null(),
-            Cond::Like(col, kind, text, insensitive) => self.like(col, *kind, text, *insensitive),
+            Cond::Like(col, kind, text, insensitive) => {
+                let e = self.like(col, *kind, text, *insensitive);
+                self.key_guard(col, e)
+            }
             Cond::Regex(col, re) => {
                 if self.dialect() != Dialect::Postgres {
                     return Err(Error::new(ErrorKind::Usage, "regex lookups need PostgreSQL").hint("use contains / startswith on SQLite"));
@@ -392,8 +401,26 @@ impl<'a> Builder<'a> {
             // a comparison with NULL counts as false, so NOT keeps the rows where the column is
             // NULL (Django's exclude() keeps them too; plain SQL NOT would drop them).
             Cond::Not(c) if c.crosses_many() => self.none_related(c)?,
-            Cond::Not(c) => custom(d, "NOT COALESCE($1, FALSE)", [self.cond(c)?]),
+            Cond::Not(c) => {
+                self.negated = !self.negated;
+                let inner = self.cond(c);
+                self.negated = !self.negated;
+                custom(d, "NOT COALESCE($1, FALSE)", [inner?])
+            }
         })
+    }
+
+    /// A comparison on a JSON key, under a NOT: a row whose JSON column holds no such key is
+    /// left out of an exclude() as of a filter() (Django: "values without the key are ignored"),
+    /// while a row whose column is NULL is kept, as for any nullable column. So the comparison,
+    /// NULL for a missing key, counts as true there (then NOT makes it false), and as false for
+    /// a NULL column.
+    fn key_guard(&mut self, col: &ColRef, e: Expr) -> Expr {
+        if !self.negated || !matches!(col.func, Some(Transform::JsonPath(_))) {
+            return e;
+        }
+        let base = column(&self.alias(&col.path), col.column);
+        custom(self.dialect(), "COALESCE($1, $2 IS NOT NULL)", [e, base])
     }
 
     /// The non-empty conditions of an AND or an OR, chained.

@@ -66,6 +66,7 @@ async fn setup(t: &TestDb) -> Db {
 }
 
 suite!(
+    test_sum_distinct_aggregate,
     test_single_aggregate,
     test_multiple_aggregates,
     test_filter_aggregate,
@@ -314,8 +315,6 @@ async fn test_aggregate_join_transform(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: aggregate() on a distinct() query ignores distinct(): Sum("age") over the two distinct
-// authors should be 103 (57 + 46); teapot sums the three joined rows: 160.
 /// Django: aggregation.tests.AggregateTestCase.test_sum_distinct_aggregate
 async fn test_sum_distinct_aggregate(db: Db) -> R {
     data(&db).await?;

@@ -142,6 +142,8 @@ async fn setup(t: &TestDb) -> Db {
 }
 
 suite!(
+    test_update_conflicts_pk_in_update_fields,
+    test_invalid_batch_size_exception,
     test_simple,
     test_efficiency,
     test_long_non_ascii_text,
@@ -675,9 +677,6 @@ async fn test_update_conflicts_unique_fields_update_fields_db_column(db: Db) -> 
     Ok(())
 }
 
-// FAILS: Django refuses a batch size that is not a positive integer ("Batch size must be a
-// positive integer."); teapot takes batch_size Some(0) as 1 and inserts (Rust's usize already
-// rules out Django's -1).
 /// Django: bulk_create.tests.BulkCreateTests.test_invalid_batch_size_exception
 async fn test_invalid_batch_size_exception(db: Db) -> R {
     let mut none: Vec<Country> = Vec::new();
@@ -685,10 +684,6 @@ async fn test_invalid_batch_size_exception(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: Django refuses the primary key in update_fields ("bulk_create() cannot be used with
-// primary keys in update_fields."); teapot sends ON CONFLICT ("id") DO UPDATE SET "id" = ...: on
-// PostgreSQL the row is inserted, on SQLite the statement is a syntax error (`INSERT ... DEFAULT
-// VALUES ON CONFLICT ...`).
 /// Django: bulk_create.tests.BulkCreateTests.test_update_conflicts_pk_in_update_fields
 async fn test_update_conflicts_pk_in_update_fields(db: Db) -> R {
     // Django: "bulk_create() cannot be used with primary keys in update_fields."

@@ -89,6 +89,7 @@ async fn setup(t: &TestDb) -> Db {
 }
 
 suite!(
+    test_in_bulk_sliced_queryset,
     test_exists,
     test_iterator,
     test_count,
@@ -570,8 +571,6 @@ async fn test_multivalued_join_reuse(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: Django refuses in_bulk() on a sliced query ("Cannot use 'limit' or 'offset' with
-// in_bulk()."); teapot runs it and returns the rows.
 /// Django: lookup.tests.LookupTests.test_in_bulk_sliced_queryset
 async fn test_in_bulk_sliced_queryset(db: Db) -> R {
     lookup_data(&db).await?;

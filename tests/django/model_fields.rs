@@ -179,6 +179,8 @@ async fn setup(t: &TestDb) -> Db {
 }
 
 suite!(
+    test_lookup_exclude_nonexistent_key,
+    test_lookup_exclude,
     test_has_key,
     test_has_key_null_value,
     test_isnull_key,
@@ -733,10 +735,6 @@ async fn test_shallow_lookup_obj_target(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: Django leaves the rows without the key out of both filter() and exclude() (SQL's
-// NULL logic: exclude(value__a="b") gives only the row whose value is SQL NULL, objs[0]);
-// teapot's exclude() keeps every row whose key does not equal "b", those without the key too
-// (objs 0, 1, 2, 5, 6, 7 and the primitives).
 /// Django: model_fields.test_jsonfield.TestQuerying.test_lookup_exclude
 async fn test_lookup_exclude(db: Db) -> R {
     let objs = json_rows(&db).await?;
@@ -748,8 +746,6 @@ async fn test_lookup_exclude(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: as test_lookup_exclude ("Values without the key are ignored"): exclude(value__foo=
-// "bax") should give objs 0 and 7; teapot gives every row but objs[6].
 /// Django: model_fields.test_jsonfield.TestQuerying.test_lookup_exclude_nonexistent_key
 async fn test_lookup_exclude_nonexistent_key(db: Db) -> R {
     let objs = json_rows(&db).await?;

@@ -38,6 +38,8 @@ async fn setup(t: &TestDb) -> Db {
 }
 
 suite!(
+    test_order_by_nulls_first,
+    test_order_by_nulls_last,
     test_default_ordering_override,
     test_stop_slicing,
     test_stop_start_slicing,
@@ -248,9 +250,6 @@ async fn nulls_data(db: &Db) -> teapot::Result<Vec<Article>> {
     articles(db).await
 }
 
-// FAILS: Django's reverse() swaps nulls_first and nulls_last (order_by(F("author").desc(
-// nulls_last=True)) reversed puts the NULLs first); teapot's keeps the NULLs where they were
-// asked to be: the reversed query gives [a3, a4, a2, a1] (Django: [a2, a1, a3, a4]).
 /// Django: ordering.tests.OrderingTests.test_order_by_nulls_last
 async fn test_order_by_nulls_last(db: Db) -> R {
     let a = nulls_data(&db).await?;
@@ -268,9 +267,6 @@ async fn test_order_by_nulls_last(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: as test_order_by_nulls_last: reverse() keeps nulls_first (Django turns it into
-// nulls_last): order_by(F("author").asc(nulls_first=True), "headline") reversed gives
-// [a2, a1, a4, a3] (Django: [a4, a3, a2, a1]).
 /// Django: ordering.tests.OrderingTests.test_order_by_nulls_first
 async fn test_order_by_nulls_first(db: Db) -> R {
     let a = nulls_data(&db).await?;

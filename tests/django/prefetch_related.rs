@@ -128,6 +128,10 @@ async fn setup(t: &TestDb) -> Db {
 }
 
 suite!(
+    test_nested_prefetch_related_are_not_overwritten,
+    test_overriding_prefetch,
+    test_m2m_then_m2m,
+    test_foreign_key_then_m2m,
     test_traverse_nullable,
     test_m2m_forward,
     test_foreignkey_forward,
@@ -432,8 +436,6 @@ fn names(rs: &[Reader]) -> Vec<String> {
     rs.iter().map(|r| r.name.clone()).collect()
 }
 
-// FAILS: select_related("first_book") then prefetch_related("first_book__read_by") takes 3
-// queries (the books are fetched again by the prefetch); Django reuses the joined rows: 2.
 /// Django: prefetch_related.tests.PrefetchRelatedTests.test_foreign_key_then_m2m
 async fn test_foreign_key_then_m2m(db: Db) -> R {
     data(&db).await?;
@@ -480,9 +482,6 @@ async fn books_read_by(db: &Db, paths: &[&str]) -> R {
     Ok(())
 }
 
-// FAILS: prefetch_related("books__read_by") fills read_by only on the first copy of a book that
-// several authors share: Django gives Anne's and Emily's Poems the reader Amy, teapot gives them
-// no reader ([[["Amy"], ["Belinda"]], [[]], [[], []], [["Amy", "Belinda"]]]).
 /// Django: prefetch_related.tests.PrefetchRelatedTests.test_m2m_then_m2m
 async fn test_m2m_then_m2m(db: Db) -> R {
     data(&db).await?;
@@ -490,8 +489,6 @@ async fn test_m2m_then_m2m(db: Db) -> R {
     books_read_by(&db, &["books__read_by"]).await
 }
 
-// FAILS: as test_m2m_then_m2m, with "books" and "books__read_by" in either order: Anne's and
-// Emily's Poems get no reader (Django: Amy).
 /// Django: prefetch_related.tests.PrefetchRelatedTests.test_overriding_prefetch
 async fn test_overriding_prefetch(db: Db) -> R {
     data(&db).await?;
@@ -572,9 +569,6 @@ async fn test_traverse_qs(db: Db) -> R {
     Ok(())
 }
 
-// FAILS: the prefetches of a query given to prefetch_with are dropped: House.occupants' people
-// come without their houses (reading them is a NotLoaded error); Django fetches them, and their
-// rooms, as the inner querysets say.
 /// Django: prefetch_related.tests.CustomPrefetchTests.test_nested_prefetch_related_are_not_overwritten
 async fn test_nested_prefetch_related_are_not_overwritten(db: Db) -> R {
     let h = houses(&db).await?;
