@@ -106,11 +106,17 @@ fn an_unreachable_database_exits_2_not_1() {
     let err = out.fails_with(2);
     assert!(err.contains("cannot connect") && err.contains("127.0.0.1:1"), "{out}");
     assert!(err.contains("the URL came from DATABASE_URL") && err.contains("--no-database"), "{out}");
-    // a SQLite file that is not there is not created by check
+    // The project's SQLite file not made yet (a fresh clone): check runs without it, says so,
+    // and does not create it.
     append_toml(&p, "\n[database]\nurl = \"sqlite://missing.db\"\n");
     let out = check_env(&p, None, &[]);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(out.stderr.contains("missing.db") && out.stderr.contains("does not exist yet"), "{out}");
+    assert!(!p.root().join("missing.db").exists());
+    // Named on the command line, it must be there: exit 2.
+    let out = check_env(&p, None, &["--database-url", "sqlite://missing.db"]);
     let err = out.fails_with(2);
-    assert!(err.contains("missing.db") && err.contains("does not exist") && err.contains("teapot.toml"), "{out}");
+    assert!(err.contains("missing.db") && err.contains("does not exist") && err.contains("--database-url"), "{out}");
     assert!(!p.root().join("missing.db").exists());
     check_env(&p, None, &["--no-database"]).ok();
 }
