@@ -42,7 +42,7 @@ pub struct Constraint {
 }
 
 /// One model: everything a migration needs to know about it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ModelState {
     /// The app label, e.g. `library`.
     pub app: String,
@@ -58,6 +58,26 @@ pub struct ModelState {
     pub indexes: Vec<Index>,
     /// Declared unique and check constraints.
     pub constraints: Vec<Constraint>,
+    /// History, not declaration: the fields whose UNIQUE constraint was added to an existing
+    /// column (an AlterField making a field unique). Django names such a constraint
+    /// `{table}_{column}_{hash}_uniq`, while a column created unique has PostgreSQL's
+    /// `{table}_{column}_key`; the replay records which, so the name is known without a database.
+    /// A declared state never has any, so equality ignores it: two states are equal when they
+    /// declare the same.
+    pub unique_added: std::collections::BTreeSet<String>,
+}
+
+impl PartialEq for ModelState {
+    fn eq(&self, other: &ModelState) -> bool {
+        let ModelState { app, name, table, managed, fields, indexes, constraints, unique_added: _ } = self;
+        *app == other.app
+            && *name == other.name
+            && *table == other.table
+            && *managed == other.managed
+            && *fields == other.fields
+            && *indexes == other.indexes
+            && *constraints == other.constraints
+    }
 }
 
 impl ModelState {
@@ -71,6 +91,7 @@ impl ModelState {
             fields: Vec::new(),
             indexes: Vec::new(),
             constraints: Vec::new(),
+            unique_added: Default::default(),
         }
     }
 

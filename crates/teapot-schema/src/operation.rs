@@ -354,13 +354,23 @@ impl Operation {
                 let m = model_mut(state, app, model)?;
                 let before = m.fields.len();
                 m.fields.retain(|(n, _)| n != name);
+                m.unique_added.remove(name);
                 if m.fields.len() == before {
                     return Err(no_field(app, model, name));
                 }
             }
             AlterField { model, name, field, .. } => {
                 let m = model_mut(state, app, model)?;
-                *m.field_mut(name).ok_or_else(|| no_field(app, model, name))? = field.clone();
+                let slot = m.field_mut(name).ok_or_else(|| no_field(app, model, name))?;
+                let was_unique = slot.is_unique() && !slot.primary_key;
+                *slot = field.clone();
+                // History the names follow: a unique constraint added to an existing column is
+                // Django's `_uniq` one (see `ModelState::unique_added`).
+                if !field.is_unique() || field.primary_key {
+                    m.unique_added.remove(name);
+                } else if !was_unique {
+                    m.unique_added.insert(name.clone());
+                }
             }
             RenameField { model, old_name, new_name } => {
                 let m = model_mut(state, app, model)?;
@@ -369,6 +379,9 @@ impl Operation {
                 }
                 let slot = m.fields.iter_mut().find(|(n, _)| n == old_name).ok_or_else(|| no_field(app, model, old_name))?;
                 slot.0 = new_name.clone();
+                if m.unique_added.remove(old_name) {
+                    m.unique_added.insert(new_name.clone());
+                }
                 let rename = |f: &mut String| {
                     let desc = f.starts_with('-');
                     if f.trim_start_matches('-') == old_name {

@@ -9,7 +9,9 @@
 
 use teapot_schema::{ConstraintKind, Field, FieldType, Literal, ModelState, ProjectState};
 
-use super::objects::{derived, field_index_name, fk_name, join_table, like_index_name, needs_like_index, pg_default_name, ObjectKind};
+use super::objects::{
+    derived, field_index_name, fk_name, join_table, like_index_name, like_ops, needs_like_index, unique_name, ObjectKind,
+};
 use super::postgres::{base_type, column_type, quote, references};
 use super::{pk_column, target, unmanaged};
 use crate::Operation;
@@ -153,6 +155,10 @@ pub enum Change {
         from_type: String,
         /// The type it gets.
         to_type: String,
+        /// `USING col::type` even for a resize (a column retyped with the key it points at).
+        using: bool,
+        /// For a key: the columns (`table.column`) that point at it and are retyped with it.
+        referring: Vec<String>,
     },
     /// ALTER TABLE ... ALTER COLUMN ... SET DEFAULT (or DROP DEFAULT for None).
     SetDefault {
@@ -243,6 +249,10 @@ pub enum Change {
         name: String,
         /// Whether a missing constraint is not an error.
         if_exists: bool,
+        /// A single-column UNIQUE constraint on this column that the history says is there:
+        /// checked first, and a missing one is an error naming the unique constraints the
+        /// column has instead (never a silent success).
+        unique_on: Option<String>,
     },
     /// ALTER TABLE ... RENAME CONSTRAINT.
     RenameConstraint {
@@ -352,7 +362,7 @@ pub fn lower(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSt
                 let col = f.column(name).unwrap_or_default();
                 if f.ty == FieldType::ForeignKey {
                     let fk = fk_name(before, &table, &col, f)?;
-                    c.now(Change::DropConstraint { table: table.clone(), name: fk, if_exists: true });
+                    c.now(Change::DropConstraint { table: table.clone(), name: fk, if_exists: true, unique_on: None });
                 }
                 c.now(Change::DropColumn { table, column: col });
             }
@@ -398,9 +408,12 @@ pub fn lower(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSt
                 ConstraintKind::Check { check } => c.now(Change::AddCheck { table, name, check: check.clone() }),
             }
         }
-        RemoveConstraint { model: mn, name } => {
-            c.now(Change::DropConstraint { table: model(before, app, mn)?.table_name(), name: name.clone(), if_exists: false })
-        }
+        RemoveConstraint { model: mn, name } => c.now(Change::DropConstraint {
+            table: model(before, app, mn)?.table_name(),
+            name: name.clone(),
+            if_exists: false,
+            unique_on: None,
+        }),
         RunSql { sql, .. } => c.now(Change::RawSql { sql: sql.clone() }),
         Backfill { model: mn, set, filter, batch_size, pause_ms } => {
             let m = model(after, app, mn)?;
@@ -448,8 +461,7 @@ fn foreign_key(c: &mut Changes, state: &ProjectState, table: &str, col: &str, f:
     Ok(())
 }
 
-fn like_index(table: &str, col: &str, f: &Field) -> Change {
-    let ops = if f.max_length.is_some() { "varchar_pattern_ops" } else { "text_pattern_ops" };
+fn like_index(table: &str, col: &str, ops: &str) -> Change {
     Change::AddIndex { table: table.to_string(), name: like_index_name(table, col), columns: format!("{} {ops}", quote(col)) }
 }
 
@@ -458,12 +470,12 @@ fn field_index(table: &str, col: &str) -> Change {
 }
 
 /// The indexes a field implies: its own (db_index, foreign key) and the `_like` one.
-fn field_indexes(c: &mut Changes, table: &str, col: &str, f: &Field) {
+fn field_indexes(c: &mut Changes, state: &ProjectState, table: &str, col: &str, f: &Field) {
     if f.has_index() {
         c.defer(field_index(table, col));
     }
-    if needs_like_index(f) {
-        c.defer(like_index(table, col, f));
+    if let Some(ops) = like_ops(state, f) {
+        c.defer(like_index(table, col, ops));
     }
 }
 
@@ -493,7 +505,7 @@ fn create_model(c: &mut Changes, state: &ProjectState, m: &ModelState) -> Result
     c.now(Change::CreateTable { table: table.clone(), columns: defs });
     c.0.extend(later.0);
     for (name, f) in &cols {
-        field_indexes(c, &table, &f.column(name).unwrap_or_default(), f);
+        field_indexes(c, state, &table, &f.column(name).unwrap_or_default(), f);
     }
     for (name, f) in m.m2m_fields() {
         create_join_table(c, state, m, name, f)?;
@@ -524,8 +536,12 @@ fn create_join_table(c: &mut Changes, state: &ProjectState, m: &ModelState, fiel
     });
     foreign_key(c, state, &jt, &a, &from_fk)?;
     foreign_key(c, state, &jt, &b, &to_fk)?;
-    c.defer(field_index(&jt, &a));
-    c.defer(field_index(&jt, &b));
+    for (col, fk) in [(&a, &from_fk), (&b, &to_fk)] {
+        c.defer(field_index(&jt, col));
+        if let Some(ops) = like_ops(state, fk) {
+            c.defer(like_index(&jt, col, ops));
+        }
+    }
     Ok(())
 }
 
@@ -557,7 +573,7 @@ fn add_field(c: &mut Changes, state: &ProjectState, m: &ModelState, name: &str, 
         unique: f.is_unique() && !f.primary_key,
         foreign_key,
     }));
-    field_indexes(c, &table, &col, f);
+    field_indexes(c, state, &table, &col, f);
     Ok(())
 }
 
@@ -579,26 +595,65 @@ fn alter_field(
     let renamed = oc != nc;
     let fk_changed =
         of.ty == FieldType::ForeignKey && (nf.ty != FieldType::ForeignKey || of.to != nf.to || of.on_delete != nf.on_delete || renamed);
+    // A key whose type changes takes the columns that point at it along (Django's
+    // `rels_to_update`): their foreign keys are dropped first, the columns retyped right after the
+    // key, and the foreign keys added back.
+    let referring = if of.primary_key && nf.primary_key && otype != ntype { referring_columns(after, ma, &otype)? } else { Vec::new() };
+    for r in &referring {
+        c.now(Change::DropConstraint { table: r.table.clone(), name: r.fk_name.clone(), if_exists: false, unique_on: None });
+    }
     if fk_changed {
-        c.now(Change::DropConstraint { table: ot.clone(), name: fk_name(before, &ot, &oc, of)?, if_exists: true });
+        c.now(Change::DropConstraint { table: ot.clone(), name: fk_name(before, &ot, &oc, of)?, if_exists: true, unique_on: None });
     }
     let (ou, nu) = (of.is_unique() && !of.primary_key, nf.is_unique() && !nf.primary_key);
     if ou && (!nu || renamed) {
-        c.now(Change::DropConstraint { table: ot.clone(), name: pg_default_name(&ot, Some(&oc), "key"), if_exists: true });
+        // The name the history gave it (`_key` or `_uniq`), checked before it is dropped.
+        c.now(Change::DropConstraint {
+            table: ot.clone(),
+            name: unique_name(mb, name, &ot, &oc),
+            if_exists: false,
+            unique_on: Some(oc.clone()),
+        });
     }
     if of.has_index() && (!nf.has_index() || renamed) {
         c.now(Change::DropIndex { table: ot.clone(), name: field_index_name(&ot, &oc) });
     }
-    let like_kind = |f: &Field| needs_like_index(f).then(|| f.max_length.is_some());
-    let like_changed = like_kind(of) != like_kind(nf) || renamed;
-    if needs_like_index(of) && like_changed {
+    let like_changed = like_ops(before, of) != like_ops(after, nf) || renamed;
+    if needs_like_index(before, of) && like_changed {
         c.now(Change::DropIndex { table: ot.clone(), name: like_index_name(&ot, &oc) });
     }
     if renamed {
         c.now(Change::RenameColumn { table: table.clone(), from: oc.clone(), to: nc.clone() });
     }
     if otype != ntype {
-        c.now(Change::RetypeColumn { table: table.clone(), column: nc.clone(), from_type: otype, to_type: ntype });
+        let referring_names = referring.iter().map(|r| format!("{}.{}", r.table, r.column)).collect();
+        c.now(Change::RetypeColumn {
+            table: table.clone(),
+            column: nc.clone(),
+            from_type: otype,
+            to_type: ntype.clone(),
+            using: false,
+            referring: referring_names,
+        });
+        for r in &referring {
+            c.now(Change::RetypeColumn {
+                table: r.table.clone(),
+                column: r.column.clone(),
+                from_type: r.from_type.clone(),
+                to_type: r.to_type.clone(),
+                using: true,
+                referring: Vec::new(),
+            });
+        }
+        for r in &referring {
+            c.now(Change::AddForeignKey {
+                table: r.table.clone(),
+                name: r.fk_name.clone(),
+                column: r.column.clone(),
+                references: r.references.clone(),
+                referenced_table: table.clone(),
+            });
+        }
     }
     if of.database_default() != nf.database_default() {
         c.now(Change::SetDefault { table: table.clone(), column: nc.clone(), default: nf.database_default() });
@@ -627,13 +682,13 @@ fn alter_field(
         c.now(Change::DropNotNull { table: table.clone(), column: nc.clone() });
     }
     if nu && (!ou || renamed) {
-        c.now(Change::AddUnique { table: table.clone(), name: pg_default_name(&table, Some(&nc), "key"), columns: quote(&nc) });
+        c.now(Change::AddUnique { table: table.clone(), name: unique_name(ma, name, &table, &nc), columns: quote(&nc) });
     }
     if nf.has_index() && (!of.has_index() || renamed) {
         c.now(field_index(&table, &nc));
     }
-    if needs_like_index(nf) && (like_changed || !needs_like_index(of)) {
-        c.now(like_index(&table, &nc, nf));
+    if let Some(ops) = like_ops(after, nf).filter(|_| like_changed || !needs_like_index(before, of)) {
+        c.now(like_index(&table, &nc, ops));
     }
     if nf.ty == FieldType::ForeignKey && (fk_changed || of.ty != FieldType::ForeignKey) {
         c.now(Change::AddForeignKey {
@@ -648,6 +703,67 @@ fn alter_field(
         c.now(Change::SetDefault { table, column: nc, default: None });
     }
     Ok(())
+}
+
+/// A column pointing at a model's key: a foreign key, or a join table's column.
+#[derive(Debug, Clone)]
+pub(crate) struct Referring {
+    /// Its table.
+    pub table: String,
+    /// Its column.
+    pub column: String,
+    /// Its foreign key constraint.
+    pub fk_name: String,
+    /// The REFERENCES clause (after).
+    pub references: String,
+    /// Its type before and after the key's change.
+    pub from_type: String,
+    /// See `from_type`.
+    pub to_type: String,
+}
+
+/// The columns that point at `m`'s key in `state` (the state after the key changed): every
+/// foreign key of any model (itself included) and every join table column, in model order.
+pub(crate) fn referring_columns(state: &ProjectState, m: &ModelState, from_type: &str) -> Result<Vec<Referring>> {
+    let points_here = |f: &Field| f.to.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&m.label()));
+    let (_, key) = pk_column(m)?;
+    let mut plain_key = key.clone();
+    plain_key.auto = false;
+    let to_type = column_type(state, &plain_key)?;
+    let mut out = Vec::new();
+    for other in state.models().filter(|o| o.managed) {
+        for (fname, f) in &other.fields {
+            let mut join_fk = Field::new(FieldType::ForeignKey);
+            join_fk.on_delete = Some(teapot_schema::OnDelete::Cascade);
+            join_fk.to = Some(m.label());
+            let columns = match f.ty {
+                FieldType::ForeignKey if points_here(f) => vec![(other.table_name(), f.column(fname).unwrap_or_default(), f)],
+                FieldType::ManyToMany => {
+                    let (jt, a, b) = join_table(state, other, fname, f)?;
+                    let mut cols = Vec::new();
+                    if other.label() == m.label() {
+                        cols.push((jt.clone(), a, &join_fk));
+                    }
+                    if points_here(f) {
+                        cols.push((jt, b, &join_fk));
+                    }
+                    cols
+                }
+                _ => continue,
+            };
+            for (table, column, fk) in columns {
+                out.push(Referring {
+                    fk_name: fk_name(state, &table, &column, fk)?,
+                    references: references(state, fk)?,
+                    from_type: from_type.to_string(),
+                    to_type: to_type.clone(),
+                    table,
+                    column,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Whether a type change is `USING col::type` (a different base type) rather than a resize.

@@ -76,6 +76,13 @@ pub fn render_backwards(dialect: Dialect, app: &str, op: &Operation, before: &Pr
     for inv in inverse {
         let prev = state.clone();
         inv.apply(app, &mut state).map_err(|e| Error::new(ErrorKind::MigrationFile, format!("cannot undo {}: {e}", op.describe())))?;
+        // Undoing returns to `before`, whose history names the unique constraints: a field made
+        // un-unique and back gets the `_key` it was created with again, not a `_uniq` one.
+        for m in state.models_mut() {
+            if let Some(b) = before.get(&m.app, &m.name) {
+                m.unique_added = b.unique_added.clone();
+            }
+        }
         out.extend(render(dialect, app, &inv, &prev, &state)?);
     }
     Ok(out)

@@ -66,9 +66,35 @@ pub fn like_index_name(table: &str, column: &str) -> String {
     index_name(table, &[column], "_like")
 }
 
-/// Whether a field gets a `_like` index on PostgreSQL: an indexed or unique varchar/text column.
-pub fn needs_like_index(f: &Field) -> bool {
-    is_textual(f) && (f.db_index || f.is_unique())
+/// The operator class of a field's `_like` index on PostgreSQL, if it gets one: an indexed or
+/// unique varchar/text column, a foreign key (indexed) included when the key it points at is
+/// varchar/text, as Django decides from the column's type (`_create_like_index_sql`).
+pub fn like_ops(state: &ProjectState, f: &Field) -> Option<&'static str> {
+    if !(f.db_index || f.has_index() || f.is_unique()) {
+        return None;
+    }
+    let key = if f.ty == FieldType::ForeignKey { pk_column(super::target(state, f).ok()?).ok()?.1 } else { f };
+    is_textual(key).then(|| if key.max_length.is_some() { "varchar_pattern_ops" } else { "text_pattern_ops" })
+}
+
+/// Whether a field gets a `_like` index on PostgreSQL (see [`like_ops`]).
+pub fn needs_like_index(state: &ProjectState, f: &Field) -> bool {
+    like_ops(state, f).is_some()
+}
+
+/// The name of a field's single-column UNIQUE constraint on PostgreSQL. A column created unique
+/// (CREATE TABLE, ADD COLUMN) gets PostgreSQL's own `{table}_{column}_key`; a unique constraint
+/// added to an existing column (AlterField) gets Django's `{table}_{column}_{hash}_uniq`. Which one
+/// a field has is history, so the replay records it in the state
+/// ([`teapot_schema::ModelState::unique_added`]) and the name follows from the state alone, the same
+/// for a plain and an `--online` migrate, for `sqlmigrate`-style rendering without a database, and
+/// for drift's expected schema.
+pub fn unique_name(m: &ModelState, field: &str, table: &str, column: &str) -> String {
+    if m.unique_added.contains(field) {
+        index_name(table, &[column], "_uniq")
+    } else {
+        pg_default_name(table, Some(column), "key")
+    }
 }
 
 /// The foreign key constraint of a field, from `table.column` to its target.
@@ -104,11 +130,17 @@ pub fn derived(state: &ProjectState, m: &ModelState) -> Result<Vec<Derived>> {
                 add(r("fk_to"), ObjectKind::Constraint, &jt, foreign_key_name(&jt, &b, &target.table_name(), &pk_column(target)?.0));
                 add(r("idx_from"), ObjectKind::Index, &jt, field_index_name(&jt, &a));
                 add(r("idx_to"), ObjectKind::Index, &jt, field_index_name(&jt, &b));
+                if is_textual(pk_column(m)?.1) {
+                    add(r("like_from"), ObjectKind::Index, &jt, like_index_name(&jt, &a));
+                }
+                if is_textual(pk_column(target)?.1) {
+                    add(r("like_to"), ObjectKind::Index, &jt, like_index_name(&jt, &b));
+                }
             }
             continue;
         };
         if f.is_unique() && !f.primary_key {
-            add(format!("key:{fname}"), ObjectKind::Constraint, &table, pg_default_name(&table, Some(&col), "key"));
+            add(format!("key:{fname}"), ObjectKind::Constraint, &table, unique_name(m, fname, &table, &col));
         }
         if f.ty == FieldType::ForeignKey {
             add(format!("fk:{fname}"), ObjectKind::Constraint, &table, fk_name(state, &table, &col, f)?);
@@ -116,7 +148,7 @@ pub fn derived(state: &ProjectState, m: &ModelState) -> Result<Vec<Derived>> {
         if f.has_index() {
             add(format!("idx:{fname}"), ObjectKind::Index, &table, field_index_name(&table, &col));
         }
-        if needs_like_index(f) {
+        if needs_like_index(state, f) {
             add(format!("like:{fname}"), ObjectKind::Index, &table, like_index_name(&table, &col));
         }
     }
@@ -142,6 +174,9 @@ pub fn derived(state: &ProjectState, m: &ModelState) -> Result<Vec<Derived>> {
                     name: foreign_key_name(&jt, &b, &m.table_name(), &pk_column(m)?.0),
                 });
                 out.push(Derived { role: r("idx_to"), kind: ObjectKind::Index, table: jt.clone(), name: field_index_name(&jt, &b) });
+                if is_textual(pk_column(m)?.1) {
+                    out.push(Derived { role: r("like_to"), kind: ObjectKind::Index, table: jt.clone(), name: like_index_name(&jt, &b) });
+                }
             }
         }
         for (fname, f) in &other.fields {

@@ -197,16 +197,25 @@ impl Planner<'_> {
         match change {
             CreateTable { .. } => unreachable!("a created table is new"),
             AddColumn(c) => self.add_column(c)?,
-            RetypeColumn { from_type, to_type, column, .. } => {
+            RetypeColumn { from_type, to_type, column, referring, .. } => {
                 let rewrites = !binary_compatible(from_type, to_type);
                 if rewrites && !allow_unsafe {
+                    // A key takes the columns pointing at it along: each is rewritten too.
+                    let (with, also) = if referring.is_empty() {
+                        (String::new(), String::new())
+                    } else {
+                        (
+                            format!(", and the columns that point at it with it ({})", referring.join(", ")),
+                            format!(" (and the same for each column pointing at it: {})", referring.join(", ")),
+                        )
+                    };
                     return Ok(Err((
                         format!(
-                            "changing {table}.{column} from {from_type} to {to_type} rewrites the table under an ACCESS EXCLUSIVE lock"
+                            "changing {table}.{column} from {from_type} to {to_type} rewrites the table{with} under an ACCESS EXCLUSIVE lock"
                         ),
                         format!(
                             "add a new {to_type} column, write both from the application, backfill it with a `backfill` operation, \
-                             switch reads, then drop {column} (or run with --allow-unsafe in a maintenance window)"
+                             switch reads, then drop {column}{also} (or run with --allow-unsafe in a maintenance window)"
                         ),
                     )));
                 }

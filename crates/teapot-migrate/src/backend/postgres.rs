@@ -95,7 +95,7 @@ pub fn render_change(change: &Change) -> Vec<String> {
         }
         DropColumn { table, column } => vec![alter(table, format!("DROP COLUMN {} CASCADE", quote(column)))],
         RenameColumn { table, from, to } => vec![rename_column(table, from, to)],
-        RetypeColumn { table, column, from_type, to_type } => vec![retype(table, column, from_type, to_type)],
+        RetypeColumn { table, column, from_type, to_type, using, .. } => vec![retype(table, column, from_type, to_type, *using)],
         SetDefault { table, column, default } => vec![set_default(table, column, default.as_deref())],
         // As Django does: the rows an UPDATE touched may carry deferred foreign-key checks (a row
         // rewritten earlier in the transaction counts as new), and ALTER TABLE refuses a table
@@ -112,7 +112,14 @@ pub fn render_change(change: &Change) -> Vec<String> {
         AddUnique { table, name, columns } => vec![alter(table, format!("ADD CONSTRAINT {} UNIQUE ({columns})", quote(name)))],
         AddForeignKey { table, name, column, references, .. } => vec![add_foreign_key(table, name, column, references, false)],
         AddCheck { table, name, check } => vec![add_check(table, name, check, false)],
-        DropConstraint { table, name, if_exists } => vec![drop_constraint(table, name, *if_exists)],
+        DropConstraint { table, name, if_exists, unique_on } => {
+            let mut out = Vec::new();
+            if let Some(column) = unique_on {
+                out.push(expect_unique(table, column, name));
+            }
+            out.push(drop_constraint(table, name, *if_exists));
+            out
+        }
         RenameConstraint { table, from, to } => vec![alter(table, format!("RENAME CONSTRAINT {} TO {}", quote(from), quote(to)))],
         RawSql { sql } => vec![sql.clone()],
     }
@@ -141,8 +148,9 @@ pub(crate) fn rename_column(table: &str, from: &str, to: &str) -> String {
     format!("ALTER TABLE {} RENAME COLUMN {} TO {};", quote(table), quote(from), quote(to))
 }
 
-pub(crate) fn retype(table: &str, column: &str, from_type: &str, to_type: &str) -> String {
-    let using = if needs_using(from_type, to_type) { format!(" USING {}::{to_type}", quote(column)) } else { String::new() };
+pub(crate) fn retype(table: &str, column: &str, from_type: &str, to_type: &str, always_using: bool) -> String {
+    let using =
+        if always_using || needs_using(from_type, to_type) { format!(" USING {}::{to_type}", quote(column)) } else { String::new() };
     format!("ALTER TABLE {} ALTER COLUMN {} TYPE {to_type}{using};", quote(table), quote(column))
 }
 
@@ -201,4 +209,25 @@ pub(crate) fn attach_unique(table: &str, name: &str) -> String {
 
 pub(crate) fn drop_constraint(table: &str, name: &str, if_exists: bool) -> String {
     format!("ALTER TABLE {} DROP CONSTRAINT {}{};", quote(table), if if_exists { "IF EXISTS " } else { "" }, quote(name))
+}
+
+/// A check that the single-column UNIQUE constraint `name` the history says `table.column` has is
+/// there, before it is dropped: if it is not, the migration stops with an error naming the unique
+/// constraints that column has instead. A database changed by hand, or built by a tool that named
+/// the constraint otherwise, is never "fixed" by dropping nothing and reporting success.
+pub(crate) fn expect_unique(table: &str, column: &str, name: &str) -> String {
+    let lit = |s: &str| s.replace('\'', "''");
+    let rel = lit(&quote(table));
+    format!(
+        "DO $teapot$ DECLARE found text; BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '{rel}'::regclass \
+         AND conname = '{n}' AND contype = 'u') THEN SELECT coalesce(string_agg(quote_ident(c.conname), ', ' ORDER BY c.conname), 'none') \
+         INTO found FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+         WHERE c.conrelid = '{rel}'::regclass AND c.contype = 'u' AND cardinality(c.conkey) = 1 AND a.attname = '{c}'; \
+         RAISE EXCEPTION 'the unique constraint \"{n}\" on {t}.{c} that the migrations made is not in the database; unique constraints on {t}.{c}: %', found \
+         USING HINT = 'the database was changed outside the migrations: rename the constraint to \"{n}\" \
+         (ALTER TABLE ... RENAME CONSTRAINT), or make the database match the applied migrations, then migrate again'; END IF; END $teapot$;",
+        n = lit(name),
+        t = lit(table),
+        c = lit(column),
+    )
 }

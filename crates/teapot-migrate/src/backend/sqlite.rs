@@ -292,6 +292,19 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
                     .collect();
                 r.now.extend(rebuild(mb, after, ma, &sources)?);
                 r.rebuilt.push(rebuilt(mb, ma));
+                // A key whose type changes takes the foreign key columns pointing at it along:
+                // their tables are rebuilt with the new type too.
+                if of.primary_key && nf.primary_key && column_type(before, of)? != column_type(after, nf)? {
+                    for ob in before.models().filter(|o| o.managed && o.label() != mb.label()) {
+                        let points_here = ob.fields.iter().any(|(_, f)| {
+                            f.ty == FieldType::ForeignKey && f.to.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&ma.label()))
+                        });
+                        if let (true, Some(oa)) = (points_here, after.get(&ob.app, &ob.name)) {
+                            r.now.extend(rebuild(ob, after, oa, &same_columns(ob, oa))?);
+                            r.rebuilt.push(rebuilt(ob, oa));
+                        }
+                    }
+                }
             }
         }
         RenameField { model: mn, old_name, new_name } => {

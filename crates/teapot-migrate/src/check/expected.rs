@@ -12,7 +12,7 @@
 use teapot_schema::{ConstraintKind, Field, FieldType, ModelState, OnDelete, ProjectState};
 
 use crate::backend::introspect::{Check, Column, ForeignKey, Index, Key, Schema, Table};
-use crate::backend::objects::{field_index_name, fk_name, join_table, like_index_name, needs_like_index, pg_default_name};
+use crate::backend::objects::{field_index_name, fk_name, join_table, like_index_name, like_ops, pg_default_name, unique_name};
 use crate::backend::{pk_column, postgres, sqlite, target, Dialect};
 use teapot_core::Result;
 
@@ -46,7 +46,7 @@ fn model(schema: &mut Schema, state: &ProjectState, m: &ModelState, dialect: Dia
     let pg = dialect == Dialect::Postgres;
     let table = m.table_name();
     let mut t = Table::default();
-    for (_, f, col) in m.concrete_fields() {
+    for (fname, f, col) in m.concrete_fields() {
         t.columns.insert(
             col.clone(),
             Column {
@@ -59,7 +59,7 @@ fn model(schema: &mut Schema, state: &ProjectState, m: &ModelState, dialect: Dia
         if f.primary_key {
             t.primary_key = Some(Key { name: pg.then(|| pg_default_name(&table, None, "pkey")), columns: vec![col.clone()] });
         } else if f.is_unique() {
-            t.uniques.push(Key { name: pg.then(|| pg_default_name(&table, Some(&col), "key")), columns: vec![col.clone()] });
+            t.uniques.push(Key { name: pg.then(|| unique_name(m, fname, &table, &col)), columns: vec![col.clone()] });
         }
         if f.ty == FieldType::ForeignKey {
             let to = target(state, f)?;
@@ -76,8 +76,7 @@ fn model(schema: &mut Schema, state: &ProjectState, m: &ModelState, dialect: Dia
         if f.has_index() {
             t.indexes.push(index(field_index_name(&table, &col), vec![col.clone()], false, dialect));
         }
-        if pg && needs_like_index(f) {
-            let ops = if f.max_length.is_some() { "varchar_pattern_ops" } else { "text_pattern_ops" };
+        if let Some(ops) = like_ops(state, f).filter(|_| pg) {
             t.indexes.push(index(like_index_name(&table, &col), vec![format!("{col} {ops}")], false, dialect));
         }
     }
@@ -150,6 +149,9 @@ fn join(schema: &mut Schema, state: &ProjectState, m: &ModelState, fname: &str, 
             valid: true,
         });
         t.indexes.push(index(field_index_name(&jt, col), vec![col.clone()], false, dialect));
+        if let Some(ops) = like_ops(state, fk).filter(|_| pg) {
+            t.indexes.push(index(like_index_name(&jt, col), vec![format!("{col} {ops}")], false, dialect));
+        }
     }
     schema.tables.insert(jt, t);
     Ok(())

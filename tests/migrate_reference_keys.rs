@@ -1,0 +1,257 @@
+//! Keys and the columns pointing at them against Django 5.2 (fixtures/keys/django: what Django
+//! emitted for fixtures/keys' models on PostgreSQL 15; issue 14's schema bugs 1-3):
+//! - a foreign key (and a join table column) pointing at a varchar key gets Django's `_like` index;
+//! - a field made unique later gets Django's `{table}_{col}_{hash}_uniq` constraint (a field
+//!   created unique keeps PostgreSQL's `_key`), dropped by that name, and checked before the drop;
+//! - a key's type change retypes every column pointing at it, foreign keys dropped and re-added.
+//!
+//! Intended differences, taken out before comparing: teapot's ON DELETE clauses; the foreign keys
+//! re-added around a key's type change keep their full name (Django names them `{...}_fk`: teapot
+//! keeps names derivable from the state, so a later migration drops them by the right name);
+//! Django's `SET CONSTRAINTS ... IMMEDIATE` before dropping a foreign key and its `ALTER SEQUENCE
+//! IF EXISTS` after retyping an identity key (PostgreSQL retypes an identity's sequence with its
+//! column); teapot's check (`DO $teapot$ ...`) that a unique constraint is there before dropping it.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::db::{migrate, TestDb};
+use teapot::migrate::config::Config;
+use teapot::migrate::executor::{ancestors, migration_sql, Direction};
+use teapot::migrate::loader::load_graph;
+use teapot::Dialect;
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/keys")
+}
+
+fn reference(file: &str) -> String {
+    let path = fixture().join("django").join(file);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A project holding the fixture's golden migrations (all three) and the last models.
+fn project() -> (tempfile::TempDir, Config) {
+    let root = fixture();
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(root.join("teapot.toml"), dir.path().join("teapot.toml")).expect("copy toml");
+    std::fs::create_dir_all(dir.path().join("models")).expect("mkdir");
+    std::fs::copy(root.join("v3/shop.rs"), dir.path().join("models/shop.rs")).expect("copy models");
+    let mig = dir.path().join("migrations/shop");
+    std::fs::create_dir_all(&mig).expect("mkdir");
+    for e in std::fs::read_dir(root.join("expected/shop")).expect("golden migrations") {
+        let p = e.expect("entry").path();
+        std::fs::copy(&p, mig.join(p.file_name().expect("name"))).expect("copy migration");
+    }
+    let config = Config::load(Some(&dir.path().join("teapot.toml"))).expect("config");
+    (dir, config)
+}
+
+/// A foreign key constraint name as Django re-adds it around a key's type change (`..._fk`).
+fn short_fk(line: &str) -> String {
+    line.replace("_fk_shop_code_code\"", "_fk\"").replace("_fk_shop_project_id\"", "_fk\"")
+}
+
+/// The statements of a script, comments and the intended differences taken out (module doc).
+fn statements(sql: &str) -> Vec<String> {
+    sql.lines()
+        .filter(|l| !l.starts_with("--") && *l != "BEGIN;" && *l != "COMMIT;" && !l.trim().is_empty())
+        .filter(|l| !l.starts_with("ALTER SEQUENCE IF EXISTS ") && !l.starts_with("DO $teapot$"))
+        .map(|l| {
+            let mut l = match l.split_once(" IMMEDIATE; ") {
+                Some((set, rest)) if set.starts_with("SET CONSTRAINTS ") => rest.to_string(),
+                _ => l.to_string(),
+            };
+            for action in [" ON DELETE CASCADE", " ON DELETE SET NULL"] {
+                l = l.replace(action, "");
+            }
+            short_fk(&l)
+        })
+        .collect()
+}
+
+fn teapot_sql(config: &Config, name: &str, direction: Direction) -> String {
+    let graph = load_graph(config).expect("graph");
+    let key = graph.app_migrations("shop").find(|m| m.name.starts_with(name)).map(|m| m.key()).expect("migration");
+    let before = ancestors(&graph, &key);
+    let mut state = graph.state_until(|m| before.contains(&m.key()) && m.key() != key).expect("state");
+    let m = graph.get(&key).expect("migration");
+    let teapot::migrate::executor::MigrationSql { operations: per_op, deferred, .. } =
+        migration_sql(Dialect::Postgres, m, &mut state, direction).expect("render");
+    let mut out: Vec<String> = per_op.into_iter().flat_map(|(_, s)| s).collect();
+    out.extend(deferred);
+    out.join("\n")
+}
+
+#[test]
+fn foreign_keys_to_a_varchar_key_get_djangos_like_index() {
+    let (_dir, config) = project();
+    let ours = teapot_sql(&config, "0001", Direction::Forwards);
+    assert!(
+        ours.contains(r#"CREATE INDEX "shop_project_code_id_47d4e2f2_like" ON "shop_project" ("code_id" varchar_pattern_ops);"#),
+        "{ours}"
+    );
+    assert_eq!(as_set(&ours), as_set(&reference("0001_initial.sql")));
+}
+
+/// The statements as a set: Django lists the foreign keys pointing at a key in its
+/// related-objects order and teapot in model order, and Django creates join tables in field-name
+/// order where teapot follows the declaration (the order of tables and columns is issue 14's
+/// bug 5, worked on apart).
+fn as_set(sql: &str) -> Vec<String> {
+    let mut all = statements(sql);
+    all.sort();
+    all
+}
+
+#[test]
+fn key_type_changes_retype_the_columns_pointing_at_them_as_django_does() {
+    let (_dir, config) = project();
+    let fwd = teapot_sql(&config, "0002", Direction::Forwards);
+    assert!(
+        fwd.contains(r#"ALTER TABLE "shop_task_codes" ALTER COLUMN "code_id" TYPE varchar(32) USING "code_id"::varchar(32);"#),
+        "{fwd}"
+    );
+    assert!(fwd.contains(r#"ALTER TABLE "shop_task" ALTER COLUMN "project_id" TYPE bigint USING "project_id"::bigint;"#), "{fwd}");
+    assert_eq!(as_set(&fwd), as_set(&reference("0002_v2.sql")));
+    let back = teapot_sql(&config, "0002", Direction::Backwards);
+    assert_eq!(as_set(&back), as_set(&reference("0002_v2.backwards.sql")));
+}
+
+#[test]
+fn a_field_made_unique_later_gets_djangos_uniq_name_and_loses_it_by_that_name() {
+    let (_dir, config) = project();
+    let fwd = teapot_sql(&config, "0002", Direction::Forwards);
+    assert!(fwd.contains(r#"ALTER TABLE "shop_task" ADD CONSTRAINT "shop_task_title_26188101_uniq" UNIQUE ("title");"#), "{fwd}");
+    assert!(!fwd.contains("shop_task_title_key"), "{fwd}");
+    let third = teapot_sql(&config, "0003", Direction::Forwards);
+    assert_eq!(statements(&third), statements(&reference("0003_v3.sql")));
+    assert!(!third.contains("DROP CONSTRAINT IF EXISTS"), "never dropped if it exists: {third}");
+    assert!(third.contains("DO $teapot$"), "checked before the drop: {third}");
+}
+
+/// teapot's live schema, with the intended differences (module doc) taken out.
+async fn ours(db: &TestDb) -> Vec<String> {
+    let mut lines: Vec<String> = db
+        .schema()
+        .await
+        .into_iter()
+        .filter(|l| !l.contains(" default "))
+        .map(|l| {
+            let l = l.replace(" on delete c ", " on delete a ").replace(" on delete n ", " on delete a ");
+            if l.contains(" foreign key ") {
+                l.replace("_fk_shop_code_code]", "_fk]").replace("_fk_shop_project_id]", "_fk]")
+            } else {
+                l
+            }
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+fn theirs(step: usize) -> Vec<String> {
+    let mut lines: Vec<String> = reference(&format!("schema_after_000{step}.txt"))
+        .lines()
+        .map(|l| {
+            if l.contains(" foreign key ") {
+                l.replace("_fk_shop_code_code]", "_fk]").replace("_fk_shop_project_id]", "_fk]")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[tokio::test]
+async fn live_schema_after_each_migration_is_djangos() {
+    let (_dir, config) = project();
+    let db = TestDb::postgres().await;
+    for (step, name) in [(1, "0001_initial"), (2, "0002_alter_code_code_alter_project_id_alter_task_title"), (3, "0003_alter_task_title")] {
+        migrate(&config, &db.url, Some("shop"), Some(name)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(ours(&db).await, theirs(step), "after {name}");
+    }
+    // Back to 0001 gives Django's first schema again.
+    migrate(&config, &db.url, Some("shop"), Some("0001_initial")).await.expect("unapply");
+    assert_eq!(ours(&db).await, theirs(1), "back at 0001");
+}
+
+/// A 17-character code, and a key past 2^31, pointed at from every referring column.
+async fn point_at_wide_keys(db: &TestDb, pg: bool) {
+    let code = "ABCDEFGHIJKLMNOPQ";
+    db.exec(&format!("INSERT INTO shop_code (code, label) VALUES ('{code}', 'wide')")).await;
+    db.exec(&format!("INSERT INTO shop_project (id, name, code_id) VALUES (3000000000, 'big', '{code}')")).await;
+    db.exec(&format!("INSERT INTO shop_task (id, project_id, code_id, title) VALUES (1, 3000000000, '{code}', 't')")).await;
+    db.exec(&format!("INSERT INTO shop_task_codes (task_id, code_id) VALUES (1, '{code}')")).await;
+    db.exec("INSERT INTO shop_task_projects (task_id, project_id) VALUES (1, 3000000000)").await;
+    if pg {
+        let types = db
+            .column(
+                "SELECT table_name || '.' || column_name || ' ' || data_type || coalesce('(' || character_maximum_length || ')', '') \
+                 FROM information_schema.columns WHERE column_name IN ('code_id', 'project_id') ORDER BY 1",
+            )
+            .await;
+        let types: Vec<String> = types.into_iter().flatten().collect();
+        assert_eq!(
+            types,
+            [
+                "shop_project.code_id character varying(32)",
+                "shop_task.code_id character varying(32)",
+                "shop_task.project_id bigint",
+                "shop_task_codes.code_id character varying(32)",
+                "shop_task_projects.project_id bigint",
+            ]
+        );
+    }
+}
+
+#[tokio::test]
+async fn wider_keys_can_be_pointed_at_after_migrate_on_postgres() {
+    let (_dir, config) = project();
+    let db = TestDb::postgres().await;
+    migrate(&config, &db.url, None, None).await.expect("migrate");
+    point_at_wide_keys(&db, true).await;
+}
+
+#[tokio::test]
+async fn wider_keys_can_be_pointed_at_after_migrate_on_sqlite() {
+    let (_dir, config) = project();
+    let db = TestDb::sqlite();
+    migrate(&config, &db.url, None, None).await.expect("migrate");
+    point_at_wide_keys(&db, false).await;
+    let ddl = db.column("SELECT sql FROM sqlite_master WHERE name IN ('shop_task', 'shop_project')").await;
+    for sql in ddl.into_iter().flatten() {
+        assert!(sql.contains("\"code_id\" varchar(32)"), "{sql}");
+    }
+}
+
+/// Removing `unique` checks that the constraint the history names is there: a database whose
+/// constraint has another name stops the migration with an error naming what is there.
+#[tokio::test]
+async fn removing_unique_whose_constraint_is_not_there_is_an_error_naming_what_is() {
+    let (_dir, config) = project();
+    let db = TestDb::postgres().await;
+    migrate(&config, &db.url, Some("shop"), Some("0002_alter_code_code_alter_project_id_alter_task_title")).await.expect("to 0002");
+    db.exec(r#"ALTER TABLE shop_task RENAME CONSTRAINT shop_task_title_26188101_uniq TO shop_task_title_key"#).await;
+    let err = migrate(&config, &db.url, None, None).await.expect_err("the constraint is not where the history says").to_string();
+    assert!(err.contains("shop_task_title_26188101_uniq") && err.contains("shop_task_title_key"), "{err}");
+    let left = db.column("SELECT conname::text FROM pg_constraint WHERE conrelid = 'shop_task'::regclass AND contype = 'u'").await;
+    assert_eq!(left, [Some("shop_task_title_key".to_string())], "nothing dropped");
+}
+
+/// Writes fixtures/keys/django/schema_after_000N.txt from databases Django migrated to 000N
+/// (`TEAPOT_DJANGO_KEYS_URL` with `{n}` for the step). Run by hand when the fixture is remade.
+#[tokio::test]
+#[ignore]
+async fn dump_django_schemas() {
+    let Ok(template) = std::env::var("TEAPOT_DJANGO_KEYS_URL") else { return };
+    for n in 1..=3 {
+        let mut c = teapot::Connection::open(&template.replace("{n}", &n.to_string())).await.expect("connect");
+        let lines = teapot::migrate::backend::introspect::schema_lines(&mut c).await.expect("introspect");
+        let lines: Vec<String> = lines.into_iter().filter(|l| !l.starts_with("django_migrations ")).collect();
+        std::fs::write(fixture().join(format!("django/schema_after_000{n}.txt")), lines.join("\n") + "\n").expect("write");
+    }
+}
