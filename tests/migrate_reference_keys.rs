@@ -255,3 +255,17 @@ async fn dump_django_schemas() {
         std::fs::write(fixture().join(format!("django/schema_after_000{n}.txt")), lines.join("\n") + "\n").expect("write");
     }
 }
+
+/// `--online` refuses a key's type change (it rewrites the table and every table pointing at
+/// it); the reason and the safe way name the columns that point at the key, not only the key.
+#[tokio::test]
+async fn online_refuses_a_key_type_change_naming_the_columns_pointing_at_it() {
+    let (dir, _config) = project();
+    let db = TestDb::postgres().await;
+    let name = "0002_alter_code_code_alter_project_id_alter_task_title";
+    let out = common::cli::teapot(dir.path(), &["sqlmigrate", "shop", name, "--online", "--database-url", &db.url]);
+    let all = format!("{}{}", out.stdout, out.stderr);
+    assert_ne!(out.code, 0, "{all}");
+    assert!(all.contains("cannot run online") || all.contains("rewrites the table"), "{all}");
+    assert!(all.contains("shop_task.project_id"), "the referring column is named: {all}");
+}
