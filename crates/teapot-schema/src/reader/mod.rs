@@ -253,6 +253,11 @@ pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<
                 }
                 f.primary_key = true;
                 f.auto = true;
+                // Django's implicit auto key is the first field (and column) wherever `id` is written.
+                if let Some(at) = decl_fields.iter().position(|(n, _, _)| n == "id") {
+                    let id = decl_fields.remove(at);
+                    decl_fields.insert(0, id);
+                }
             }
             None => {
                 return Err(ReadError::new(item.ident.span(), format!("model {name} has no primary key"))
