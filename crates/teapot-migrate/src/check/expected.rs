@@ -129,7 +129,7 @@ fn join(schema: &mut Schema, state: &ProjectState, m: &ModelState, fname: &str, 
     let mut to_fk = from_fk.clone();
     to_fk.to = Some(to.label());
     let mut t = Table::default();
-    let id_type = if pg { "bigint" } else { "integer" };
+    let id_type = if pg { f.join_key_type().as_str() } else { "integer" };
     t.columns.insert("id".into(), Column { ty: id_type.into(), null: false, default: None, identity: true });
     t.primary_key = Some(Key { name: pg.then(|| pg_default_name(&jt, None, "pkey")), columns: vec!["id".into()] });
     let uniq = teapot_schema::naming::unique_together_name(&jt, &[&a, &b]);
