@@ -266,6 +266,10 @@ pub struct Field {
     /// made (Django's DEFAULT_AUTO_FIELD / AppConfig.default_auto_field).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub join_key: Option<FieldType>,
+    /// For integer fields: never below 0, as Django's PositiveSmallIntegerField /
+    /// PositiveIntegerField / PositiveBigIntegerField: a `CHECK ("col" >= 0)` on the column.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub positive: bool,
 }
 
 impl Field {
@@ -292,6 +296,7 @@ impl Field {
             related_name: None,
             one_to_one: false,
             join_key: None,
+            positive: false,
         }
     }
 
@@ -312,6 +317,11 @@ impl Field {
     pub fn same_in_database(&self, other: &Field) -> bool {
         let strip = |f: &Field| Field { choices: None, auto_now: false, auto_now_add: false, ..f.clone() };
         strip(self) == strip(other)
+    }
+
+    /// The condition a positive field's column has: Django's `data_type_check_constraints`.
+    pub fn column_check(&self, column: &str) -> Option<String> {
+        self.positive.then(|| format!("\"{}\" >= 0", column.replace('"', "\"\"")))
     }
 
     /// The type of a many-to-many field's join table `id`: bigint unless recorded otherwise.

@@ -73,6 +73,10 @@ fn model(schema: &mut Schema, state: &ProjectState, m: &ModelState, dialect: Dia
                 valid: true,
             });
         }
+        if let Some(expr) = f.column_check(&col) {
+            // Inline in CREATE TABLE / ADD COLUMN: PostgreSQL's name (an alter adds Django's).
+            t.checks.push(Check { name: pg.then(|| pg_default_name(&table, Some(&col), "check")), expr, valid: true });
+        }
         if f.has_index() {
             t.indexes.push(index(field_index_name(&table, &col), vec![col.clone()], false, dialect));
         }
