@@ -577,8 +577,8 @@ fn circular_foreign_keys_in_one_app_add_one_key_after_the_creates() {
 #[test]
 fn circular_foreign_keys_across_apps_need_a_second_migration() {
     // S14: library/0001 creates Author and Book, shop/0001 creates Order (book inline),
-    // library/0002_initial adds Author.fav_order. Django also moves the intra-app Book.author into
-    // library/0002 (its chopper cuts the whole tail); teapot keeps it inline in create_model Book.
+    // library/0002_initial adds Author.fav_order and, as Django (its chopper cuts the whole tail
+    // of the app's list), Book.author.
     let author = model("Author", "", "#[teapot(max_length = 100)] pub name: String, #[teapot(on_delete = \"set_null\", related_name = \"+\")] pub fav_order: Option<ForeignKey<Order>>,");
     let library = format!("{HEADER}{author}{}", model("Book", "", &format!("{TITLE} {AUTHOR_FK}")));
     let p = Project::new(&[("library", &library), ("shop", &format!("{HEADER}{ORDER}"))]);
@@ -588,7 +588,7 @@ fn circular_foreign_keys_across_apps_need_a_second_migration() {
         [
             ("library/0001_initial".into(), vec!["Create model Author".into(), "Create model Book".into()]),
             ("shop/0001_initial".into(), vec!["Create model Order".into()]),
-            ("library/0002_initial".into(), vec!["Add field fav_order to Author".into()]),
+            ("library/0002_initial".into(), vec!["Add field fav_order to Author".into(), "Add field author to Book".into()]),
         ]
     );
     assert_eq!(out.made[1].migration.dependencies, ["library/0001_initial"]);

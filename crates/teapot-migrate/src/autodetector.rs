@@ -4,12 +4,14 @@
 //! created models, removed indexes and constraints, renamed fields and indexes, removed, added and
 //! altered fields, added indexes and constraints, table changes), each kind in model and field
 //! name order. Each operation is applied to a working copy of the old state as soon as it is
-//! found, so later kinds see earlier ones. Operations are then put in an order where every table
-//! a statement needs exists first, and cut into migrations so that no migration depends on one
-//! that depends on it.
+//! found, so later kinds see earlier ones. As Django's autodetector, a new model's relations are
+//! separate add_field operations at first; each app's operations are then ordered (Django's
+//! `_sort_migrations`), cut into migrations (`_build_migration_list`: an app waits for the apps it
+//! points into and gets one migration where Django writes one), and each migration is optimized
+//! (the add_fields go back into their create_model where Django's optimizer puts them, which
+//! gives Django's field and column order: a new model's relations last, by name).
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use teapot_schema::{Field, FieldType, ModelState, ProjectState};
 
@@ -29,6 +31,8 @@ struct Planned {
     drops_refs_to: Vec<String>,
     /// The `app.Model` label this operation brings into existence.
     creates: Option<String>,
+    /// `(app.Model, field)` this operation needs to exist (an index on a created model's relations).
+    needs_fields: Vec<(String, String)>,
 }
 
 /// A migration the autodetector wants written: its operations and what it depends on.
@@ -46,7 +50,6 @@ pub struct NewMigration {
 
 /// Finds the operations that turn `from` into `to`.
 pub struct Autodetector<'a> {
-    from: &'a ProjectState,
     to: &'a ProjectState,
     hints: &'a RenameHints,
     apps: BTreeSet<String>,
@@ -55,9 +58,9 @@ pub struct Autodetector<'a> {
 }
 
 const PHASES: usize = 12;
-const P_RENAMED_MODELS: usize = 0;
-const P_DELETED_MODELS: usize = 1;
-const P_CREATED_MODELS: usize = 2;
+const P_CREATED_MODELS: usize = 0; // Django puts every create_model at the front of its app's list
+const P_RENAMED_MODELS: usize = 1;
+const P_DELETED_MODELS: usize = 2;
 const P_CREATED_RELATIONS: usize = 3;
 const P_REMOVED_CONSTRAINTS: usize = 4;
 const P_REMOVED_INDEXES: usize = 5;
@@ -77,7 +80,7 @@ impl<'a> Autodetector<'a> {
     pub fn new(from: &'a ProjectState, to: &'a ProjectState, hints: &'a RenameHints, apps: &[String]) -> Self {
         let apps: BTreeSet<String> =
             if apps.is_empty() { from.apps().into_iter().chain(to.apps()).collect() } else { apps.iter().cloned().collect() };
-        Autodetector { from, to, hints, apps, cur: from.clone(), phases: vec![Vec::new(); PHASES] }
+        Autodetector { to, hints, apps, cur: from.clone(), phases: vec![Vec::new(); PHASES] }
     }
 
     fn in_scope(&self, app: &str) -> bool {
@@ -96,7 +99,7 @@ impl<'a> Autodetector<'a> {
         op.apply(app, &mut self.cur).map_err(|e| {
             Error::new(ErrorKind::MigrationFile, format!("internal: the autodetector made an operation that does not apply: {e}"))
         })?;
-        self.phases[phase].push(Planned { app: app.to_string(), op, needs, drops_refs_to: drops, creates });
+        self.phases[phase].push(Planned { app: app.to_string(), op, needs, drops_refs_to: drops, creates, needs_fields: vec![] });
         Ok(())
     }
 
@@ -110,7 +113,7 @@ impl<'a> Autodetector<'a> {
         q.finish()?;
         let planned: Vec<Planned> = std::mem::take(&mut self.phases).into_iter().flatten().collect();
         let planned = sort_within_apps(planned);
-        let migrations = chop(&planned, leaves, self.from)?;
+        let migrations = chop(&planned, leaves)?;
         Ok(migrations)
     }
 
@@ -206,74 +209,64 @@ impl<'a> Autodetector<'a> {
         Ok(())
     }
 
-    fn exists_now(&self, label: &str) -> bool {
-        self.cur.resolve(label).is_some()
-    }
-
     fn created_models(&mut self) -> Result<()> {
+        // As Django: each new model is created without its relation fields, which follow as one
+        // add_field each (by field name), then the model's indexes and constraints. The creates
+        // go first, in model order (managed models, then unmanaged ones); the relations and the
+        // rest follow model by model from the last model to the first. Ordering, cutting into
+        // migrations and folding each add_field back into its create_model (`optimize`) then give
+        // Django's migrations, and its field (column) order: the relations last, by name.
         let (added, _) = self.added_removed();
-        // Models are created in order, each as soon as the models it points at exist: the first
-        // ready one is taken; when none is, the first left is, and its foreign keys to models not
-        // made yet are added later. Readiness is kept by counting (a scan of what is left per
-        // model would make a big project quadratic).
-        let labels: Vec<String> = added.iter().map(|(a, n)| label(a, n).to_lowercase()).collect();
-        let index_of: std::collections::HashMap<&str, usize> = labels.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
-        let mut unmet = vec![0usize; added.len()];
-        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); added.len()];
-        for (i, (a, n)) in added.iter().enumerate() {
-            let m = self.to.get(a, n).expect("created model is declared");
-            let targets: BTreeSet<usize> = m
-                .fields
-                .iter()
-                .filter_map(|(_, f)| f.to.as_deref())
-                .filter_map(|t| index_of.get(t.to_lowercase().as_str()).copied())
-                .filter(|&j| j != i)
-                .collect();
-            unmet[i] = targets.len();
-            for j in targets {
-                dependents[j].push(i);
-            }
-        }
-        let mut ready: BTreeSet<usize> = (0..added.len()).filter(|&i| unmet[i] == 0).collect();
-        let mut done = vec![false; added.len()];
-        let mut first_left = 0usize;
-        let mut deferred: Vec<(String, String, String, Field)> = Vec::new();
-        for _ in 0..added.len() {
-            while first_left < added.len() && done[first_left] {
-                first_left += 1;
-            }
-            let i = ready.pop_first().unwrap_or(first_left);
-            done[i] = true;
-            for &d in &dependents[i] {
-                unmet[d] -= 1;
-                if unmet[d] == 0 && !done[d] {
-                    ready.insert(d);
-                }
-            }
-            let (app, name) = added[i].clone();
-            let m = self.to.get(&app, &name).expect("created model is declared").clone();
+        let mut order: Vec<(String, String)> = added;
+        order.sort_by_key(|(a, n)| (a.clone(), n.to_lowercase()));
+        let managed = |d: &(String, String)| self.to.get(&d.0, &d.1).map(|m| m.managed).unwrap_or(true);
+        let mut models: Vec<(String, String)> = order.iter().filter(|d| !managed(d)).cloned().collect();
+        models.extend(order.iter().filter(|d| managed(d)).cloned());
+        for (app, name) in &models {
+            let m = self.to.get(app, name).expect("created model is declared").clone();
             let mut fields = Vec::new();
             let mut needs = Vec::new();
             for (fname, f) in &m.fields {
+                if f.to.is_some() && !f.primary_key && m.managed {
+                    continue;
+                }
                 if let Some(t) = &f.to {
-                    let own = t.eq_ignore_ascii_case(&m.label());
-                    if !own && !self.exists_now(t) {
-                        deferred.push((app.clone(), m.name.clone(), fname.clone(), f.clone()));
-                        continue;
-                    }
-                    if !own {
+                    if !t.eq_ignore_ascii_case(&m.label()) {
                         needs.push(t.clone());
                     }
                 }
                 fields.push(NamedField { name: fname.clone(), field: f.clone() });
             }
             let op = Operation::CreateModel { name: m.name.clone(), table: m.table.clone(), managed: m.managed, fields };
-            self.push(P_CREATED_MODELS, &app, op, needs, vec![], Some(m.label()))?;
+            self.push(P_CREATED_MODELS, app, op, needs, vec![], Some(m.label()))?;
         }
-        for (app, model, name, field) in deferred {
-            let needs = vec![label(&app, &model), field.to.clone().unwrap_or_default()];
-            let op = Operation::AddField { model, name, field, one_off_default: None };
-            self.push(P_CREATED_RELATIONS, &app, op, needs, vec![], None)?;
+        let managed_models: Vec<(String, String)> = models.iter().filter(|d| managed(d)).cloned().collect();
+        for (app, name) in managed_models.iter().rev() {
+            let m = self.to.get(app, name).expect("created model is declared").clone();
+            let mut related: Vec<&(String, Field)> = m.fields.iter().filter(|(_, f)| f.to.is_some() && !f.primary_key).collect();
+            related.sort_by(|a, b| a.0.cmp(&b.0));
+            for (fname, f) in &related {
+                let needs = vec![m.label(), f.to.clone().unwrap_or_default()];
+                let op = Operation::AddField { model: m.name.clone(), name: fname.clone(), field: f.clone(), one_off_default: None };
+                self.push(P_CREATED_RELATIONS, app, op, needs, vec![], None)?;
+            }
+            let fields_needed: Vec<(String, String)> = related.iter().map(|(n, _)| (m.label(), n.clone())).collect();
+            for idx in &m.indexes {
+                let op = Operation::AddIndex { model: m.name.clone(), index: idx.clone() };
+                self.push_needing_fields(app, op, vec![m.label()], fields_needed.clone())?;
+            }
+            for c in &m.constraints {
+                let op = Operation::AddConstraint { model: m.name.clone(), constraint: c.clone() };
+                self.push_needing_fields(app, op, vec![m.label()], fields_needed.clone())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn push_needing_fields(&mut self, app: &str, op: Operation, needs: Vec<String>, fields: Vec<(String, String)>) -> Result<()> {
+        self.push(P_CREATED_RELATIONS, app, op, needs, vec![], None)?;
+        if let Some(p) = self.phases[P_CREATED_RELATIONS].last_mut() {
+            p.needs_fields = fields;
         }
         Ok(())
     }
@@ -484,182 +477,345 @@ fn same_model_but_name(old: &ModelState, new: &ModelState) -> bool {
     })
 }
 
-/// Orders each app's operations so that what an operation needs comes first, keeping the
-/// detection order wherever nothing forces a change (a stable topological sort).
+/// What an operation waits for, as Django's operation dependencies.
+#[derive(Debug, Clone)]
+enum Dep {
+    /// The model (`app.Model`) is created.
+    Model(String),
+    /// The field of the model is there (created with it, or added).
+    Field(String, String),
+    /// Nothing refers to the model any more (before it is deleted).
+    Unreferenced(String),
+}
+
+impl Dep {
+    fn app(&self) -> &str {
+        let (Dep::Model(l) | Dep::Field(l, _) | Dep::Unreferenced(l)) = self;
+        l.split_once('.').map(|x| x.0).unwrap_or("")
+    }
+}
+
+fn deps_of(p: &Planned) -> Vec<Dep> {
+    let mut deps: Vec<Dep> = p.needs.iter().map(|n| Dep::Model(n.clone())).collect();
+    deps.extend(p.needs_fields.iter().map(|(m, f)| Dep::Field(m.clone(), f.clone())));
+    if let Operation::DeleteModel { name } = &p.op {
+        deps.push(Dep::Unreferenced(label(&p.app, name)));
+    }
+    deps
+}
+
+/// Does operation `x` bring about `dep`? (Django's `check_dependency`.)
+fn satisfies(x: &Planned, dep: &Dep) -> bool {
+    match dep {
+        Dep::Model(l) => x.creates.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(l)),
+        Dep::Field(l, f) => match &x.op {
+            Operation::AddField { model, name, .. } => name == f && label(&x.app, model).eq_ignore_ascii_case(l),
+            Operation::CreateModel { name, fields, .. } => {
+                label(&x.app, name).eq_ignore_ascii_case(l) && fields.iter().any(|nf| nf.name == *f)
+            }
+            _ => false,
+        },
+        Dep::Unreferenced(l) => x.drops_refs_to.iter().any(|d| d.eq_ignore_ascii_case(l)),
+    }
+}
+
+/// Orders each app's operations as Django does (its `_sort_migrations`: a topological sort by
+/// layers, the one Python's `graphlib.TopologicalSorter.static_order` makes): what an operation
+/// needs within its app comes first; operations whose needs are met together keep list order.
 fn sort_within_apps(planned: Vec<Planned>) -> Vec<Planned> {
-    let n = planned.len();
-    let mut creators: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_app: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, p) in planned.iter().enumerate() {
-        if let Some(c) = &p.creates {
-            creators.insert(c.to_lowercase(), i);
-        }
+        by_app.entry(p.app.clone()).or_default().push(i);
     }
-    let mut preds: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
-    for (i, p) in planned.iter().enumerate() {
-        for need in &p.needs {
-            if let Some(&c) = creators.get(&need.to_lowercase()) {
-                if c != i && planned[c].app == p.app {
-                    preds[i].insert(c);
+    let mut order: Vec<usize> = Vec::with_capacity(planned.len());
+    for ops in by_app.values() {
+        // The sorter's nodes in the order it first saw them, each with its count of unmet
+        // predecessors and its successors (one entry per predecessor named, as graphlib).
+        let mut seen: Vec<usize> = Vec::new();
+        let mut npred: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut succ: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        let note = |n: usize, seen: &mut Vec<usize>, npred: &mut BTreeMap<usize, usize>| {
+            if let std::collections::btree_map::Entry::Vacant(e) = npred.entry(n) {
+                e.insert(0);
+                seen.push(n);
+            }
+        };
+        for &i in ops {
+            note(i, &mut seen, &mut npred);
+            for dep in deps_of(&planned[i]) {
+                if dep.app() != planned[i].app {
+                    continue;
+                }
+                let preds: Vec<usize> = ops.iter().copied().filter(|&x| x != i && satisfies(&planned[x], &dep)).collect();
+                *npred.get_mut(&i).expect("noted") += preds.len();
+                for p in preds {
+                    note(p, &mut seen, &mut npred);
+                    succ.entry(p).or_default().push(i);
                 }
             }
         }
-        if let Operation::DeleteModel { name } = &p.op {
-            let me = label(&p.app, name).to_lowercase();
-            for (j, q) in planned.iter().enumerate() {
-                if j != i && q.app == p.app && q.drops_refs_to.iter().any(|d| d.to_lowercase() == me) {
-                    preds[i].insert(j);
+        let mut ready: Vec<usize> = seen.iter().copied().filter(|n| npred[n] == 0).collect();
+        let start = order.len();
+        while !ready.is_empty() {
+            let group = std::mem::take(&mut ready);
+            for &n in &group {
+                for &s in succ.get(&n).map(Vec::as_slice).unwrap_or(&[]) {
+                    let c = npred.get_mut(&s).expect("noted");
+                    *c -= 1;
+                    if *c == 0 {
+                        ready.push(s);
+                    }
                 }
             }
+            order.extend(group);
         }
-    }
-    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut indeg = vec![0usize; n];
-    for (i, ps) in preds.iter().enumerate() {
-        for &p in ps {
-            succ[p].push(i);
-            indeg[i] += 1;
+        if order.len() - start < ops.len() {
+            // A cycle the detection should have broken; keep list order for what is left.
+            let done: BTreeSet<usize> = order[start..].iter().copied().collect();
+            order.extend(ops.iter().copied().filter(|i| !done.contains(i)));
         }
-    }
-    let mut heap: BinaryHeap<Reverse<usize>> = (0..n).filter(|&i| indeg[i] == 0).map(Reverse).collect();
-    let mut order = Vec::with_capacity(n);
-    while let Some(Reverse(i)) = heap.pop() {
-        order.push(i);
-        for &s in &succ[i] {
-            indeg[s] -= 1;
-            if indeg[s] == 0 {
-                heap.push(Reverse(s));
-            }
-        }
-    }
-    if order.len() < n {
-        // A cycle the detection should have broken; keep detection order for what is left.
-        let seen: BTreeSet<usize> = order.iter().copied().collect();
-        order.extend((0..n).filter(|i| !seen.contains(i)));
     }
     let mut slots: Vec<Option<Planned>> = planned.into_iter().map(Some).collect();
     order.into_iter().map(|i| slots[i].take().expect("each index once")).collect()
 }
 
-/// Cuts the ordered operations into migrations: an app's run of operations ends where one needs
-/// something another app has not made yet, which breaks cross-app cycles into two migrations.
-fn chop(planned: &[Planned], leaves: &BTreeMap<String, String>, from: &ProjectState) -> Result<Vec<NewMigration>> {
-    let mut creators: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, p) in planned.iter().enumerate() {
-        if let Some(c) = &p.creates {
-            creators.insert(c.to_lowercase(), i);
-        }
-    }
-    // Cross-app predecessors of each operation.
-    let mut cross: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); planned.len()];
-    for (i, p) in planned.iter().enumerate() {
-        for need in &p.needs {
-            if let Some(&c) = creators.get(&need.to_lowercase()) {
-                if planned[c].app != p.app {
-                    cross[i].insert(c);
+/// Where a migration's dependency points.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Target {
+    New(usize),
+    Existing(String),
+}
+
+/// Cuts the ordered operations into migrations as Django's `_build_migration_list` does. Apps are
+/// visited in name order, again and again; each takes operations from the front of its list while
+/// what they need from other apps is made (and those apps have a migration in this run to depend
+/// on), and makes a migration only when it took its whole list. When a full round makes nothing,
+/// the next app that can take anything makes a migration of what it took ("chop mode"), and a
+/// relation into an app without a migration in this run depends on that app's leaf.
+fn chop(planned: &[Planned], leaves: &BTreeMap<String, String>) -> Result<Vec<NewMigration>> {
+    // Per operation, what it needs of other apps: (app, the operations that bring it about).
+    let cross: Vec<Vec<(String, Vec<usize>)>> = planned
+        .iter()
+        .map(|p| {
+            let mut out = Vec::new();
+            for dep in deps_of(p) {
+                match &dep {
+                    Dep::Unreferenced(_) => {
+                        let mut by_app: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+                        for (j, q) in planned.iter().enumerate() {
+                            if q.app != p.app && satisfies(q, &dep) {
+                                by_app.entry(q.app.clone()).or_default().push(j);
+                            }
+                        }
+                        out.extend(by_app);
+                    }
+                    _ if dep.app() == p.app => {}
+                    _ => {
+                        let sats =
+                            planned.iter().enumerate().filter(|(_, q)| q.app == dep.app() && satisfies(q, &dep)).map(|(j, _)| j).collect();
+                        out.push((dep.app().to_string(), sats));
+                    }
                 }
             }
-        }
-        if let Operation::DeleteModel { name } = &p.op {
-            let me = label(&p.app, name).to_lowercase();
-            for (j, q) in planned.iter().enumerate() {
-                if q.app != p.app && q.drops_refs_to.iter().any(|d| d.to_lowercase() == me) {
-                    cross[i].insert(j);
-                }
-            }
-        }
-    }
+            out
+        })
+        .collect();
     let mut queues: BTreeMap<String, std::collections::VecDeque<usize>> = BTreeMap::new();
     for (i, p) in planned.iter().enumerate() {
         queues.entry(p.app.clone()).or_default().push_back(i);
     }
-    // Other apps whose existing models an operation points at, when those apps also get
-    // migrations in this run: as Django, the operation waits for that app's newest migration and
-    // depends on it; only when nothing else can move ("chop mode") does it take the old leaf.
-    let existing_in: Vec<BTreeSet<String>> = planned
-        .iter()
-        .map(|p| {
-            p.needs
-                .iter()
-                .filter(|n| !creators.contains_key(&n.to_lowercase()) && from.resolve(n).is_some())
-                .filter_map(|n| n.split_once('.').map(|(a, _)| a.to_string()))
-                .filter(|a| *a != p.app)
-                .collect()
-        })
-        .collect();
-    let has_ops: BTreeSet<String> = queues.keys().cloned().collect();
+    let mut pending = vec![true; planned.len()];
+    let mut left = planned.len();
     let mut chop_mode = false;
-    let mut placed: Vec<Option<usize>> = vec![None; planned.len()];
     let mut out: Vec<NewMigration> = Vec::new();
     let mut last_of_app: BTreeMap<String, usize> = BTreeMap::new();
-    while queues.values().any(|q| !q.is_empty()) {
-        let mut progressed = false;
+    while left > 0 {
+        let before = left;
         let apps: Vec<String> = queues.keys().cloned().collect();
         for app in apps {
             let queue = queues.get_mut(&app).expect("listed");
             let mut taken = Vec::new();
+            let mut deps: BTreeSet<Target> = BTreeSet::new();
             while let Some(&i) = queue.front() {
-                let waits = !chop_mode && existing_in[i].iter().any(|a| has_ops.contains(a) && !last_of_app.contains_key(a));
-                if cross[i].iter().all(|&c| placed[c].is_some()) && !waits {
-                    taken.push(i);
-                    queue.pop_front();
-                } else {
+                let mut op_deps = Vec::new();
+                let mut ok = true;
+                for (dapp, sats) in &cross[i] {
+                    if sats.iter().any(|&s| pending[s]) {
+                        ok = false;
+                    } else if let Some(&m) = last_of_app.get(dapp) {
+                        op_deps.push(Target::New(m));
+                    } else if chop_mode {
+                        op_deps.extend(leaves.get(dapp).cloned().map(Target::Existing));
+                    } else {
+                        ok = false;
+                    }
+                    if !ok {
+                        break;
+                    }
+                }
+                if !ok {
                     break;
                 }
+                taken.push(i);
+                deps.extend(op_deps);
+                queue.pop_front();
             }
             if taken.is_empty() {
                 continue;
             }
-            progressed = true;
-            let idx = out.len();
-            let mut new_deps: BTreeSet<usize> = BTreeSet::new();
-            let mut existing: BTreeSet<String> = BTreeSet::new();
+            if !queue.is_empty() && !chop_mode {
+                for &i in taken.iter().rev() {
+                    queue.push_front(i);
+                }
+                continue;
+            }
             match last_of_app.get(&app) {
                 Some(&prev) => {
-                    new_deps.insert(prev);
+                    deps.insert(Target::New(prev));
                 }
-                None => {
-                    if let Some(l) = leaves.get(&app) {
-                        existing.insert(l.clone());
-                    }
-                }
+                None => deps.extend(leaves.get(&app).cloned().map(Target::Existing)),
             }
             for &i in &taken {
-                for &c in &cross[i] {
-                    if let Some(m) = placed[c] {
-                        new_deps.insert(m);
-                    }
-                }
-                // A relation into another app's existing model depends on that app's latest
-                // migration: one made in this run, else its leaf.
-                for napp in &existing_in[i] {
-                    match last_of_app.get(napp) {
-                        Some(&m) => {
-                            new_deps.insert(m);
-                        }
-                        None => existing.extend(leaves.get(napp).cloned()),
-                    }
-                }
+                pending[i] = false;
             }
-            for &i in &taken {
-                placed[i] = Some(idx);
-            }
+            left -= taken.len();
+            let ops: Vec<Operation> = taken.iter().map(|&i| planned[i].op.clone()).collect();
             out.push(NewMigration {
                 app: app.clone(),
-                operations: taken.iter().map(|&i| planned[i].op.clone()).collect(),
-                existing_dependencies: existing.into_iter().collect(),
-                new_dependencies: new_deps.into_iter().collect(),
+                operations: optimize(ops, &app),
+                existing_dependencies: deps
+                    .iter()
+                    .filter_map(|d| if let Target::Existing(k) = d { Some(k.clone()) } else { None })
+                    .collect(),
+                new_dependencies: deps.iter().filter_map(|d| if let Target::New(k) = d { Some(*k) } else { None }).collect(),
             });
-            last_of_app.insert(app.clone(), idx);
+            last_of_app.insert(app.clone(), out.len() - 1);
             chop_mode = false;
         }
-        if !progressed && !chop_mode {
+        if left == before {
+            if chop_mode {
+                return Err(Error::new(ErrorKind::Graph, "the changes form a cycle across apps that cannot be split into migrations")
+                    .hint("make one of the foreign keys in the cycle nullable and add it in a separate makemigrations run"));
+            }
             chop_mode = true;
-            continue;
-        }
-        if !progressed {
-            return Err(Error::new(ErrorKind::Graph, "the changes form a cycle across apps that cannot be split into migrations")
-                .hint("make one of the foreign keys in the cycle nullable and add it in a separate makemigrations run"));
         }
     }
     Ok(out)
+}
+
+/// What one operation does to another one after it, in the optimizer (Django's `reduce`).
+enum Reduced {
+    /// The two become these.
+    Into(Vec<Operation>),
+    /// The second can move past the first.
+    Through,
+    /// Neither.
+    Blocked,
+}
+
+fn same_model(app: &str, model: &str, target: &str) -> bool {
+    label(app, model).eq_ignore_ascii_case(target)
+}
+
+/// Does `op` refer to the model `target` (`app.Model`)? Unknown operations (raw SQL) do.
+fn references_model(op: &Operation, app: &str, target: &str) -> bool {
+    let points = |f: &Field| f.to.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(target));
+    match op {
+        Operation::CreateModel { name, fields, .. } => same_model(app, name, target) || fields.iter().any(|nf| points(&nf.field)),
+        Operation::AddField { model, field, .. } | Operation::AlterField { model, field, .. } => {
+            same_model(app, model, target) || points(field)
+        }
+        Operation::RemoveField { model, .. }
+        | Operation::RenameField { model, .. }
+        | Operation::AddIndex { model, .. }
+        | Operation::RemoveIndex { model, .. }
+        | Operation::RenameIndex { model, .. }
+        | Operation::AddConstraint { model, .. }
+        | Operation::RemoveConstraint { model, .. } => same_model(app, model, target),
+        Operation::DeleteModel { name } | Operation::AlterModelTable { name, .. } => same_model(app, name, target),
+        Operation::RenameModel { old_name, new_name } => same_model(app, old_name, target) || same_model(app, new_name, target),
+        _ => true,
+    }
+}
+
+/// Does `op` refer to the field `field` of the model `target`? A relation to the model refers
+/// to all its fields (Django's `field_references` without a `to_field`).
+fn references_field(op: &Operation, app: &str, target: &str, field: &str) -> bool {
+    let points = |f: &Field| f.to.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(target));
+    match op {
+        Operation::AddField { model, name, field: f, .. } | Operation::AlterField { model, name, field: f, .. } => {
+            (same_model(app, model, target) && name == field) || points(f)
+        }
+        Operation::RemoveField { model, name } => same_model(app, model, target) && name == field,
+        Operation::RenameField { model, old_name, new_name } => same_model(app, model, target) && (old_name == field || new_name == field),
+        other => references_model(other, app, target),
+    }
+}
+
+fn reduce(first: &Operation, then: &Operation, app: &str) -> Reduced {
+    let through = |yes: bool| if yes { Reduced::Through } else { Reduced::Blocked };
+    match first {
+        Operation::CreateModel { name, table, managed, fields } => match then {
+            Operation::AddField { model, name: fname, field, .. } if model.eq_ignore_ascii_case(name) => {
+                let mut fields = fields.clone();
+                fields.push(NamedField { name: fname.clone(), field: field.clone() });
+                Reduced::Into(vec![Operation::CreateModel { name: name.clone(), table: table.clone(), managed: *managed, fields }])
+            }
+            other => through(!references_model(other, app, &label(app, name))),
+        },
+        Operation::AddField { model, name, .. }
+        | Operation::AlterField { model, name, .. }
+        | Operation::RemoveField { model, name }
+        | Operation::RenameField { model, new_name: name, .. } => through(!references_field(then, app, &label(app, model), name)),
+        Operation::DeleteModel { name } | Operation::AlterModelTable { name, .. } | Operation::RenameModel { new_name: name, .. } => {
+            through(!references_model(then, app, &label(app, name)))
+        }
+        _ => Reduced::Blocked,
+    }
+}
+
+/// Django's migration optimizer, for what the autodetector makes: each add_field of a relation
+/// goes back into its model's create_model when the operations between allow it.
+fn optimize(mut ops: Vec<Operation>, app: &str) -> Vec<Operation> {
+    loop {
+        let next = optimize_once(&ops, app);
+        if next == ops {
+            return next;
+        }
+        ops = next;
+    }
+}
+
+fn optimize_once(ops: &[Operation], app: &str) -> Vec<Operation> {
+    let mut out = Vec::with_capacity(ops.len());
+    for (i, op) in ops.iter().enumerate() {
+        let mut right = true;
+        let mut kept = false;
+        for (j, other) in ops[i + 1..].iter().enumerate() {
+            match reduce(op, other, app) {
+                Reduced::Into(result) => {
+                    let between = &ops[i + 1..i + j + 1];
+                    if right {
+                        out.extend_from_slice(between);
+                        out.extend(result);
+                    } else if between.iter().all(|b| matches!(reduce(b, other, app), Reduced::Through)) {
+                        out.extend(result);
+                        out.extend_from_slice(between);
+                    } else {
+                        out.push(op.clone());
+                        kept = true;
+                        break;
+                    }
+                    out.extend_from_slice(&ops[i + j + 2..]);
+                    return out;
+                }
+                Reduced::Blocked => right = false,
+                Reduced::Through => {}
+            }
+        }
+        if !kept {
+            out.push(op.clone());
+        }
+    }
+    out
 }

@@ -6,6 +6,8 @@
 //! [apps.library]
 //! models = ["examples/bookshop/library.rs"]   # files or globs of Rust source
 //! migrations = "migrations/library"           # default: migrations/<app>
+//! [project]
+//! default_auto_field = "AutoField"            # join tables' id: BigAutoField (default), AutoField, SmallAutoField
 //! [online]
 //! lock_timeout = "2s"                         # 500ms, 2s, 1m: checked when the file is read
 //! [check]
@@ -38,6 +40,8 @@ pub struct Config {
     pub apps: BTreeMap<String, AppConfig>,
     /// `[online]` settings for `migrate --online`.
     pub online: OnlineConfig,
+    /// `[project] default_auto_field`.
+    pub default_auto_field: AutoField,
     /// `[check]`: the baseline and the findings allowed in applied migrations.
     pub check: CheckConfig,
 }
@@ -89,6 +93,41 @@ pub struct AppConfig {
     pub models: Vec<String>,
     /// The folder of the app's migrations.
     pub migrations: PathBuf,
+    /// `default_auto_field` of this app, over the project's (Django's AppConfig.default_auto_field).
+    pub default_auto_field: Option<AutoField>,
+}
+
+/// Django's DEFAULT_AUTO_FIELD: the key type of what teapot keys by itself (the `id` of
+/// auto-created many-to-many join tables; every model declares its own key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AutoField {
+    /// bigint (Django's BigAutoField, the default of a new Django project).
+    #[default]
+    Big,
+    /// integer (AutoField: Django before 3.2, and contrib.auth's join tables).
+    Normal,
+    /// smallint (SmallAutoField).
+    Small,
+}
+
+impl AutoField {
+    fn parse(s: &str) -> Option<AutoField> {
+        match s.strip_prefix("django.db.models.").unwrap_or(s) {
+            "BigAutoField" => Some(AutoField::Big),
+            "AutoField" => Some(AutoField::Normal),
+            "SmallAutoField" => Some(AutoField::Small),
+            _ => None,
+        }
+    }
+
+    /// The join key recorded in a many-to-many field: None for bigint.
+    pub fn join_key(self) -> Option<teapot_schema::FieldType> {
+        match self {
+            AutoField::Big => None,
+            AutoField::Normal => Some(teapot_schema::FieldType::Integer),
+            AutoField::Small => Some(teapot_schema::FieldType::Smallint),
+        }
+    }
 }
 
 /// `[online]`: lock safety settings.
@@ -146,6 +185,14 @@ struct RawConfig {
     online: RawOnline,
     #[serde(default)]
     check: RawCheck,
+    #[serde(default)]
+    project: RawProject,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawProject {
+    default_auto_field: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -189,6 +236,7 @@ struct RawDatabase {
 struct RawApp {
     models: Vec<String>,
     migrations: Option<String>,
+    default_auto_field: Option<Spanned<String>>,
 }
 
 impl Config {
@@ -216,7 +264,7 @@ impl Config {
                 })
                 .unwrap_or_default();
             Error::new(ErrorKind::Config, format!("{}{at}: {}", path.display(), e.message().trim()))
-                .hint("teapot.toml has the tables [database], [apps.<label>], [online] and [check] (docs/check.md)")
+                .hint("teapot.toml has the tables [database], [project], [apps.<label>], [online] and [check] (docs/check.md)")
         })?;
         let root = path.parent().map(Path::to_path_buf).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from("."));
         if raw.apps.is_empty() {
@@ -237,7 +285,8 @@ impl Config {
                     .hint("models = [\"src/models/*.rs\"]"));
             }
             let migrations = root.join(a.migrations.unwrap_or_else(|| format!("migrations/{label}")));
-            apps.insert(label.clone(), AppConfig { label, models: a.models, migrations });
+            let default_auto_field = a.default_auto_field.map(|v| auto_field(v, text, path, &format!("[apps.{label}]"))).transpose()?;
+            apps.insert(label.clone(), AppConfig { label, models: a.models, migrations, default_auto_field });
         }
         // Two apps writing into one folder would each read the other's migrations as their own
         // (makemigrations would then "delete" the other app's models).
@@ -265,7 +314,15 @@ impl Config {
         };
         let online = online_config(raw.online, text, path)?;
         let check = check_config(raw.check, text, path, &apps)?;
-        Ok(Config { root, path: path.to_path_buf(), database_url, apps, online, check })
+        let default_auto_field =
+            raw.project.default_auto_field.map(|v| auto_field(v, text, path, "[project]")).transpose()?.unwrap_or_default();
+        Ok(Config { root, path: path.to_path_buf(), database_url, apps, online, check, default_auto_field })
+    }
+
+    /// The key type of what teapot keys by itself in an app: the app's `default_auto_field`, else
+    /// the project's.
+    pub fn auto_field(&self, app: &str) -> AutoField {
+        self.apps.get(app).and_then(|a| a.default_auto_field).unwrap_or(self.default_auto_field)
     }
 
     /// The database URL: `--database-url`, else DATABASE_URL, else teapot.toml.
@@ -328,6 +385,19 @@ impl Config {
         files.dedup();
         Ok(files)
     }
+}
+
+/// A `default_auto_field` value, or an error naming the file, line and table.
+fn auto_field(v: Spanned<String>, text: &str, path: &Path, table: &str) -> Result<AutoField> {
+    let line = line_at(text, v.span().start);
+    let value = v.into_inner();
+    AutoField::parse(&value).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Config,
+            format!("{}:{line}: {table} default_auto_field = \"{value}\" is not a key type teapot knows", path.display()),
+        )
+        .hint("\"BigAutoField\" (bigint, the default), \"AutoField\" (integer) or \"SmallAutoField\" (smallint)")
+    })
 }
 
 /// `[online]` with every value checked the way `migrate` reads it: a duration `migrate` could not

@@ -26,6 +26,22 @@ pub struct Declared {
     pub declarations: Vec<SourcedDeclaration>,
 }
 
+impl Declared {
+    /// A many-to-many field the history has already made keeps the join key it was made with:
+    /// a changed `default_auto_field` applies to join tables made from then on, as Django leaves
+    /// the join tables it has made alone when DEFAULT_AUTO_FIELD changes.
+    pub fn keep_join_keys_of(&mut self, history: &ProjectState) {
+        for m in self.state.models_mut() {
+            let Some(old) = history.get(&m.app, &m.name) else { continue };
+            for (name, f) in m.fields.iter_mut().filter(|(_, f)| f.ty == teapot_schema::FieldType::ManyToMany) {
+                if let Some(of) = old.field(name).filter(|of| of.ty == teapot_schema::FieldType::ManyToMany) {
+                    f.join_key = of.join_key;
+                }
+            }
+        }
+    }
+}
+
 /// The declarations of one model file: its models and its choices enums.
 type FileItems = (Vec<SourcedDeclaration>, Vec<SourcedChoices>);
 
@@ -101,7 +117,14 @@ pub fn read_declared(config: &Config) -> Result<Declared> {
             }
         }
     }
-    let state = resolve_with_choices(&mut decls, &enums)?;
+    let mut state = resolve_with_choices(&mut decls, &enums)?;
+    // The join tables teapot keys by itself follow the app's default_auto_field.
+    for m in state.models_mut() {
+        let key = config.auto_field(&m.app).join_key();
+        for (_, f) in m.fields.iter_mut().filter(|(_, f)| f.ty == teapot_schema::FieldType::ManyToMany) {
+            f.join_key = key;
+        }
+    }
     let mut hints = RenameHints::default();
     for d in &decls {
         let m = &d.decl.model;

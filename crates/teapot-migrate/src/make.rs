@@ -131,8 +131,9 @@ pub fn make_migrations(config: &Config, opts: &MakeOptions, q: &mut dyn Question
         return finish(config, made, opts.dry_run);
     }
 
-    let declared = read_declared(config)?;
+    let mut declared = read_declared(config)?;
     let from = graph.state()?;
+    declared.keep_join_keys_of(&from);
     check_targets_migrated(&declared.state, &from, &apps)?;
     let detector = Autodetector::new(&from, &declared.state, &declared.hints, &apps);
     let new = detector.detect(q, &leaves)?;

@@ -261,6 +261,15 @@ pub struct Field {
     /// For foreign keys: at most one referring row per target (a unique foreign key).
     #[serde(default, skip_serializing_if = "is_false")]
     pub one_to_one: bool,
+    /// For many-to-many fields: the type of the join table's `id` when it is not bigint
+    /// (`integer` or `smallint`), from the project's `default_auto_field` when the join table was
+    /// made (Django's DEFAULT_AUTO_FIELD / AppConfig.default_auto_field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join_key: Option<FieldType>,
+    /// For integer fields: never below 0, as Django's PositiveSmallIntegerField /
+    /// PositiveIntegerField / PositiveBigIntegerField: a `CHECK ("col" >= 0)` on the column.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub positive: bool,
 }
 
 impl Field {
@@ -286,6 +295,8 @@ impl Field {
             on_delete: None,
             related_name: None,
             one_to_one: false,
+            join_key: None,
+            positive: false,
         }
     }
 
@@ -306,6 +317,16 @@ impl Field {
     pub fn same_in_database(&self, other: &Field) -> bool {
         let strip = |f: &Field| Field { choices: None, auto_now: false, auto_now_add: false, ..f.clone() };
         strip(self) == strip(other)
+    }
+
+    /// The condition a positive field's column has: Django's `data_type_check_constraints`.
+    pub fn column_check(&self, column: &str) -> Option<String> {
+        self.positive.then(|| format!("\"{}\" >= 0", column.replace('"', "\"\"")))
+    }
+
+    /// The type of a many-to-many field's join table `id`: bigint unless recorded otherwise.
+    pub fn join_key_type(&self) -> FieldType {
+        self.join_key.unwrap_or(FieldType::Bigint)
     }
 
     /// Whether the column is UNIQUE (declared unique, or a one-to-one key).

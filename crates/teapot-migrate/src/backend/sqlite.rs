@@ -14,6 +14,10 @@ use teapot_core::{Error, ErrorKind, Result};
 /// The column type of a field.
 pub fn column_type(state: &ProjectState, f: &Field) -> Result<String> {
     Ok(match f.ty {
+        // Django's types for the positive fields (PositiveSmallIntegerField ...).
+        FieldType::Smallint if f.positive => "smallint unsigned".into(),
+        FieldType::Integer if f.positive => "integer unsigned".into(),
+        FieldType::Bigint if f.positive => "bigint unsigned".into(),
         FieldType::Smallint | FieldType::Integer | FieldType::Bigint => "integer".into(),
         FieldType::Boolean => "bool".into(),
         FieldType::Float => "real".into(),
@@ -54,6 +58,9 @@ fn column_sql(state: &ProjectState, col: &str, f: &Field) -> Result<String> {
     }
     if f.ty == FieldType::ForeignKey {
         s.push_str(&format!(" {}", references(state, f)?));
+    }
+    if let Some(check) = f.column_check(col) {
+        s.push_str(&format!(" CHECK ({check})"));
     }
     Ok(s)
 }

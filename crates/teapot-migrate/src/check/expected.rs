@@ -73,6 +73,10 @@ fn model(schema: &mut Schema, state: &ProjectState, m: &ModelState, dialect: Dia
                 valid: true,
             });
         }
+        if let Some(expr) = f.column_check(&col) {
+            // Inline in CREATE TABLE / ADD COLUMN: PostgreSQL's name (an alter adds Django's).
+            t.checks.push(Check { name: pg.then(|| pg_default_name(&table, Some(&col), "check")), expr, valid: true });
+        }
         if f.has_index() {
             t.indexes.push(index(field_index_name(&table, &col), vec![col.clone()], false, dialect));
         }
@@ -128,7 +132,7 @@ fn join(schema: &mut Schema, state: &ProjectState, m: &ModelState, fname: &str, 
     let mut to_fk = from_fk.clone();
     to_fk.to = Some(to.label());
     let mut t = Table::default();
-    let id_type = if pg { "bigint" } else { "integer" };
+    let id_type = if pg { f.join_key_type().as_str() } else { "integer" };
     t.columns.insert("id".into(), Column { ty: id_type.into(), null: false, default: None, identity: true });
     t.primary_key = Some(Key { name: pg.then(|| pg_default_name(&jt, None, "pkey")), columns: vec!["id".into()] });
     let uniq = teapot_schema::naming::unique_together_name(&jt, &[&a, &b]);

@@ -105,8 +105,9 @@ fn rel(config: &Config, path: &std::path::Path) -> String {
 
 /// Models and migrations agree: every change the autodetector would make is a finding.
 pub fn agreement(config: &Config, graph: &Graph) -> Result<Vec<Finding>> {
-    let declared = read_declared(config)?;
+    let mut declared = read_declared(config)?;
     let from = graph.state()?;
+    declared.keep_join_keys_of(&from);
     let leaves = config.apps.keys().filter_map(|a| graph.leaves(a).into_iter().next().map(|l| (a.clone(), l))).collect();
     let apps: Vec<String> = config.apps.keys().cloned().collect();
     let new = Autodetector::new(&from, &declared.state, &declared.hints, &apps).detect(&mut Silent, &leaves)?;

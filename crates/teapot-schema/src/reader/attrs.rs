@@ -13,7 +13,7 @@ index(fields = [...], name = \"...\"), unique(fields = [...], name = \"...\"), c
 
 const FIELD_OPTIONS: &str = "primary_key, max_length = N, max_digits = N, decimal_places = N, unique, db_index, \
 db_column = \"...\", renamed_from = \"...\", default = <literal>, db_default = \"<sql>\", on_delete = \"...\", \
-related_name = \"...\", one_to_one, auto_now, auto_now_add";
+related_name = \"...\", one_to_one, auto_now, auto_now_add, positive";
 
 /// Options of `#[teapot(...)]` on a struct.
 #[derive(Default)]
@@ -45,6 +45,7 @@ pub(crate) struct FieldOpts {
     pub one_to_one: bool,
     pub auto_now: bool,
     pub auto_now_add: bool,
+    pub positive: bool,
 }
 
 pub(crate) fn wrap(e: syn::Error, expected: &str) -> ReadError {
@@ -226,6 +227,7 @@ pub(crate) fn read_field_attrs(attrs: &[syn::Attribute]) -> Result<FieldOpts, Re
                 "one_to_one" => o.one_to_one = true,
                 "auto_now" => o.auto_now = true,
                 "auto_now_add" => o.auto_now_add = true,
+                "positive" => o.positive = true,
                 "max_length" => {
                     let n = lit_u32(&meta)?;
                     if n == 0 {

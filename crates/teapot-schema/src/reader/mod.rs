@@ -247,12 +247,21 @@ pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<
     if declared_pks.is_empty() {
         match decl_fields.iter_mut().find(|(n, _, _)| n == "id") {
             Some((_, f, span)) => {
+                if f.positive {
+                    return Err(ReadError::new(*span, "the implicit primary key `id` cannot be positive")
+                        .expected("`positive` on a field that is not the key"));
+                }
                 if !f.ty.is_integer() || f.null {
                     return Err(ReadError::new(*span, "the implicit primary key `id` must be an integer")
                         .expected("pub id: i64 (or i32 / i16), or #[teapot(primary_key)] on another field"));
                 }
                 f.primary_key = true;
                 f.auto = true;
+                // Django's implicit auto key is the first field (and column) wherever `id` is written.
+                if let Some(at) = decl_fields.iter().position(|(n, _, _)| n == "id") {
+                    let id = decl_fields.remove(at);
+                    decl_fields.insert(0, id);
+                }
             }
             None => {
                 return Err(ReadError::new(item.ident.span(), format!("model {name} has no primary key"))
@@ -446,6 +455,23 @@ fn build_field(name: &str, span: Span, read: types::ReadType, o: &attrs::FieldOp
     }
     f.auto_now = o.auto_now;
     f.auto_now_add = o.auto_now_add;
+    if o.positive {
+        if read.choices.is_some() || !ty.is_integer() {
+            return Err(ReadError::new(span, format!("`positive` does not apply to field `{name}`: it is not an integer"))
+                .expected("`positive` on an i16, i32 or i64 field (or Option<...> of one)"));
+        }
+        if o.primary_key {
+            return Err(
+                ReadError::new(span, format!("key `{name}` cannot be positive")).expected("`positive` on a field that is not the key")
+            );
+        }
+        if let Some(crate::field::Literal::Int(n)) = &o.default {
+            if *n < 0 {
+                return Err(ReadError::new(span, format!("positive field `{name}` has the default {n}")).expected("a default of 0 or more"));
+            }
+        }
+    }
+    f.positive = o.positive;
     if o.primary_key && f.null {
         return Err(ReadError::new(span, format!("primary key `{name}` cannot be an Option")).expected("a non-optional type"));
     }
