@@ -185,3 +185,109 @@ async fn dump_django_schemas() {
         std::fs::write(fixture().join(format!("django/schema_after_000{n}.txt")), lines.join("\n") + "\n").expect("write");
     }
 }
+
+/// SQLite has no GIN, GiST or BRIN (Django's GinIndex fails there with a syntax error): migrate
+/// refuses before running anything, naming the model and the index.
+#[tokio::test]
+async fn sqlite_refuses_an_index_type_it_does_not_have_naming_model_and_index() {
+    let (_dir, config) = project("v2");
+    let db = TestDb::sqlite();
+    let err = migrate(&config, &db.url, None, None).await.expect_err("gin on SQLite");
+    let msg = err.to_string();
+    assert!(msg.contains("book_tags_gin") && msg.contains("library.Book") && msg.contains("gin"), "{msg}");
+    let tables = db.column("SELECT name FROM sqlite_master WHERE name = 'library_book'").await;
+    assert!(tables.is_empty(), "nothing ran: {tables:?}");
+}
+
+const SQLITE_MODELS: &str = r#"use teapot::prelude::*;
+
+#[derive(Model)]
+#[teapot(
+    app = "library",
+    index(fields = ["title"], name = "book_long_idx", condition = "\"pages\" > 100"),
+    index(fields = ["title"], name = "book_title_cover_idx", include = ["pages"]),
+    index(fields = ["-title"], name = "book_title_pattern_idx", opclasses = ["varchar_pattern_ops"]),
+    unique(fields = ["title"], name = "book_live_title_uniq", condition = "\"deleted\" IS NULL"),
+    unique(expressions = ["LOWER(\"email\")"], name = "book_email_ci_uniq")
+)]
+pub struct Book {
+    pub id: i64,
+    #[teapot(max_length = 100)]
+    pub title: String,
+    pub pages: i32,
+    #[teapot(max_length = 100)]
+    pub email: String,
+    pub deleted: Option<bool>,
+}
+"#;
+
+/// On SQLite, as Django does there: partial indexes and unique indexes with a condition or on an
+/// expression are built; INCLUDE and operator classes are left out (SQLite has neither). A table
+/// rebuild keeps them, drift is clean, and the partial unique index holds only where its
+/// condition does.
+#[tokio::test]
+async fn sqlite_builds_partial_and_expression_unique_indexes_as_django_does() {
+    let p = common::Project::new(&[("library", SQLITE_MODELS)]);
+    p.make();
+    let db = TestDb::sqlite();
+    migrate(&p.config, &db.url, None, None).await.unwrap_or_else(|e| panic!("migrate: {e}"));
+    let sql = db.column("SELECT sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'book_%' ORDER BY name").await;
+    let sql: Vec<String> = sql.into_iter().flatten().collect();
+    assert_eq!(
+        sql,
+        [
+            r#"CREATE UNIQUE INDEX "book_email_ci_uniq" ON "library_book" ((LOWER("email")))"#,
+            r#"CREATE UNIQUE INDEX "book_live_title_uniq" ON "library_book" ("title") WHERE "deleted" IS NULL"#,
+            r#"CREATE INDEX "book_long_idx" ON "library_book" ("title") WHERE "pages" > 100"#,
+            r#"CREATE INDEX "book_title_cover_idx" ON "library_book" ("title")"#,
+            r#"CREATE INDEX "book_title_pattern_idx" ON "library_book" ("title" DESC)"#,
+        ]
+    );
+    no_drift(&p.config, &db).await;
+    // A change SQLite makes by rebuilding the table keeps every index.
+    p.set("library", &SQLITE_MODELS.replace("    pub pages: i32,", "    pub pages: i64,"));
+    p.make();
+    migrate(&p.config, &db.url, None, None).await.unwrap_or_else(|e| panic!("migrate the rebuild: {e}"));
+    let after = db.column("SELECT sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'book_%' ORDER BY name").await;
+    assert_eq!(after.into_iter().flatten().collect::<Vec<_>>(), sql, "the rebuild keeps the indexes");
+    no_drift(&p.config, &db).await;
+
+    let insert = |title: &str, email: &str, deleted: &str| {
+        format!("INSERT INTO library_book (title, pages, email, deleted) VALUES ('{title}', 1, '{email}', {deleted})")
+    };
+    db.exec(&insert("t", "a@x", "NULL")).await;
+    db.exec(&insert("t", "b@x", "1")).await;
+    let mut conn = db.conn().await;
+    let dup = conn.execute(&insert("t", "c@x", "NULL"), &[]).await.expect_err("a second live title");
+    assert_eq!(dup.kind, teapot::ErrorKind::UniqueViolation, "{dup}");
+    let email = conn.execute(&insert("u", "A@X", "NULL"), &[]).await.expect_err("the same email in other case");
+    assert_eq!(email.kind, teapot::ErrorKind::UniqueViolation, "{email}");
+    conn.close().await;
+}
+
+/// A condition or expression is one SQL expression (the text checks of `check` and `db_default`);
+/// operator classes and the type are plain names; the reader says what it expected.
+#[test]
+fn index_and_unique_declarations_are_checked_when_read() {
+    let model = |opts: &str| {
+        format!(
+            "use teapot::prelude::*;\n\n#[derive(Model)]\n#[teapot(app = \"library\", {opts})]\npub struct Book {{\n    pub id: i64,\n    pub title: String,\n    pub pages: i32,\n}}\n"
+        )
+    };
+    for (opts, expected) in [
+        (r#"index(fields = ["title"], name = "i", condition = "pages > 1; DROP TABLE x")"#, "holds a `;`"),
+        (r#"unique(fields = ["title"], name = "u", condition = "pages > 1)")"#, "the condition of unique constraint u"),
+        (r#"unique(expressions = ["lower(title); --"], name = "u")"#, "holds a `;`"),
+        (r#"index(fields = ["title"], name = "i", opclasses = ["a b"])"#, "operator class"),
+        (r#"index(fields = ["title", "pages"], name = "i", opclasses = ["text_pattern_ops"])"#, "one operator class per field"),
+        (r#"index(fields = ["title"], name = "i", type = "fulltext")"#, "expected one of btree, hash, gin, gist, brin, spgist"),
+        (r#"index(fields = ["title"], name = "i", include = ["nope"])"#, "nope"),
+        (r#"unique(fields = ["title"], expressions = ["lower(title)"], name = "u")"#, "one of the two"),
+        (r#"unique(fields = ["title"], condition = "pages > 0")"#, "needs a name"),
+        (r#"unique(expressions = ["lower(title)"], name = "u", type = "gin")"#, "unknown option `type`"),
+    ] {
+        let p = common::Project::new(&[("library", &model(opts))]);
+        let err = p.try_make(&Default::default(), &[], false, &[]).map(|_| ()).expect_err(opts).to_string();
+        assert!(err.contains(expected), "{opts}: {err}");
+    }
+}
