@@ -172,6 +172,35 @@ async fn a_conditional_unique_constraint_enforces_only_where_its_condition_holds
     conn.close().await;
 }
 
+/// Drift sees a changed condition, INCLUDE list, operator class, method or expression.
+#[tokio::test]
+async fn drift_names_an_index_whose_options_changed_by_hand() {
+    use teapot::migrate::check::drift::{drift_report, DriftOptions};
+    let (_dir, config) = project("v2");
+    let db = TestDb::postgres().await;
+    migrate(&config, &db.url, None, None).await.expect("migrate");
+    no_drift(&config, &db).await;
+    for (name, sql) in [
+        ("book_long_idx", r#"CREATE INDEX "book_long_idx" ON "library_book" ("title") WHERE "pages" > 300"#),
+        ("book_title_cover_idx", r#"CREATE INDEX "book_title_cover_idx" ON "library_book" ("title") INCLUDE ("price")"#),
+        ("book_title_pattern_idx", r#"CREATE INDEX "book_title_pattern_idx" ON "library_book" ("title" varchar_pattern_ops DESC)"#),
+        ("book_tags_gin_renamed", r#"CREATE INDEX "book_tags_gin_renamed" ON "library_book" USING btree ("tags")"#),
+        ("book_email_ci_uniq", r#"CREATE UNIQUE INDEX "book_email_ci_uniq" ON "library_book" ((UPPER("email")))"#),
+    ] {
+        db.exec(&format!("ALTER INDEX \"{name}\" RENAME TO keep_me")).await;
+        db.exec(sql).await;
+        let graph = load_graph(&config).expect("graph");
+        let applied: std::collections::BTreeSet<String> = common::db::applied(&db.url).await.into_iter().collect();
+        let mut conn = db.conn().await;
+        let out = drift_report(&mut conn, &graph, &applied, &DriftOptions::default()).await.expect("drift");
+        conn.close().await;
+        assert!(out.iter().any(|d| d.object.contains(name)), "{name}: {out:?}");
+        db.exec(&format!("DROP INDEX \"{name}\"")).await;
+        db.exec(&format!("ALTER INDEX keep_me RENAME TO \"{name}\"")).await;
+        no_drift(&config, &db).await;
+    }
+}
+
 /// Writes fixtures/indexes/django/schema_after_000N.txt from databases Django migrated to 000N
 /// (`TEAPOT_DJANGO_INDEXES_URL` with `{n}` for the step). Run by hand when the fixture is remade.
 #[tokio::test]
