@@ -399,8 +399,9 @@ impl<'a> Autodetector<'a> {
             if new.indexes.contains(idx) {
                 continue;
             }
-            // Same fields, new name: a rename, as Django decides without asking.
-            let renamed_to = added.iter().position(|n| n.fields == idx.fields && old.indexes.iter().all(|o| o.name != n.name));
+            // The same index under a new name (fields, condition, include, opclasses, type): a rename,
+            // as Django decides without asking; anything else changed is a removal and an addition.
+            let renamed_to = added.iter().position(|n| n.same_but_name(idx) && old.indexes.iter().all(|o| o.name != n.name));
             match renamed_to {
                 Some(pos) => {
                     let target = added.remove(pos);

@@ -5,14 +5,52 @@ use serde::{Deserialize, Serialize};
 use crate::field::{Field, FieldType};
 use crate::naming;
 
-/// An index declared on a model (`index(fields = ["author", "-published"], name = "...")`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An index declared on a model (`index(fields = ["author", "-published"], name = "...")`), with
+/// Django's options: `condition` (a partial index), `include` (covering columns), `opclasses`
+/// (one per field) and `type` (the access method, as Django's GinIndex, GistIndex, BrinIndex, ...).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Index {
     /// The index name (required, as Django's Meta.indexes require one).
     pub name: String,
     /// Field names; a leading `-` means descending.
     pub fields: Vec<String>,
+    /// `WHERE` of a partial index: SQL written by the user, e.g. `"pages" > 100`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// Fields stored in the index but not part of its key (`INCLUDE`, PostgreSQL only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
+    /// An operator class per field (PostgreSQL only), e.g. `varchar_pattern_ops`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opclasses: Vec<String>,
+    /// The access method when not btree: `gin`, `gist`, `brin`, `hash`, `spgist` (PostgreSQL only).
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+}
+
+/// The access methods an index can declare, as Django's index classes name them.
+pub const INDEX_METHODS: &[&str] = &["btree", "hash", "gin", "gist", "brin", "spgist"];
+
+impl Index {
+    /// Everything but the name: two indexes that differ only here are a rename.
+    pub fn same_but_name(&self, other: &Index) -> bool {
+        Index { name: String::new(), ..self.clone() } == Index { name: String::new(), ..other.clone() }
+    }
+
+    /// What only PostgreSQL can build (INCLUDE, operator classes, a method other than btree),
+    /// named, for the refusal on SQLite.
+    pub fn postgres_only(&self) -> Option<&'static str> {
+        if !self.include.is_empty() {
+            Some("include")
+        } else if !self.opclasses.is_empty() {
+            Some("opclasses")
+        } else if self.method.as_deref().is_some_and(|m| m != "btree") {
+            Some("type")
+        } else {
+            None
+        }
+    }
 }
 
 /// What a constraint enforces.
@@ -21,8 +59,15 @@ pub struct Index {
 pub enum ConstraintKind {
     /// The fields are unique together.
     Unique {
-        /// Field names.
+        /// Field names (none for a unique constraint on expressions).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         fields: Vec<String>,
+        /// Only rows where this SQL condition holds must be unique (a partial unique index).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        condition: Option<String>,
+        /// SQL expressions unique together instead of fields, e.g. `LOWER("email")`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        expressions: Vec<String>,
     },
     /// An SQL boolean expression over the row's columns.
     Check {
@@ -39,6 +84,19 @@ pub struct Constraint {
     /// What it enforces.
     #[serde(flatten)]
     pub kind: ConstraintKind,
+}
+
+impl ConstraintKind {
+    /// A unique constraint on fields alone.
+    pub fn unique(fields: Vec<String>) -> ConstraintKind {
+        ConstraintKind::Unique { fields, condition: None, expressions: Vec::new() }
+    }
+
+    /// A unique constraint PostgreSQL cannot hold as a table constraint (a condition, or
+    /// expressions): Django makes it a unique index, created and dropped as one.
+    pub fn is_unique_index(&self) -> bool {
+        matches!(self, ConstraintKind::Unique { condition, expressions, .. } if condition.is_some() || !expressions.is_empty())
+    }
 }
 
 /// One model: everything a migration needs to know about it.

@@ -390,9 +390,10 @@ impl Operation {
                 };
                 for i in m.indexes.iter_mut() {
                     i.fields.iter_mut().for_each(rename);
+                    i.include.iter_mut().for_each(rename);
                 }
                 for c in m.constraints.iter_mut() {
-                    if let ConstraintKind::Unique { fields } = &mut c.kind {
+                    if let ConstraintKind::Unique { fields, .. } = &mut c.kind {
                         fields.iter_mut().for_each(rename);
                     }
                 }

@@ -4,7 +4,7 @@
 //! `db_default`, a backfill's `set` and `where` — are one expression each, never a second statement.
 
 use crate::field::Field;
-use crate::model::{ConstraintKind, ModelState};
+use crate::model::{Constraint, ConstraintKind, Index, ModelState, INDEX_METHODS};
 use crate::operation::Operation;
 pub use crate::sql_lexer::has_statement_separator;
 
@@ -93,12 +93,65 @@ pub fn check_model(m: &ModelState) -> Result<(), String> {
         check_field(&m.name, name, f)?;
     }
     for i in &m.indexes {
-        check_identifier(&format!("an index name of {}", m.name), &i.name)?;
+        check_index(&m.name, i)?;
     }
     for c in &m.constraints {
-        check_identifier(&format!("a constraint name of {}", m.name), &c.name)?;
-        if let ConstraintKind::Check { check } = &c.kind {
-            check_expression(&format!("check {} of {}", c.name, m.name), check)?;
+        check_constraint(&m.name, c)?;
+    }
+    Ok(())
+}
+
+/// An index's name, its condition (one SQL expression), and the words written raw into its DDL:
+/// operator classes and the access method are plain identifiers, the method one PostgreSQL has.
+fn check_index(model: &str, i: &Index) -> Result<(), String> {
+    check_identifier(&format!("an index name of {model}"), &i.name)?;
+    if let Some(c) = &i.condition {
+        check_expression(&format!("the condition of index {} of {model}", i.name), c)?;
+    }
+    for o in &i.opclasses {
+        if !is_plain_word(o) {
+            return Err(format!("the operator class {o:?} of index {} of {model} is not a plain name (letters, digits, _ and .)", i.name));
+        }
+    }
+    if !i.opclasses.is_empty() && i.opclasses.len() != i.fields.len() {
+        return Err(format!(
+            "index {} of {model} has {} fields and {} opclasses: give one operator class per field, as Django requires",
+            i.name,
+            i.fields.len(),
+            i.opclasses.len()
+        ));
+    }
+    if let Some(m) = &i.method {
+        if !INDEX_METHODS.contains(&m.as_str()) {
+            return Err(format!("index {} of {model} has type = {m:?}; expected one of {}", i.name, INDEX_METHODS.join(", ")));
+        }
+    }
+    for f in &i.include {
+        check_name(&format!("an include field of index {} of {model}", i.name), f)?;
+    }
+    Ok(())
+}
+
+fn is_plain_word(s: &str) -> bool {
+    !s.is_empty() && !s.starts_with(|c: char| c.is_ascii_digit()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+}
+
+/// A constraint's name and its SQL: a check's expression, a unique constraint's condition and
+/// expressions (fields or expressions, not both, as Django requires).
+fn check_constraint(model: &str, c: &Constraint) -> Result<(), String> {
+    check_identifier(&format!("a constraint name of {model}"), &c.name)?;
+    match &c.kind {
+        ConstraintKind::Check { check } => check_expression(&format!("check {} of {model}", c.name), check)?,
+        ConstraintKind::Unique { fields, condition, expressions } => {
+            if let Some(w) = condition {
+                check_expression(&format!("the condition of unique constraint {} of {model}", c.name), w)?;
+            }
+            for e in expressions {
+                check_expression(&format!("an expression of unique constraint {} of {model}", c.name), e)?;
+            }
+            if fields.is_empty() == expressions.is_empty() {
+                return Err(format!("unique constraint {} of {model} needs fields = [...] or expressions = [...], one of the two", c.name));
+            }
         }
     }
     Ok(())
@@ -136,18 +189,13 @@ pub fn check_operation(op: &Operation) -> Result<(), String> {
             check_name(&format!("a field name of {model}"), new_name)?;
         }
         RemoveField { model, name } => check_name(&format!("a field name of {model}"), name)?,
-        AddIndex { model, index } => check_identifier(&format!("an index name of {model}"), &index.name)?,
+        AddIndex { model, index } => check_index(model, index)?,
         RemoveIndex { model, name } => check_name(&format!("an index name of {model}"), name)?,
         RenameIndex { model, old_name, new_name } => {
             check_name(&format!("an index name of {model}"), old_name)?;
             check_identifier(&format!("an index name of {model}"), new_name)?;
         }
-        AddConstraint { model, constraint } => {
-            check_identifier(&format!("a constraint name of {model}"), &constraint.name)?;
-            if let ConstraintKind::Check { check } = &constraint.kind {
-                check_expression(&format!("check {} of {model}", constraint.name), check)?;
-            }
-        }
+        AddConstraint { model, constraint } => check_constraint(model, constraint)?,
         RemoveConstraint { model, name } => check_name(&format!("a constraint name of {model}"), name)?,
         Backfill { model, set, filter, .. } => {
             check_expression(&format!("the set of the backfill of {model}"), set)?;

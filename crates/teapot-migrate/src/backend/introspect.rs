@@ -199,6 +199,8 @@ pub struct Index {
     pub method: Option<String>,
     /// A partial index's condition.
     pub condition: Option<String>,
+    /// The INCLUDE columns of a covering index.
+    pub include: Vec<String>,
     /// False for an INVALID index (a CONCURRENTLY build that failed).
     pub valid: bool,
 }
@@ -322,8 +324,8 @@ async fn pg_schema(conn: &mut Conn) -> Result<Schema> {
     }
     for r in conn.fetch_all(PG_SCHEMA_INDEXES, &[]).await.map_err(err)? {
         let t = schema.tables.entry(s(&r, 0)).or_default();
-        let (method, columns, condition) = parse_pg_indexdef(&s(&r, 2));
-        t.indexes.push(Index { name: s(&r, 1), columns, unique: s(&r, 3) == "t", method, condition, valid: s(&r, 4) == "t" });
+        let (method, columns, condition, include) = parse_pg_indexdef(&s(&r, 2));
+        t.indexes.push(Index { name: s(&r, 1), columns, unique: s(&r, 3) == "t", method, condition, include, valid: s(&r, 4) == "t" });
     }
     Ok(schema)
 }
@@ -394,17 +396,23 @@ pub(crate) fn index_column(c: &str) -> String {
 }
 
 /// `CREATE [UNIQUE] INDEX name ON t USING method (cols) [INCLUDE (...)] [WHERE cond]`: the
-/// method, the columns and the condition.
-fn parse_pg_indexdef(def: &str) -> (Option<String>, Vec<String>, Option<String>) {
-    let Some(u) = def.find(" USING ") else { return (None, vec![def.to_string()], None) };
+/// method, the columns, the condition and the INCLUDE columns.
+fn parse_pg_indexdef(def: &str) -> (Option<String>, Vec<String>, Option<String>, Vec<String>) {
+    let Some(u) = def.find(" USING ") else { return (None, vec![def.to_string()], None, Vec::new()) };
     let rest = &def[u + 7..];
     let method = rest.split_whitespace().next().map(str::to_string);
-    let Some(open) = rest.find('(') else { return (method, Vec::new(), None) };
-    let Some((cols, end)) = paren_group(rest, open) else { return (method, Vec::new(), None) };
+    let Some(open) = rest.find('(') else { return (method, Vec::new(), None, Vec::new()) };
+    let Some((cols, end)) = paren_group(rest, open) else { return (method, Vec::new(), None, Vec::new()) };
     let columns = split_top_level(cols).iter().map(|c| index_column(c)).collect();
     let tail = &rest[end..];
+    let mut include = Vec::new();
+    if let Some(i) = tail.strip_prefix(" INCLUDE ").and_then(|t| t.find('(').map(|o| (t, o))) {
+        if let Some((inc, _)) = paren_group(i.0, i.1) {
+            include = split_top_level(inc).iter().map(|c| index_column(c)).collect();
+        }
+    }
     let condition = tail.find(" WHERE ").map(|w| tail[w + 7..].trim().to_string());
-    (method, columns, condition)
+    (method, columns, condition, include)
 }
 
 async fn sqlite_schema(conn: &mut Conn) -> Result<Schema> {
@@ -490,7 +498,10 @@ async fn sqlite_schema(conn: &mut Conn) -> Result<Schema> {
             } else {
                 None
             };
-            (Index { name, columns: Vec::new(), unique: s(&r, 2) == "1", method: None, condition, valid: true }, s(&r, 3))
+            (
+                Index { name, columns: Vec::new(), unique: s(&r, 2) == "1", method: None, condition, include: Vec::new(), valid: true },
+                s(&r, 3),
+            )
         });
         let col = if s(&r, 5).is_empty() { "<expression>".to_string() } else { s(&r, 5) };
         index.columns.push(if s(&r, 6) == "1" { format!("{col} DESC") } else { col });

@@ -7,7 +7,7 @@
 //!
 //! Names come from the migration state ([`super::objects`]), never from the database.
 
-use teapot_schema::{ConstraintKind, Field, FieldType, Literal, ModelState, ProjectState};
+use teapot_schema::{Constraint, ConstraintKind, Field, FieldType, Index, Literal, ModelState, ProjectState};
 
 use super::objects::{
     derived, field_index_name, fk_name, join_table, like_index_name, like_ops, needs_like_index, unique_name, ObjectKind,
@@ -107,6 +107,20 @@ impl Update {
     }
 }
 
+/// What a CREATE INDEX says besides its name, table and columns, as Django writes it:
+/// `CREATE [UNIQUE] INDEX name ON table [USING method] (columns) [INCLUDE (...)] [WHERE ...]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IndexOptions {
+    /// A unique index (a unique constraint with a condition or expressions, as Django makes it).
+    pub unique: bool,
+    /// The access method, when declared (`gin`, `gist`, `brin`, ...).
+    pub method: Option<String>,
+    /// The INCLUDE columns.
+    pub include: Vec<String>,
+    /// The WHERE of a partial index.
+    pub condition: Option<String>,
+}
+
 /// One primitive schema change.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
@@ -195,6 +209,8 @@ pub enum Change {
         name: String,
         /// The column list, rendered (`"a", "b" DESC`, or with an operator class).
         columns: String,
+        /// UNIQUE, USING, INCLUDE and WHERE, when the index has them.
+        options: IndexOptions,
     },
     /// DROP INDEX.
     DropIndex {
@@ -378,14 +394,8 @@ pub fn lower(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSt
         }
         AddIndex { model: mn, index } => {
             let m = model(after, app, mn)?;
-            let mut cols = Vec::new();
-            for f in &index.fields {
-                let col = m.column_of(f).ok_or_else(|| {
-                    Error::new(ErrorKind::MigrationFile, format!("index {} names field {f}, which {} does not have", index.name, m.label()))
-                })?;
-                cols.push(if f.starts_with('-') { format!("{} DESC", quote(&col)) } else { quote(&col) });
-            }
-            c.now(Change::AddIndex { table: m.table_name(), name: index.name.clone(), columns: cols.join(", ") });
+            let (columns, options) = index_parts(m, index)?;
+            c.now(Change::AddIndex { table: m.table_name(), name: index.name.clone(), columns, options });
         }
         RemoveIndex { model: mn, name } => c.now(Change::DropIndex { table: model(before, app, mn)?.table_name(), name: name.clone() }),
         RenameIndex { model: mn, old_name, new_name } => {
@@ -395,7 +405,11 @@ pub fn lower(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSt
             let m = model(after, app, mn)?;
             let (table, name) = (m.table_name(), constraint.name.clone());
             match &constraint.kind {
-                ConstraintKind::Unique { fields } => {
+                ConstraintKind::Unique { .. } if constraint.kind.is_unique_index() => {
+                    let (columns, options) = unique_index_parts(m, constraint)?;
+                    c.now(Change::AddIndex { table, name, columns, options });
+                }
+                ConstraintKind::Unique { fields, .. } => {
                     let mut cols = Vec::new();
                     for f in fields {
                         cols.push(quote(&m.column_of(f).ok_or_else(|| {
@@ -410,12 +424,15 @@ pub fn lower(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSt
                 ConstraintKind::Check { check } => c.now(Change::AddCheck { table, name, check: check.clone() }),
             }
         }
-        RemoveConstraint { model: mn, name } => c.now(Change::DropConstraint {
-            table: model(before, app, mn)?.table_name(),
-            name: name.clone(),
-            if_exists: false,
-            unique_on: None,
-        }),
+        RemoveConstraint { model: mn, name } => {
+            let m = model(before, app, mn)?;
+            // A unique constraint with a condition or expressions is an index (Django drops it so).
+            if m.constraints.iter().any(|k| &k.name == name && k.kind.is_unique_index()) {
+                c.now(Change::DropIndex { table: m.table_name(), name: name.clone() });
+            } else {
+                c.now(Change::DropConstraint { table: m.table_name(), name: name.clone(), if_exists: false, unique_on: None });
+            }
+        }
         RunSql { sql, .. } => c.now(Change::RawSql { sql: sql.clone() }),
         Backfill { model: mn, set, filter, batch_size, pause_ms } => {
             let m = model(after, app, mn)?;
@@ -468,11 +485,16 @@ fn foreign_key(c: &mut Changes, state: &ProjectState, table: &str, col: &str, f:
 }
 
 fn like_index(table: &str, col: &str, ops: &str) -> Change {
-    Change::AddIndex { table: table.to_string(), name: like_index_name(table, col), columns: format!("{} {ops}", quote(col)) }
+    Change::AddIndex {
+        table: table.to_string(),
+        name: like_index_name(table, col),
+        columns: format!("{} {ops}", quote(col)),
+        options: IndexOptions::default(),
+    }
 }
 
 fn field_index(table: &str, col: &str) -> Change {
-    Change::AddIndex { table: table.to_string(), name: field_index_name(table, col), columns: quote(col) }
+    Change::AddIndex { table: table.to_string(), name: field_index_name(table, col), columns: quote(col), options: IndexOptions::default() }
 }
 
 /// The indexes a field implies: its own (db_index, foreign key) and the `_like` one.
@@ -894,6 +916,43 @@ fn rename_table(c: &mut Changes, before: &ProjectState, mb: &ModelState, after: 
         }
     }
     Ok(())
+}
+
+/// A declared index's column list (`"title" varchar_pattern_ops DESC`) and options, as Django
+/// renders them.
+pub(crate) fn index_parts(m: &ModelState, index: &Index) -> Result<(String, IndexOptions)> {
+    let column = |f: &str| {
+        m.column_of(f).ok_or_else(|| {
+            Error::new(ErrorKind::MigrationFile, format!("index {} names field {f}, which {} does not have", index.name, m.label()))
+        })
+    };
+    let mut cols = Vec::new();
+    for (i, f) in index.fields.iter().enumerate() {
+        let mut col = quote(&column(f)?);
+        if let Some(op) = index.opclasses.get(i) {
+            col = format!("{col} {op}");
+        }
+        cols.push(if f.starts_with('-') { format!("{col} DESC") } else { col });
+    }
+    let include = index.include.iter().map(|f| column(f)).collect::<Result<Vec<_>>>()?;
+    let options = IndexOptions { unique: false, method: index.method.clone(), include, condition: index.condition.clone() };
+    Ok((cols.join(", "), options))
+}
+
+/// A unique constraint with a condition or expressions, as the unique index Django makes of it:
+/// its fields (`"title"`) or its expressions, each in parentheses (`(LOWER("email"))`).
+pub(crate) fn unique_index_parts(m: &ModelState, c: &Constraint) -> Result<(String, IndexOptions)> {
+    let ConstraintKind::Unique { fields, condition, expressions } = &c.kind else {
+        return Err(Error::new(ErrorKind::MigrationFile, format!("constraint {} is no unique constraint", c.name)));
+    };
+    let mut cols = Vec::new();
+    for f in fields {
+        cols.push(quote(&m.column_of(f).ok_or_else(|| {
+            Error::new(ErrorKind::MigrationFile, format!("constraint {} names field {f}, which {} does not have", c.name, m.label()))
+        })?));
+    }
+    cols.extend(expressions.iter().map(|e| format!("({e})")));
+    Ok((cols.join(", "), IndexOptions { unique: true, method: None, include: Vec::new(), condition: condition.clone() }))
 }
 
 pub(crate) fn model<'a>(state: &'a ProjectState, app: &str, name: &str) -> Result<&'a ModelState> {

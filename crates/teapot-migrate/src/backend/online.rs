@@ -11,7 +11,7 @@
 
 use teapot_schema::{ModelState, ProjectState};
 
-use super::lower::{lower, update, AddColumn, Change, Update};
+use super::lower::{lower, update, AddColumn, Change, IndexOptions, Update};
 use super::objects::pg_default_name;
 use super::postgres::{self, quote};
 use crate::Operation;
@@ -235,7 +235,7 @@ impl Planner<'_> {
                 self.flush();
                 self.steps.extend(not_null_steps(&table, column));
             }
-            AddIndex { name, columns, .. } => self.step(index_step(&table, name, columns, false)),
+            AddIndex { name, columns, options, .. } => self.step(index_step(&table, name, columns, options)),
             DropIndex { name, .. } => self.step(drop_index_step(&table, name)),
             AddUnique { name, columns, .. } => {
                 self.flush();
@@ -293,10 +293,10 @@ impl Planner<'_> {
     }
 }
 
-fn index_step(table: &str, name: &str, columns: &str, unique: bool) -> Step {
+fn index_step(table: &str, name: &str, columns: &str, options: &IndexOptions) -> Step {
     Step {
-        description: format!("Build {}index {name} concurrently", if unique { "unique " } else { "" }),
-        sql: vec![postgres::create_index(table, name, columns, unique, true)],
+        description: format!("Build {}index {name} concurrently", if options.unique { "unique " } else { "" }),
+        sql: vec![postgres::create_index(table, name, columns, options, true)],
         lock: Lock::ShareUpdateExclusive,
         transaction: false,
         table: table.to_string(),
@@ -321,7 +321,7 @@ fn drop_index_step(table: &str, name: &str) -> Step {
 
 fn unique_steps(table: &str, name: &str, columns: &str) -> Vec<Step> {
     vec![
-        index_step(table, name, columns, true),
+        index_step(table, name, columns, &IndexOptions { unique: true, ..IndexOptions::default() }),
         Step::tx(format!("Attach {name} as a unique constraint"), table, Lock::AccessExclusive, vec![postgres::attach_unique(table, name)]),
     ]
 }

@@ -6,7 +6,7 @@
 
 use teapot_schema::{Field, FieldType, ProjectState};
 
-use super::lower::{lower, needs_using, AddColumn, Change};
+use super::lower::{lower, needs_using, AddColumn, Change, IndexOptions};
 pub use super::quote;
 use super::{pk_column, target, Rendered};
 use crate::Operation;
@@ -106,7 +106,7 @@ pub fn render_change(change: &Change) -> Vec<String> {
         }],
         SetNotNull { table, column } => vec![alter(table, format!("ALTER COLUMN {} SET NOT NULL", quote(column)))],
         DropNotNull { table, column } => vec![drop_not_null(table, column)],
-        AddIndex { table, name, columns } => vec![create_index(table, name, columns, false, false)],
+        AddIndex { table, name, columns, options } => vec![create_index(table, name, columns, options, false)],
         DropIndex { name, .. } => vec![drop_index(name, false)],
         RenameIndex { from, to, .. } => vec![format!("ALTER INDEX {} RENAME TO {};", quote(from), quote(to))],
         AddUnique { table, name, columns } => vec![alter(table, format!("ADD CONSTRAINT {} UNIQUE ({columns})", quote(name)))],
@@ -172,11 +172,19 @@ pub(crate) fn drop_not_null(table: &str, column: &str) -> String {
     format!("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL;", quote(table), quote(column))
 }
 
-/// CREATE [UNIQUE] INDEX [CONCURRENTLY].
-pub(crate) fn create_index(table: &str, name: &str, columns: &str, unique: bool, concurrently: bool) -> String {
+/// CREATE [UNIQUE] INDEX [CONCURRENTLY] name ON table [USING method] (columns) [INCLUDE (...)]
+/// [WHERE ...], Django's text.
+pub(crate) fn create_index(table: &str, name: &str, columns: &str, options: &IndexOptions, concurrently: bool) -> String {
+    let using = options.method.as_deref().map(|m| format!(" USING {m}")).unwrap_or_default();
+    let include = if options.include.is_empty() {
+        String::new()
+    } else {
+        format!(" INCLUDE ({})", options.include.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", "))
+    };
+    let condition = options.condition.as_deref().map(|w| format!(" WHERE {w}")).unwrap_or_default();
     format!(
-        "CREATE {}INDEX {}{} ON {} ({columns});",
-        if unique { "UNIQUE " } else { "" },
+        "CREATE {}INDEX {}{} ON {}{using} ({columns}){include}{condition};",
+        if options.unique { "UNIQUE " } else { "" },
         if concurrently { "CONCURRENTLY " } else { "" },
         quote(name),
         quote(table)

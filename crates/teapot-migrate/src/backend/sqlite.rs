@@ -81,9 +81,9 @@ fn table_sql(state: &ProjectState, m: &ModelState, table: &str) -> Result<String
     for (_, f, col) in m.concrete_fields() {
         defs.push(column_sql(state, &col, f)?);
     }
-    for c in &m.constraints {
+    for c in m.constraints.iter().filter(|c| !c.kind.is_unique_index()) {
         match &c.kind {
-            ConstraintKind::Unique { fields } => {
+            ConstraintKind::Unique { fields, .. } => {
                 let cols: Vec<String> = fields.iter().map(|f| quote(&m.column_of(f).unwrap_or_default())).collect();
                 defs.push(format!("CONSTRAINT {} UNIQUE ({})", quote(&c.name), cols.join(", ")));
             }
@@ -93,8 +93,9 @@ fn table_sql(state: &ProjectState, m: &ModelState, table: &str) -> Result<String
     Ok(format!("CREATE TABLE {} ({});", quote(table), defs.join(", ")))
 }
 
-/// Every index of a model: field indexes (db_index, foreign keys) and declared ones.
-fn index_sqls(m: &ModelState) -> Vec<String> {
+/// Every index of a model: field indexes (db_index, foreign keys), declared ones, and the unique
+/// constraints that are indexes (with a condition or expressions, as Django makes them).
+fn index_sqls(m: &ModelState) -> Result<Vec<String>> {
     let table = m.table_name();
     let mut out = Vec::new();
     for (_, f, col) in m.concrete_fields() {
@@ -103,9 +104,19 @@ fn index_sqls(m: &ModelState) -> Vec<String> {
         }
     }
     for idx in &m.indexes {
-        out.push(index_sql(m, idx));
+        out.push(index_sql(m, idx)?);
     }
-    out
+    for c in m.constraints.iter().filter(|c| c.kind.is_unique_index()) {
+        out.push(unique_index_sql(m, c)?);
+    }
+    Ok(out)
+}
+
+/// A unique constraint with a condition or expressions: a unique index, as Django makes it.
+fn unique_index_sql(m: &ModelState, c: &teapot_schema::Constraint) -> Result<String> {
+    let (columns, options) = super::lower::unique_index_parts(m, c)?;
+    let condition = options.condition.map(|w| format!(" WHERE {w}")).unwrap_or_default();
+    Ok(format!("CREATE UNIQUE INDEX {} ON {} ({columns}){condition};", quote(&c.name), quote(&m.table_name())))
 }
 
 /// What a rebuild of `mb`'s table into `ma`'s leaves to the executor.
@@ -122,10 +133,26 @@ fn index_names(m: &ModelState) -> Vec<String> {
     let mut out: Vec<String> =
         m.concrete_fields().filter(|(_, f, _)| f.has_index()).map(|(_, _, c)| field_index_name(&table, &c)).collect();
     out.extend(m.indexes.iter().map(|i| i.name.clone()));
+    out.extend(m.constraints.iter().filter(|c| c.kind.is_unique_index()).map(|c| c.name.clone()));
     out
 }
 
-fn index_sql(m: &ModelState, idx: &teapot_schema::Index) -> String {
+/// A declared index on SQLite, as Django writes it there: the condition kept (SQLite has partial
+/// indexes), INCLUDE and operator classes left out (SQLite has neither; Django drops them too).
+/// An access method other than btree is refused: SQLite has no `USING`, and Django's GinIndex
+/// and the like fail there.
+fn index_sql(m: &ModelState, idx: &teapot_schema::Index) -> Result<String> {
+    if let Some(method) = idx.method.as_deref().filter(|m| *m != "btree") {
+        return Err(Error::new(
+            ErrorKind::MigrationFile,
+            format!(
+                "index {} of {} has type = \"{method}\", which SQLite does not have (it has btree indexes only); \
+                 leave the type out, or use PostgreSQL",
+                idx.name,
+                m.label()
+            ),
+        ));
+    }
     let cols: Vec<String> = idx
         .fields
         .iter()
@@ -138,7 +165,8 @@ fn index_sql(m: &ModelState, idx: &teapot_schema::Index) -> String {
             }
         })
         .collect();
-    format!("CREATE INDEX {} ON {} ({});", quote(&idx.name), quote(&m.table_name()), cols.join(", "))
+    let condition = idx.condition.as_deref().map(|w| format!(" WHERE {w}")).unwrap_or_default();
+    Ok(format!("CREATE INDEX {} ON {} ({}){condition};", quote(&idx.name), quote(&m.table_name()), cols.join(", ")))
 }
 
 fn create_join_table(state: &ProjectState, m: &ModelState, field: &str, f: &Field) -> Result<Vec<String>> {
@@ -202,7 +230,7 @@ fn rebuild(mb: &ModelState, after: &ProjectState, ma: &ModelState, sources: &[(S
     }
     out.push(format!("DROP TABLE {};", quote(&mb.table_name())));
     out.push(format!("ALTER TABLE {} RENAME TO {};", quote(&temp), quote(&table)));
-    out.extend(index_sqls(ma));
+    out.extend(index_sqls(ma)?);
     Ok(out)
 }
 
@@ -224,7 +252,7 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
         CreateModel { name, .. } => {
             let m = model(after, app, name)?;
             r.now.push(table_sql(after, m, &m.table_name())?);
-            r.now.extend(index_sqls(m));
+            r.now.extend(index_sqls(m)?);
             for (fname, f) in m.m2m_fields() {
                 r.now.extend(create_join_table(after, m, fname, f)?);
             }
@@ -340,7 +368,7 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
             r.now.extend(rebuild(mb, after, ma, &sources)?);
             r.rebuilt.push(rebuilt(mb, ma));
         }
-        AddIndex { model: mn, index } => r.now.push(index_sql(model(after, app, mn)?, index)),
+        AddIndex { model: mn, index } => r.now.push(index_sql(model(after, app, mn)?, index)?),
         RemoveIndex { name, .. } => r.now.push(format!("DROP INDEX IF EXISTS {};", quote(name))),
         RenameIndex { model: mn, old_name, new_name } => {
             let m = model(after, app, mn)?;
@@ -350,7 +378,15 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
                 .find(|i| &i.name == new_name)
                 .ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("index {new_name} missing")))?;
             r.now.push(format!("DROP INDEX IF EXISTS {};", quote(old_name)));
-            r.now.push(index_sql(m, idx));
+            r.now.push(index_sql(m, idx)?);
+        }
+        AddConstraint { model: mn, constraint } if constraint.kind.is_unique_index() => {
+            r.now.push(unique_index_sql(model(after, app, mn)?, constraint)?)
+        }
+        RemoveConstraint { model: mn, name }
+            if model(before, app, mn)?.constraints.iter().any(|c| &c.name == name && c.kind.is_unique_index()) =>
+        {
+            r.now.push(format!("DROP INDEX IF EXISTS {};", quote(name)))
         }
         AddConstraint { model: mn, .. } | RemoveConstraint { model: mn, .. } => {
             let (mb, ma) = (model(before, app, mn)?, model(after, app, mn)?);
@@ -380,7 +416,7 @@ fn rename_table(before: &ProjectState, mb: &ModelState, after: &ProjectState, ma
     for name in index_names(mb) {
         out.push(format!("DROP INDEX IF EXISTS {};", quote(&name)));
     }
-    out.extend(index_sqls(ma));
+    out.extend(index_sqls(ma)?);
     let uniq = teapot_schema::naming::unique_together_name;
     for j in super::objects::join_table_renames(before, mb, after, ma)? {
         let ((ojt, ofrom, oto), (njt, nfrom, nto)) = (&j.old, &j.new);

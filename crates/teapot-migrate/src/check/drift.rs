@@ -413,6 +413,10 @@ fn objects(t: &Table) -> Vec<Obj> {
     }
     for i in &t.indexes {
         let cols: Vec<String> = i.columns.iter().map(|c| index_column(c)).collect();
+        // An expression is compared as check expressions are (PostgreSQL prints `lower((email)::text)`
+        // for `LOWER("email")`).
+        let key_cols: Vec<String> = cols.iter().map(|c| if c.contains('(') { normalize_expr(c) } else { c.clone() }).collect();
+        let include = if i.include.is_empty() { String::new() } else { format!(" INCLUDE ({})", i.include.join(", ")) };
         let unique = if i.unique { "UNIQUE " } else { "" };
         let method = i.method.as_deref().map(|m| format!("USING {m} ")).unwrap_or_default();
         let valid = if i.valid { "" } else { " INVALID" };
@@ -421,11 +425,15 @@ fn objects(t: &Table) -> Vec<Obj> {
             kind: "index",
             name: Some(i.name.clone()),
             key: format!(
-                "{unique}{method}({}){}{valid}",
-                cols.join(", "),
+                "{unique}{method}({}){include}{}{valid}",
+                key_cols.join(", "),
                 i.condition.as_deref().map(normalize_expr).map(|c| cond(&c)).unwrap_or_default()
             ),
-            show: format!("{unique}INDEX {method}({}){}{valid}", cols.join(", "), i.condition.as_deref().map(cond).unwrap_or_default()),
+            show: format!(
+                "{unique}INDEX {method}({}){include}{}{valid}",
+                cols.join(", "),
+                i.condition.as_deref().map(cond).unwrap_or_default()
+            ),
             excuse: i.name.clone(),
         });
     }

@@ -84,12 +84,18 @@ fn model(schema: &mut Schema, state: &ProjectState, m: &ModelState, dialect: Dia
             t.indexes.push(index(like_index_name(&table, &col), vec![format!("{col} {ops}")], false, dialect));
         }
     }
+    let pg = dialect == Dialect::Postgres;
     for idx in &m.indexes {
+        // SQLite has neither INCLUDE nor operator classes: the renderer leaves them out there.
         let cols = idx
             .fields
             .iter()
-            .map(|f| {
-                let col = m.column_of(f).unwrap_or_else(|| f.trim_start_matches('-').to_string());
+            .enumerate()
+            .map(|(i, f)| {
+                let mut col = m.column_of(f).unwrap_or_else(|| f.trim_start_matches('-').to_string());
+                if let Some(op) = idx.opclasses.get(i).filter(|_| pg) {
+                    col = format!("{col} {op}");
+                }
                 if f.starts_with('-') {
                     format!("{col} DESC")
                 } else {
@@ -97,11 +103,26 @@ fn model(schema: &mut Schema, state: &ProjectState, m: &ModelState, dialect: Dia
                 }
             })
             .collect();
-        t.indexes.push(index(idx.name.clone(), cols, false, dialect));
+        let mut i = index(idx.name.clone(), cols, false, dialect);
+        if pg {
+            i.method = Some(idx.method.clone().unwrap_or_else(|| "btree".to_string()));
+            i.include = idx.include.iter().map(|f| m.column_of(f).unwrap_or_else(|| f.clone())).collect();
+        }
+        i.condition = idx.condition.clone();
+        t.indexes.push(i);
     }
     for c in &m.constraints {
         match &c.kind {
-            ConstraintKind::Unique { fields } => {
+            // A unique constraint with a condition or expressions is a unique index (as Django
+            // makes it); SQLite names no column of an expression.
+            ConstraintKind::Unique { fields, condition, expressions } if c.kind.is_unique_index() => {
+                let mut columns: Vec<String> = fields.iter().map(|f| m.column_of(f).unwrap_or_else(|| f.clone())).collect();
+                columns.extend(expressions.iter().map(|e| if pg { e.clone() } else { "<expression>".to_string() }));
+                let mut i = index(c.name.clone(), columns, true, dialect);
+                i.condition = condition.clone();
+                t.indexes.push(i);
+            }
+            ConstraintKind::Unique { fields, .. } => {
                 let columns = fields.iter().map(|f| m.column_of(f).unwrap_or_else(|| f.clone())).collect();
                 t.uniques.push(Key { name: Some(c.name.clone()), columns });
             }
@@ -117,7 +138,7 @@ fn model(schema: &mut Schema, state: &ProjectState, m: &ModelState, dialect: Dia
 
 fn index(name: String, columns: Vec<String>, unique: bool, dialect: Dialect) -> Index {
     let method = (dialect == Dialect::Postgres).then(|| "btree".to_string());
-    Index { name, columns, unique, method, condition: None, valid: true }
+    Index { name, columns, unique, method, valid: true, ..Index::default() }
 }
 
 /// A many-to-many field's join table: `id`, the two key columns, a unique pair (a constraint on

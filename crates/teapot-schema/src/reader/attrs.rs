@@ -9,7 +9,7 @@ use crate::field::{Literal, OnDelete};
 use crate::model::{Constraint, ConstraintKind, Index};
 
 const MODEL_OPTIONS: &str = "app = \"...\", table = \"...\", managed = false, renamed_from = \"...\", ordering = [\"-field\", ...], \
-index(fields = [...], name = \"...\"), unique(fields = [...], name = \"...\"), check(name = \"...\", expr = \"...\")";
+index(fields = [...], name = \"...\", condition = \"...\", include = [...], opclasses = [...], type = \"gin\"), unique(fields = [...] or expressions = [...], name = \"...\", condition = \"...\"), check(name = \"...\", expr = \"...\")";
 
 const FIELD_OPTIONS: &str = "primary_key, max_length = N, max_digits = N, decimal_places = N, unique, db_index, \
 db_column = \"...\", renamed_from = \"...\", default = <literal>, db_default = \"<sql>\", on_delete = \"...\", \
@@ -158,25 +158,50 @@ pub(crate) fn read_model_attrs(attrs: &[syn::Attribute], _ident: Span) -> Result
                     let span = meta.path.span();
                     let mut fields = None;
                     let mut name = None;
+                    let mut condition = None;
+                    let mut include = Vec::new();
+                    let mut opclasses = Vec::new();
+                    let mut method = None;
+                    let mut expressions = Vec::new();
+                    let index = key == "index";
                     meta.parse_nested_meta(|inner| {
                         match ident_of(&inner).as_str() {
                             "fields" => fields = Some(str_list(&inner)?),
                             "name" => name = Some(lit_str(&inner)?),
+                            "condition" => condition = Some(lit_str(&inner)?),
+                            "include" if index => include = str_list(&inner)?,
+                            "opclasses" if index => opclasses = str_list(&inner)?,
+                            "type" if index => method = Some(lit_str(&inner)?),
+                            "expressions" if !index => expressions = str_list(&inner)?,
                             other => {
-                                return Err(inner.error(format!("unknown option `{other}`; expected fields = [...] or name = \"...\"")))
+                                let expected = if index {
+                                    "fields = [...], name = \"...\", condition = \"...\", include = [...], opclasses = [...] or type = \"gin\""
+                                } else {
+                                    "fields = [...], expressions = [...], name = \"...\" or condition = \"...\""
+                                };
+                                return Err(inner.error(format!("unknown option `{other}` of {key}(...); expected {expected}")));
                             }
                         }
                         Ok(())
                     })?;
-                    let fields = fields.ok_or_else(|| meta.error(format!("{key}(...) needs fields = [\"...\"]")))?;
-                    if key == "index" {
+                    if index {
+                        let fields = fields.ok_or_else(|| meta.error("index(...) needs fields = [\"...\"]"))?;
                         let name =
                             name.ok_or_else(|| meta.error("an index needs a name, e.g. index(fields = [...], name = \"book_title_idx\")"))?;
-                        o.indexes.push((Index { name, fields }, span));
+                        o.indexes.push((Index { name, fields, condition, include, opclasses, method }, span));
                     } else {
+                        let fields = fields.unwrap_or_default();
+                        if fields.is_empty() == expressions.is_empty() {
+                            return Err(meta.error("unique(...) needs fields = [\"...\"] or expressions = [\"...\"], one of the two"));
+                        }
+                        if (condition.is_some() || !expressions.is_empty()) && name.is_none() {
+                            return Err(meta.error(
+                                "a unique constraint with a condition or expressions needs a name, e.g. unique(..., name = \"book_live_title_uniq\")",
+                            ));
+                        }
                         // An empty name is filled in by the reader with Django's unique_together name.
                         let name = name.unwrap_or_default();
-                        o.constraints.push((Constraint { name, kind: ConstraintKind::Unique { fields } }, span));
+                        o.constraints.push((Constraint { name, kind: ConstraintKind::Unique { fields, condition, expressions } }, span));
                     }
                 }
                 "check" => {

@@ -283,11 +283,16 @@ pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<
     // Indexes and constraints name fields of this model.
     for (idx, span) in &opts.indexes {
         check_fields_exist(&model, &idx.fields, *span, "index")?;
+        if !idx.include.is_empty() {
+            check_fields_exist(&model, &idx.include, *span, "include")?;
+        }
         model.indexes.push(idx.clone());
     }
     for (mut c, span) in opts.constraints.clone() {
-        if let ConstraintKind::Unique { fields } = &c.kind {
-            check_fields_exist(&model, fields, span, "unique")?;
+        if let ConstraintKind::Unique { fields, .. } = &c.kind {
+            if !fields.is_empty() {
+                check_fields_exist(&model, fields, span, "unique")?;
+            }
             if c.name.is_empty() {
                 let cols: Vec<String> = fields.iter().filter_map(|f| model.column_of(f)).collect();
                 let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
