@@ -82,7 +82,7 @@ fn malformed_teapot_toml_is_exit_2_naming_file_and_line() {
         ("[apps.shop\nmodels = [\"models/shop.rs\"]\n", &["teapot.toml:1:11: invalid table header"]),
         (
             "[apps.shop]\nmodels = [\"models/shop.rs\"]\ncolour = \"red\"\n",
-            &["teapot.toml:3:1: unknown field `colour`", "expected `models` or `migrations`"],
+            &["teapot.toml:3:1: unknown field `colour`", "expected one of `models`, `migrations`"],
         ),
     ];
     for (toml, says) in cases {
