@@ -116,6 +116,13 @@ suite!(
     test_negated_empty_exists,
     test_uuid_pk_subquery,
     test_filter_with_join,
+    test_order_of_operations,
+    test_order_by_exists,
+    test_right_hand_addition,
+    test_right_hand_subtraction,
+    test_right_hand_multiplication,
+    test_right_hand_division,
+    test_right_hand_modulo,
 );
 
 async fn employee(db: &Db, first: &str, last: &str, salary: Option<i32>) -> teapot::Result<Employee> {
@@ -499,5 +506,82 @@ async fn test_filter_with_join(db: Db) -> R {
         .await
         .expect_err("a joined column as an update's value");
     assert_eq!(e.kind, teapot::ErrorKind::Usage, "{e}");
+    Ok(())
+}
+
+/// Django: expressions.tests.BasicExpressionsTests.test_order_of_operations
+async fn test_order_of_operations(db: Db) -> R {
+    companies(&db).await?;
+    // Law of order of operations is followed.
+    Company::objects().update(&db, vec![Company::num_chairs().set_expr(Company::num_employees() + 2 * Company::num_employees())]).await?;
+    assert_eq!(company_query(&db).await?, rows([("Example Inc.", 2300, 6900), ("Foobar Ltd.", 3, 9), ("Test GmbH", 32, 96)]));
+    Ok(())
+}
+
+/// Django: expressions.tests.BasicExpressionsTests.test_order_by_exists
+async fn test_order_by_exists(db: Db) -> R {
+    let d = basic(&db).await?;
+    let mary = employee(&db, "Mary", "Mustermann", Some(20)).await?;
+    // Order by whether the employee is the CEO of a company: Exists(...).desc() as the CASE of
+    // the condition (1 when it holds, else 0), which orders alike.
+    let mustermanns_by_seniority = Employee::objects()
+        .filter(Employee::lastname().eq("Mustermann"))
+        .order_by(Case::when(is_ceo(), 1i32).otherwise(0i32).desc())
+        .all(&db)
+        .await?;
+    assert_eq!(mustermanns_by_seniority.iter().map(|e| e.id).collect::<Vec<_>>(), [d.max.id, mary.id]);
+    Ok(())
+}
+
+/// Django: expressions.tests.ExpressionOperatorTests.test_right_hand_addition
+async fn test_right_hand_addition(db: Db) -> R {
+    let n = operands(&db).await?;
+    let this = || Number::objects().filter(Number::id().eq(n.id));
+    this().update(&db, vec![Number::integer().set_expr(15 + Number::integer()), Number::float().set_expr(42.7 + Number::float())]).await?;
+    let got = this().get(&db).await?;
+    assert_eq!(got.integer, 57);
+    approx(got.float, 58.2);
+    Ok(())
+}
+
+/// Django: expressions.tests.ExpressionOperatorTests.test_right_hand_subtraction
+async fn test_right_hand_subtraction(db: Db) -> R {
+    let n = operands(&db).await?;
+    let this = || Number::objects().filter(Number::id().eq(n.id));
+    this().update(&db, vec![Number::integer().set_expr(15 - Number::integer()), Number::float().set_expr(42.7 - Number::float())]).await?;
+    let got = this().get(&db).await?;
+    assert_eq!(got.integer, -27);
+    approx(got.float, 27.2);
+    Ok(())
+}
+
+/// Django: expressions.tests.ExpressionOperatorTests.test_right_hand_multiplication
+async fn test_right_hand_multiplication(db: Db) -> R {
+    let n = operands(&db).await?;
+    let this = || Number::objects().filter(Number::id().eq(n.id));
+    this().update(&db, vec![Number::integer().set_expr(15 * Number::integer()), Number::float().set_expr(42.7 * Number::float())]).await?;
+    let got = this().get(&db).await?;
+    assert_eq!(got.integer, 630);
+    approx(got.float, 661.850);
+    Ok(())
+}
+
+/// Django: expressions.tests.ExpressionOperatorTests.test_right_hand_division
+async fn test_right_hand_division(db: Db) -> R {
+    let n = operands(&db).await?;
+    let this = || Number::objects().filter(Number::id().eq(n.id));
+    this().update(&db, vec![Number::integer().set_expr(640 / Number::integer()), Number::float().set_expr(42.7 / Number::float())]).await?;
+    let got = this().get(&db).await?;
+    assert_eq!(got.integer, 15);
+    approx(got.float, 2.755);
+    Ok(())
+}
+
+/// Django: expressions.tests.ExpressionOperatorTests.test_right_hand_modulo
+async fn test_right_hand_modulo(db: Db) -> R {
+    let n = operands(&db).await?;
+    let this = || Number::objects().filter(Number::id().eq(n.id));
+    this().update(&db, vec![Number::integer().set_expr(69 % Number::integer())]).await?;
+    assert_eq!(this().get(&db).await?.integer, 27);
     Ok(())
 }
