@@ -89,6 +89,7 @@ async fn setup(t: &TestDb) -> Db {
 }
 
 suite!(
+    test_lookup_in_order_by,
     test_in_bulk_sliced_queryset,
     test_exists,
     test_iterator,
@@ -578,5 +579,18 @@ async fn test_in_bulk_sliced_queryset(db: Db) -> R {
     // Django: "Cannot use 'limit' or 'offset' with in_bulk()."
     let e = ordered(Article::objects()).limit(5).in_bulk(&db, [a[0].id, a[1].id]).await.expect_err("a sliced query");
     assert_eq!(e.kind, ErrorKind::Usage, "{e}");
+    Ok(())
+}
+
+/// Django: lookup.tests.LookupQueryingTests.test_lookup_in_order_by
+async fn test_lookup_in_order_by(db: Db) -> R {
+    let [s1, s2, s3] = querying_data(&db).await?;
+    // order_by(LessThan(F("year"), 1910), F("year")): the lookup's truth as a CASE of it.
+    let qs = Season::objects()
+        .order_by(Case::when(Season::year().lt(1910), true).otherwise(false).asc())
+        .order_by(Season::year().asc())
+        .all(&db)
+        .await?;
+    assert_eq!(qs.iter().map(|s| s.id).collect::<Vec<_>>(), [s1, s3, s2]);
     Ok(())
 }
