@@ -66,6 +66,7 @@ async fn setup(t: &TestDb) -> Db {
 }
 
 suite!(
+    test_count_distinct_expression,
     test_sum_distinct_aggregate,
     test_single_aggregate,
     test_multiple_aggregates,
@@ -327,5 +328,15 @@ async fn test_sum_distinct_aggregate(db: Db) -> R {
     // Selected author ages are 57 and 46.
     let age_sum = distinct_authors.aggregate(&db, Agg::sum(Author::age())).await?;
     assert_eq!(age_sum, Some(103));
+    Ok(())
+}
+
+/// Django: aggregation.tests.AggregateTestCase.test_count_distinct_expression
+async fn test_count_distinct_expression(db: Db) -> R {
+    data(&db).await?;
+    // Count(Case(When(pages__gt=300, then="rating")), distinct=True).
+    let distinct_ratings =
+        Book::objects().aggregate(&db, Agg::count_distinct(Case::when(Book::pages().gt(300), Book::rating()).end())).await?;
+    assert_eq!(distinct_ratings, 4);
     Ok(())
 }
