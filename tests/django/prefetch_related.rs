@@ -128,6 +128,7 @@ async fn setup(t: &TestDb) -> Db {
 }
 
 suite!(
+    test_nested_prefetch_is_not_overwritten_by_related_object,
     test_nested_prefetch_related_are_not_overwritten,
     test_overriding_prefetch,
     test_m2m_then_m2m,
@@ -580,5 +581,30 @@ async fn test_nested_prefetch_related_are_not_overwritten(db: Db) -> R {
     let got = houses.all(&db).await?;
     let room = &got[0].occupants.get()?[0].houses.get()?[1].rooms.get()?[0];
     assert_eq!(room.id, h.rooms[1][0].id);
+    Ok(())
+}
+
+/// Django: prefetch_related.tests.NestedPrefetchTests.test_nested_prefetch_is_not_overwritten_by_related_object
+async fn test_nested_prefetch_is_not_overwritten_by_related_object(db: Db) -> R {
+    // NestedPrefetchTests.setUpTestData.
+    let mut house = House { name: "Big house".into(), address: "123 Main St".into(), ..House::defaults() };
+    house.create(&db).await?;
+    let mut room = Room { name: "Kitchen".into(), house: ForeignKey::from(&house), ..Room::defaults() };
+    room.create(&db).await?;
+    // The inner Prefetch("house", queryset=House.objects.only("address")) reads the whole house:
+    // prefetch_with takes a QuerySet, not an only() query. The check is the same: the outer
+    // houses are read without their address, so an address on the room's house comes from the
+    // nested prefetch, not from the parent row.
+    let queryset = House::objects()
+        .prefetch_with(House::rooms(), Room::objects().prefetch_with(Room::house(), House::objects()))
+        .only((House::name(),))?;
+    let before = db.query_count();
+    let got = queryset.first(&db).await?.expect("a house");
+    assert_eq!(db.query_count() - before, 3);
+    assert!(got.is_deferred("address"));
+    let rooms = got.rooms.get()?;
+    assert_eq!(rooms[0].id, room.id);
+    assert!(rooms[0].house.is_loaded());
+    assert_eq!(rooms[0].house.get()?.address, "123 Main St");
     Ok(())
 }
