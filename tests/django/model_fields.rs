@@ -1,6 +1,9 @@
 //! Django's `model_fields` tests: values of each field type stored and read back, and lookups
 //! on them. Django's field subclasses (SlugField, EmailField, TextField) are `String` columns.
 
+// Django's test names (test_get_FIELD_display_translated) are kept as they are.
+#![allow(non_snake_case)]
+
 use crate::common::db::TestDb;
 use serde_json::json;
 use teapot::prelude::*;
@@ -172,6 +175,81 @@ models! {
         #[teapot(on_delete = "cascade")]
         pub uuid_fk: ForeignKey<PrimaryKeyUUIDModel>,
     }
+    /// Whiz.CHOICES, its groups ("Group 1": 1, 2; "Group 2": 3, 4) flattened: teapot's choices
+    /// have no groups.
+    #[derive(Debug, Clone, Copy, PartialEq, Choices)]
+    pub enum WhizChoice {
+        #[teapot(value = 1, label = "First")]
+        First,
+        #[teapot(value = 2, label = "Second")]
+        Second,
+        #[teapot(value = 3, label = "Third")]
+        Third,
+        #[teapot(value = 4, label = "Fourth")]
+        Fourth,
+        #[teapot(value = 0, label = "Other")]
+        Other,
+        #[teapot(value = 5, label = "translated")]
+        Translated,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "model_fields")]
+    pub struct Whiz {
+        pub id: i64,
+        pub c: Option<WhizChoice>,
+    }
+
+    /// Django's WhizIter: its choices an iterator over Whiz.CHOICES, the same choices here.
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "model_fields")]
+    pub struct WhizIter {
+        pub id: i64,
+        pub c: Option<WhizChoice>,
+    }
+
+    /// Django's WhizIterEmpty: choices=iter(()), no choices at all, a plain text field.
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "model_fields")]
+    pub struct WhizIterEmpty {
+        pub id: i64,
+        #[teapot(max_length = 1)]
+        pub c: String,
+    }
+
+    /// GetFieldDisplayTests.test_overriding_FIELD_display's FooBar.
+    #[derive(Debug, Clone, Copy, PartialEq, Choices)]
+    pub enum FooBarChoice {
+        #[teapot(value = 1, label = "foo")]
+        Foo,
+        #[teapot(value = 2, label = "bar")]
+        Bar,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "model_fields")]
+    pub struct FooBar {
+        pub id: i64,
+        pub foo_bar: FooBarChoice,
+    }
+
+    /// GetFieldDisplayTests.test_overriding_inherited_FIELD_display's Child, its field's choices
+    /// overriding the abstract Base's [("A", "Base A")].
+    #[derive(Debug, Clone, Copy, PartialEq, Choices)]
+    pub enum ChildFoo {
+        #[teapot(value = "A", label = "Child A")]
+        A,
+        #[teapot(value = "B", label = "Child B")]
+        B,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "model_fields")]
+    pub struct Child {
+        pub id: i64,
+        #[teapot(max_length = 254)]
+        pub foo: ChildFoo,
+    }
 }
 
 async fn setup(t: &TestDb) -> Db {
@@ -179,6 +257,13 @@ async fn setup(t: &TestDb) -> Db {
 }
 
 suite!(
+    test_choices_and_field_display,
+    test_get_FIELD_display_translated,
+    test_overriding_FIELD_display,
+    test_overriding_inherited_FIELD_display,
+    test_iterator_choices,
+    test_empty_iterator_choices,
+    test_assignment_from_choice_enum,
     test_lookup_exclude_nonexistent_key,
     test_lookup_exclude,
     test_has_key,
@@ -816,5 +901,97 @@ async fn test_deep_values(db: Db) -> R {
     let mut expected_objs = vec![(None,); objs.len()];
     expected_objs[4] = (Some(json!("m")),);
     assert_eq!(qs, expected_objs);
+    Ok(())
+}
+
+/// Django: model_fields.tests.GetFieldDisplayTests.test_choices_and_field_display
+async fn test_choices_and_field_display(_db: Db) -> R {
+    let display = |w: Whiz| w.c.map(|c| c.label());
+    assert_eq!(display(Whiz { c: Some(WhizChoice::First), ..Whiz::defaults() }), Some("First")); // A nested value
+    assert_eq!(display(Whiz { c: Some(WhizChoice::Other), ..Whiz::defaults() }), Some("Other")); // A top level value
+    assert_eq!(display(Whiz { c: None, ..Whiz::defaults() }), None); // Blank value
+                                                                     // An invalid value (9) or an empty one ("") is no WhizChoice: it does not compile. Django's
+                                                                     // WhizDelayed gets its choices after the class is made, which a Rust type cannot.
+    assert_eq!(WhizChoice::CHOICES.iter().find(|(v, _)| *v == 0).map(|(_, l)| *l), Some("Other"));
+    Ok(())
+}
+
+/// Django: model_fields.tests.GetFieldDisplayTests.test_get_FIELD_display_translated
+async fn test_get_FIELD_display_translated(_db: Db) -> R {
+    // A translated display value is coerced to str: label() is a &str.
+    let val: &str = Whiz { c: Some(WhizChoice::Translated), ..Whiz::defaults() }.c.expect("a choice").label();
+    assert_eq!(val, "translated");
+    Ok(())
+}
+
+/// A display method of FooBar's own, in place of the choice's label.
+impl FooBar {
+    fn get_foo_bar_display(&self) -> &str {
+        "something"
+    }
+}
+
+/// Django: model_fields.tests.GetFieldDisplayTests.test_overriding_FIELD_display
+async fn test_overriding_FIELD_display(_db: Db) -> R {
+    let f = FooBar { foo_bar: FooBarChoice::Foo, ..FooBar::defaults() };
+    assert_eq!(f.get_foo_bar_display(), "something");
+    assert_eq!(f.foo_bar.label(), "foo");
+    Ok(())
+}
+
+/// Django: model_fields.tests.GetFieldDisplayTests.test_overriding_inherited_FIELD_display
+async fn test_overriding_inherited_FIELD_display(db: Db) -> R {
+    // Child's field, with its own choices, displays its own labels (teapot has no abstract
+    // models: Child declares the field).
+    assert_eq!(Child { foo: ChildFoo::A, ..Child::defaults() }.foo.label(), "Child A");
+    assert_eq!(Child { foo: ChildFoo::B, ..Child::defaults() }.foo.label(), "Child B");
+    // The same read back.
+    let mut c = Child { foo: ChildFoo::B, ..Child::defaults() };
+    c.create(&db).await?;
+    assert_eq!(Child::objects().get(&db).await?.foo.label(), "Child B");
+    Ok(())
+}
+
+/// Django: model_fields.tests.GetFieldDisplayTests.test_iterator_choices
+async fn test_iterator_choices(_db: Db) -> R {
+    assert_eq!(WhizIter { c: Some(WhizChoice::First), ..WhizIter::defaults() }.c.map(|c| c.value()), Some(1)); // A nested value
+    assert_eq!(WhizIter { c: None, ..WhizIter::defaults() }.c, None); // Blank value
+                                                                      // An invalid value (9) or an empty one ("") is no WhizChoice: it does not compile.
+    Ok(())
+}
+
+/// Django: model_fields.tests.GetFieldDisplayTests.test_empty_iterator_choices
+async fn test_empty_iterator_choices(db: Db) -> R {
+    assert_eq!(WhizIterEmpty { c: "a".into(), ..WhizIterEmpty::defaults() }.c, "a"); // A nested value
+    assert_eq!(WhizIterEmpty { c: "b".into(), ..WhizIterEmpty::defaults() }.c, "b"); // Invalid value
+    assert_eq!(WhizIterEmpty { c: "".into(), ..WhizIterEmpty::defaults() }.c, ""); // Empty value
+                                                                                   // c=None: the field is not nullable, a String (Django keeps None on the unsaved instance).
+    let mut w = WhizIterEmpty { c: "b".into(), ..WhizIterEmpty::defaults() };
+    w.create(&db).await?;
+    assert_eq!(WhizIterEmpty::objects().get(&db).await?.c, "b");
+    Ok(())
+}
+
+/// Django's test_assignment_from_choice_enum's Event (a TextChoices).
+#[derive(Debug, Clone, Copy, PartialEq, Choices)]
+pub enum Event {
+    #[teapot(value = "Carnival!")]
+    C,
+    #[teapot(value = "Festival!")]
+    F,
+}
+
+/// Django: model_fields.test_charfield.TestCharField.test_assignment_from_choice_enum
+async fn test_assignment_from_choice_enum(db: Db) -> R {
+    let mut p1 = Post { id: 0, title: Event::C.value().into(), body: Event::F.value().into() };
+    p1.create(&db).await?;
+    p1.refresh(&db).await?;
+    assert_eq!(p1.title, "Carnival!");
+    assert_eq!(p1.body, "Festival!");
+    assert_eq!(p1.title, Event::C.value());
+    assert_eq!(p1.body, Event::F.value());
+    let p2 = Post::objects().filter(Post::title().eq("Carnival!")).get(&db).await?;
+    assert_eq!(p1.id, p2.id);
+    assert_eq!(p2.title, Event::C.value());
     Ok(())
 }
