@@ -361,6 +361,25 @@ impl<M: Model> QuerySet<M> {
         slice(s, self.limit, self.offset, dialect)
     }
 
+    /// `SELECT [DISTINCT] cols FROM ... WHERE ... ORDER BY ... LIMIT ...` of this query, the
+    /// columns already rendered by `b`; a DISTINCT query also selects what it is ordered by.
+    fn select_of(&self, b: &mut Builder, mut cols: Vec<Expr>, order: &[Order]) -> Result<SelectStatement> {
+        let filter = self.filter_clause(b)?;
+        let terms = b.order(order)?;
+        if self.distinct {
+            b.select_order_columns(&mut cols, order)?;
+        }
+        let mut s = b.select();
+        s.exprs(cols);
+        if self.distinct {
+            s.distinct();
+        }
+        filter.apply(&mut s);
+        order_by(&mut s, terms);
+        self.slice(&mut s, b.dialect());
+        Ok(s)
+    }
+
     fn select_sql(&self, db: &Db, order: &[Order]) -> Result<SelectSql> {
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let read = self.fields.as_deref().unwrap_or(M::COLUMNS);
@@ -387,19 +406,7 @@ impl<M: Model> QuerySet<M> {
                 cols.extend(rj.columns.iter().map(|c| column(&alias, c)));
             }
         }
-        let filter = self.filter_clause(&mut b)?;
-        let terms = b.order(order)?;
-        if self.distinct {
-            b.select_order_columns(&mut cols, order)?;
-        }
-        let mut s = b.select();
-        s.exprs(cols);
-        if self.distinct {
-            s.distinct();
-        }
-        filter.apply(&mut s);
-        order_by(&mut s, terms);
-        self.slice(&mut s, db.dialect());
+        let mut s = self.select_of(&mut b, cols, order)?;
         if let (Some(how), Dialect::Postgres) = (self.lock, db.dialect()) {
             // Only the queried table's rows: a nullable join cannot be locked FOR UPDATE.
             let t0 = [Alias::new("t0")];
@@ -638,21 +645,8 @@ impl<M: Model> QuerySet<M> {
             return Ok(Vec::new());
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
-        let mut cs = cols.cols().iter().map(|n| b.node(n)).collect::<Result<Vec<Expr>>>()?;
-        let filter = self.filter_clause(&mut b)?;
-        let order = self.ordering();
-        let terms = b.order(&order)?;
-        if self.distinct {
-            b.select_order_columns(&mut cs, &order)?;
-        }
-        let mut s = b.select();
-        s.exprs(cs);
-        if self.distinct {
-            s.distinct();
-        }
-        filter.apply(&mut s);
-        order_by(&mut s, terms);
-        self.slice(&mut s, db.dialect());
+        let cs = cols.cols().iter().map(|n| b.node(n)).collect::<Result<Vec<Expr>>>()?;
+        let s = self.select_of(&mut b, cs, &self.ordering())?;
         let (sql, values) = render(db, &s);
         let rows = db.fetch_all_owned(&sql, values).await?;
         rows.iter().map(V::decode).collect()
