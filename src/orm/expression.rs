@@ -698,6 +698,11 @@ pub struct Order {
 }
 
 impl Order {
+    /// By one of the queried model's own columns.
+    pub(crate) fn own(column: &'static str, desc: bool) -> Order {
+        Order { by: super::arith::Node::Col(ColRef::own(column)), desc, nulls_first: None }
+    }
+
     /// The NULLs first, on both databases.
     pub fn nulls_first(mut self) -> Order {
         self.nulls_first = Some(true);

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::expression::{ColRef, Cond, Subquery};
 use super::sql::value;
-use super::statement::render;
+use super::statement::{execute, fetch_all, render};
 use super::{Model, PrefetchPath, QuerySet};
 use sea_query::{Alias, Expr, ExprTrait, Query};
 use teapot_core::value::{FieldValue, Value};
@@ -44,8 +44,7 @@ async fn update_by_key<M: Model>(db: &Db, sets: Vec<(&str, Value)>, key: Value) 
         u.value(Alias::new(c), value(v));
     }
     u.and_where(by_key::<M>(key));
-    let (sql, values) = render(db, &u);
-    db.execute(&sql, &values).await
+    execute(db, &u).await
 }
 
 /// One INSERT's worth of rows: the same column list for all of them.
@@ -150,8 +149,7 @@ async fn insert_planned<M: Model>(db: &Db, rows: &mut [&mut M], batches: &[Batch
         if matches!(on_conflict, OnConflict::Ignore) {
             // The rows skipped return nothing, so what returns cannot be matched to the rows
             // given: their keys are left as they were (as Django leaves them).
-            let (sql, values) = render(db, &ins);
-            db.fetch_all_owned(&sql, values).await?;
+            fetch_all(db, &ins).await?;
             continue;
         }
         let mut returning = vec![Alias::new(M::PK)];
@@ -207,8 +205,7 @@ pub trait ModelExt: Model {
                 // Nothing but the key to write: the row is saved when it is there.
                 let mut s = Query::select();
                 s.expr(Expr::cust("1")).from(Alias::new(Self::TABLE)).and_where(by_key::<Self>(key));
-                let (sql, values) = render(db, &s);
-                if db.fetch_all_owned(&sql, values).await?.is_empty() {
+                if fetch_all(db, &s).await?.is_empty() {
                     insert_rows(db, &mut [self]).await?;
                 }
                 return Ok(());
@@ -249,8 +246,7 @@ pub trait ModelExt: Model {
         async move {
             let mut d = Query::delete();
             d.from_table(Alias::new(Self::TABLE)).and_where(by_key::<Self>(self.key().to_value()));
-            let (sql, values) = render(db, &d);
-            db.execute(&sql, &values).await
+            execute(db, &d).await
         }
     }
 
@@ -389,8 +385,7 @@ pub async fn bulk_update<M: Model>(db: &Db, rows: &[M], columns: &[&str]) -> Res
             u.value(Alias::new(M::COLUMNS[c]), case.finally(Expr::col(Alias::new(M::COLUMNS[c]))));
         }
         u.and_where(Expr::col(Alias::new(M::PK)).is_in(vals.iter().map(|v| value(v[pk].clone()))));
-        let (sql, values) = render(db, &u);
-        total += db.execute(&sql, &values).await?;
+        total += execute(db, &u).await?;
     }
     Ok(total)
 }
@@ -578,12 +573,7 @@ pub async fn prefetch_reverse<M: Model, T: Model>(
     let mut raw = Vec::new();
     for chunk in keys.chunks(db.max_binds().min(10_000)) {
         let cond = Cond::In(ColRef::own(column), chunk.to_vec());
-        let pk = ColRef::own(T::PK);
-        let q = QuerySet::<T>::from_base(base)?.filter(cond).order_by(super::Order {
-            by: super::arith::Node::Col(pk),
-            desc: false,
-            nulls_first: None,
-        });
+        let q = QuerySet::<T>::from_base(base)?.filter(cond).order_by(super::Order::own(T::PK, false));
         for row in q.fetch_rows(db).await? {
             raw.push((M::Key::decode(&row, at)?, row));
         }
@@ -702,8 +692,7 @@ pub async fn m2m_add<M: Model>(
         ins.values_panic([value(a), value(b)]);
     }
     ins.on_conflict(sea_query::OnConflict::new().do_nothing().to_owned());
-    let (sql, values) = render(db, &ins);
-    db.execute(&sql, &values).await.map(|_| ())
+    execute(db, &ins).await.map(|_| ())
 }
 
 #[doc(hidden)]
@@ -749,6 +738,5 @@ pub async fn m2m_remove<M: Model>(
     let cond = if symmetrical { side(from(), to()).or(side(to(), from())) } else { side(from(), to()) };
     let mut d = Query::delete();
     d.from_table(Alias::new(join_table)).and_where(cond);
-    let (sql, values) = render(db, &d);
-    db.execute(&sql, &values).await
+    execute(db, &d).await
 }

@@ -7,7 +7,7 @@ use super::aggregate::{Aggregates, Having};
 use super::arith::{Node, Selected};
 use super::expression::{Assign, Column, Cond, ForeignKeyPath, Order, RelationPath, SetExpr};
 use super::sql::{column, never, order_by, slice, value, Builder};
-use super::statement::render;
+use super::statement::{execute, fetch_all, render};
 use super::Model;
 use sea_query::{Alias, Expr, ExprTrait, JoinType, LockBehavior, LockType, Query, SelectStatement};
 use teapot_core::value::{FieldValue, Value};
@@ -196,10 +196,7 @@ impl<M: Model> QuerySet<M> {
         if !self.order.is_empty() || self.unordered {
             return self.order.clone();
         }
-        M::ORDERING
-            .iter()
-            .map(|(c, desc)| Order { by: super::arith::Node::Col(super::expression::ColRef::own(c)), desc: *desc, nulls_first: None })
-            .collect()
+        M::ORDERING.iter().map(|(c, desc)| Order::own(c, *desc)).collect()
     }
 
     /// A query that matches no row (Django's `none()`): what it returns is empty, counts are 0,
@@ -311,8 +308,7 @@ impl<M: Model> QuerySet<M> {
         s.and_where(column("j", near).is_in(keys.iter().cloned().map(value)));
         order_by(&mut s, order);
         s.order_by_expr(column("j", "id"), sea_query::Order::Asc);
-        let (sql, values) = render(db, &s);
-        db.fetch_all_owned(&sql, values).await
+        fetch_all(db, &s).await
     }
 
     /// A query of this model with a prefetch's conditions and order (see `prefetch_with`).
@@ -437,13 +433,9 @@ impl<M: Model> QuerySet<M> {
         let (sql, values, related) = self.select_sql(db, order)?;
         let rows = db.fetch_all_owned(&sql, values).await?;
         let mut out = Vec::with_capacity(rows.len());
-        let heads = super::direct(&related);
+        let reading = Reading::new(self, related);
         for row in &rows {
-            let mut m = self.decode(row)?;
-            for field in &heads {
-                m.load_related(field, row, &related)?;
-            }
-            out.push(m);
+            out.push(reading.decode(row)?);
         }
         super::prefetch_paths(db, &mut out, &self.prefetch).await?;
         Ok(out)
@@ -462,32 +454,10 @@ impl<M: Model> QuerySet<M> {
         }
         match self.select_sql(db, &self.ordering()) {
             Ok((sql, values, related)) => {
-                let heads = super::direct(&related);
-                let fields = self.fields.clone();
-                db.fetch_stream(sql, values)
-                    .map(move |row| {
-                        let row = row?;
-                        let mut m = match &fields {
-                            Some(f) => super::deferred::decode_fields::<M>(&row, f)?,
-                            None => M::from_row(&row, 0)?,
-                        };
-                        for field in &heads {
-                            m.load_related(field, &row, &related)?;
-                        }
-                        Ok(m)
-                    })
-                    .boxed()
+                let reading = Reading::new(self, related);
+                db.fetch_stream(sql, values).map(move |row| reading.decode(&row?)).boxed()
             }
             Err(e) => futures_util::stream::iter(vec![Err(e)]).boxed(),
-        }
-    }
-
-    /// A row as the query reads it: every column, or (after `only()` / `defer()`) the columns
-    /// read, the others left as `defaults()` has them.
-    fn decode(&self, row: &DbRow) -> Result<M> {
-        match &self.fields {
-            Some(f) => super::deferred::decode_fields::<M>(row, f),
-            None => M::from_row(row, 0),
         }
     }
 
@@ -531,14 +501,10 @@ impl<M: Model> QuerySet<M> {
         }
     }
 
-    fn pk_order(desc: bool) -> Order {
-        Order { by: super::arith::Node::Col(super::expression::ColRef::own(M::PK)), desc, nulls_first: None }
-    }
-
     /// The first row in the query's order (key order when none).
     pub async fn first(&self, db: &Db) -> Result<Option<M>> {
         let own = self.ordering();
-        let order = if own.is_empty() { vec![Self::pk_order(false)] } else { own };
+        let order = if own.is_empty() { vec![Order::own(M::PK, false)] } else { own };
         let mut q = self.clone();
         q.limit = Some(1);
         Ok(q.fetch(db, &order).await?.into_iter().next())
@@ -552,7 +518,7 @@ impl<M: Model> QuerySet<M> {
                 .hint("order the query the other way and use first(), or take the last element of all()"));
         }
         let own = self.ordering();
-        let order: Vec<Order> = if own.is_empty() { vec![Self::pk_order(true)] } else { own.iter().map(Order::reversed).collect() };
+        let order: Vec<Order> = if own.is_empty() { vec![Order::own(M::PK, true)] } else { own.iter().map(Order::reversed).collect() };
         let mut q = self.clone();
         q.limit = Some(1);
         Ok(q.fetch(db, &order).await?.into_iter().next())
@@ -614,8 +580,7 @@ impl<M: Model> QuerySet<M> {
         s.expr(Expr::cust("1"));
         filter.apply(&mut s);
         slice(&mut s, Some(self.limit.map_or(1, |l| Ord::min(l, 1))), self.offset, db.dialect());
-        let (sql, values) = render(db, &s);
-        Ok(!db.fetch_all_owned(&sql, values).await?.is_empty())
+        Ok(!fetch_all(db, &s).await?.is_empty())
     }
 
     /// The number of matching rows (one query).
@@ -634,8 +599,7 @@ impl<M: Model> QuerySet<M> {
         self.slice(&mut inner, db.dialect());
         let mut s = Query::select();
         s.expr(Expr::cust("COUNT(*)")).from_subquery(inner, Alias::new("q"));
-        let (sql, values) = render(db, &s);
-        let rows = db.fetch_all_owned(&sql, values).await?;
+        let rows = fetch_all(db, &s).await?;
         rows.first().map(|r| i64::decode(r, 0)).unwrap_or(Ok(0))
     }
 
@@ -647,8 +611,7 @@ impl<M: Model> QuerySet<M> {
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let cs = cols.cols().iter().map(|n| b.node(n)).collect::<Result<Vec<Expr>>>()?;
         let s = self.select_of(&mut b, cs, &self.ordering())?;
-        let (sql, values) = render(db, &s);
-        let rows = db.fetch_all_owned(&sql, values).await?;
+        let rows = fetch_all(db, &s).await?;
         rows.iter().map(V::decode).collect()
     }
 
@@ -722,8 +685,7 @@ impl<M: Model> QuerySet<M> {
             }
             s
         };
-        let (sql, values) = render(db, &s);
-        let rows = db.fetch_all_owned(&sql, values).await?;
+        let rows = fetch_all(db, &s).await?;
         let row = rows.first().ok_or_else(|| Error::new(ErrorKind::Database, "an aggregate query returned no row"))?;
         A::decode(row, 0)
     }
@@ -754,8 +716,7 @@ impl<M: Model> QuerySet<M> {
         }
         order_by(&mut s, terms);
         self.slice(&mut s, db.dialect());
-        let (sql, values) = render(db, &s);
-        let rows = db.fetch_all_owned(&sql, values).await?;
+        let rows = fetch_all(db, &s).await?;
         let n = M::COLUMNS.len();
         rows.iter().map(|r| Ok((M::from_row(r, 0)?, A::decode(r, n)?))).collect()
     }
@@ -776,8 +737,7 @@ impl<M: Model> QuerySet<M> {
             s.and_where(w);
         }
         s.add_group_by([g.clone()]).order_by_expr(g, sea_query::Order::Asc);
-        let (sql, values) = render(db, &s);
-        let rows = db.fetch_all_owned(&sql, values).await?;
+        let rows = fetch_all(db, &s).await?;
         rows.iter().map(|r| Ok((G::decode(r, 0)?, A::decode(r, 1)?))).collect()
     }
 
@@ -829,8 +789,7 @@ impl<M: Model> QuerySet<M> {
         if let Some(w) = self.keyed(&mut b)? {
             u.and_where(w);
         }
-        let (sql, values) = render(db, &u);
-        db.execute(&sql, &values).await
+        execute(db, &u).await
     }
 
     /// Deletes every matching row (one query); returns the number of rows.
@@ -844,8 +803,34 @@ impl<M: Model> QuerySet<M> {
         if let Some(w) = self.keyed(&mut b)? {
             d.and_where(w);
         }
-        let (sql, values) = render(db, &d);
-        db.execute(&sql, &values).await
+        execute(db, &d).await
+    }
+}
+
+/// How a query's rows are decoded: every column, or (after `only()` / `defer()`) the columns
+/// read, the others left as `defaults()` has them; then the select_related rows joined.
+struct Reading<M> {
+    fields: Option<Vec<&'static str>>,
+    related: Vec<(String, usize)>,
+    heads: Vec<String>,
+    _m: PhantomData<fn() -> M>,
+}
+
+impl<M: Model> Reading<M> {
+    fn new(q: &QuerySet<M>, related: Vec<(String, usize)>) -> Reading<M> {
+        let heads = super::direct(&related);
+        Reading { fields: q.fields.clone(), related, heads, _m: PhantomData }
+    }
+
+    fn decode(&self, row: &DbRow) -> Result<M> {
+        let mut m = match &self.fields {
+            Some(f) => super::deferred::decode_fields::<M>(row, f)?,
+            None => M::from_row(row, 0)?,
+        };
+        for field in &self.heads {
+            m.load_related(field, row, &self.related)?;
+        }
+        Ok(m)
     }
 }
 

@@ -9,7 +9,7 @@
 
 use sea_query::{ArrayType, PostgresQueryBuilder, QueryStatementWriter, SqliteQueryBuilder, Value as Sea};
 use teapot_core::value::{NullType, Value};
-use teapot_core::{Db, Dialect};
+use teapot_core::{Db, DbRow, Dialect, Result};
 
 /// A statement's text and its values, in placeholder order.
 pub(super) fn render<S: QueryStatementWriter>(db: &Db, stmt: &S) -> (String, Vec<Value>) {
@@ -18,6 +18,18 @@ pub(super) fn render<S: QueryStatementWriter>(db: &Db, stmt: &S) -> (String, Vec
         Dialect::Sqlite => stmt.build(SqliteQueryBuilder),
     };
     (sql, values.0.into_iter().map(from_sea).collect())
+}
+
+/// Runs a statement that returns rows.
+pub(super) async fn fetch_all<S: QueryStatementWriter>(db: &Db, stmt: &S) -> Result<Vec<DbRow>> {
+    let (sql, values) = render(db, stmt);
+    db.fetch_all_owned(&sql, values).await
+}
+
+/// Runs a statement: the number of rows it changed.
+pub(super) async fn execute<S: QueryStatementWriter>(db: &Db, stmt: &S) -> Result<u64> {
+    let (sql, values) = render(db, stmt);
+    db.execute(&sql, &values).await
 }
 
 /// A value as sea-query holds it.
