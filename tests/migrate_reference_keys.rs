@@ -5,10 +5,15 @@
 //!   created unique keeps PostgreSQL's `_key`), dropped by that name, and checked before the drop;
 //! - a key's type change retypes every column pointing at it, foreign keys dropped and re-added.
 //!
-//! Intended differences, taken out before comparing: teapot's ON DELETE clauses; the foreign keys
-//! re-added around a key's type change keep their full name (Django names them `{...}_fk`: teapot
-//! keeps names derivable from the state, so a later migration drops them by the right name);
-//! Django's `SET CONSTRAINTS ... IMMEDIATE` before dropping a foreign key and its `ALTER SEQUENCE
+//! The foreign keys re-added around a key's type change get Django's `{table}_{col}_{hash}_fk`
+//! names (the state records them, so a later migration drops them by that name).
+//!
+//! One intended difference in the backwards SQL: undoing a key's type change re-adds those
+//! foreign keys under the names they had before, where Django re-adds them as `_fk` again. The
+//! state after an undo is the earlier migration's, whose names those are, so the live schema back
+//! at 0001 is Django's schema after 0001 and a later migration still finds every constraint.
+//!
+//! Intended differences, taken out before comparing: teapot's ON DELETE clauses; Django's `SET CONSTRAINTS ... IMMEDIATE` before dropping a foreign key and its `ALTER SEQUENCE
 //! IF EXISTS` after retyping an identity key (PostgreSQL retypes an identity's sequence with its
 //! column); teapot's check (`DO $teapot$ ...`) that a unique constraint is there before dropping it.
 
@@ -48,11 +53,6 @@ fn project() -> (tempfile::TempDir, Config) {
     (dir, config)
 }
 
-/// A foreign key constraint name as Django re-adds it around a key's type change (`..._fk`).
-fn short_fk(line: &str) -> String {
-    line.replace("_fk_shop_code_code\"", "_fk\"").replace("_fk_shop_project_id\"", "_fk\"")
-}
-
 /// The statements of a script, comments and the intended differences taken out (module doc).
 fn statements(sql: &str) -> Vec<String> {
     sql.lines()
@@ -66,7 +66,7 @@ fn statements(sql: &str) -> Vec<String> {
             for action in [" ON DELETE CASCADE", " ON DELETE SET NULL"] {
                 l = l.replace(action, "");
             }
-            short_fk(&l)
+            l
         })
         .collect()
 }
@@ -116,7 +116,17 @@ fn key_type_changes_retype_the_columns_pointing_at_them_as_django_does() {
     assert!(fwd.contains(r#"ALTER TABLE "shop_task" ALTER COLUMN "project_id" TYPE bigint USING "project_id"::bigint;"#), "{fwd}");
     assert_eq!(as_set(&fwd), as_set(&reference("0002_v2.sql")));
     let back = teapot_sql(&config, "0002", Direction::Backwards);
-    assert_eq!(as_set(&back), as_set(&reference("0002_v2.backwards.sql")));
+    let readded_as_before = |l: &String| -> String {
+        if l.contains(" ADD CONSTRAINT ") {
+            l.replace("_fk_shop_code_code\"", "_fk\"").replace("_fk_shop_project_id\"", "_fk\"")
+        } else {
+            l.clone()
+        }
+    };
+    assert!(back.contains(r#"ADD CONSTRAINT "shop_task_code_id_e9e3e7c4_fk_shop_code_code""#), "{back}");
+    let mut back: Vec<String> = as_set(&back).iter().map(readded_as_before).collect();
+    back.sort();
+    assert_eq!(back, as_set(&reference("0002_v2.backwards.sql")));
 }
 
 #[test]
@@ -138,30 +148,14 @@ async fn ours(db: &TestDb) -> Vec<String> {
         .await
         .into_iter()
         .filter(|l| !l.contains(" default "))
-        .map(|l| {
-            let l = l.replace(" on delete c ", " on delete a ").replace(" on delete n ", " on delete a ");
-            if l.contains(" foreign key ") {
-                l.replace("_fk_shop_code_code]", "_fk]").replace("_fk_shop_project_id]", "_fk]")
-            } else {
-                l
-            }
-        })
+        .map(|l| l.replace(" on delete c ", " on delete a ").replace(" on delete n ", " on delete a "))
         .collect();
     lines.sort();
     lines
 }
 
 fn theirs(step: usize) -> Vec<String> {
-    let mut lines: Vec<String> = reference(&format!("schema_after_000{step}.txt"))
-        .lines()
-        .map(|l| {
-            if l.contains(" foreign key ") {
-                l.replace("_fk_shop_code_code]", "_fk]").replace("_fk_shop_project_id]", "_fk]")
-            } else {
-                l.to_string()
-            }
-        })
-        .collect();
+    let mut lines: Vec<String> = reference(&format!("schema_after_000{step}.txt")).lines().map(str::to_string).collect();
     lines.sort();
     lines
 }
@@ -173,10 +167,46 @@ async fn live_schema_after_each_migration_is_djangos() {
     for (step, name) in [(1, "0001_initial"), (2, "0002_alter_code_code_alter_project_id_alter_task_title"), (3, "0003_alter_task_title")] {
         migrate(&config, &db.url, Some("shop"), Some(name)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(ours(&db).await, theirs(step), "after {name}");
+        no_drift(&config, &db).await;
     }
     // Back to 0001 gives Django's first schema again.
     migrate(&config, &db.url, Some("shop"), Some("0001_initial")).await.expect("unapply");
     assert_eq!(ours(&db).await, theirs(1), "back at 0001");
+    no_drift(&config, &db).await;
+}
+
+async fn no_drift(config: &Config, db: &TestDb) {
+    use teapot::migrate::check::drift::{drift_report, DriftOptions};
+    let graph = load_graph(config).expect("graph");
+    let applied: std::collections::BTreeSet<String> = common::db::applied(&db.url).await.into_iter().collect();
+    let mut conn = db.conn().await;
+    let out = drift_report(&mut conn, &graph, &applied, &DriftOptions::default()).await.expect("drift");
+    conn.close().await;
+    assert!(out.is_empty(), "drift: {out:?}");
+}
+
+/// A foreign key re-created around its key's type change has Django's `_fk` name, and a later
+/// migration that removes the field, or changes what it points at, drops it by that name.
+#[tokio::test]
+async fn a_foreign_key_readded_as_fk_is_dropped_later_by_that_name() {
+    use teapot::migrate::backend::render;
+    let (_dir, config) = project();
+    let graph = load_graph(&config).expect("graph");
+    let state = graph.state_until(|_| true).expect("state");
+    let remove = teapot::migrate::Operation::RemoveField { model: "Task".into(), name: "code".into() };
+    let mut after = state.clone();
+    remove.apply("shop", &mut after).expect("apply");
+    let rendered = render(Dialect::Postgres, "shop", &remove, &state, &after).expect("render");
+    let sql = rendered.now.iter().chain(&rendered.deferred).cloned().collect::<Vec<_>>().join("\n");
+    assert!(sql.contains(r#"DROP CONSTRAINT IF EXISTS "shop_task_code_id_e9e3e7c4_fk";"#), "{sql}");
+    // And on a database: the constraint is gone, not left behind under the name teapot missed.
+    let db = TestDb::postgres().await;
+    migrate(&config, &db.url, None, None).await.expect("migrate");
+    for s in sql.lines() {
+        db.exec(s).await;
+    }
+    let left = db.column("SELECT conname::text FROM pg_constraint WHERE conname LIKE 'shop_task_code_id%'").await;
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// A 17-character code, and a key past 2^31, pointed at from every referring column.

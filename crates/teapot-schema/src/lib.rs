@@ -26,7 +26,7 @@ pub mod text;
 
 pub use error::{ErrorKind, SchemaError};
 pub use field::{Choice, Field, FieldType, Literal, OnDelete};
-pub use model::{Constraint, ConstraintKind, Index, ModelState};
+pub use model::{Constraint, ConstraintKind, Index, ModelState, NameHistory};
 pub use operation::{NamedField, Operation, StateError};
 pub use project::ProjectState;
 pub use reader::{

@@ -116,18 +116,60 @@ pub struct ModelState {
     pub indexes: Vec<Index>,
     /// Declared unique and check constraints.
     pub constraints: Vec<Constraint>,
-    /// History, not declaration: the fields whose UNIQUE constraint was added to an existing
-    /// column (an AlterField making a field unique). Django names such a constraint
-    /// `{table}_{column}_{hash}_uniq`, while a column created unique has PostgreSQL's
-    /// `{table}_{column}_key`; the replay records which, so the name is known without a database.
-    /// A declared state never has any, so equality ignores it: two states are equal when they
+    /// History, not declaration: the constraints an alter made, which carry the names Django
+    /// gives at alter time rather than the ones a new column gets (see [`NameHistory`]). A
+    /// declared state never has any, so equality ignores it: two states are equal when they
     /// declare the same.
+    pub history: NameHistory,
+}
+
+/// Which of a model's constraints were made by an alter rather than with their column. PostgreSQL
+/// names a constraint made inline (CREATE TABLE, ADD COLUMN) itself (`{table}_{col}_key`,
+/// `{table}_{col}_check`), and Django names a foreign key `..._fk_{to_table}_{to_col}`; an alter
+/// adds them under Django's hashed names instead (`_uniq`, `_check`, and `_fk` for a foreign key
+/// re-created because the key it points at changed type). The migration replay records which, so
+/// every name follows from the state alone: the same for a plain and an `--online` migrate, for
+/// SQL rendered without a database, and for drift's expected schema.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NameHistory {
+    /// Fields whose single-column UNIQUE constraint was added to an existing column (`_uniq`).
     pub unique_added: std::collections::BTreeSet<String>,
+    /// Fields whose positive CHECK was added to an existing column (`_check` with Django's hash).
+    pub check_added: std::collections::BTreeSet<String>,
+    /// Foreign keys re-created after the key they point at changed type (`_fk`): a foreign key
+    /// field's name, or `{field}:from` / `{field}:to` for the columns of a many-to-many field's
+    /// join table.
+    pub fk_readded: std::collections::BTreeSet<String>,
+}
+
+impl NameHistory {
+    /// Forgets a field (removed): its entries and its join table's.
+    pub fn forget(&mut self, field: &str) {
+        let join = |k: &String| k.split_once(':').is_some_and(|(f, _)| f == field);
+        self.unique_added.remove(field);
+        self.check_added.remove(field);
+        self.fk_readded.retain(|k| k != field && !join(k));
+    }
+
+    /// Follows a field's rename.
+    pub fn rename(&mut self, from: &str, to: &str) {
+        for set in [&mut self.unique_added, &mut self.check_added] {
+            if set.remove(from) {
+                set.insert(to.to_string());
+            }
+        }
+        let moved: Vec<String> =
+            self.fk_readded.iter().filter(|k| *k == from || k.split_once(':').is_some_and(|(f, _)| f == from)).cloned().collect();
+        for k in moved {
+            self.fk_readded.remove(&k);
+            self.fk_readded.insert(k.replacen(from, to, 1));
+        }
+    }
 }
 
 impl PartialEq for ModelState {
     fn eq(&self, other: &ModelState) -> bool {
-        let ModelState { app, name, table, managed, fields, indexes, constraints, unique_added: _ } = self;
+        let ModelState { app, name, table, managed, fields, indexes, constraints, history: _ } = self;
         *app == other.app
             && *name == other.name
             && *table == other.table
@@ -149,7 +191,7 @@ impl ModelState {
             fields: Vec::new(),
             indexes: Vec::new(),
             constraints: Vec::new(),
-            unique_added: Default::default(),
+            history: NameHistory::default(),
         }
     }
 

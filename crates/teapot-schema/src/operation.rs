@@ -354,7 +354,7 @@ impl Operation {
                 let m = model_mut(state, app, model)?;
                 let before = m.fields.len();
                 m.fields.retain(|(n, _)| n != name);
-                m.unique_added.remove(name);
+                m.history.forget(name);
                 if m.fields.len() == before {
                     return Err(no_field(app, model, name));
                 }
@@ -362,14 +362,11 @@ impl Operation {
             AlterField { model, name, field, .. } => {
                 let m = model_mut(state, app, model)?;
                 let slot = m.field_mut(name).ok_or_else(|| no_field(app, model, name))?;
-                let was_unique = slot.is_unique() && !slot.primary_key;
-                *slot = field.clone();
-                // History the names follow: a unique constraint added to an existing column is
-                // Django's `_uniq` one (see `ModelState::unique_added`).
-                if !field.is_unique() || field.primary_key {
-                    m.unique_added.remove(name);
-                } else if !was_unique {
-                    m.unique_added.insert(name.clone());
+                let old = std::mem::replace(slot, field.clone());
+                record_alter(&mut m.history, name, &old, field);
+                let label = m.label();
+                if old.primary_key && field.primary_key && retypes_column(&old, field) {
+                    readd_referring(state, &label);
                 }
             }
             RenameField { model, old_name, new_name } => {
@@ -379,9 +376,7 @@ impl Operation {
                 }
                 let slot = m.fields.iter_mut().find(|(n, _)| n == old_name).ok_or_else(|| no_field(app, model, old_name))?;
                 slot.0 = new_name.clone();
-                if m.unique_added.remove(old_name) {
-                    m.unique_added.insert(new_name.clone());
-                }
+                m.history.rename(old_name, new_name);
                 let rename = |f: &mut String| {
                     let desc = f.starts_with('-');
                     if f.trim_start_matches('-') == old_name {
@@ -466,4 +461,56 @@ impl Operation {
 /// Whether a field is a relation (for ordering operations).
 pub fn is_relation(f: &Field) -> bool {
     f.ty == FieldType::ForeignKey || f.ty == FieldType::ManyToMany
+}
+
+/// The names an AlterField gives (see [`crate::NameHistory`]): a unique constraint or a positive
+/// CHECK added to the existing column gets Django's alter-time name, one taken off is forgotten,
+/// and a foreign key dropped and re-created for its own change gets the name a new one gets.
+fn record_alter(h: &mut crate::NameHistory, name: &str, old: &Field, new: &Field) {
+    let unique = |f: &Field| f.is_unique() && !f.primary_key;
+    if !unique(new) {
+        h.unique_added.remove(name);
+    } else if !unique(old) {
+        h.unique_added.insert(name.to_string());
+    }
+    if !new.positive {
+        h.check_added.remove(name);
+    } else if !old.positive {
+        h.check_added.insert(name.to_string());
+    }
+    let fk_recreated = old.ty == FieldType::ForeignKey
+        && (new.ty != FieldType::ForeignKey || old.to != new.to || old.on_delete != new.on_delete || old.db_column != new.db_column);
+    if fk_recreated {
+        h.fk_readded.remove(name);
+    }
+}
+
+/// Whether a key's change changes its column's type (the columns pointing at it then follow).
+fn retypes_column(old: &Field, new: &Field) -> bool {
+    old.ty != new.ty || old.max_length != new.max_length || old.max_digits != new.max_digits || old.decimal_places != new.decimal_places
+}
+
+/// A key changed type: every foreign key pointing at `label`, and every join table column
+/// pointing at it, is dropped and re-created under Django's `_fk` name.
+fn readd_referring(state: &mut ProjectState, label: &str) {
+    let points_here = |f: &Field| f.to.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(label));
+    for m in state.models_mut() {
+        let own = m.label().eq_ignore_ascii_case(label);
+        let mut keys = Vec::new();
+        for (fname, f) in &m.fields {
+            match f.ty {
+                FieldType::ForeignKey if points_here(f) => keys.push(fname.clone()),
+                FieldType::ManyToMany => {
+                    if own {
+                        keys.push(format!("{fname}:from"));
+                    }
+                    if points_here(f) {
+                        keys.push(format!("{fname}:to"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        m.history.fk_readded.extend(keys);
+    }
 }

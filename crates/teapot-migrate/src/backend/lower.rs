@@ -10,7 +10,8 @@
 use teapot_schema::{Constraint, ConstraintKind, Field, FieldType, Index, Literal, ModelState, ProjectState};
 
 use super::objects::{
-    derived, field_index_name, fk_name, join_table, like_index_name, like_ops, needs_like_index, unique_name, ObjectKind,
+    derived, field_index_name, fk_name, fk_name_of, join_table, like_index_name, like_ops, needs_like_index, positive_check_name,
+    unique_name, ObjectKind,
 };
 use super::postgres::{base_type, column_type, quote, references};
 use super::{pk_column, target, unmanaged};
@@ -379,7 +380,7 @@ pub fn lower(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSt
                 let table = m.table_name();
                 let col = f.column(name).unwrap_or_default();
                 if f.ty == FieldType::ForeignKey {
-                    let fk = fk_name(before, &table, &col, f)?;
+                    let fk = fk_name_of(before, m, name, &table, &col, f)?;
                     c.now(Change::DropConstraint { table: table.clone(), name: fk, if_exists: true, unique_on: None });
                 }
                 c.now(Change::DropColumn { table, column: col });
@@ -656,12 +657,18 @@ fn alter_field(
     // A key whose type changes takes the columns that point at it along (Django's
     // `rels_to_update`): their foreign keys are dropped first, the columns retyped right after the
     // key, and the foreign keys added back.
-    let referring = if of.primary_key && nf.primary_key && otype != ntype { referring_columns(after, ma, &otype)? } else { Vec::new() };
+    let referring =
+        if of.primary_key && nf.primary_key && otype != ntype { referring_columns(before, after, ma, &otype)? } else { Vec::new() };
     for r in &referring {
-        c.now(Change::DropConstraint { table: r.table.clone(), name: r.fk_name.clone(), if_exists: false, unique_on: None });
+        c.now(Change::DropConstraint { table: r.table.clone(), name: r.old_fk_name.clone(), if_exists: false, unique_on: None });
     }
     if fk_changed {
-        c.now(Change::DropConstraint { table: ot.clone(), name: fk_name(before, &ot, &oc, of)?, if_exists: true, unique_on: None });
+        c.now(Change::DropConstraint {
+            table: ot.clone(),
+            name: fk_name_of(before, mb, name, &ot, &oc, of)?,
+            if_exists: true,
+            unique_on: None,
+        });
     }
     let (ou, nu) = (of.is_unique() && !of.primary_key, nf.is_unique() && !nf.primary_key);
     if ou && (!nu || renamed) {
@@ -706,7 +713,7 @@ fn alter_field(
         for r in &referring {
             c.now(Change::AddForeignKey {
                 table: r.table.clone(),
-                name: r.fk_name.clone(),
+                name: r.new_fk_name.clone(),
                 column: r.column.clone(),
                 references: r.references.clone(),
                 referenced_table: table.clone(),
@@ -719,7 +726,9 @@ fn alter_field(
         c.now(Change::RawSql { sql: drop_column_check(&table, &nc) });
     }
     if !of.positive && nf.positive {
-        let name = teapot_schema::naming::index_name(&table, &[&nc], "_check");
+        // Django's alter-time name going forwards; undoing a change back to a column created
+        // positive, the name the state returns to (PostgreSQL's).
+        let name = positive_check_name(ma, name, &table, &nc);
         c.now(Change::AddCheck { table: table.clone(), name, check: nf.column_check(&nc).unwrap_or_default() });
     }
     if of.database_default() != nf.database_default() {
@@ -779,8 +788,11 @@ pub(crate) struct Referring {
     pub table: String,
     /// Its column.
     pub column: String,
-    /// Its foreign key constraint.
-    pub fk_name: String,
+    /// Its foreign key constraint before the change.
+    pub old_fk_name: String,
+    /// Its foreign key constraint re-created after the change: Django's `_fk` name going forwards;
+    /// undoing the change, the name it had before (the state's history says which).
+    pub new_fk_name: String,
     /// The REFERENCES clause (after).
     pub references: String,
     /// Its type before and after the key's change.
@@ -789,9 +801,10 @@ pub(crate) struct Referring {
     pub to_type: String,
 }
 
-/// The columns that point at `m`'s key in `state` (the state after the key changed): every
-/// foreign key of any model (itself included) and every join table column, in model order.
-pub(crate) fn referring_columns(state: &ProjectState, m: &ModelState, from_type: &str) -> Result<Vec<Referring>> {
+/// The columns that point at `m`'s key in `state` (the state after the key changed; `before` the
+/// one before, whose history names the constraints dropped): every foreign key of any model
+/// (itself included) and every join table column, in model order.
+pub(crate) fn referring_columns(before: &ProjectState, state: &ProjectState, m: &ModelState, from_type: &str) -> Result<Vec<Referring>> {
     let points_here = |f: &Field| f.to.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(&m.label()));
     let (_, key) = pk_column(m)?;
     let mut plain_key = key.clone();
@@ -804,23 +817,28 @@ pub(crate) fn referring_columns(state: &ProjectState, m: &ModelState, from_type:
             join_fk.on_delete = Some(teapot_schema::OnDelete::Cascade);
             join_fk.to = Some(m.label());
             let columns = match f.ty {
-                FieldType::ForeignKey if points_here(f) => vec![(other.table_name(), f.column(fname).unwrap_or_default(), f)],
+                FieldType::ForeignKey if points_here(f) => {
+                    vec![(fname.clone(), other.table_name(), f.column(fname).unwrap_or_default(), f)]
+                }
                 FieldType::ManyToMany => {
                     let (jt, a, b) = join_table(state, other, fname, f)?;
                     let mut cols = Vec::new();
                     if other.label() == m.label() {
-                        cols.push((jt.clone(), a, &join_fk));
+                        cols.push((format!("{fname}:from"), jt.clone(), a, &join_fk));
                     }
                     if points_here(f) {
-                        cols.push((jt, b, &join_fk));
+                        cols.push((format!("{fname}:to"), jt, b, &join_fk));
                     }
                     cols
                 }
                 _ => continue,
             };
-            for (table, column, fk) in columns {
+            let was = before.get(&other.app, &other.name).unwrap_or(other);
+            for (key, table, column, fk) in columns {
+                let old_fk_name = fk_name_of(before, was, &key, &table, &column, fk).or_else(|_| fk_name(state, &table, &column, fk))?;
                 out.push(Referring {
-                    fk_name: fk_name(state, &table, &column, fk)?,
+                    old_fk_name,
+                    new_fk_name: fk_name_of(state, other, &key, &table, &column, fk)?,
                     references: references(state, fk)?,
                     from_type: from_type.to_string(),
                     to_type: to_type.clone(),

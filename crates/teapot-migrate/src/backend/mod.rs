@@ -80,7 +80,7 @@ pub fn render_backwards(dialect: Dialect, app: &str, op: &Operation, before: &Pr
         // un-unique and back gets the `_key` it was created with again, not a `_uniq` one.
         for m in state.models_mut() {
             if let Some(b) = before.get(&m.app, &m.name) {
-                m.unique_added = b.unique_added.clone();
+                m.history = b.history.clone();
             }
         }
         out.extend(render(dialect, app, &inv, &prev, &state)?);

@@ -86,18 +86,37 @@ pub fn needs_like_index(state: &ProjectState, f: &Field) -> bool {
 /// (CREATE TABLE, ADD COLUMN) gets PostgreSQL's own `{table}_{column}_key`; a unique constraint
 /// added to an existing column (AlterField) gets Django's `{table}_{column}_{hash}_uniq`. Which one
 /// a field has is history, so the replay records it in the state
-/// ([`teapot_schema::ModelState::unique_added`]) and the name follows from the state alone, the same
-/// for a plain and an `--online` migrate, for `sqlmigrate`-style rendering without a database, and
-/// for drift's expected schema.
+/// ([`teapot_schema::NameHistory`]) and the name follows from the state alone.
 pub fn unique_name(m: &ModelState, field: &str, table: &str, column: &str) -> String {
-    if m.unique_added.contains(field) {
+    if m.history.unique_added.contains(field) {
         index_name(table, &[column], "_uniq")
     } else {
         pg_default_name(table, Some(column), "key")
     }
 }
 
-/// The foreign key constraint of a field, from `table.column` to its target.
+/// The CHECK of a positive field's column on PostgreSQL: PostgreSQL's `{table}_{column}_check`
+/// when made with the column, Django's `{table}_{column}_{hash}_check` when an alter added it.
+pub fn positive_check_name(m: &ModelState, field: &str, table: &str, column: &str) -> String {
+    if m.history.check_added.contains(field) {
+        index_name(table, &[column], "_check")
+    } else {
+        pg_default_name(table, Some(column), "check")
+    }
+}
+
+/// The foreign key constraint of `m`'s field or join table column `key` (a field name, or
+/// `{field}:from` / `{field}:to`): [`fk_name`], or Django's `{table}_{column}_{hash}_fk` when it
+/// was re-created because the key it points at changed type ([`teapot_schema::NameHistory`]).
+pub fn fk_name_of(state: &ProjectState, m: &ModelState, key: &str, table: &str, column: &str, f: &Field) -> Result<String> {
+    if m.history.fk_readded.contains(key) {
+        Ok(index_name(table, &[column], "_fk"))
+    } else {
+        fk_name(state, table, column, f)
+    }
+}
+
+/// The foreign key constraint of a field, from `table.column` to its target, as a new one is named.
 pub fn fk_name(state: &ProjectState, table: &str, column: &str, f: &Field) -> Result<String> {
     let target = super::target(state, f)?;
     let (to_col, _) = pk_column(target)?;
@@ -126,8 +145,15 @@ pub fn derived(state: &ProjectState, m: &ModelState) -> Result<Vec<Derived>> {
                 add(r("pkey"), ObjectKind::Constraint, &jt, pg_default_name(&jt, None, "pkey"));
                 add(r("uniq"), ObjectKind::Constraint, &jt, unique_together_name(&jt, &[&a, &b]));
                 let target = super::target(state, f)?;
-                add(r("fk_from"), ObjectKind::Constraint, &jt, foreign_key_name(&jt, &a, &table, &pk_column(m)?.0));
-                add(r("fk_to"), ObjectKind::Constraint, &jt, foreign_key_name(&jt, &b, &target.table_name(), &pk_column(target)?.0));
+                let join_fk = |side: &str, col: &str, to: &ModelState| -> Result<String> {
+                    Ok(if m.history.fk_readded.contains(&format!("{fname}:{side}")) {
+                        index_name(&jt, &[col], "_fk")
+                    } else {
+                        foreign_key_name(&jt, col, &to.table_name(), &pk_column(to)?.0)
+                    })
+                };
+                add(r("fk_from"), ObjectKind::Constraint, &jt, join_fk("from", &a, m)?);
+                add(r("fk_to"), ObjectKind::Constraint, &jt, join_fk("to", &b, target)?);
                 add(r("idx_from"), ObjectKind::Index, &jt, field_index_name(&jt, &a));
                 add(r("idx_to"), ObjectKind::Index, &jt, field_index_name(&jt, &b));
                 if is_textual(pk_column(m)?.1) {
@@ -143,7 +169,7 @@ pub fn derived(state: &ProjectState, m: &ModelState) -> Result<Vec<Derived>> {
             add(format!("key:{fname}"), ObjectKind::Constraint, &table, unique_name(m, fname, &table, &col));
         }
         if f.ty == FieldType::ForeignKey {
-            add(format!("fk:{fname}"), ObjectKind::Constraint, &table, fk_name(state, &table, &col, f)?);
+            add(format!("fk:{fname}"), ObjectKind::Constraint, &table, fk_name_of(state, m, fname, &table, &col, f)?);
         }
         if f.has_index() {
             add(format!("idx:{fname}"), ObjectKind::Index, &table, field_index_name(&table, &col));
@@ -187,7 +213,7 @@ pub fn derived(state: &ProjectState, m: &ModelState) -> Result<Vec<Derived>> {
                     role: format!("in:{}:{fname}", other.label()),
                     kind: ObjectKind::Constraint,
                     table: ot.clone(),
-                    name: fk_name(state, &ot, &col, f)?,
+                    name: fk_name_of(state, other, fname, &ot, &col, f)?,
                 });
             }
         }

@@ -12,7 +12,9 @@
 use teapot_schema::{ConstraintKind, Field, FieldType, ModelState, OnDelete, ProjectState};
 
 use crate::backend::introspect::{Check, Column, ForeignKey, Index, Key, Schema, Table};
-use crate::backend::objects::{field_index_name, fk_name, join_table, like_index_name, like_ops, pg_default_name, unique_name};
+use crate::backend::objects::{
+    field_index_name, fk_name_of, join_table, like_index_name, like_ops, pg_default_name, positive_check_name, unique_name,
+};
 use crate::backend::{pk_column, postgres, sqlite, target, Dialect};
 use teapot_core::Result;
 
@@ -64,7 +66,7 @@ fn model(schema: &mut Schema, state: &ProjectState, m: &ModelState, dialect: Dia
         if f.ty == FieldType::ForeignKey {
             let to = target(state, f)?;
             t.foreign_keys.push(ForeignKey {
-                name: if pg { Some(fk_name(state, &table, &col, f)?) } else { None },
+                name: if pg { Some(fk_name_of(state, m, fname, &table, &col, f)?) } else { None },
                 columns: vec![col.clone()],
                 to_table: to.table_name(),
                 to_columns: vec![pk_column(to)?.0],
@@ -74,8 +76,7 @@ fn model(schema: &mut Schema, state: &ProjectState, m: &ModelState, dialect: Dia
             });
         }
         if let Some(expr) = f.column_check(&col) {
-            // Inline in CREATE TABLE / ADD COLUMN: PostgreSQL's name (an alter adds Django's).
-            t.checks.push(Check { name: pg.then(|| pg_default_name(&table, Some(&col), "check")), expr, valid: true });
+            t.checks.push(Check { name: pg.then(|| positive_check_name(m, fname, &table, &col)), expr, valid: true });
         }
         if f.has_index() {
             t.indexes.push(index(field_index_name(&table, &col), vec![col.clone()], false, dialect));
@@ -162,10 +163,10 @@ fn join(schema: &mut Schema, state: &ProjectState, m: &ModelState, fname: &str, 
     } else {
         t.indexes.push(index(uniq, vec![a.clone(), b.clone()], true, dialect));
     }
-    for (col, fk, model) in [(&a, &from_fk, m), (&b, &to_fk, to)] {
+    for (side, col, fk, model) in [("from", &a, &from_fk, m), ("to", &b, &to_fk, to)] {
         t.columns.insert(col.clone(), Column { ty: column_type(dialect, state, fk)?, null: false, default: None, identity: false });
         t.foreign_keys.push(ForeignKey {
-            name: if pg { Some(fk_name(state, &jt, col, fk)?) } else { None },
+            name: if pg { Some(fk_name_of(state, m, &format!("{fname}:{side}"), &jt, col, fk)?) } else { None },
             columns: vec![col.clone()],
             to_table: model.table_name(),
             to_columns: vec![pk_column(model)?.0],
