@@ -161,11 +161,8 @@ const ROW: &str = "INSERT INTO kinds_item (name, price, qty, lead_time, ip, uid,
 /// empty JSON are one value, as Django's.
 async fn rows_at_0001(db: &TestDb) {
     for i in 0..3 {
-        db.exec(&format!(
-            "{ROW} ('n{i}', 1, {i}, '01:00:00', '::1', '{:032x}', CURRENT_TIMESTAMP, CURRENT_DATE, '{{}}', '[]')",
-            i + 1
-        ))
-        .await;
+        db.exec(&format!("{ROW} ('n{i}', 1, {i}, '01:00:00', '::1', '{:032x}', CURRENT_TIMESTAMP, CURRENT_DATE, '{{}}', '[]')", i + 1))
+            .await;
     }
 }
 
