@@ -238,3 +238,71 @@ async fn dump_django_schemas() {
         std::fs::write(fixture().join(format!("django/schema_after_000{n}.txt")), lines.join("\n") + "\n").expect("write");
     }
 }
+
+/// Django writes an AlterField for a changed expression and its schema editor refuses it
+/// (alter_generated_error.txt: "must be removed and re-added"). teapot's makemigrations writes
+/// that removal and addition; an alter_field written by hand is refused, naming the field.
+#[tokio::test]
+async fn a_changed_generated_expression_is_removed_and_added_again() {
+    assert!(reference("alter_generated_error.txt").contains("must be removed and re-added with the new definition"));
+    let model = |expr: &str| {
+        format!(
+            "use teapot::prelude::*;\n\n#[derive(Model)]\n#[teapot(app = \"kinds\")]\npub struct Item {{\n    pub id: i64,\n    pub qty: i32,\n    #[teapot(generated = \"{expr}\")]\n    pub double: Option<i32>,\n}}\n"
+        )
+    };
+    let p = common::Project::new(&[("kinds", &model("(\\\"qty\\\" * 2)"))]);
+    p.make();
+    let db = TestDb::postgres().await;
+    migrate(&p.config, &db.url, None, None).await.expect("0001");
+    db.exec("INSERT INTO kinds_item (qty) VALUES (5)").await;
+    p.set("kinds", &model("(\\\"qty\\\" * 3)"));
+    let out = p.make();
+    assert_eq!(
+        common::described(&common::only(&out).operations),
+        ["Remove field double from Item", "Add field double to Item"],
+        "as Django's refusal says to do it"
+    );
+    migrate(&p.config, &db.url, None, None).await.expect("0002");
+    assert_eq!(db.column("SELECT CAST(double AS TEXT) FROM kinds_item").await, [Some("15".to_string())]);
+    no_drift(&p.config, &db).await;
+
+    // The same change written by hand as an alter_field.
+    let names = p.names("kinds");
+    let last = names.last().expect("a migration").clone();
+    let text = format!(
+        "dependencies = [\"kinds/{last}\"]\n\n[[operations]]\nop = \"alter_field\"\nmodel = \"Item\"\nname = \"double\"\nfield = {{ type = \"integer\", null = true, generated = '(\"qty\" * 4)' }}\n"
+    );
+    p.write_migration("kinds", "0003_by_hand", &text);
+    let e = migrate(&p.config, &db.url, None, None).await.expect_err("an alter of the expression");
+    let msg = format!("{e} {}", e.hint.clone().unwrap_or_default());
+    for piece in ["kinds.Item.double", "generated expression", "remove the field and add it again"] {
+        assert!(msg.contains(piece), "{piece} in {msg}");
+    }
+}
+
+/// Declarations that cannot work are refused by the reader (so by the CLI and the derive), each
+/// naming the field and what was expected.
+#[test]
+fn declarations_that_cannot_work_are_refused_naming_the_field() {
+    let model = |field: &str| {
+        format!("use teapot::prelude::*;\n\n#[derive(Model)]\n#[teapot(app = \"kinds\")]\npub struct Item {{\n    pub id: i64,\n    pub qty: i32,\n{field}\n}}\n")
+    };
+    for (field, says) in [
+        ("    #[teapot(generated = \"(\\\"qty\\\" * 2)\", db_persist = false)]\n    pub v: Option<i32>,", "db_persist = false"),
+        ("    #[teapot(generated = \"(\\\"qty\\\" * 2)\", default = 0)]\n    pub v: i32,", "generated field `v` cannot also be default"),
+        ("    #[teapot(generated = \"qty; DROP TABLE x\")]\n    pub v: i32,", "holds a `;`"),
+        ("    #[teapot(db_persist = true)]\n    pub v: i32,", "`db_persist` on field `v`, which is not generated"),
+        ("    #[teapot(default = uuid4)]\n    pub v: String,", "`default = uuid4` does not fit field `v` of type string"),
+        ("    #[teapot(default = now)]\n    pub v: NaiveDate,", "DateTime<Utc> or NaiveDateTime"),
+        ("    #[teapot(default = uuid5)]\n    pub v: Uuid,", "unknown callable default `uuid5`"),
+        ("    #[teapot(default = today, auto_now_add)]\n    pub v: NaiveDate,", "gives both `default = today` and auto_now_add"),
+        ("    #[teapot(default = 90)]\n    pub v: TimeDelta,", "no literal default"),
+        ("    pub v: std::time::Duration,", "use chrono::TimeDelta"),
+        ("    #[teapot(default = \"localhost\")]\n    pub v: IpAddr,", "an IP address"),
+    ] {
+        let p = common::Project::new(&[("kinds", &model(field))]);
+        let err = p.try_make(&Default::default(), &[], false, &[]).map(|_| ()).expect_err(field).to_string();
+        assert!(err.contains(says), "{field}: {err}");
+        assert!(err.contains("models/kinds.rs:"), "{field}: names the file: {err}");
+    }
+}
