@@ -121,8 +121,9 @@ fn from_sea(v: Sea) -> Value {
         Sea::Bytes(b) => or_null(b, NullType::Bytes, Value::Bytes),
         Sea::Array(DURATION, None) => Value::NullOf(NullType::Duration),
         Sea::Array(DURATION, Some(parts)) => match parts.as_slice() {
+            // num_seconds() and subsec_nanos() both carry the duration's sign: their sum is exact.
             [Sea::BigInt(Some(secs)), Sea::Int(Some(nanos))] => {
-                Value::Duration(chrono::TimeDelta::new(*secs, *nanos as u32).unwrap_or(chrono::TimeDelta::MAX))
+                Value::Duration(chrono::TimeDelta::seconds(*secs) + chrono::TimeDelta::nanoseconds(i64::from(*nanos)))
             }
             other => unreachable!("a duration crosses as [seconds, nanoseconds], not {other:?}"),
         },
