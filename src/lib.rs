@@ -52,7 +52,8 @@ pub mod prelude {
     // The same for `Choices`: the derive of an enum a field may have as its type.
     pub use crate::Choices;
     pub use crate::{Db, Migrator};
-    pub use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+    pub use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
     pub use rust_decimal::Decimal;
+    pub use std::net::IpAddr;
     pub use uuid::Uuid;
 }

@@ -201,6 +201,12 @@ fn tp010_volatile_default() {
     assert_eq!(rules_of(&p, &add("clock_timestamp()"), false), ["TP010"]);
     assert_eq!(rules_of(&p, &add("clock_timestamp()"), true), Vec::<String>::new());
     assert_eq!(rules_of(&p, &add("'2024-01-01 00:00:00'"), false), Vec::<String>::new());
+    // A NOT NULL field filled by its callable default is no TP001; a uuid per row, and a stored
+    // generated column, rewrite the table.
+    let field = |f: &str| format!("\n[[operations]]\nop = \"add_field\"\nmodel = \"Book\"\nname = \"added\"\nfield = {{ {f} }}\n");
+    assert_eq!(rules_of(&p, &field("type = \"uuid\", default_fn = \"uuid4\""), false), ["TP010"]);
+    assert_eq!(rules_of(&p, &field("type = \"datetime\", default_fn = \"now\""), false), Vec::<String>::new());
+    assert_eq!(rules_of(&p, &field("type = \"integer\", null = true, generated = '(\"pages\" * 2)'"), false), ["TP010"]);
 }
 
 #[test]

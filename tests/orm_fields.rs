@@ -1,5 +1,6 @@
 //! Field kinds Django users reach for daily: choices enums (`#[derive(Choices)]`), naive
-//! datetimes (`NaiveDateTime`), and `auto_now` / `auto_now_add`. The same tests on PostgreSQL and
+//! datetimes (`NaiveDateTime`), `auto_now` / `auto_now_add`, durations (`TimeDelta`), addresses
+//! (`IpAddr`), stored generated columns and callable defaults. The same tests on PostgreSQL and
 //! SQLite (`postgres::<name>` and `sqlite::<name>`).
 
 #[macro_use]
@@ -84,6 +85,33 @@ models! {
         #[teapot(auto_now_add)]
         pub day: NaiveDate,
     }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "fl")]
+    pub struct Gadget {
+        pub id: i64,
+        #[teapot(max_length = 50)]
+        pub name: String,
+        #[teapot(max_digits = 10, decimal_places = 2)]
+        pub price: Decimal,
+        pub qty: i32,
+        pub lead_time: TimeDelta,
+        pub grace: Option<TimeDelta>,
+        pub ip: IpAddr,
+        pub last_ip: Option<IpAddr>,
+        #[teapot(max_digits = 20, decimal_places = 2, generated = "(\"price\" * \"qty\")")]
+        pub total: Option<Decimal>,
+        #[teapot(default = uuid4, unique)]
+        pub uid: Uuid,
+        #[teapot(default = now)]
+        pub created: DateTime<Utc>,
+        #[teapot(default = today)]
+        pub day: NaiveDate,
+        #[teapot(default = dict)]
+        pub attrs: serde_json::Value,
+        #[teapot(default = list)]
+        pub tags: Option<serde_json::Value>,
+    }
 }
 
 async fn setup(t: &TestDb) -> Db {
@@ -99,6 +127,9 @@ suite!(
     auto_now_with_save_fields_only_when_listed,
     auto_now_not_on_queryset_update,
     auto_now_on_bulk_create_get_or_create_update_or_create,
+    durations_and_addresses_round_trip_and_filter,
+    generated_columns_are_read_back_and_never_written,
+    callable_defaults_give_each_new_instance_its_own_value,
 );
 
 fn post(title: &str, status: Status, priority: Priority) -> Post {
@@ -364,5 +395,122 @@ async fn auto_now_on_bulk_create_get_or_create_update_or_create(db: Db) -> R {
     assert_eq!((stored.edits, stored.updated, stored.created), (5, upd.updated, made.created));
     let (new, created) = update_or_create(&db, Note::text().eq("d"), note("d"), |n| n.edits = 1).await?;
     assert!(created && new.created > before && fetch(&db, new.id).await?.created == new.created);
+    Ok(())
+}
+
+fn gadget(name: &str, qty: i32, lead: TimeDelta, ip: &str) -> Gadget {
+    Gadget {
+        name: name.into(),
+        price: "2.50".parse().expect("decimal"),
+        qty,
+        lead_time: lead,
+        ip: ip.parse().expect("ip"),
+        ..Gadget::defaults()
+    }
+}
+
+async fn gadget_names(db: &Db, q: teapot::orm::QuerySet<Gadget>) -> teapot::Result<Vec<String>> {
+    Ok(q.order_by(Gadget::name().asc()).values_list(db, (Gadget::name(),)).await?.into_iter().map(|(n,)| n).collect())
+}
+
+async fn durations_and_addresses_round_trip_and_filter(db: Db) -> R {
+    let day_and_a_bit = TimeDelta::days(1) + TimeDelta::microseconds(3_600_000_001);
+    let mut a = gadget("a", 1, day_and_a_bit, "192.168.0.1");
+    a.grace = Some(TimeDelta::seconds(-90));
+    a.last_ip = Some("2001:db8::1".parse().expect("ip"));
+    a.create(&db).await?;
+    gadget("b", 1, TimeDelta::minutes(5), "::1").create(&db).await?;
+    // Sub-microseconds are dropped, as both databases keep microseconds.
+    gadget("c", 1, TimeDelta::new(2, 999).expect("delta"), "10.0.0.1").create(&db).await?;
+
+    let back = Gadget::objects().filter(Gadget::id().eq(a.id)).get(&db).await?;
+    assert_eq!((back.lead_time, back.grace), (day_and_a_bit, Some(TimeDelta::seconds(-90))));
+    assert_eq!((back.ip, back.last_ip), (a.ip, a.last_ip));
+    let c = Gadget::objects().filter(Gadget::name().eq("c")).get(&db).await?;
+    assert_eq!(c.lead_time, TimeDelta::seconds(2));
+
+    assert_eq!(gadget_names(&db, Gadget::objects().filter(Gadget::lead_time().gt(TimeDelta::minutes(5)))).await?, ["a"]);
+    assert_eq!(gadget_names(&db, Gadget::objects().filter(Gadget::lead_time().lte(TimeDelta::minutes(5)))).await?, ["b", "c"]);
+    assert_eq!(gadget_names(&db, Gadget::objects().filter(Gadget::grace().lt(TimeDelta::zero()))).await?, ["a"]);
+    assert_eq!(gadget_names(&db, Gadget::objects().filter(Gadget::ip().eq("::1".parse::<IpAddr>().expect("ip")))).await?, ["b"]);
+    assert_eq!(gadget_names(&db, Gadget::objects().filter(Gadget::last_ip().is_null(true))).await?, ["b", "c"]);
+
+    // Stored as Django stores them: an interval / microseconds, an inet / text.
+    let raw = db.fetch_all("SELECT CAST(lead_time AS TEXT), CAST(ip AS TEXT) FROM fl_gadget WHERE name = 'a'", &[]).await?;
+    let stored = (raw[0].get::<String>(0)?, raw[0].get::<String>(1)?);
+    match db.dialect() {
+        Dialect::Postgres => assert_eq!(stored, ("1 day 01:00:00.000001".to_string(), "192.168.0.1/32".to_string())),
+        Dialect::Sqlite => assert_eq!(stored, ("90000000001".to_string(), "192.168.0.1".to_string())),
+    }
+
+    Gadget::objects().filter(Gadget::name().eq("b")).update(&db, vec![Gadget::grace().set(TimeDelta::hours(2))]).await?;
+    let mut b = Gadget::objects().filter(Gadget::name().eq("b")).get(&db).await?;
+    assert_eq!(b.grace, Some(TimeDelta::hours(2)));
+    b.last_ip = Some("127.0.0.1".parse().expect("ip"));
+    b.lead_time = TimeDelta::zero();
+    b.save(&db).await?;
+    b.refresh(&db).await?;
+    assert_eq!((b.lead_time, b.last_ip), (TimeDelta::zero(), Some("127.0.0.1".parse().expect("ip"))));
+
+    // A required address left to defaults() is refused, as a required date is.
+    let e = Gadget { name: "d".into(), qty: 1, ..Gadget::defaults() }.create(&db).await.expect_err("no address");
+    assert_eq!(e.kind, ErrorKind::Usage, "{e}");
+    assert!(e.to_string().contains("Gadget.ip"), "{e}");
+    Ok(())
+}
+
+async fn generated_columns_are_read_back_and_never_written(db: Db) -> R {
+    let two_fifty: Decimal = "2.50".parse().expect("decimal");
+    let mut a = gadget("a", 4, TimeDelta::zero(), "::1");
+    assert_eq!(a.total, None, "nothing computed before the insert");
+    a.create(&db).await?;
+    assert_eq!(a.total, Some("10.00".parse().expect("decimal")), "read back by the insert");
+
+    a.qty = 6;
+    a.save(&db).await?;
+    assert_eq!(a.total, Some("15.00".parse().expect("decimal")), "read back by save");
+    a.total = Some(Decimal::ONE);
+    a.price = Decimal::ONE;
+    a.save_fields(&db, &["price"]).await?;
+    assert_eq!(a.total, Some("6.00".parse().expect("decimal")), "save_fields reads it back, whatever the instance held");
+    let e = a.save_fields(&db, &["total"]).await.expect_err("a generated column");
+    assert_eq!(e.kind, ErrorKind::Usage, "{e}");
+
+    let mut rows = vec![gadget("b", 2, TimeDelta::zero(), "::1"), gadget("c", 3, TimeDelta::zero(), "::1")];
+    bulk_create(&db, &mut rows).await?;
+    assert_eq!(rows.iter().map(|g| g.total).collect::<Vec<_>>(), [Some(two_fifty * Decimal::TWO), Some(two_fifty * Decimal::from(3))]);
+    let e = teapot::orm::instance::bulk_update(&db, &rows, &["total"]).await.expect_err("a generated column");
+    assert_eq!(e.kind, ErrorKind::Usage, "{e}");
+    rows[0].qty = 10;
+    teapot::orm::instance::bulk_update(&db, &rows, &["qty"]).await?;
+    let b = Gadget::objects().filter(Gadget::name().eq("b")).get(&db).await?;
+    assert_eq!(b.total, Some("25.00".parse().expect("decimal")));
+
+    // Filters and orderings read it as any column.
+    assert_eq!(gadget_names(&db, Gadget::objects().filter(Gadget::total().gt("9.00".parse::<Decimal>().expect("decimal")))).await?, ["b"]);
+    // The database refuses a write of it.
+    let e = Gadget::objects().update(&db, vec![Gadget::total().set(Decimal::ONE)]).await.expect_err("generated");
+    assert_eq!(e.kind, ErrorKind::Database, "{e}");
+    Ok(())
+}
+
+async fn callable_defaults_give_each_new_instance_its_own_value(db: Db) -> R {
+    let before = Utc::now() - Duration::seconds(1);
+    let (a, b) = (Gadget::defaults(), Gadget::defaults());
+    assert_ne!(a.uid, b.uid, "uuid4 is called for each instance");
+    assert_eq!(a.uid.get_version_num(), 4);
+    assert!(a.created >= before && a.created <= Utc::now(), "now: {}", a.created);
+    assert_eq!(a.day, Utc::now().date_naive(), "today (UTC)");
+    assert_eq!((a.attrs.clone(), a.tags.clone()), (serde_json::json!({}), Some(serde_json::json!([]))));
+
+    let mut g = gadget("a", 1, TimeDelta::zero(), "::1");
+    g.create(&db).await?;
+    let back = Gadget::objects().filter(Gadget::uid().eq(g.uid)).get(&db).await?;
+    assert_eq!((back.created, back.day, back.attrs, back.tags), (g.created, g.day, serde_json::json!({}), Some(serde_json::json!([]))));
+    // A value set by hand is kept.
+    let mine = Uuid::from_u128(7);
+    let mut h = Gadget { uid: mine, ..gadget("b", 1, TimeDelta::zero(), "::1") };
+    h.create(&db).await?;
+    assert_eq!(Gadget::objects().filter(Gadget::id().eq(h.id)).get(&db).await?.uid, mine);
     Ok(())
 }

@@ -82,7 +82,21 @@ macro_rules! comparable {
         }
     )*};
 }
-comparable!(i16, i32, i64, f64, Decimal, String, NaiveDate, NaiveTime, DateTime<Utc>, NaiveDateTime, Uuid);
+comparable!(
+    i16,
+    i32,
+    i64,
+    f64,
+    Decimal,
+    String,
+    NaiveDate,
+    NaiveTime,
+    DateTime<Utc>,
+    NaiveDateTime,
+    Uuid,
+    chrono::TimeDelta,
+    std::net::IpAddr
+);
 
 impl<T: Comparable> Comparable for Option<T> {
     type Value = T::Value;

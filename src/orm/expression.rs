@@ -336,7 +336,9 @@ nullable!(
     chrono::NaiveDateTime,
     rust_decimal::Decimal,
     uuid::Uuid,
-    serde_json::Value
+    serde_json::Value,
+    chrono::TimeDelta,
+    std::net::IpAddr
 );
 
 impl<T: Nullable> Nullable for Option<T> {

@@ -47,6 +47,33 @@ async fn update_by_key<M: Model>(db: &Db, sets: Vec<(&str, Value)>, key: Value) 
     execute(db, &u).await
 }
 
+/// `UPDATE table SET column = value, ... WHERE key = value RETURNING generated columns`: the
+/// generated values are set on `m`; false when no row has the key.
+async fn update_returning_generated<M: Model>(db: &Db, m: &mut M, sets: Vec<(&str, Value)>, key: Value) -> Result<bool> {
+    let mut u = Query::update();
+    u.table(Alias::new(M::TABLE));
+    for (c, v) in sets {
+        u.value(Alias::new(c), value(v));
+    }
+    u.and_where(by_key::<M>(key));
+    u.returning(Query::returning().columns(M::GENERATED_COLUMNS.iter().map(|c| Alias::new(*c))));
+    let rows = fetch_all(db, &u).await?;
+    let Some(row) = rows.first() else { return Ok(false) };
+    for (i, c) in M::GENERATED_COLUMNS.iter().enumerate() {
+        m.set_column(c, row, i)?;
+    }
+    Ok(true)
+}
+
+/// An error when `columns` name a generated column, which no write may set.
+fn refuse_generated<M: Model>(columns: &[&str], what: &str) -> Result<()> {
+    match columns.iter().find(|c| M::GENERATED_COLUMNS.contains(c)) {
+        Some(c) => Err(crate::Error::new(ErrorKind::Usage, format!("{what} writes {}.{c}, a generated column", M::NAME))
+            .hint("the database computes a generated column from its expression: leave it out (its value is read back after a write)")),
+        None => Ok(()),
+    }
+}
+
 /// One INSERT's worth of rows: the same column list for all of them.
 struct Batch {
     /// Leave the generated key to the database.
@@ -75,7 +102,9 @@ fn plan<M: Model>(db: &Db, rows: &[&mut M], batch_size: Option<usize>) -> Vec<Ba
             if skip_pk == with_key {
                 continue;
             }
-            let omitted: Vec<&'static str> = M::DB_DEFAULT_COLUMNS.iter().copied().filter(|c| m.is_unset(c)).collect();
+            // Generated columns are never sent: the database computes them, and they are read back.
+            let mut omitted: Vec<&'static str> = M::GENERATED_COLUMNS.to_vec();
+            omitted.extend(M::DB_DEFAULT_COLUMNS.iter().copied().filter(|c| m.is_unset(c)));
             match groups.last_mut().filter(|(k, o, _)| *k == skip_pk && *o == omitted) {
                 Some(g) => g.2.push(i),
                 None => groups.push((skip_pk, omitted, vec![i])),
@@ -196,8 +225,9 @@ pub trait ModelExt: Model {
             let key = std::mem::replace(&mut values[pk], Value::Null);
             let mut sets = Vec::new();
             for (i, (c, v)) in Self::COLUMNS.iter().zip(values).enumerate() {
-                // An unset db_default column keeps what the row has (its placeholder is no value).
-                if i != pk && !(Self::DB_DEFAULT_COLUMNS.contains(c) && self.is_unset(c)) {
+                // An unset db_default column keeps what the row has (its placeholder is no value);
+                // a generated one is the database's to compute.
+                if i != pk && !(Self::DB_DEFAULT_COLUMNS.contains(c) && self.is_unset(c)) && !Self::GENERATED_COLUMNS.contains(c) {
                     sets.push((*c, v));
                 }
             }
@@ -210,7 +240,12 @@ pub trait ModelExt: Model {
                 }
                 return Ok(());
             }
-            if update_by_key::<Self>(db, sets, key).await? == 0 {
+            let updated = if Self::GENERATED_COLUMNS.is_empty() {
+                update_by_key::<Self>(db, sets, key).await? > 0
+            } else {
+                update_returning_generated(db, self, sets, key).await?
+            };
+            if !updated {
                 insert_rows(db, &mut [self]).await?;
             }
             Ok(())
@@ -227,13 +262,19 @@ pub trait ModelExt: Model {
             if columns.is_empty() {
                 return Ok(());
             }
+            refuse_generated::<Self>(columns, "save_fields")?;
             self.pre_save(false, Some(columns));
             let values = self.to_values();
             let mut sets = Vec::new();
             for c in columns {
                 sets.push((*c, values[column_index::<Self>(c)?].clone()));
             }
-            match update_by_key::<Self>(db, sets, self.key().to_value()).await? {
+            let updated = if Self::GENERATED_COLUMNS.is_empty() {
+                update_by_key::<Self>(db, sets, self.key().to_value()).await?
+            } else {
+                u64::from(update_returning_generated(db, self, sets, self.key().to_value()).await?)
+            };
+            match updated {
                 0 => Err(crate::Error::new(ErrorKind::NotFound, format!("save_fields: no {} has the key {:?}", Self::NAME, self.key()))
                     .hint("create() the row first; save_fields only updates")),
                 _ => Ok(()),
@@ -295,6 +336,7 @@ impl OnConflict {
                     return Err(crate::Error::new(ErrorKind::Usage, "OnConflict::Update needs unique and update columns")
                         .hint("unique: the columns of the constraint a conflict is about; update: the columns to set from the new row"));
                 }
+                refuse_generated::<M>(update, "OnConflict::Update")?;
                 if update.contains(&M::PK) {
                     return Err(crate::Error::new(
                         ErrorKind::Usage,
@@ -368,6 +410,7 @@ pub async fn bulk_update<M: Model>(db: &Db, rows: &[M], columns: &[&str]) -> Res
         return Err(crate::Error::new(ErrorKind::Usage, format!("bulk_update of a {} that was never saved (its key is unset)", M::NAME))
             .hint("create() or bulk_create() the new rows first"));
     }
+    refuse_generated::<M>(columns, "bulk_update")?;
     let idx: Vec<usize> = columns.iter().map(|c| column_index::<M>(c)).collect::<Result<_>>()?;
     let pk = pk_index::<M>();
     let per_row = idx.len() * 2 + 1;

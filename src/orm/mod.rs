@@ -11,6 +11,7 @@
 
 pub mod aggregate;
 pub mod arith;
+pub mod callable;
 pub mod choices;
 pub mod deferred;
 pub mod expression;
@@ -26,6 +27,7 @@ use std::pin::Pin;
 
 pub use aggregate::{Agg, Aggregates, Having};
 pub use arith::{Case, CaseValue, CaseWhen, Expr, Selected};
+pub use callable::CallableDefault;
 pub use choices::{AutoNow, Choices};
 pub use expression::{Assign, Column, Cond, Join, Op, Order, Related, TextColumn, Through};
 pub use queryset::{QuerySet, RowLock, ValuesList};
@@ -186,6 +188,9 @@ pub trait Model: Sized + Send + Sync + 'static {
     /// The columns with a `db_default`: left out of an INSERT when the value is unset (see
     /// [`Model::is_unset`]), so the database's default applies, and read back.
     const DB_DEFAULT_COLUMNS: &'static [&'static str];
+    /// The stored generated columns (`#[teapot(generated = "...")]`): the database computes
+    /// them, so no insert or update writes them, and an insert or save reads them back.
+    const GENERATED_COLUMNS: &'static [&'static str] = &[];
     /// Whether the column's value is unset: [`UNSET_TEXT`] for a `String` with a `db_default`,
     /// the type's default value otherwise.
     fn is_unset(&self, column: &str) -> bool;
@@ -288,7 +293,30 @@ macro_rules! placeholder_default {
         }
     )*};
 }
-placeholder_default!(i16, i32, i64, f64, bool, String, Vec<u8>, rust_decimal::Decimal, serde_json::Value, chrono::NaiveTime);
+placeholder_default!(
+    i16,
+    i32,
+    i64,
+    f64,
+    bool,
+    String,
+    Vec<u8>,
+    rust_decimal::Decimal,
+    serde_json::Value,
+    chrono::NaiveTime,
+    chrono::TimeDelta
+);
+
+/// An address no row means: `::` (unspecified). Inserting a row that still holds it is refused,
+/// as for the other placeholders.
+impl Placeholder for std::net::IpAddr {
+    fn placeholder() -> Self {
+        std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+    }
+    fn is_placeholder(&self) -> bool {
+        *self == std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+    }
+}
 
 impl Placeholder for chrono::NaiveDate {
     fn placeholder() -> Self {
@@ -426,7 +454,14 @@ macro_rules! lit_parse {
         }
     )*};
 }
-lit_parse!(chrono::NaiveDate, chrono::NaiveTime, chrono::DateTime<chrono::Utc>, uuid::Uuid);
+lit_parse!(chrono::NaiveDate, chrono::NaiveTime, chrono::DateTime<chrono::Utc>, uuid::Uuid, std::net::IpAddr);
+
+/// A duration takes no literal default (the reader refuses one): none fits.
+impl FromLiteral for chrono::TimeDelta {
+    fn from_literal(_: &teapot_schema::Literal) -> Option<Self> {
+        None
+    }
+}
 
 impl FromLiteral for chrono::NaiveDateTime {
     fn from_literal(l: &teapot_schema::Literal) -> Option<Self> {

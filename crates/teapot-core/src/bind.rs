@@ -19,6 +19,8 @@ macro_rules! bind_null {
             N::Uuid => $q.bind(None::<uuid::Uuid>),
             N::Json => $q.bind(None::<sqlx::types::Json<serde_json::Value>>),
             N::Bytes => $q.bind(None::<Vec<u8>>),
+            N::Duration => $q.bind(None::<sqlx::postgres::types::PgInterval>),
+            N::Inet => $q.bind(None::<std::net::IpAddr>),
         }
     }};
 }
@@ -44,6 +46,8 @@ macro_rules! bind_all {
                 $crate::value::Value::Uuid(u) => q.bind(*u),
                 $crate::value::Value::Json(j) => q.bind(sqlx::types::Json(j.clone())),
                 $crate::value::Value::Bytes(b) => q.bind(b.clone()),
+                $crate::value::Value::Duration(d) => q.bind($crate::value::pg_interval(d)),
+                $crate::value::Value::Inet(a) => q.bind(*a),
                 $crate::value::Value::I64List(v) => q.bind(v.clone()),
                 $crate::value::Value::I32List(v) => q.bind(v.clone()),
                 $crate::value::Value::StringList(v) => q.bind(v.clone()),
@@ -72,6 +76,8 @@ macro_rules! bind_all {
                 $crate::value::Value::Uuid(u) => q.bind(u.simple().to_string()),
                 $crate::value::Value::Json(j) => q.bind(j.to_string()),
                 $crate::value::Value::Bytes(b) => q.bind(b.clone()),
+                $crate::value::Value::Duration(d) => q.bind($crate::value::duration_micros(d)),
+                $crate::value::Value::Inet(a) => q.bind(a.to_string()),
                 // Lists are PostgreSQL arrays; the SQL builder never binds one on SQLite.
                 $crate::value::Value::I64List(_)
                 | $crate::value::Value::I32List(_)

@@ -1,7 +1,9 @@
 //! Values crossing between Rust fields and the database: [`Value`] for binding, and
 //! [`FieldValue`] for every Rust type a model field may have (both backends).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use std::net::IpAddr;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use rust_decimal::Decimal;
 use sqlx::Row as _;
 use uuid::Uuid;
@@ -45,6 +47,11 @@ pub enum Value {
     Json(serde_json::Value),
     /// bytea.
     Bytes(Vec<u8>),
+    /// interval (PostgreSQL), a bigint of microseconds (SQLite), as Django stores a timedelta.
+    /// Sub-microseconds are dropped when bound.
+    Duration(TimeDelta),
+    /// inet (PostgreSQL), text (SQLite).
+    Inet(IpAddr),
     /// A bigint[] (PostgreSQL `= ANY($1)` instead of a long IN list).
     I64List(Vec<i64>),
     /// An integer[].
@@ -107,6 +114,8 @@ impl std::hash::Hash for Value {
             Value::Uuid(u) => u.hash(h),
             Value::Json(j) => j.to_string().hash(h),
             Value::Bytes(b) => b.hash(h),
+            Value::Duration(d) => d.hash(h),
+            Value::Inet(a) => a.hash(h),
             Value::I64List(v) => v.hash(h),
             Value::I32List(v) => v.hash(h),
             Value::StringList(v) => v.hash(h),
@@ -153,6 +162,8 @@ pub enum NullType {
     Uuid,
     Json,
     Bytes,
+    Duration,
+    Inet,
 }
 
 /// A Rust type a model field may have: how it binds and how it decodes.
@@ -296,6 +307,64 @@ impl FieldValue for serde_json::Value {
             DbRow::Sqlite(r) => {
                 let s: String = r.try_get(idx).map_err(|e| decode_err(idx, e))?;
                 serde_json::from_str(&s).map_err(|e| Error::new(ErrorKind::Database, format!("column {idx}: not JSON: {e}")))
+            }
+        }
+    }
+}
+
+/// A duration as microseconds, what both databases keep (sub-microseconds are dropped, toward
+/// zero; a duration past ±292,000 years saturates).
+pub fn duration_micros(d: &TimeDelta) -> i64 {
+    d.num_microseconds().unwrap_or(if *d < TimeDelta::zero() { i64::MIN } else { i64::MAX })
+}
+
+/// The interval PostgreSQL gets for a duration: whole days and the microseconds left (both of
+/// the duration's sign), as Django's driver sends a timedelta.
+pub fn pg_interval(d: &TimeDelta) -> sqlx::postgres::types::PgInterval {
+    const DAY: i64 = 86_400_000_000;
+    let micros = duration_micros(d);
+    sqlx::postgres::types::PgInterval { months: 0, days: (micros / DAY) as i32, microseconds: micros % DAY }
+}
+
+impl FieldValue for TimeDelta {
+    type Arg = TimeDelta;
+    fn null() -> Value {
+        Value::NullOf(NullType::Duration)
+    }
+    fn to_value(&self) -> Value {
+        Value::Duration(*self)
+    }
+    fn decode(row: &DbRow, idx: usize) -> Result<Self> {
+        present(row, idx)?;
+        match row {
+            // A month counts 30 days, as PostgreSQL counts it when it compares intervals (only
+            // an interval written by hand has months: teapot and Django write days and time).
+            DbRow::Pg(r) => {
+                let i: sqlx::postgres::types::PgInterval = r.try_get(idx).map_err(|e| decode_err(idx, e))?;
+                let days = i64::from(i.months) * 30 + i64::from(i.days);
+                Ok(TimeDelta::days(days) + TimeDelta::microseconds(i.microseconds))
+            }
+            DbRow::Sqlite(r) => r.try_get::<i64, _>(idx).map(TimeDelta::microseconds).map_err(|e| decode_err(idx, e)),
+        }
+    }
+}
+
+impl FieldValue for IpAddr {
+    type Arg = IpAddr;
+    fn null() -> Value {
+        Value::NullOf(NullType::Inet)
+    }
+    fn to_value(&self) -> Value {
+        Value::Inet(*self)
+    }
+    fn decode(row: &DbRow, idx: usize) -> Result<Self> {
+        present(row, idx)?;
+        match row {
+            DbRow::Pg(r) => r.try_get::<IpAddr, _>(idx).map_err(|e| decode_err(idx, e)),
+            // SQLite: the address as text in a char(39), as Django stores it.
+            DbRow::Sqlite(r) => {
+                let s: String = r.try_get(idx).map_err(|e| decode_err(idx, e))?;
+                s.trim().parse().map_err(|e| Error::new(ErrorKind::Database, format!("column {idx}: \"{s}\" is not an IP address: {e}")))
             }
         }
     }

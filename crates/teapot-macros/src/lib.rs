@@ -271,6 +271,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
     let mut unset_arms = Vec::new();
     let mut set_arms = Vec::new();
     let mut db_default_cols = Vec::new();
+    let mut generated_cols = Vec::new();
     let mut pre_saves = Vec::new();
     let mut choice_checks = Vec::new();
     let mut idx = 0usize;
@@ -556,6 +557,13 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
         // be given on purpose, and must be stored as such.
         let unset_text = f.db_default.is_some()
             && matches!(ty.to_token_stream().to_string().as_str(), "String" | "std :: string :: String" | ":: std :: string :: String");
+        // The value an instance holds before it is given one: the type's default, or for an
+        // address (which has none) the unspecified address.
+        let zero = if f.ty == FieldType::IpAddress && !f.null {
+            quote!(<#ty as ::teapot::orm::Placeholder>::placeholder())
+        } else {
+            quote!(<#ty as ::std::default::Default>::default())
+        };
         defaults.push(match &f.default {
             Some(l) => {
                 let lit = literal_tokens(l);
@@ -563,6 +571,15 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 quote!(#fid: <#ty as ::teapot::orm::FromLiteral>::from_literal(&#lit).expect("the declaration reader checked that this default parses"))
             }
             None if unset_text => quote!(#fid: ::std::string::String::from(::teapot::orm::UNSET_TEXT)),
+            // A callable default is called for each new instance, as Django calls it when a
+            // model is instantiated: a fresh uuid, the moment, today, an empty object or list.
+            None if f.default_fn.is_some() => {
+                let callable = f.default_fn.map(|d| d.as_str()).unwrap_or_default();
+                quote!(#fid: <#ty as ::teapot::orm::CallableDefault>::call(#callable).expect("the declaration reader checked that this callable fits the type"))
+            }
+            // The database computes a generated column: the instance holds the type's default
+            // until an insert or save reads the value back.
+            None if f.generated.is_some() => quote!(#fid: #zero),
             None if f.db_default.is_none() && !f.null && !f.primary_key => {
                 placeholder_checks.push(quote! {
                     if ::teapot::orm::Placeholder::is_placeholder(&self.#fid) {
@@ -571,7 +588,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                 });
                 quote!(#fid: <#ty as ::teapot::orm::Placeholder>::placeholder())
             }
-            None => quote!(#fid: ::std::default::Default::default()),
+            None => quote!(#fid: #zero),
         });
         value_arms.push(quote!(#col => ::std::option::Option::Some(::teapot::orm::FieldValue::to_value(&self.#fid)),));
         if unset_text {
@@ -580,11 +597,15 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             // Every value of a choices enum is one a row may hold: never unset.
             unset_arms.push(quote!(#col => false,));
         } else {
-            unset_arms.push(quote!(#col => ::teapot::orm::FieldValue::to_value(&self.#fid) == ::teapot::orm::FieldValue::to_value(&<#ty as ::std::default::Default>::default()),));
+            unset_arms
+                .push(quote!(#col => ::teapot::orm::FieldValue::to_value(&self.#fid) == ::teapot::orm::FieldValue::to_value(&#zero),));
         }
         set_arms.push(quote!(#col => { let __idx = idx; self.#fid = #read; ::std::result::Result::Ok(()) }));
         if f.db_default.is_some() {
             db_default_cols.push(col.clone());
+        }
+        if f.generated.is_some() {
+            generated_cols.push(col.clone());
         }
         columns.push(col);
         idx += 1;
@@ -650,6 +671,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             }
 
             const DB_DEFAULT_COLUMNS: &'static [&'static str] = &[#(#db_default_cols),*];
+            const GENERATED_COLUMNS: &'static [&'static str] = &[#(#generated_cols),*];
 
             fn with_defaults() -> Self {
                 Self::defaults()

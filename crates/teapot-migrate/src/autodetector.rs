@@ -305,8 +305,7 @@ impl<'a> Autodetector<'a> {
             added.sort_by(|a, b| a.0.cmp(&b.0));
             for (fname, f) in added {
                 let mut one_off = None;
-                let needs_value =
-                    existed && !f.null && f.default.is_none() && f.db_default.is_none() && !f.auto && f.ty != FieldType::ManyToMany;
+                let needs_value = existed && needs_one_off(f) && !f.auto && f.ty != FieldType::ManyToMany;
                 if needs_value {
                     one_off = q.not_null_default(app, &new.name, fname, f, true)?;
                 }
@@ -435,8 +434,19 @@ impl<'a> Autodetector<'a> {
                 self.push(P_ALTERED_FIELDS, app, add, nf.to.iter().cloned().collect(), vec![], None)?;
                 continue;
             }
+            if of.generated != nf.generated {
+                // A generated column's expression cannot be altered (nor a column made or unmade
+                // generated): the field is removed and added again, as Django's schema editor
+                // says to do when it refuses the alter ("must be removed and re-added").
+                let rm = Operation::RemoveField { model: new.name.clone(), name: fname.clone() };
+                self.push(P_ALTERED_FIELDS, app, rm, vec![], of.to.iter().cloned().collect(), None)?;
+                let one_off = if needs_one_off(nf) { q.not_null_default(app, &new.name, fname, nf, true)? } else { None };
+                let add = Operation::AddField { model: new.name.clone(), name: fname.clone(), field: nf.clone(), one_off_default: one_off };
+                self.push(P_ALTERED_FIELDS, app, add, nf.to.iter().cloned().collect(), vec![], None)?;
+                continue;
+            }
             let mut one_off = None;
-            if of.null && !nf.null && nf.default.is_none() && nf.db_default.is_none() {
+            if of.null && needs_one_off(nf) {
                 one_off = q.not_null_default(app, &new.name, fname, nf, false)?;
             }
             let drops = if of.to != nf.to { of.to.iter().cloned().collect() } else { vec![] };
@@ -445,6 +455,12 @@ impl<'a> Autodetector<'a> {
         }
         Ok(())
     }
+}
+
+/// Whether rows that exist need a value for this field from makemigrations: it is NOT NULL and
+/// nothing else gives one (a default, a callable default, the database, or its expression).
+fn needs_one_off(f: &Field) -> bool {
+    !f.null && f.default.is_none() && f.db_default.is_none() && f.default_fn.is_none() && f.generated.is_none()
 }
 
 /// Two fields that differ only in name (a self-relation follows its model's name).

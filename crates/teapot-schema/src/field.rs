@@ -40,6 +40,12 @@ pub enum FieldType {
     Json,
     /// `Vec<u8>`: bytea.
     Binary,
+    /// `TimeDelta` (chrono's `Duration`): interval on PostgreSQL, bigint microseconds on SQLite,
+    /// as Django's DurationField.
+    Duration,
+    /// `std::net::IpAddr`: inet on PostgreSQL, char(39) on SQLite, as Django's
+    /// GenericIPAddressField.
+    IpAddress,
     /// `ForeignKey<T>`: a column `{name}_id` of T's key type, with a constraint.
     ForeignKey,
     /// `ManyToMany<T>`: no column; a join table `{table}_{name}`.
@@ -64,6 +70,8 @@ impl FieldType {
             FieldType::Uuid => "uuid",
             FieldType::Json => "json",
             FieldType::Binary => "binary",
+            FieldType::Duration => "duration",
+            FieldType::IpAddress => "ip_address",
             FieldType::ForeignKey => "foreign_key",
             FieldType::ManyToMany => "many_to_many",
         }
@@ -187,6 +195,73 @@ pub fn format_float(f: f64) -> String {
     }
 }
 
+/// A default computed when a value is needed, one of Django's well-known callables: the ORM calls
+/// it for each new instance (`Model::defaults()`); the column has no database default, as in
+/// Django; a migration that adds the column (or makes it NOT NULL) fills the rows there with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DefaultFn {
+    /// `uuid.uuid4`: a new random UUID.
+    Uuid4,
+    /// `timezone.now`: the current moment.
+    Now,
+    /// `date.today`: the current date.
+    Today,
+    /// `dict`: an empty JSON object.
+    Dict,
+    /// `list`: an empty JSON array.
+    List,
+}
+
+impl DefaultFn {
+    /// Every callable, as declared (`#[teapot(default = uuid4)]`).
+    pub const ALL: [&'static str; 5] = ["uuid4", "now", "today", "dict", "list"];
+
+    /// The callable a declaration names.
+    pub fn parse(s: &str) -> Option<DefaultFn> {
+        Some(match s {
+            "uuid4" => DefaultFn::Uuid4,
+            "now" => DefaultFn::Now,
+            "today" => DefaultFn::Today,
+            "dict" => DefaultFn::Dict,
+            "list" => DefaultFn::List,
+            _ => return None,
+        })
+    }
+
+    /// Its name in declarations and migration files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefaultFn::Uuid4 => "uuid4",
+            DefaultFn::Now => "now",
+            DefaultFn::Today => "today",
+            DefaultFn::Dict => "dict",
+            DefaultFn::List => "list",
+        }
+    }
+
+    /// Whether it gives values of a field type.
+    pub fn fits(self, ty: FieldType) -> bool {
+        matches!(
+            (self, ty),
+            (DefaultFn::Uuid4, FieldType::Uuid)
+                | (DefaultFn::Now, FieldType::Datetime | FieldType::NaiveDatetime)
+                | (DefaultFn::Today, FieldType::Date)
+                | (DefaultFn::Dict | DefaultFn::List, FieldType::Json)
+        )
+    }
+
+    /// The field types it gives values of, for messages.
+    pub fn types(self) -> &'static str {
+        match self {
+            DefaultFn::Uuid4 => "Uuid",
+            DefaultFn::Now => "DateTime<Utc> or NaiveDateTime",
+            DefaultFn::Today => "NaiveDate",
+            DefaultFn::Dict | DefaultFn::List => "serde_json::Value",
+        }
+    }
+}
+
 /// One choice of a field declared with a `#[derive(Choices)]` enum: the value stored, and its
 /// label. Written in migration files as `["d", "Draft"]`, as Django writes `("d", "Draft")`.
 pub type Choice = (Literal, String);
@@ -270,6 +345,15 @@ pub struct Field {
     /// PositiveIntegerField / PositiveBigIntegerField: a `CHECK ("col" >= 0)` on the column.
     #[serde(default, skip_serializing_if = "is_false")]
     pub positive: bool,
+    /// A callable default (Django's `default=uuid.uuid4`, ...): called by the ORM for new
+    /// instances; no database default. Written `default_fn = "uuid4"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_fn: Option<DefaultFn>,
+    /// A stored generated column (Django's `GeneratedField(db_persist=True)`): the SQL
+    /// expression, as Django compiles it (`("price" * "qty")`); the column is
+    /// `GENERATED ALWAYS AS (expr) STORED`, never written by the ORM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<String>,
 }
 
 impl Field {
@@ -297,6 +381,8 @@ impl Field {
             one_to_one: false,
             join_key: None,
             positive: false,
+            default_fn: None,
+            generated: None,
         }
     }
 
@@ -315,7 +401,9 @@ impl Field {
     /// the migration state use (choices, auto_now, auto_now_add), as Django's `non_db_attrs`.
     /// An AlterField between such fields runs no SQL.
     pub fn same_in_database(&self, other: &Field) -> bool {
-        let strip = |f: &Field| Field { choices: None, auto_now: false, auto_now_add: false, ..f.clone() };
+        // A callable default is the ORM's (and fills rows only when a migration adds the column or
+        // makes it NOT NULL, which the alter's own null change says).
+        let strip = |f: &Field| Field { choices: None, auto_now: false, auto_now_add: false, default_fn: None, ..f.clone() };
         strip(self) == strip(other)
     }
 
@@ -383,6 +471,12 @@ impl Field {
         }
         if self.auto_now_add {
             s.push_str(", auto_now_add");
+        }
+        if let Some(d) = self.default_fn {
+            s.push_str(&format!(", default = {}", d.as_str()));
+        }
+        if let Some(g) = &self.generated {
+            s.push_str(&format!(", generated = {g}"));
         }
         s
     }

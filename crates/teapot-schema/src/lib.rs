@@ -25,7 +25,7 @@ pub mod sql_lexer;
 pub mod text;
 
 pub use error::{ErrorKind, SchemaError};
-pub use field::{Choice, Field, FieldType, Literal, OnDelete};
+pub use field::{Choice, DefaultFn, Field, FieldType, Literal, OnDelete};
 pub use model::{Constraint, ConstraintKind, Index, ModelState, NameHistory};
 pub use operation::{NamedField, Operation, StateError};
 pub use project::ProjectState;

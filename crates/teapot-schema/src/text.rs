@@ -78,6 +78,9 @@ fn check_field(model: &str, name: &str, f: &Field) -> Result<(), String> {
     if let Some(d) = &f.db_default {
         check_expression(&format!("the db_default of {model}.{name}"), d)?;
     }
+    if let Some(g) = &f.generated {
+        check_expression(&format!("the generated expression of {model}.{name}"), g)?;
+    }
     Ok(())
 }
 

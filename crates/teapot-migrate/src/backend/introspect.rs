@@ -85,7 +85,7 @@ async fn sqlite(conn: &mut Conn) -> Result<Vec<String>> {
         let cols = conn
             .fetch_all(
                 "SELECT name, lower(type), CASE WHEN \"notnull\" = 1 OR pk > 0 THEN 'NOT NULL' ELSE 'NULL' END, CAST(pk AS TEXT), dflt_value \
-                 FROM pragma_table_info(?1)",
+                 FROM pragma_table_xinfo(?1) WHERE hidden <> 1",
                 &[Value::from(&table)],
             )
             .await
@@ -428,7 +428,7 @@ async fn sqlite_schema(conn: &mut Conn) -> Result<Schema> {
         .fetch_all(
             &format!(
                 "SELECT m.name, p.name, lower(p.type), CAST(p.\"notnull\" AS TEXT), CAST(p.pk AS TEXT), p.dflt_value \
-                 FROM sqlite_master m, pragma_table_info(m.name) p WHERE {TABLES} ORDER BY m.name, p.pk"
+                 FROM sqlite_master m, pragma_table_xinfo(m.name) p WHERE {TABLES} AND p.hidden <> 1 ORDER BY m.name, p.pk"
             ),
             &[],
         )

@@ -258,7 +258,10 @@ impl Planner<'_> {
     /// 11+); a volatile one is set for new rows and filled in batches for old ones. Its unique
     /// constraint and foreign key come after, the online way.
     fn add_column(&mut self, c: &AddColumn) -> Result<()> {
-        let volatile = c.default.as_ref().is_some_and(|d| d.kept && is_volatile(&d.sql));
+        // A volatile default (kept, or a one-off such as a callable default's gen_random_uuid())
+        // would rewrite the table under its lock: the column is added without it, and the rows
+        // are filled in batches with the default set meanwhile for the writers of new rows.
+        let volatile = c.default.as_ref().is_some_and(|d| is_volatile(&d.sql));
         let mut plain = c.clone();
         plain.foreign_key = None;
         if volatile {
@@ -270,7 +273,8 @@ impl Planner<'_> {
         if let Some(d) = fill {
             sql.push(postgres::set_default(&c.table, &c.column, Some(&d.sql)));
         }
-        if c.default.as_ref().is_some_and(|d| !d.kept) {
+        let one_off = c.default.as_ref().is_some_and(|d| !d.kept);
+        if one_off && !volatile {
             // A one-off value filled the rows that exist; it is no default of the model.
             sql.push(postgres::set_default(&c.table, &c.column, None));
         }
@@ -281,6 +285,14 @@ impl Planner<'_> {
             self.steps.push(backfill_step(&update(model, set, Some(format!("{} IS NULL", quote(&c.column))), 1000, 0)?));
             if !c.null {
                 self.steps.extend(not_null_steps(&c.table, &c.column));
+            }
+            if one_off {
+                self.step(Step::tx(
+                    format!("Drop the one-off default of {}", c.column),
+                    &c.table,
+                    Lock::AccessExclusive,
+                    vec![postgres::set_default(&c.table, &c.column, None)],
+                ));
             }
         }
         if c.unique {

@@ -33,6 +33,8 @@ pub fn column_type(state: &ProjectState, f: &Field) -> Result<String> {
         FieldType::Uuid => "uuid".into(),
         FieldType::Json => "jsonb".into(),
         FieldType::Binary => "bytea".into(),
+        FieldType::Duration => "interval".into(),
+        FieldType::IpAddress => "inet".into(),
         FieldType::ForeignKey => {
             let t = target(state, f)?;
             let (_, pk) = pk_column(t)?;
@@ -129,10 +131,15 @@ pub fn render_change(change: &Change) -> Vec<String> {
 /// to a constraint of its own (the online planner builds its index concurrently).
 pub(crate) fn column_definition(c: &AddColumn, inline_unique: bool) -> String {
     let mut def = format!("{} {}", quote(&c.column), c.ty);
-    if let Some(d) = &c.default {
-        def.push_str(&format!(" DEFAULT {}", d.sql));
+    if let Some(expr) = &c.generated {
+        // As Django writes it: the generation takes the place of NULL / NOT NULL.
+        def.push_str(&format!(" {}", generated_clause(expr)));
+    } else {
+        if let Some(d) = &c.default {
+            def.push_str(&format!(" DEFAULT {}", d.sql));
+        }
+        def.push_str(if c.null { " NULL" } else { " NOT NULL" });
     }
-    def.push_str(if c.null { " NULL" } else { " NOT NULL" });
     if c.primary_key {
         def.push_str(" PRIMARY KEY");
     } else if c.unique && inline_unique {
@@ -145,6 +152,11 @@ pub(crate) fn column_definition(c: &AddColumn, inline_unique: bool) -> String {
         def.push_str(&format!(" CHECK ({check})"));
     }
     def
+}
+
+/// `GENERATED ALWAYS AS (expr) STORED`, Django's text for a stored generated column.
+pub(crate) fn generated_clause(expr: &str) -> String {
+    format!("GENERATED ALWAYS AS ({expr}) STORED")
 }
 
 pub(crate) fn rename_column(table: &str, from: &str, to: &str) -> String {

@@ -3,7 +3,7 @@
 //! the indexes. The executor runs it inside the migration's transaction with foreign keys off and
 //! checks them (`PRAGMA foreign_key_check`) before committing, so no row is lost or left dangling.
 
-use teapot_schema::{ConstraintKind, Field, FieldType, Literal, ModelState, ProjectState};
+use teapot_schema::{ConstraintKind, DefaultFn, Field, FieldType, Literal, ModelState, ProjectState};
 
 use super::lower::model;
 use super::objects::{field_index_name, join_table};
@@ -32,6 +32,9 @@ pub fn column_type(state: &ProjectState, f: &Field) -> Result<String> {
         FieldType::Uuid => "char(32)".into(),
         FieldType::Json => "text".into(),
         FieldType::Binary => "blob".into(),
+        // Django's: microseconds in a bigint, an address as text.
+        FieldType::Duration => "bigint".into(),
+        FieldType::IpAddress => "char(39)".into(),
         FieldType::ForeignKey => {
             let t = target(state, f)?;
             let (_, pk) = pk_column(t)?;
@@ -43,11 +46,17 @@ pub fn column_type(state: &ProjectState, f: &Field) -> Result<String> {
 
 fn column_sql(state: &ProjectState, col: &str, f: &Field) -> Result<String> {
     let mut s = format!("{} {}", quote(col), column_type(state, f)?);
-    if let Some(d) = f.database_default() {
-        // SQLite takes an expression default only in parentheses.
-        s.push_str(&format!(" DEFAULT ({d})"));
+    if let Some(expr) = &f.generated {
+        // Django casts a decimal expression to NUMERIC on SQLite (which has no decimal type).
+        let expr = if f.ty == FieldType::Decimal { format!("(CAST({expr} AS NUMERIC))") } else { expr.clone() };
+        s.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED"));
+    } else {
+        if let Some(d) = f.database_default() {
+            // SQLite takes an expression default only in parentheses.
+            s.push_str(&format!(" DEFAULT ({d})"));
+        }
+        s.push_str(if f.null { " NULL" } else { " NOT NULL" });
     }
-    s.push_str(if f.null { " NULL" } else { " NOT NULL" });
     if f.primary_key {
         s.push_str(" PRIMARY KEY");
         if f.auto {
@@ -198,10 +207,31 @@ fn create_join_table(state: &ProjectState, m: &ModelState, field: &str, f: &Fiel
 
 /// Where a column of the rebuilt table takes its values from.
 enum Source {
-    /// An old column, with a value for its NULLs when it became NOT NULL.
-    Column(String, Option<Literal>),
-    /// A constant for every row.
-    Value(Literal),
+    /// An old column, with a value for its NULLs when it became NOT NULL (SQL).
+    Column(String, Option<String>),
+    /// A value for every row (SQL: a literal, or a callable default's expression).
+    Value(String),
+}
+
+/// What a callable default gives the rows a rebuild fills, on SQLite: a new uuid per row (32 hex
+/// digits, version 4, as Django stores a uuid there), the moment and the date (UTC, in the form
+/// teapot stores them), the empty JSON. The column keeps no default.
+fn default_fn_sql(c: DefaultFn) -> String {
+    match c {
+        DefaultFn::Uuid4 => "lower(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2) || \
+             substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || hex(randomblob(6)))"
+            .into(),
+        DefaultFn::Now => "CURRENT_TIMESTAMP".into(),
+        DefaultFn::Today => "CURRENT_DATE".into(),
+        DefaultFn::Dict => "'{}'".into(),
+        DefaultFn::List => "'[]'".into(),
+    }
+}
+
+/// The SQL that fills a column's rows: a one-off value, the field's literal default, or its
+/// callable default.
+fn fill_sql(one_off: Option<&Literal>, f: &Field) -> Option<String> {
+    one_off.or(f.default.as_ref()).map(Literal::to_sql).or_else(|| f.default_fn.map(default_fn_sql))
 }
 
 /// Rebuilds `after`'s table from `before`'s rows. `sources` maps new columns to where their values
@@ -215,8 +245,8 @@ fn rebuild(mb: &ModelState, after: &ProjectState, ma: &ModelState, sources: &[(S
         cols.push(quote(col));
         exprs.push(match src {
             Source::Column(old, None) => quote(old),
-            Source::Column(old, Some(v)) => format!("coalesce({}, {})", quote(old), v.to_sql()),
-            Source::Value(v) => v.to_sql(),
+            Source::Column(old, Some(v)) => format!("coalesce({}, {v})", quote(old)),
+            Source::Value(v) => v.clone(),
         });
     }
     if !cols.is_empty() {
@@ -234,10 +264,14 @@ fn rebuild(mb: &ModelState, after: &ProjectState, ma: &ModelState, sources: &[(S
     Ok(out)
 }
 
-/// The sources of a rebuild where columns keep their names (and values).
+/// The sources of a rebuild where columns keep their names (and values). A generated column
+/// takes no value: the database computes it in the new table.
 fn same_columns(mb: &ModelState, ma: &ModelState) -> Vec<(String, Source)> {
     ma.concrete_fields()
-        .filter_map(|(name, _, col)| mb.field(name).and_then(|of| of.column(name)).map(|oc| (col, Source::Column(oc, None))))
+        .filter(|(_, f, _)| f.generated.is_none())
+        .filter_map(|(name, _, col)| {
+            mb.field(name).filter(|of| of.generated.is_none()).and_then(|of| of.column(name)).map(|oc| (col, Source::Column(oc, None)))
+        })
         .collect()
 }
 
@@ -279,7 +313,15 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
                 return Ok(r);
             }
             let col = f.column(name).unwrap_or_default();
-            let simple = f.null && !f.is_unique() && f.db_default.is_none() && f.default.is_none() && one_off_default.is_none();
+            // SQLite adds a plain nullable column; a stored generated one, a default or a unique
+            // column needs the table rebuilt (as Django rebuilds it).
+            let simple = f.null
+                && !f.is_unique()
+                && f.db_default.is_none()
+                && f.default.is_none()
+                && f.default_fn.is_none()
+                && f.generated.is_none()
+                && one_off_default.is_none();
             if simple {
                 r.now.push(format!("ALTER TABLE {} ADD COLUMN {};", quote(&ma.table_name()), column_sql(after, &col, f)?));
                 if f.has_index() {
@@ -292,7 +334,7 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
                 }
             } else {
                 let mut sources = same_columns(mb, ma);
-                if let Some(v) = one_off_default.clone().or_else(|| f.default.clone()) {
+                if let Some(v) = fill_sql(one_off_default.as_ref(), f).filter(|_| f.generated.is_none()) {
                     sources.push((col, Source::Value(v)));
                 }
                 r.now.extend(rebuild(mb, after, ma, &sources)?);
@@ -313,11 +355,18 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
             let (mb, ma) = (model(before, app, mn)?, model(after, app, mn)?);
             let (of, nf) = (mb.field(name), ma.field(name));
             if let (Some(of), Some(nf)) = (of, nf) {
+                if of.generated != nf.generated {
+                    return Err(Error::new(
+                        ErrorKind::MigrationFile,
+                        format!("alter_field of {}.{name} changes its generated expression (or whether it is generated)", ma.label()),
+                    )
+                    .hint("remove the field and add it again (makemigrations writes remove_field + add_field for such a change)"));
+                }
                 // Choices and auto_now live in the state only (Django's non_db_attrs): no rebuild.
                 if of.ty == FieldType::ManyToMany || nf.ty == FieldType::ManyToMany || of.same_in_database(nf) {
                     return Ok(r);
                 }
-                let fill = if of.null && !nf.null { one_off_default.clone().or_else(|| nf.default.clone()) } else { None };
+                let fill = if of.null && !nf.null { fill_sql(one_off_default.as_ref(), nf) } else { None };
                 let sources: Vec<(String, Source)> = same_columns(mb, ma)
                     .into_iter()
                     .map(|(col, src)| match src {

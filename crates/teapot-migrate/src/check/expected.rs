@@ -53,8 +53,13 @@ fn model(schema: &mut Schema, state: &ProjectState, m: &ModelState, dialect: Dia
             col.clone(),
             Column {
                 ty: column_type(dialect, state, f)?,
-                null: f.null,
-                default: f.database_default(),
+                // A generated column is never NOT NULL (Django's DDL says neither); PostgreSQL
+                // shows its expression where a default is, SQLite shows nothing.
+                null: f.null || f.generated.is_some(),
+                default: match &f.generated {
+                    Some(expr) => pg.then(|| postgres::generated_clause(expr)),
+                    None => f.database_default(),
+                },
                 identity: f.auto && (pg || f.primary_key),
             },
         );

@@ -200,11 +200,21 @@ pub fn lint(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSta
             if field.auto {
                 out.push(hit("TP016", format!("{}.{name} is an identity column: every row gets a value", table(model))));
             }
-            if !field.null && field.default.is_none() && field.db_default.is_none() && one_off_default.is_none() {
+            // A callable default fills the rows there, and a generated column computes them.
+            let filled = field.default_fn.is_some() || field.generated.is_some();
+            if !field.null && field.default.is_none() && field.db_default.is_none() && one_off_default.is_none() && !filled {
                 out.push(hit("TP001", format!("{}.{name}", table(model))));
             }
             if field.db_default.as_deref().is_some_and(is_volatile) {
                 out.push(hit("TP010", format!("{}.{name} DEFAULT {}", table(model), field.db_default.as_deref().unwrap_or_default())));
+            }
+            // A uuid per row, and a stored generated column, are written into every row: the
+            // table is rewritten under its ACCESS EXCLUSIVE lock by a plain migrate.
+            if field.default_fn == Some(teapot_schema::DefaultFn::Uuid4) {
+                out.push(hit("TP010", format!("{}.{name}: default = uuid4 gives each row its own (gen_random_uuid())", table(model))));
+            }
+            if let Some(expr) = &field.generated {
+                out.push(hit("TP010", format!("{}.{name} GENERATED ALWAYS AS ({expr}) STORED: computed for every row", table(model))));
             }
             if field.has_index() || field.is_unique() {
                 out.push(hit("TP007", format!("index on {}.{name}", table(model))));

@@ -5,14 +5,15 @@ use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 
 use super::ReadError;
-use crate::field::{Literal, OnDelete};
+use crate::field::{DefaultFn, Literal, OnDelete};
 use crate::model::{Constraint, ConstraintKind, Index};
 
 const MODEL_OPTIONS: &str = "app = \"...\", table = \"...\", managed = false, renamed_from = \"...\", ordering = [\"-field\", ...], \
 index(fields = [...], name = \"...\", condition = \"...\", include = [...], opclasses = [...], type = \"gin\"), unique(fields = [...] or expressions = [...], name = \"...\", condition = \"...\"), check(name = \"...\", expr = \"...\")";
 
 const FIELD_OPTIONS: &str = "primary_key, max_length = N, max_digits = N, decimal_places = N, unique, db_index, \
-db_column = \"...\", renamed_from = \"...\", default = <literal>, db_default = \"<sql>\", on_delete = \"...\", \
+db_column = \"...\", renamed_from = \"...\", default = <literal>, default = uuid4 | now | today | dict | list, \
+db_default = \"<sql>\", generated = \"<sql>\", db_persist = true, on_delete = \"...\", \
 related_name = \"...\", one_to_one, auto_now, auto_now_add, positive";
 
 /// Options of `#[teapot(...)]` on a struct.
@@ -46,6 +47,12 @@ pub(crate) struct FieldOpts {
     pub auto_now: bool,
     pub auto_now_add: bool,
     pub positive: bool,
+    /// `default = uuid4` (a name, not a literal): a callable default.
+    pub default_fn: Option<DefaultFn>,
+    /// `generated = "<sql>"`.
+    pub generated: Option<String>,
+    /// `db_persist = true | false`, with `generated`.
+    pub db_persist: Option<bool>,
 }
 
 pub(crate) fn wrap(e: syn::Error, expected: &str) -> ReadError {
@@ -93,6 +100,32 @@ fn str_list(meta: &ParseNestedMeta) -> syn::Result<Vec<String>> {
 pub(crate) fn literal(meta: &ParseNestedMeta) -> syn::Result<Literal> {
     let expr: syn::Expr = meta.value()?.parse()?;
     expr_literal(&expr, false)
+}
+
+/// What `default = ...` gives: a literal, or the name of a callable (`uuid4`, as Django's
+/// `default=uuid.uuid4` names a function rather than calling it). A bare name is never a literal,
+/// so the form alone tells the two apart.
+enum DefaultValue {
+    Literal(Literal),
+    Callable(DefaultFn),
+}
+
+fn default_value(meta: &ParseNestedMeta) -> syn::Result<DefaultValue> {
+    let expr: syn::Expr = meta.value()?.parse()?;
+    if let syn::Expr::Path(p) = &expr {
+        let name = p.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::");
+        return DefaultFn::parse(&name).map(DefaultValue::Callable).ok_or_else(|| {
+            syn::Error::new(
+                expr.span(),
+                format!(
+                    "unknown callable default `{name}`; expected a literal, or one of: {} (Django's uuid.uuid4, \
+                     timezone.now, date.today, dict, list)",
+                    DefaultFn::ALL.join(", ")
+                ),
+            )
+        });
+    }
+    expr_literal(&expr, false).map(DefaultValue::Literal)
 }
 
 fn expr_literal(expr: &syn::Expr, negate: bool) -> syn::Result<Literal> {
@@ -264,7 +297,17 @@ pub(crate) fn read_field_attrs(attrs: &[syn::Attribute]) -> Result<FieldOpts, Re
                 "decimal_places" => once!(o.decimal_places, lit_u32(&meta)?),
                 "db_column" => once!(o.db_column, lit_str(&meta)?),
                 "renamed_from" => once!(o.renamed_from, lit_str(&meta)?),
-                "default" => once!(o.default, literal(&meta)?),
+                "default" => {
+                    if o.default.is_some() || o.default_fn.is_some() {
+                        return Err(duplicate(&meta, &key));
+                    }
+                    match default_value(&meta)? {
+                        DefaultValue::Literal(l) => o.default = Some(l),
+                        DefaultValue::Callable(c) => o.default_fn = Some(c),
+                    }
+                }
+                "generated" => once!(o.generated, lit_str(&meta)?),
+                "db_persist" => once!(o.db_persist, lit_bool(&meta)?),
                 "db_default" => once!(o.db_default, lit_str(&meta)?),
                 "related_name" => once!(o.related_name, lit_str(&meta)?),
                 "on_delete" => {

@@ -460,6 +460,10 @@ fn build_field(name: &str, span: Span, read: types::ReadType, o: &attrs::FieldOp
     }
     f.auto_now = o.auto_now;
     f.auto_now_add = o.auto_now_add;
+    check_default_fn(name, span, &read, o)?;
+    f.default_fn = o.default_fn;
+    check_generated(name, span, &read, o)?;
+    f.generated = o.generated.clone();
     if o.positive {
         if read.choices.is_some() || !ty.is_integer() {
             return Err(ReadError::new(span, format!("`positive` does not apply to field `{name}`: it is not an integer"))
@@ -496,6 +500,63 @@ fn build_field(name: &str, span: Span, read: types::ReadType, o: &attrs::FieldOp
         f.to = Some(t.clone());
     }
     Ok(f)
+}
+
+/// A callable default gives values of the field's type, and is the field's one way to a value.
+fn check_default_fn(name: &str, span: Span, read: &types::ReadType, o: &attrs::FieldOpts) -> Result<(), ReadError> {
+    let Some(c) = o.default_fn else { return Ok(()) };
+    if read.choices.is_some() || !c.fits(read.ty) {
+        return Err(ReadError::new(span, format!("`default = {}` does not fit field `{name}` of type {}", c.as_str(), read.ty.as_str()))
+            .expected(format!("`default = {}` on a {} field (or Option<...> of one)", c.as_str(), c.types())));
+    }
+    for (set, opt) in [(o.db_default.is_some(), "db_default"), (o.auto_now, "auto_now"), (o.auto_now_add, "auto_now_add")] {
+        if set {
+            return Err(ReadError::new(span, format!("field `{name}` gives both `default = {}` and {opt}", c.as_str()))
+                .expected("one way to the value: the callable default, or the other option"));
+        }
+    }
+    if o.primary_key && c != crate::DefaultFn::Uuid4 {
+        return Err(ReadError::new(span, format!("primary key `{name}` cannot default to {}", c.as_str()))
+            .expected("`default = uuid4` on a Uuid key, or no callable default"));
+    }
+    Ok(())
+}
+
+/// A generated column is computed by the database from its expression: it takes no default, is
+/// never the key, and is stored (PostgreSQL has no virtual generated columns; Django refuses
+/// `db_persist=False` there too).
+fn check_generated(name: &str, span: Span, read: &types::ReadType, o: &attrs::FieldOpts) -> Result<(), ReadError> {
+    let Some(expr) = &o.generated else {
+        if o.db_persist.is_some() {
+            return Err(ReadError::new(span, format!("`db_persist` on field `{name}`, which is not generated"))
+                .expected("db_persist only with generated = \"<sql>\""));
+        }
+        return Ok(());
+    };
+    if o.db_persist == Some(false) {
+        return Err(ReadError::new(span, format!("generated field `{name}` has db_persist = false: a virtual column"))
+            .expected("db_persist = true (or leave it out): PostgreSQL stores generated columns, it has no virtual ones, and Django refuses db_persist=False there"));
+    }
+    if read.ty.is_relation() {
+        return Err(ReadError::new(span, format!("`generated` does not apply to field `{name}`: it is a relation"))
+            .expected("generated on a field stored in a column of its own"));
+    }
+    for (set, opt) in [
+        (o.default.is_some(), "default"),
+        (o.default_fn.is_some(), "default"),
+        (o.db_default.is_some(), "db_default"),
+        (o.primary_key, "primary_key"),
+        (o.auto_now, "auto_now"),
+        (o.auto_now_add, "auto_now_add"),
+        (o.positive, "positive"),
+    ] {
+        if set {
+            return Err(ReadError::new(span, format!("generated field `{name}` cannot also be {opt}"))
+                .expected("the database computes a generated column from its expression: leave the other option out"));
+        }
+    }
+    crate::text::check_expression(&format!("the generated expression of `{name}`"), expr)
+        .map_err(|why| ReadError::new(span, why).expected("generated = \"<one SQL expression>\", e.g. \"(\\\"price\\\" * \\\"qty\\\")\""))
 }
 
 trait SpanOf {

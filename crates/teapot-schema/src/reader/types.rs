@@ -7,7 +7,7 @@ use crate::field::{FieldType, Literal};
 
 /// The Rust types a model field may have, for messages.
 pub const RUST_TYPES: &str = "i16, i32, i64, bool, f64, String, Decimal, NaiveDate, NaiveTime, DateTime<Utc>, \
-NaiveDateTime, Uuid, serde_json::Value, Vec<u8>, ForeignKey<T>, ManyToMany<T>, an enum with #[derive(Choices)], \
+NaiveDateTime, Uuid, serde_json::Value, Vec<u8>, TimeDelta (chrono::Duration), IpAddr, ForeignKey<T>, ManyToMany<T>, an enum with #[derive(Choices)], \
 or Option<...> of one of these \
 (and Reverse<T>, which holds no column: the rows of T whose foreign key names this field as related_name)";
 
@@ -90,6 +90,14 @@ pub(crate) fn read_type(ty: &syn::Type) -> Result<ReadType, ReadError> {
         "NaiveDateTime" => simple(FieldType::NaiveDatetime),
         "Uuid" => simple(FieldType::Uuid),
         "Value" | "JsonValue" => simple(FieldType::Json),
+        "IpAddr" => simple(FieldType::IpAddress),
+        // chrono's TimeDelta, also named chrono::Duration; std's Duration is unsigned and has no
+        // column type (a Django timedelta, and an interval, may be negative).
+        "TimeDelta" => simple(FieldType::Duration),
+        "Duration" if path_text(ty).is_some_and(|p| p.contains("time::Duration") && !p.starts_with("chrono")) => {
+            Err(unsupported(ty, format!("`{}` is not stored; use chrono::TimeDelta (an interval, possibly negative)", text())))
+        }
+        "Duration" => simple(FieldType::Duration),
         "DateTime" => match single_generic(seg).and_then(last_segment) {
             Some(s) if s.ident == "Utc" => simple(FieldType::Datetime),
             _ => Err(unsupported(ty, format!("unsupported field type `{}`: only DateTime<Utc> is stored", text()))),
@@ -159,6 +167,7 @@ pub fn literal_fits(ty: FieldType, d: &Literal) -> Result<(), &'static str> {
         (FieldType::NaiveDatetime, Literal::Str(s)) => parse_naive_datetime(s).is_some(),
         (FieldType::Uuid, Literal::Str(s)) => s.parse::<uuid::Uuid>().is_ok(),
         (FieldType::Json, Literal::Str(s)) => serde_json::from_str::<serde_json::Value>(s).is_ok(),
+        (FieldType::IpAddress, Literal::Str(s)) => s.parse::<std::net::IpAddr>().is_ok(),
         _ => false,
     };
     if fits {
@@ -187,6 +196,11 @@ pub fn literal_fits(ty: FieldType, d: &Literal) -> Result<(), &'static str> {
         }
         FieldType::Json => "a JSON document in a string, e.g. default = \"{}\"",
         FieldType::Binary => "no literal default; use db_default = \"<sql>\"",
+        FieldType::IpAddress => "an IP address, e.g. default = \"127.0.0.1\" or default = \"::1\"",
+        FieldType::Duration => {
+            "no literal default: an interval (PostgreSQL) and a count of microseconds (SQLite) share no literal; \
+             set the value in Rust (Model::defaults() and then the field), or use db_default per database"
+        }
         _ => "a string literal, e.g. default = \"x\"",
     })
 }
