@@ -443,11 +443,18 @@ fn bad_bases_through_models_and_query_names_are_refused_on_read() {
         assert!(p.names("shop").is_empty() && p.names("core").is_empty(), "nothing written:\n{src}");
     }
     // The base of another file, found by name: its fields are the model's first columns.
-    let ok = model("#[derive(Model)]\npub struct Post {\n    pub id: i64,\n    pub body: String,\n    #[teapot(flatten)]\n    pub base: Stamped,\n}\n");
+    let ok = model(
+        "#[derive(Model)]\npub struct Post {\n    pub id: i64,\n    pub body: String,\n    #[teapot(flatten)]\n    pub base: Stamped,\n}\n",
+    );
     let p = Project::new(&[("core", BASE), ("shop", &ok)]);
     let out = teapot(p.root(), &["makemigrations"]);
     assert_eq!(out.code, 0, "{out}");
     let made = std::fs::read_to_string(p.migrations_dir("shop").join("0001_initial.toml")).expect("0001");
     let at = |s: &str| made.find(s).unwrap_or_else(|| panic!("{s} in\n{made}"));
-    assert!(at("name = \"id\"") < at("name = \"created\"") && at("name = \"created\"") < at("name = \"name\"") && at("name = \"name\"") < at("name = \"body\""), "{made}");
+    assert!(
+        at("name = \"id\"") < at("name = \"created\"")
+            && at("name = \"created\"") < at("name = \"name\"")
+            && at("name = \"name\"") < at("name = \"body\""),
+        "{made}"
+    );
 }

@@ -165,8 +165,12 @@ async fn sqlite_makes_no_join_table_for_a_through_many_to_many() {
     let (_dir, config) = project("v2");
     let db = TestDb::sqlite();
     migrate(&config, &db.url, None, None).await.unwrap_or_else(|e| panic!("migrate: {e}"));
-    let tables: Vec<String> =
-        db.column("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'club_%' ORDER BY name").await.into_iter().flatten().collect();
+    let tables: Vec<String> = db
+        .column("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'club_%' ORDER BY name")
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     assert_eq!(tables, ["club_club", "club_country", "club_membership", "club_person"]);
     let cols: Vec<String> = db.column("SELECT name FROM pragma_table_info('club_club') ORDER BY cid").await.into_iter().flatten().collect();
     assert_eq!(cols, ["id", "created", "updated", "name", "status", "country_id", "home_id", "note"]);

@@ -189,7 +189,7 @@ async fn a_through_relation_is_filtered_prefetched_and_changed(db: Db) -> R {
     roll.members_add_with(&db, &[&jim], |m: &mut Membership| m.since = day(4)).await?;
 
     let rows = Membership::objects().order_by(Membership::id().asc()).all(&db).await?;
-    let roles: Vec<(i64, &str)> = rows.iter().map(|m| (m.person.key().clone(), m.role.as_str())).collect();
+    let roles: Vec<(i64, &str)> = rows.iter().map(|m| (*m.person.key(), m.role.as_str())).collect();
     assert_eq!(roles, [(jim.id, "member"), (bob.id, "member"), (jane.id, "owner"), (jim.id, "member")]);
     assert!(rows.iter().all(|m| m.stamped.created > DateTime::<Utc>::MIN_UTC), "the through row's auto_now_add");
 
@@ -203,10 +203,8 @@ async fn a_through_relation_is_filtered_prefetched_and_changed(db: Db) -> R {
 
     // Prefetch: one query per relation, through the through model's table.
     let clubs = Club::objects().order_by(Club::id().asc()).prefetch_related(&["members"]).all(&db).await?;
-    let names: Vec<Vec<String>> = clubs
-        .iter()
-        .map(|c| c.members.get().map(|ms| ms.iter().map(|p| p.named.name.clone()).collect()))
-        .collect::<teapot::Result<_>>()?;
+    let names: Vec<Vec<String>> =
+        clubs.iter().map(|c| c.members.get().map(|ms| ms.iter().map(|p| p.named.name.clone()).collect())).collect::<teapot::Result<_>>()?;
     assert_eq!(names, [vec!["jim", "bob", "jane"], vec!["jim"]]);
     let people = Person::objects().filter(Person::name().eq("jim")).prefetch_related(&["clubs"]).all(&db).await?;
     assert_eq!(people[0].clubs.get()?.len(), 2);
@@ -215,7 +213,7 @@ async fn a_through_relation_is_filtered_prefetched_and_changed(db: Db) -> R {
     assert_eq!(rock.members_remove(&db, &[&bob]).await?, 1);
     rock.members_set_with(&db, &[&jane, &bob], |m: &mut Membership| m.since = day(5)).await?;
     let mut left: Vec<i64> =
-        Membership::objects().filter(Membership::club().eq(rock.id)).all(&db).await?.iter().map(|m| m.person.key().clone()).collect();
+        Membership::objects().filter(Membership::club().eq(rock.id)).all(&db).await?.iter().map(|m| *m.person.key()).collect();
     left.sort();
     let mut want = vec![bob.id, jane.id];
     want.sort();

@@ -73,7 +73,11 @@ const fn same(a: &str, b: &str) -> bool {
 }
 
 /// The column of the one foreign key to `table` (the one named `field` when given).
-const fn column_to(fks: &[(&'static str, &'static str, &'static str)], table: &str, field: Option<&str>) -> Result<&'static str, ThroughError> {
+const fn column_to(
+    fks: &[(&'static str, &'static str, &'static str)],
+    table: &str,
+    field: Option<&str>,
+) -> Result<&'static str, ThroughError> {
     let mut found: Option<&'static str> = None;
     let mut i = 0;
     while i < fks.len() {

@@ -55,7 +55,7 @@ pub(crate) fn expand_abstract(item: &syn::ItemStruct) -> syn::Result<Tokens> {
     }
     let own = item.to_token_stream();
     let pending = flatten_types(item);
-    let mac = match call_next(quote!(define #ident), &pending, &[own.clone()]) {
+    let mac = match call_next(quote!(define #ident), &pending, std::slice::from_ref(&own)) {
         Some(call) => call,
         None => define(ident, &[own]),
     };
@@ -123,7 +123,8 @@ pub(crate) fn gather(input: Tokens) -> syn::Result<Tokens> {
     for d in &decls {
         structs.push(syn::parse2::<syn::ItemStruct>(d.clone())?);
     }
-    let (item, bases) = structs.split_first().ok_or_else(|| syn::Error::new(proc_macro2::Span::call_site(), "teapot: no model to expand"))?;
+    let (item, bases) =
+        structs.split_first().ok_or_else(|| syn::Error::new(proc_macro2::Span::call_site(), "teapot: no model to expand"))?;
     crate::expand(item, bases)
 }
 

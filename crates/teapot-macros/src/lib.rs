@@ -838,7 +838,8 @@ fn through_const(own: &syn::Ident, fname: &str, th: &syn::Type, target: &syn::Ty
         None => quote!(::std::option::Option::None),
     };
     let owner = format!("{own}.{fname}");
-    let none_owner = format!("{owner} goes through {th_text}, which has no foreign key to {own}: declare one, or name it with through_fields");
+    let none_owner =
+        format!("{owner} goes through {th_text}, which has no foreign key to {own}: declare one, or name it with through_fields");
     let none_target = format!("{owner} goes through {th_text}, which has no foreign key to the model {owner} points at");
     let ambiguous = format!(
         "{owner} goes through {th_text}, which has several foreign keys to one side: say which link with through_fields = [\"to_this\", \"to_target\"]"
@@ -862,7 +863,14 @@ fn through_const(own: &syn::Ident, fname: &str, th: &syn::Type, target: &syn::Ty
 /// The methods of a many-to-many through a model: `add` makes rows of the through model (from its
 /// defaults, or `_add_with`'s closure: Django's `through_defaults`); `remove`, `clear` and `set`
 /// work on its rows as on a join table's.
-fn through_methods(own: &syn::Ident, fname: &str, th: &syn::Type, target: &syn::Type, acc: &Tokens, (from_col, to_col): (&Tokens, &Tokens)) -> Tokens {
+fn through_methods(
+    own: &syn::Ident,
+    fname: &str,
+    th: &syn::Type,
+    target: &syn::Type,
+    acc: &Tokens,
+    (from_col, to_col): (&Tokens, &Tokens),
+) -> Tokens {
     let bare = fname.trim_start_matches("r#");
     let add = format_ident!("{}_add", bare);
     let add_with = format_ident!("{}_add_with", bare);

@@ -2,7 +2,8 @@
 //! syn (the user's crate is never compiled), resolved into one [`ProjectState`].
 
 use teapot_schema::{
-    read_abstracts, read_source_items_with, resolve_with_choices, AbstractDecl, ProjectState, SchemaError, SourcedChoices, SourcedDeclaration,
+    read_abstracts, read_source_items_with, resolve_with_choices, AbstractDecl, ProjectState, SchemaError, SourcedChoices,
+    SourcedDeclaration,
 };
 
 use crate::config::Config;
@@ -101,7 +102,8 @@ fn read_file(config: &Config, app: &str, file: &std::path::Path, bases: &[Source
     let text = read_text(file)?;
     let shown = shown(config, file);
     let lookup = |written: &str| find_base(bases, &shown, app, written);
-    let found = read_source_items_with(&text, Some(app), &lookup).map_err(|e| Error::from(SchemaError::from_read(&e, Some(shown.clone()))))?;
+    let found =
+        read_source_items_with(&text, Some(app), &lookup).map_err(|e| Error::from(SchemaError::from_read(&e, Some(shown.clone()))))?;
     let models = found.models.into_iter().map(|decl| SourcedDeclaration { file: shown.clone(), decl }).collect();
     let enums = found.choices.into_iter().map(|choices| SourcedChoices { file: shown.clone(), app: app.to_string(), choices }).collect();
     Ok((models, enums))

@@ -315,9 +315,7 @@ pub fn through_keys(state: &ProjectState, owner: &str, field: &crate::Field) -> 
         return Ok((a.clone(), b.clone()));
     }
     if owner.eq_ignore_ascii_case(&target) {
-        return Err(format!(
-            "{through} links {owner} to itself: say which foreign key is which with through_fields = [\"from\", \"to\"]"
-        ));
+        return Err(format!("{through} links {owner} to itself: say which foreign key is which with through_fields = [\"from\", \"to\"]"));
     }
     for (side, fks) in [(owner, &mine), (target.as_str(), &theirs)] {
         match fks.len() {
@@ -345,7 +343,9 @@ fn check_throughs(state: &ProjectState, decls: &[SourcedDeclaration]) -> Result<
                     d.map(|d| d.decl.field_location(fname)).unwrap_or_default(),
                     format!("many-to-many `{fname}` of {}: {why}", m.name),
                 )
-                .expected("a through model with one foreign key to each side, or through_fields = [\"to_this\", \"to_target\"] naming them"));
+                .expected(
+                    "a through model with one foreign key to each side, or through_fields = [\"to_this\", \"to_target\"] naming them",
+                ));
             }
         }
     }

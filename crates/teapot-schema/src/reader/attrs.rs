@@ -263,8 +263,9 @@ pub(crate) fn read_field_attrs(attrs: &[syn::Attribute]) -> Result<FieldOpts, Re
                 "through" => once!(o.through, lit_str(&meta)?),
                 "through_fields" => {
                     let names = str_list(&meta)?;
-                    let [a, b] = <[String; 2]>::try_from(names)
-                        .map_err(|_| meta.error("through_fields names two fields of the through model: [\"to_this_model\", \"to_the_target\"]"))?;
+                    let [a, b] = <[String; 2]>::try_from(names).map_err(|_| {
+                        meta.error("through_fields names two fields of the through model: [\"to_this_model\", \"to_the_target\"]")
+                    })?;
                     once!(o.through_fields, (a, b))
                 }
                 "auto_now" => o.auto_now = true,

@@ -93,8 +93,9 @@ pub fn read_abstract(item: &syn::ItemStruct) -> Result<AbstractDecl, ReadError> 
     let name = item.ident.to_string();
     let opts = attrs::read_model_attrs(&item.attrs, item.ident.span())?;
     let refuse = |what: &str| {
-        ReadError::new(item.ident.span(), format!("abstract base {name} declares {what}"))
-            .expected("on an abstract base, only `abstract` (and `app`): indexes, constraints, table, ordering and renames are each model's own")
+        ReadError::new(item.ident.span(), format!("abstract base {name} declares {what}")).expected(
+            "on an abstract base, only `abstract` (and `app`): indexes, constraints, table, ordering and renames are each model's own",
+        )
     };
     if !opts.indexes.is_empty() || !opts.constraints.is_empty() {
         return Err(refuse("an index or a constraint"));

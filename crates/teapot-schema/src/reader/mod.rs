@@ -310,7 +310,11 @@ pub fn read_struct_with(item: &syn::ItemStruct, default_app: Option<&str>, bases
             let Some(field) = bf.field.clone() else { continue };
             let clash = decl_fields.iter().any(|(n, _, _)| *n == bf.name) || from_bases.iter().any(|(n, _, _)| *n == bf.name);
             if clash {
-                let also = inherited.iter().find(|i: &&Inherited| i.field == bf.name).map(|i| format!("base {}", i.base)).unwrap_or_else(|| name.clone());
+                let also = inherited
+                    .iter()
+                    .find(|i: &&Inherited| i.field == bf.name)
+                    .map(|i| format!("base {}", i.base))
+                    .unwrap_or_else(|| name.clone());
                 return Err(ReadError::new(*span, format!("field `{}` of {name} comes from base {} and from {also}", bf.name, inh.base))
                     .expected("one field of each name: rename the model's own field, or take one base out"));
             }
@@ -512,7 +516,10 @@ fn build_field(name: &str, span: Span, read: types::ReadType, o: &attrs::FieldOp
     if let Some(q) = &o.related_query_name {
         only(ty.is_relation(), "related_query_name", "ForeignKey and ManyToMany fields")?;
         // Django's fields.E308 / E309: a lookup path is split at `__`.
-        let bad = q.is_empty() || q.ends_with('_') || q.contains("__") || !q.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '%' || c == '(' || c == ')');
+        let bad = q.is_empty()
+            || q.ends_with('_')
+            || q.contains("__")
+            || !q.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '%' || c == '(' || c == ')');
         if bad {
             return Err(ReadError::new(span, format!("related_query_name \"{q}\" of `{name}` cannot be a name in a filter"))
                 .expected("an identifier without `__` that does not end with `_`"));
@@ -637,7 +644,8 @@ pub fn read_struct_source(source: &str, default_app: Option<&str>) -> Result<Dec
     let file: syn::File = syn::parse_str(source)
         .map_err(|e| ReadError::new(e.span(), format!("not a struct declaration: {e}")).expected("struct Name { ... }"))?;
     let mut structs = file.items.iter().filter_map(|i| if let syn::Item::Struct(s) = i { Some(s) } else { None });
-    let item = structs.next().ok_or_else(|| ReadError::new(Span::call_site(), "no struct in the source").expected("struct Name { ... }"))?;
+    let item =
+        structs.next().ok_or_else(|| ReadError::new(Span::call_site(), "no struct in the source").expected("struct Name { ... }"))?;
     let bases: Vec<AbstractDecl> = structs.map(read_abstract).collect::<Result<_, _>>()?;
     let lookup = |written: &str| {
         let name = written.rsplit("::").next().unwrap_or(written);
