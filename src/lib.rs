@@ -38,6 +38,8 @@ pub mod orm;
 
 pub use orm::{Choices, ForeignKey, ManyToMany, Model, Reverse};
 pub use teapot_core::{Connection, DatabaseDetails, Db, Dialect, Error, ErrorKind, Result};
+#[doc(hidden)]
+pub use teapot_macros::__gather;
 pub use teapot_macros::{Choices, Model};
 pub use teapot_migrate as migrate;
 pub use teapot_migrate::Migrator;

@@ -379,3 +379,82 @@ fn migrate_refuses_an_in_memory_sqlite_database() {
         out.says(&["in-memory SQLite database", "gone when teapot exits"]);
     }
 }
+
+const BASE: &str = "use teapot::prelude::*;
+
+#[derive(Model)]
+#[teapot(abstract)]
+pub struct Stamped {
+    #[teapot(auto_now_add)]
+    pub created: DateTime<Utc>,
+    #[teapot(max_length = 100)]
+    pub name: String,
+}
+";
+
+/// Abstract bases, through models and related_query_name that cannot work are refused on read,
+/// naming the model, the field and what to write instead; nothing is written. A base declared in
+/// another file (here another app's) is found by name.
+#[test]
+fn bad_bases_through_models_and_query_names_are_refused_on_read() {
+    let model = |body: &str| format!("use teapot::prelude::*;\n\n{body}");
+    let club = "#[derive(Model)]\npub struct Club {\n    pub id: i64,\n}\n";
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            model("#[derive(Model)]\npub struct Post {\n    pub id: i64,\n    #[teapot(flatten)]\n    pub base: Nothing,\n}\n"),
+            vec!["shop.rs:", "`Nothing` is not an abstract base", "#[teapot(abstract)]"],
+        ),
+        (
+            model(&format!("{club}\n#[derive(Model)]\npub struct Post {{\n    pub id: i64,\n    #[teapot(flatten)]\n    pub base: Club,\n}}\n")),
+            vec!["`Club` is a model, not an abstract base"],
+        ),
+        (
+            model("#[derive(Model)]\npub struct Post {\n    pub id: i64,\n    #[teapot(flatten)]\n    pub base: Stamped,\n    pub name: String,\n}\n"),
+            vec!["field `name` of Post comes from base Stamped and from Post"],
+        ),
+        (
+            model(&format!(
+                "{club}\n#[derive(Model)]\npub struct Person {{\n    pub id: i64,\n    #[teapot(through = \"Link\")]\n    pub clubs: ManyToMany<Club>,\n}}\n\n#[derive(Model)]\npub struct Link {{\n    pub id: i64,\n    #[teapot(on_delete = \"cascade\")]\n    pub person: ForeignKey<Person>,\n}}\n"
+            )),
+            vec!["many-to-many `clubs` of Person", "the through model shop.Link has no foreign key to shop.Club"],
+        ),
+        (
+            model(&format!(
+                "{club}\n#[derive(Model)]\npub struct Person {{\n    pub id: i64,\n    #[teapot(through = \"Link\")]\n    pub clubs: ManyToMany<Club>,\n}}\n\n#[derive(Model)]\npub struct Link {{\n    pub id: i64,\n    #[teapot(on_delete = \"cascade\", related_name = \"a\")]\n    pub a: ForeignKey<Person>,\n    #[teapot(on_delete = \"cascade\", related_name = \"b\")]\n    pub b: ForeignKey<Person>,\n    #[teapot(on_delete = \"cascade\")]\n    pub club: ForeignKey<Club>,\n}}\n"
+            )),
+            vec!["several foreign keys to shop.Person (a, b)", "through_fields"],
+        ),
+        (
+            model(&format!(
+                "{club}\n#[derive(Model)]\npub struct Post {{\n    pub id: i64,\n    #[teapot(on_delete = \"cascade\", related_query_name = \"in__club\")]\n    pub club: ForeignKey<Club>,\n}}\n"
+            )),
+            vec!["related_query_name \"in__club\" of `club` cannot be a name in a filter"],
+        ),
+        (
+            "use teapot::prelude::*;\n\n#[derive(Model)]\n#[teapot(abstract, index(fields = [\"x\"], name = \"x_idx\"))]\npub struct Base {\n    pub x: i32,\n}\n".to_string(),
+            vec!["abstract base Base declares an index or a constraint"],
+        ),
+    ];
+    for (src, expected) in cases {
+        let p = Project::new(&[("core", BASE), ("shop", &src)]);
+        let out = teapot(p.root(), &["makemigrations"]);
+        assert_ne!(out.code, 0, "{src}\n{out}");
+        out.says(&expected);
+        assert!(p.names("shop").is_empty() && p.names("core").is_empty(), "nothing written:\n{src}");
+    }
+    // The base of another file, found by name: its fields are the model's first columns.
+    let ok = model(
+        "#[derive(Model)]\npub struct Post {\n    pub id: i64,\n    pub body: String,\n    #[teapot(flatten)]\n    pub base: Stamped,\n}\n",
+    );
+    let p = Project::new(&[("core", BASE), ("shop", &ok)]);
+    let out = teapot(p.root(), &["makemigrations"]);
+    assert_eq!(out.code, 0, "{out}");
+    let made = std::fs::read_to_string(p.migrations_dir("shop").join("0001_initial.toml")).expect("0001");
+    let at = |s: &str| made.find(s).unwrap_or_else(|| panic!("{s} in\n{made}"));
+    assert!(
+        at("name = \"id\"") < at("name = \"created\"")
+            && at("name = \"created\"") < at("name = \"name\"")
+            && at("name = \"name\"") < at("name = \"body\""),
+        "{made}"
+    );
+}

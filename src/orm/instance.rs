@@ -739,6 +739,79 @@ pub async fn m2m_add<M: Model>(
 }
 
 #[doc(hidden)]
+/// Adds links to a many-to-many through a model (used by the derive's `<field>_add` and
+/// `<field>_add_with`): one row of `Th` per key not linked yet, from `Th`'s defaults, then `fill`
+/// (Django's `through_defaults`), with its two foreign keys set. A required field of `Th` that
+/// `fill` leaves to a placeholder is refused before anything is written.
+pub async fn m2m_add_through<M: Model, T: Model, Th: Model>(
+    db: &Db,
+    owner: &M,
+    (from_col, to_col): (&'static str, &'static str),
+    keys: Vec<Value>,
+    fill: &(dyn Fn(&mut Th) + Send + Sync),
+) -> Result<()> {
+    let me = owner.key().to_value();
+    let mut wanted: Vec<Value> = Vec::new();
+    for k in keys {
+        if !wanted.contains(&k) {
+            wanted.push(k);
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    // The links there are already stay as they are (Django adds only the missing ones).
+    let mut q = Query::select();
+    q.column(Alias::new(to_col))
+        .from(Alias::new(Th::TABLE))
+        .and_where(Expr::col(Alias::new(from_col)).eq(value(me.clone())))
+        .and_where(Expr::col(Alias::new(to_col)).is_in(wanted.iter().cloned().map(value)));
+    let mut have = Vec::new();
+    for row in fetch_all(db, &q).await? {
+        have.push(T::Key::decode(&row, 0)?.to_value());
+    }
+    let missing: Vec<Value> = wanted.into_iter().filter(|k| !have.contains(k)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut template = Th::with_defaults();
+    fill(&mut template);
+    template.pre_save(true, None);
+    if let Some(field) = template.left_to_defaults() {
+        return Err(crate::Error::new(
+            ErrorKind::Usage,
+            format!("{}.{field} has no default, and adding a link to {} makes a {} row", Th::NAME, M::NAME, Th::NAME),
+        )
+        .hint(format!("give it with the `_add_with` method of the many-to-many: |row: &mut {}| row.{field} = ...", Th::NAME)));
+    }
+    let values = template.to_values();
+    let mut columns = Vec::new();
+    let mut at = Vec::new();
+    for (i, c) in Th::COLUMNS.iter().enumerate() {
+        let generated_key = *c == Th::PK && Th::PK_AUTO;
+        let left_to_db = Th::DB_DEFAULT_COLUMNS.contains(c) && template.is_unset(c);
+        if !generated_key && !left_to_db {
+            columns.push(Alias::new(*c));
+            at.push(i);
+        }
+    }
+    let mut ins = Query::insert();
+    ins.into_table(Alias::new(Th::TABLE)).columns(columns);
+    for k in missing {
+        let row: Vec<_> = at
+            .iter()
+            .map(|&i| match Th::COLUMNS[i] {
+                c if c == from_col => value(me.clone()),
+                c if c == to_col => value(k.clone()),
+                _ => value(values[i].clone()),
+            })
+            .collect();
+        ins.values_panic(row);
+    }
+    execute(db, &ins).await.map(|_| ())
+}
+
+#[doc(hidden)]
 /// Which links of a many-to-many a removal takes.
 pub enum Links {
     /// These keys.

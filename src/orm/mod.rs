@@ -11,6 +11,7 @@
 
 pub mod aggregate;
 pub mod arith;
+pub mod bases;
 pub mod callable;
 pub mod choices;
 pub mod deferred;
@@ -178,6 +179,9 @@ pub trait Model: Sized + Send + Sync + 'static {
     const COLUMNS: &'static [&'static str];
     /// The order of a query that gives none (`#[teapot(ordering = [...])]`): `(column, descending)`.
     const ORDERING: &'static [(&'static str, bool)] = &[];
+    /// The foreign keys: `(field, column, table pointed at)` (how a many-to-many through this
+    /// model finds its two columns).
+    const FOREIGN_KEYS: &'static [(&'static str, &'static str, &'static str)] = &[];
 
     /// Decodes `COLUMNS.len()` columns starting at `offset`.
     fn from_row(row: &DbRow, offset: usize) -> Result<Self>;
@@ -226,7 +230,8 @@ pub trait Model: Sized + Send + Sync + 'static {
         rests: &'a [PrefetchPath],
     ) -> BoxFuture<'a, Result<()>>;
     /// The foreign key column of this model whose reverse accessor (its related_name, else
-    /// `{model}_set`) is `accessor`.
+    /// `{model}_set`) or reverse query name (its related_query_name, else its related_name, else
+    /// the model's name lowercased) is `accessor`.
     /// Two foreign keys to different models may have the same accessor (`item_set`): `to` is
     /// the table of the model the accessor is on.
     fn reverse_fk(accessor: &str, to: &str) -> Option<&'static str>;

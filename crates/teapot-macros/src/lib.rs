@@ -3,6 +3,8 @@
 //! (`Book::title()`, `Book::author().name()`), relation loading, defaults. A declaration the
 //! reader refuses is a compile error at the place it points to.
 
+mod bases;
+
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as Tokens;
 use quote::{format_ident, quote, ToTokens};
@@ -17,7 +19,25 @@ const RESERVED_FIELD_NAMES: &[&str] = &["defaults", "objects", "with_defaults"];
 #[proc_macro_derive(Model, attributes(teapot))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let item = parse_macro_input!(input as syn::ItemStruct);
-    match expand(&item) {
+    let out = if teapot_schema::reader::is_abstract(&item.attrs) {
+        bases::expand_abstract(&item)
+    } else if let Some(call) = bases::gather_for_model(&item) {
+        Ok(call)
+    } else {
+        expand(&item, &[])
+    };
+    match out {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+#[doc(hidden)]
+/// Gathers the declarations of a model's abstract bases, then expands the model (called by the
+/// macros abstract bases define; see `bases`).
+#[proc_macro]
+pub fn __gather(input: TokenStream) -> TokenStream {
+    match bases::gather(input.into()) {
         Ok(ts) => ts.into(),
         Err(e) => e.to_compile_error().into(),
     }
@@ -76,7 +96,7 @@ fn literal_tokens(l: &Literal) -> Tokens {
 
 /// Checks, when the crate compiles, what the CLI's resolver checks with the enum in hand: the
 /// column holds every value (max_length), an integer enum has no max_length, a default is a value.
-fn choice_check(enum_ty: &syn::Type, owner: &str, f: &teapot_schema::Field) -> Tokens {
+pub(crate) fn choice_check(enum_ty: &syn::Type, owner: &str, f: &teapot_schema::Field) -> Tokens {
     let mut checks = Vec::new();
     if let Some(n) = f.max_length {
         let n = n as usize;
@@ -226,8 +246,14 @@ fn expand_choices(item: &syn::ItemEnum) -> syn::Result<Tokens> {
     })
 }
 
-fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
-    let decl = teapot_schema::read_struct(item, None).map_err(|e| syn::Error::new(e.span, e.describe()))?;
+pub(crate) fn expand(item: &syn::ItemStruct, bases: &[syn::ItemStruct]) -> syn::Result<Tokens> {
+    let read_bases: Vec<teapot_schema::AbstractDecl> =
+        bases.iter().map(teapot_schema::read_abstract).collect::<Result<_, _>>().map_err(|e| syn::Error::new(e.span, e.describe()))?;
+    let lookup = |written: &str| {
+        let n = written.rsplit("::").next().unwrap_or(written);
+        read_bases.iter().find(|b| b.name == n).cloned().ok_or_else(|| format!("`{written}` is not an abstract base"))
+    };
+    let decl = teapot_schema::read_struct_with(item, None, &lookup).map_err(|e| syn::Error::new(e.span, e.describe()))?;
     let (ordering_cols, ordering_desc): (Vec<String>, Vec<bool>) = decl
         .ordering
         .iter()
@@ -246,7 +272,8 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
     let app = &model.app;
     let name = &model.name;
     let table = model.table_name();
-    let source = item.to_token_stream().to_string();
+    // The model's struct, then its bases: what `Model::model_state` reads again.
+    let source = std::iter::once(item).chain(bases).map(|s| s.to_token_stream().to_string()).collect::<Vec<_>>().join("\n");
 
     let syn_fields: Vec<&syn::Field> = item.fields.iter().collect();
     let find = |n: &str| syn_fields.iter().find(|f| f.ident.as_ref().is_some_and(|i| i.to_string().trim_start_matches("r#") == n)).copied();
@@ -274,6 +301,10 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
     let mut generated_cols = Vec::new();
     let mut pre_saves = Vec::new();
     let mut choice_checks = Vec::new();
+    let mut foreign_keys = Vec::new();
+    let mut through_consts = Vec::new();
+    let mut inherited_decode = Vec::new();
+    let mut inherited_defaults = Vec::new();
     let mut idx = 0usize;
     // Each field gets a handle `Model::field()`: a field named like a function every model has
     // would hide it (`Book::objects()` would be a column), so it is refused here, not later.
@@ -330,92 +361,127 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
         });
     }
     for (fname, f) in &model.fields {
-        let sf = find(fname).ok_or_else(|| syn::Error::new(ident.span(), format!("field {fname} not found")))?;
+        let site = match decl.inherited.iter().find(|i| &i.field == fname) {
+            Some(inh) => bases::inherited_site(item, bases, inh)?,
+            None => {
+                let sf = find(fname).ok_or_else(|| syn::Error::new(ident.span(), format!("field {fname} not found")))?;
+                bases::Site { field: sf.clone(), acc: sf.ident.to_token_stream(), ty: field_type(&sf.ty, ident), inherited: false }
+            }
+        };
+        let sf = &site.field;
+        let acc = &site.acc;
         let fid = sf.ident.clone().expect("named field");
-        let ty = field_type(&sf.ty, ident);
+        let ty = site.ty.clone();
+        // A base's field is built into its base's value: its `name: value` goes aside until then.
+        let decode = if site.inherited { &mut inherited_decode } else { &mut decode };
+        let defaults = if site.inherited { &mut inherited_defaults } else { &mut defaults };
+        // A base's relation names its target through its type (the base's imports are not here).
+        let target_of = |what: &str| -> syn::Result<syn::Type> {
+            if site.inherited {
+                Ok(syn::parse_quote!(<#ty as ::teapot::orm::bases::RelationTarget>::Target))
+            } else {
+                relation_target(&sf.ty, ident).ok_or_else(|| syn::Error::new_spanned(&sf.ty, format!("{what} needs a target model")))
+            }
+        };
         let owner = format!("{name}.{fname}");
         let method = format_ident!("{}", fname);
         match f.ty {
             FieldType::ManyToMany => {
-                let target =
-                    relation_target(&sf.ty, ident).ok_or_else(|| syn::Error::new_spanned(&sf.ty, "ManyToMany needs a target model"))?;
-                let target_name = match &target {
-                    syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+                let target = target_of("ManyToMany")?;
+                let target_name = match relation_target(&sf.ty, ident) {
+                    Some(syn::Type::Path(p)) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
                     _ => String::new(),
                 };
-                let jt = naming::m2m_table(&table, fname);
-                let (from_col, to_col) = naming::m2m_columns(name, &target_name);
+                let (jt, from_col, to_col) = match &f.through {
+                    None => {
+                        let jt = naming::m2m_table(&table, fname);
+                        let (from_col, to_col) = naming::m2m_columns(name, &target_name);
+                        (quote!(#jt), quote!(#from_col), quote!(#to_col))
+                    }
+                    Some(written) => {
+                        let th: syn::Type = syn::parse_str(written).map_err(|e| syn::Error::new_spanned(&sf.ty, e.to_string()))?;
+                        through_consts.push(through_const(ident, fname, &th, &target, &table, f));
+                        let c = format_ident!("__TEAPOT_THROUGH_{}", fname.trim_start_matches("r#").to_uppercase());
+                        (quote!(<#th as ::teapot::Model>::TABLE), quote!(#ident::#c.0), quote!(#ident::#c.1))
+                    }
+                };
                 decode.push(quote!(#fid: ::teapot::ManyToMany::of(#owner)));
                 defaults.push(quote!(#fid: ::teapot::ManyToMany::of(#owner)));
                 prefetches.push(quote! {
-                    #fname => ::teapot::orm::instance::prefetch_m2m::<#ident, #target>(db, rows, base, rests, #jt, #from_col, #to_col, |r, ts| r.#fid.set_loaded(ts)).await,
+                    #fname => ::teapot::orm::instance::prefetch_m2m::<#ident, #target>(db, rows, base, rests, #jt, #from_col, #to_col, |r, ts| r.#acc.set_loaded(ts)).await,
                 });
                 let add = format_ident!("{}_add", fname.trim_start_matches("r#"));
                 let remove = format_ident!("{}_remove", fname.trim_start_matches("r#"));
                 let clear = format_ident!("{}_clear", fname.trim_start_matches("r#"));
                 // A many-to-many of a model to itself is symmetrical, as in Django: a link is
                 // both ways.
-                let symmetrical = &target_name == name;
+                let symmetrical = &target_name == name && f.through.is_none();
                 let accessor = match &f.related_name {
                     Some(r) => r.clone(),
                     None => format!("{}_set", name.to_lowercase()),
                 };
                 if !symmetrical && !accessor.ends_with('+') {
+                    let query = query_name(f, name);
                     reverse_m2ms.push(quote! {
-                        if accessor == #accessor && to == <#target as ::teapot::Model>::TABLE {
+                        if (accessor == #accessor || accessor == #query) && to == <#target as ::teapot::Model>::TABLE {
                             return ::std::option::Option::Some((#jt, #from_col, #to_col));
                         }
                     });
                 }
                 let add_keys = format_ident!("{}_add_keys", fname.trim_start_matches("r#"));
                 let set = format_ident!("{}_set", fname.trim_start_matches("r#"));
-                m2m_adds.push(quote! {
-                    /// Adds rows to this many-to-many (one query); links that exist already stay
-                    /// as they are. Rows fetched into the relation are forgotten (they would be stale).
-                    pub async fn #add(&mut self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<()> {
-                        let keys = targets.iter().map(|t| ::teapot::orm::FieldValue::to_value(&::teapot::Model::key(*t))).collect();
-                        ::teapot::orm::instance::m2m_add::<#ident>(db, self, #jt, (#from_col, #to_col), keys, #symmetrical).await?;
-                        self.#fid.unload();
-                        ::std::result::Result::Ok(())
-                    }
+                if let Some(written) = &f.through {
+                    let th: syn::Type = syn::parse_str(written).map_err(|e| syn::Error::new_spanned(&sf.ty, e.to_string()))?;
+                    m2m_adds.push(through_methods(ident, fname, &th, &target, acc, (&from_col, &to_col)));
+                } else {
+                    m2m_adds.push(quote! {
+                        /// Adds rows to this many-to-many (one query); links that exist already stay
+                        /// as they are. Rows fetched into the relation are forgotten (they would be stale).
+                        pub async fn #add(&mut self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<()> {
+                            let keys = targets.iter().map(|t| ::teapot::orm::FieldValue::to_value(&::teapot::Model::key(*t))).collect();
+                            ::teapot::orm::instance::m2m_add::<#ident>(db, self, #jt, (#from_col, #to_col), keys, #symmetrical).await?;
+                            self.#acc.unload();
+                            ::std::result::Result::Ok(())
+                        }
 
-                    /// Adds rows to this many-to-many by their keys, without fetching them (one query).
-                    pub async fn #add_keys(&mut self, db: &::teapot::orm::Db, keys: &[<#target as ::teapot::Model>::Key]) -> ::teapot::Result<()> {
-                        let keys = keys.iter().map(::teapot::orm::FieldValue::to_value).collect();
-                        ::teapot::orm::instance::m2m_add::<#ident>(db, self, #jt, (#from_col, #to_col), keys, #symmetrical).await?;
-                        self.#fid.unload();
-                        ::std::result::Result::Ok(())
-                    }
+                        /// Adds rows to this many-to-many by their keys, without fetching them (one query).
+                        pub async fn #add_keys(&mut self, db: &::teapot::orm::Db, keys: &[<#target as ::teapot::Model>::Key]) -> ::teapot::Result<()> {
+                            let keys = keys.iter().map(::teapot::orm::FieldValue::to_value).collect();
+                            ::teapot::orm::instance::m2m_add::<#ident>(db, self, #jt, (#from_col, #to_col), keys, #symmetrical).await?;
+                            self.#acc.unload();
+                            ::std::result::Result::Ok(())
+                        }
 
-                    /// Makes these rows the whole of this many-to-many (Django's `set`): links to
-                    /// others go, missing ones are added, the rest stay; in one transaction.
-                    pub async fn #set(&mut self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<()> {
-                        let keys: ::std::vec::Vec<::teapot::orm::Value> = targets.iter().map(|t| ::teapot::orm::FieldValue::to_value(&::teapot::Model::key(*t))).collect();
-                        let tx = db.begin().await?;
-                        ::teapot::orm::instance::m2m_remove::<#ident>(&tx, self, #jt, (#from_col, #to_col), ::teapot::orm::instance::Links::AllBut(keys.clone()), #symmetrical).await?;
-                        ::teapot::orm::instance::m2m_add::<#ident>(&tx, self, #jt, (#from_col, #to_col), keys, #symmetrical).await?;
-                        tx.commit().await?;
-                        self.#fid.unload();
-                        ::std::result::Result::Ok(())
-                    }
+                        /// Makes these rows the whole of this many-to-many (Django's `set`): links to
+                        /// others go, missing ones are added, the rest stay; in one transaction.
+                        pub async fn #set(&mut self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<()> {
+                            let keys: ::std::vec::Vec<::teapot::orm::Value> = targets.iter().map(|t| ::teapot::orm::FieldValue::to_value(&::teapot::Model::key(*t))).collect();
+                            let tx = db.begin().await?;
+                            ::teapot::orm::instance::m2m_remove::<#ident>(&tx, self, #jt, (#from_col, #to_col), ::teapot::orm::instance::Links::AllBut(keys.clone()), #symmetrical).await?;
+                            ::teapot::orm::instance::m2m_add::<#ident>(&tx, self, #jt, (#from_col, #to_col), keys, #symmetrical).await?;
+                            tx.commit().await?;
+                            self.#acc.unload();
+                            ::std::result::Result::Ok(())
+                        }
 
-                    /// Removes rows from this many-to-many (one query); returns how many links went.
-                    /// Rows fetched into the relation are forgotten.
-                    pub async fn #remove(&mut self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<u64> {
-                        let keys = targets.iter().map(|t| ::teapot::orm::FieldValue::to_value(&::teapot::Model::key(*t))).collect();
-                        let n = ::teapot::orm::instance::m2m_remove::<#ident>(db, self, #jt, (#from_col, #to_col), ::teapot::orm::instance::Links::Only(keys), #symmetrical).await?;
-                        self.#fid.unload();
-                        ::std::result::Result::Ok(n)
-                    }
+                        /// Removes rows from this many-to-many (one query); returns how many links went.
+                        /// Rows fetched into the relation are forgotten.
+                        pub async fn #remove(&mut self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<u64> {
+                            let keys = targets.iter().map(|t| ::teapot::orm::FieldValue::to_value(&::teapot::Model::key(*t))).collect();
+                            let n = ::teapot::orm::instance::m2m_remove::<#ident>(db, self, #jt, (#from_col, #to_col), ::teapot::orm::instance::Links::Only(keys), #symmetrical).await?;
+                            self.#acc.unload();
+                            ::std::result::Result::Ok(n)
+                        }
 
-                    /// Removes every row from this many-to-many (one query); returns how many links
-                    /// went. Rows fetched into the relation are forgotten.
-                    pub async fn #clear(&mut self, db: &::teapot::orm::Db) -> ::teapot::Result<u64> {
-                        let n = ::teapot::orm::instance::m2m_remove::<#ident>(db, self, #jt, (#from_col, #to_col), ::teapot::orm::instance::Links::All, #symmetrical).await?;
-                        self.#fid.unload();
-                        ::std::result::Result::Ok(n)
-                    }
-                });
+                        /// Removes every row from this many-to-many (one query); returns how many links
+                        /// went. Rows fetched into the relation are forgotten.
+                        pub async fn #clear(&mut self, db: &::teapot::orm::Db) -> ::teapot::Result<u64> {
+                            let n = ::teapot::orm::instance::m2m_remove::<#ident>(db, self, #jt, (#from_col, #to_col), ::teapot::orm::instance::Links::All, #symmetrical).await?;
+                            self.#acc.unload();
+                            ::std::result::Result::Ok(n)
+                        }
+                    });
+                }
                 col_methods.push(quote! {
                     /// The many-to-many; derefs to the columns of the model at the other end, joined
                     /// through the join table.
@@ -437,36 +503,36 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             }
             FieldType::ForeignKey => {
                 let col = f.column(fname).unwrap_or_default();
-                let target =
-                    relation_target(&sf.ty, ident).ok_or_else(|| syn::Error::new_spanned(&sf.ty, "ForeignKey needs a target model"))?;
+                let target = target_of("ForeignKey")?;
+                foreign_keys.push(quote!((#fname, #col, <#target as ::teapot::Model>::TABLE)));
                 let i = idx;
                 if f.null {
                     decode.push(quote!(#fid: <::std::option::Option<<#target as ::teapot::Model>::Key> as ::teapot::orm::FieldValue>::decode(row, offset + #i)?.map(|k| ::teapot::ForeignKey::of(k, #owner))));
-                    set_arms.push(quote!(#col => { self.#fid = <::std::option::Option<<#target as ::teapot::Model>::Key> as ::teapot::orm::FieldValue>::decode(row, idx)?.map(|k| ::teapot::ForeignKey::of(k, #owner)); ::std::result::Result::Ok(()) }));
+                    set_arms.push(quote!(#col => { self.#acc = <::std::option::Option<<#target as ::teapot::Model>::Key> as ::teapot::orm::FieldValue>::decode(row, idx)?.map(|k| ::teapot::ForeignKey::of(k, #owner)); ::std::result::Result::Ok(()) }));
                     loads.push(quote! {
                         #fname => {
                             if let ::std::option::Option::Some(t) = ::teapot::orm::load_joined::<#target>(row, offsets, #fname)? {
-                                if let ::std::option::Option::Some(fk) = self.#fid.as_mut() { fk.set_loaded(::std::sync::Arc::new(t)); }
+                                if let ::std::option::Option::Some(fk) = self.#acc.as_mut() { fk.set_loaded(::std::sync::Arc::new(t)); }
                             }
                             ::std::result::Result::Ok(())
                         }
                     });
                     prefetches.push(quote! {
-                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, base, rests, |r| r.#fid.as_ref().map(|f| f.key().clone()), |r| r.#fid.as_mut().and_then(|f| f.take_loaded()), |r, t| if let ::std::option::Option::Some(f) = r.#fid.as_mut() { f.set_loaded(t) }).await,
+                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, base, rests, |r| r.#acc.as_ref().map(|f| f.key().clone()), |r| r.#acc.as_mut().and_then(|f| f.take_loaded()), |r, t| if let ::std::option::Option::Some(f) = r.#acc.as_mut() { f.set_loaded(t) }).await,
                     });
                 } else {
                     decode.push(quote!(#fid: ::teapot::ForeignKey::of(<<#target as ::teapot::Model>::Key as ::teapot::orm::FieldValue>::decode(row, offset + #i)?, #owner)));
-                    set_arms.push(quote!(#col => { self.#fid = ::teapot::ForeignKey::of(<<#target as ::teapot::Model>::Key as ::teapot::orm::FieldValue>::decode(row, idx)?, #owner); ::std::result::Result::Ok(()) }));
+                    set_arms.push(quote!(#col => { self.#acc = ::teapot::ForeignKey::of(<<#target as ::teapot::Model>::Key as ::teapot::orm::FieldValue>::decode(row, idx)?, #owner); ::std::result::Result::Ok(()) }));
                     loads.push(quote! {
                         #fname => {
                             if let ::std::option::Option::Some(t) = ::teapot::orm::load_joined::<#target>(row, offsets, #fname)? {
-                                self.#fid.set_loaded(::std::sync::Arc::new(t));
+                                self.#acc.set_loaded(::std::sync::Arc::new(t));
                             }
                             ::std::result::Result::Ok(())
                         }
                     });
                     prefetches.push(quote! {
-                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, base, rests, |r| ::std::option::Option::Some(r.#fid.key().clone()), |r| r.#fid.take_loaded(), |r, t| r.#fid.set_loaded(t)).await,
+                        #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, base, rests, |r| ::std::option::Option::Some(r.#acc.key().clone()), |r| r.#acc.take_loaded(), |r, t| r.#acc.set_loaded(t)).await,
                     });
                 }
                 let accessor = match &f.related_name {
@@ -475,8 +541,9 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                     None => format!("{}_set", name.to_lowercase()),
                 };
                 if !accessor.ends_with('+') {
+                    let query = query_name(f, name);
                     reverse_fks.push(quote! {
-                        if accessor == #accessor && to == <#target as ::teapot::Model>::TABLE {
+                        if (accessor == #accessor || accessor == #query) && to == <#target as ::teapot::Model>::TABLE {
                             return ::std::option::Option::Some(#col);
                         }
                     });
@@ -502,12 +569,12 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
                         #columns_ident { path: ::std::vec::Vec::new() }.#method()
                     }
                 });
-                value_arms.push(quote!(#col => ::std::option::Option::Some(::teapot::orm::FieldValue::to_value(&self.#fid)),));
+                value_arms.push(quote!(#col => ::std::option::Option::Some(::teapot::orm::FieldValue::to_value(&self.#acc)),));
                 if f.db_default.is_some() {
                     db_default_cols.push(col.clone());
                 }
                 columns.push(col);
-                to_values.push(quote!(::teapot::orm::FieldValue::to_value(&self.#fid)));
+                to_values.push(quote!(::teapot::orm::FieldValue::to_value(&self.#acc)));
                 defaults.push(match &f.default {
                     Some(l) => {
                         let lit = literal_tokens(l);
@@ -523,7 +590,8 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
         let col = f.column(fname).unwrap_or_default();
         let i = idx;
         let choices_type = decl.choice_types.iter().find(|(n, _)| n == fname).map(|(_, t)| t.clone());
-        if let Some(written) = &choices_type {
+        // A base's choices are checked by the base's own derive, where the enum is named.
+        if let (Some(written), false) = (&choices_type, site.inherited) {
             let enum_ty: syn::Type = syn::parse_str(written).map_err(|e| syn::Error::new_spanned(&sf.ty, e.to_string()))?;
             choice_checks.push(choice_check(&enum_ty, &owner, f));
         }
@@ -531,7 +599,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             let when = if f.auto_now { quote!(true) } else { quote!(adding) };
             pre_saves.push(quote! {
                 if #when && only.map_or(true, |o| o.contains(&#col)) {
-                    self.#fid = <#ty as ::teapot::orm::AutoNow>::now();
+                    self.#acc = <#ty as ::teapot::orm::AutoNow>::now();
                 }
             });
         }
@@ -544,7 +612,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             _ => quote!(<#ty as ::teapot::orm::FieldValue>::decode(row, __idx)?),
         };
         decode.push(quote!(#fid: { let __idx = offset + #i; #read }));
-        to_values.push(quote!(::teapot::orm::FieldValue::to_value(&self.#fid)));
+        to_values.push(quote!(::teapot::orm::FieldValue::to_value(&self.#acc)));
         col_methods.push(quote! {
             /// This column, for filters, orderings and updates.
             pub fn #method(&self) -> ::teapot::orm::Column<#ty> { ::teapot::orm::Column::named(self.path.clone(), #col, #fname) }
@@ -582,7 +650,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             None if f.generated.is_some() => quote!(#fid: #zero),
             None if f.db_default.is_none() && !f.null && !f.primary_key => {
                 placeholder_checks.push(quote! {
-                    if ::teapot::orm::Placeholder::is_placeholder(&self.#fid) {
+                    if ::teapot::orm::Placeholder::is_placeholder(&self.#acc) {
                         return ::std::option::Option::Some(#fname);
                     }
                 });
@@ -590,17 +658,17 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             }
             None => quote!(#fid: #zero),
         });
-        value_arms.push(quote!(#col => ::std::option::Option::Some(::teapot::orm::FieldValue::to_value(&self.#fid)),));
+        value_arms.push(quote!(#col => ::std::option::Option::Some(::teapot::orm::FieldValue::to_value(&self.#acc)),));
         if unset_text {
-            unset_arms.push(quote!(#col => self.#fid == ::teapot::orm::UNSET_TEXT,));
+            unset_arms.push(quote!(#col => self.#acc == ::teapot::orm::UNSET_TEXT,));
         } else if choices_type.is_some() {
             // Every value of a choices enum is one a row may hold: never unset.
             unset_arms.push(quote!(#col => false,));
         } else {
             unset_arms
-                .push(quote!(#col => ::teapot::orm::FieldValue::to_value(&self.#fid) == ::teapot::orm::FieldValue::to_value(&#zero),));
+                .push(quote!(#col => ::teapot::orm::FieldValue::to_value(&self.#acc) == ::teapot::orm::FieldValue::to_value(&#zero),));
         }
-        set_arms.push(quote!(#col => { let __idx = idx; self.#fid = #read; ::std::result::Result::Ok(()) }));
+        set_arms.push(quote!(#col => { let __idx = idx; self.#acc = #read; ::std::result::Result::Ok(()) }));
         if f.db_default.is_some() {
             db_default_cols.push(col.clone());
         }
@@ -609,6 +677,15 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
         }
         columns.push(col);
         idx += 1;
+    }
+    // Each flatten field's value: its base built from the inherited fields' values.
+    for (fname, _) in &decl.flattens {
+        let sf = find(fname).ok_or_else(|| syn::Error::new(ident.span(), format!("field {fname} not found")))?;
+        let fid = sf.ident.clone().expect("named field");
+        let built = bases::build_base(&sf.ty, bases, &inherited_decode)?;
+        decode.push(quote!(#fid: #built));
+        let built = bases::build_base(&sf.ty, bases, &inherited_defaults)?;
+        defaults.push(quote!(#fid: #built));
     }
     let model_name = name.clone();
 
@@ -639,6 +716,8 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             }
 
             #(#m2m_adds)*
+
+            #(#through_consts)*
         }
 
         #(#choice_checks)*
@@ -654,6 +733,7 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             const PK_AUTO: bool = #pk_auto;
             const COLUMNS: &'static [&'static str] = &[#(#columns),*];
             const ORDERING: &'static [(&'static str, bool)] = &[#((#ordering_cols, #ordering_desc)),*];
+            const FOREIGN_KEYS: &'static [(&'static str, &'static str, &'static str)] = &[#(#foreign_keys),*];
 
             fn from_row(row: &::teapot::orm::DbRow, offset: usize) -> ::teapot::Result<Self> {
                 ::std::result::Result::Ok(#ident { #(#decode),* })
@@ -767,4 +847,121 @@ fn expand(item: &syn::ItemStruct) -> syn::Result<Tokens> {
             }
         }
     })
+}
+
+/// The columns of a through model a many-to-many goes through, found when the crate compiles:
+/// a through model without the two foreign keys (or with several to one side and no
+/// `through_fields`) is a compile error saying so.
+fn through_const(own: &syn::Ident, fname: &str, th: &syn::Type, target: &syn::Type, table: &str, f: &teapot_schema::Field) -> Tokens {
+    let c = format_ident!("__TEAPOT_THROUGH_{}", fname.trim_start_matches("r#").to_uppercase());
+    let th_text = th.to_token_stream().to_string().replace(' ', "");
+    let fields = match &f.through_fields {
+        Some((a, b)) => quote!(::std::option::Option::Some((#a, #b))),
+        None => quote!(::std::option::Option::None),
+    };
+    let owner = format!("{own}.{fname}");
+    let none_owner =
+        format!("{owner} goes through {th_text}, which has no foreign key to {own}: declare one, or name it with through_fields");
+    let none_target = format!("{owner} goes through {th_text}, which has no foreign key to the model {owner} points at");
+    let ambiguous = format!(
+        "{owner} goes through {th_text}, which has several foreign keys to one side: say which link with through_fields = [\"to_this\", \"to_target\"]"
+    );
+    let not_a_key = format!("the through_fields of {owner} name a field that is not a foreign key of {th_text} to that side");
+    quote! {
+        #[doc(hidden)]
+        /// The through model's columns to this model and to the target.
+        pub const #c: (&'static str, &'static str) = match ::teapot::orm::bases::through_columns(
+            <#th as ::teapot::Model>::FOREIGN_KEYS, #table, <#target as ::teapot::Model>::TABLE, #fields,
+        ) {
+            ::std::result::Result::Ok(c) => c,
+            ::std::result::Result::Err(::teapot::orm::bases::ThroughError::NoneToOwner) => ::std::panic!(#none_owner),
+            ::std::result::Result::Err(::teapot::orm::bases::ThroughError::NoneToTarget) => ::std::panic!(#none_target),
+            ::std::result::Result::Err(::teapot::orm::bases::ThroughError::Ambiguous) => ::std::panic!(#ambiguous),
+            ::std::result::Result::Err(::teapot::orm::bases::ThroughError::NotAKey) => ::std::panic!(#not_a_key),
+        };
+    }
+}
+
+/// The methods of a many-to-many through a model: `add` makes rows of the through model (from its
+/// defaults, or `_add_with`'s closure: Django's `through_defaults`); `remove`, `clear` and `set`
+/// work on its rows as on a join table's.
+fn through_methods(
+    own: &syn::Ident,
+    fname: &str,
+    th: &syn::Type,
+    target: &syn::Type,
+    acc: &Tokens,
+    (from_col, to_col): (&Tokens, &Tokens),
+) -> Tokens {
+    let bare = fname.trim_start_matches("r#");
+    let add = format_ident!("{}_add", bare);
+    let add_with = format_ident!("{}_add_with", bare);
+    let add_keys = format_ident!("{}_add_keys", bare);
+    let set = format_ident!("{}_set", bare);
+    let set_with = format_ident!("{}_set_with", bare);
+    let remove = format_ident!("{}_remove", bare);
+    let clear = format_ident!("{}_clear", bare);
+    quote! {
+        /// Links these rows: a row of the through model for each one not linked yet, from its
+        /// defaults. Rows fetched into the relation are forgotten (they would be stale).
+        pub async fn #add(&mut self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<()> {
+            self.#add_with(db, targets, |_: &mut #th| {}).await
+        }
+
+        /// Links these rows, each new row of the through model from its defaults and then `fill`
+        /// (Django's `through_defaults`).
+        pub async fn #add_with(&mut self, db: &::teapot::orm::Db, targets: &[&#target], fill: impl Fn(&mut #th) + Send + Sync) -> ::teapot::Result<()> {
+            let keys = targets.iter().map(|t| ::teapot::orm::FieldValue::to_value(&::teapot::Model::key(*t))).collect();
+            ::teapot::orm::instance::m2m_add_through::<#own, #target, #th>(db, self, (#from_col, #to_col), keys, &fill).await?;
+            self.#acc.unload();
+            ::std::result::Result::Ok(())
+        }
+
+        /// Links rows by their keys, without fetching them.
+        pub async fn #add_keys(&mut self, db: &::teapot::orm::Db, keys: &[<#target as ::teapot::Model>::Key]) -> ::teapot::Result<()> {
+            let keys = keys.iter().map(::teapot::orm::FieldValue::to_value).collect();
+            ::teapot::orm::instance::m2m_add_through::<#own, #target, #th>(db, self, (#from_col, #to_col), keys, &|_: &mut #th| {}).await?;
+            self.#acc.unload();
+            ::std::result::Result::Ok(())
+        }
+
+        /// Makes these rows the whole of the relation (Django's `set`): rows of the through model
+        /// to others go, missing ones are made from its defaults; in one transaction.
+        pub async fn #set(&mut self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<()> {
+            self.#set_with(db, targets, |_: &mut #th| {}).await
+        }
+
+        /// [`Self::#set`], the new rows of the through model filled by `fill`.
+        pub async fn #set_with(&mut self, db: &::teapot::orm::Db, targets: &[&#target], fill: impl Fn(&mut #th) + Send + Sync) -> ::teapot::Result<()> {
+            let keys: ::std::vec::Vec<::teapot::orm::Value> = targets.iter().map(|t| ::teapot::orm::FieldValue::to_value(&::teapot::Model::key(*t))).collect();
+            let tx = db.begin().await?;
+            ::teapot::orm::instance::m2m_remove::<#own>(&tx, self, <#th as ::teapot::Model>::TABLE, (#from_col, #to_col), ::teapot::orm::instance::Links::AllBut(keys.clone()), false).await?;
+            ::teapot::orm::instance::m2m_add_through::<#own, #target, #th>(&tx, self, (#from_col, #to_col), keys, &fill).await?;
+            tx.commit().await?;
+            self.#acc.unload();
+            ::std::result::Result::Ok(())
+        }
+
+        /// Unlinks these rows: their rows of the through model go. Returns how many went.
+        pub async fn #remove(&mut self, db: &::teapot::orm::Db, targets: &[&#target]) -> ::teapot::Result<u64> {
+            let keys = targets.iter().map(|t| ::teapot::orm::FieldValue::to_value(&::teapot::Model::key(*t))).collect();
+            let n = ::teapot::orm::instance::m2m_remove::<#own>(db, self, <#th as ::teapot::Model>::TABLE, (#from_col, #to_col), ::teapot::orm::instance::Links::Only(keys), false).await?;
+            self.#acc.unload();
+            ::std::result::Result::Ok(n)
+        }
+
+        /// Unlinks every row: this row's rows of the through model go. Returns how many went.
+        pub async fn #clear(&mut self, db: &::teapot::orm::Db) -> ::teapot::Result<u64> {
+            let n = ::teapot::orm::instance::m2m_remove::<#own>(db, self, <#th as ::teapot::Model>::TABLE, (#from_col, #to_col), ::teapot::orm::instance::Links::All, false).await?;
+            self.#acc.unload();
+            ::std::result::Result::Ok(n)
+        }
+    }
+}
+
+/// The name of a relation's reverse side in filters (Django's `related_query_name`): declared,
+/// else the related_name, else the model's name lowercased. A `Reverse<T>` field may be named by
+/// it or by the reverse accessor.
+fn query_name(f: &teapot_schema::Field, model: &str) -> String {
+    f.related_query_name.clone().or_else(|| f.related_name.clone()).unwrap_or_else(|| model.to_lowercase())
 }

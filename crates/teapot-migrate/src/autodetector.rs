@@ -246,7 +246,9 @@ impl<'a> Autodetector<'a> {
             let mut related: Vec<&(String, Field)> = m.fields.iter().filter(|(_, f)| f.to.is_some() && !f.primary_key).collect();
             related.sort_by(|a, b| a.0.cmp(&b.0));
             for (fname, f) in &related {
-                let needs = vec![m.label(), f.to.clone().unwrap_or_default()];
+                // A many-to-many through a model needs that model first, as Django orders it.
+                let mut needs = vec![m.label(), f.to.clone().unwrap_or_default()];
+                needs.extend(f.through.iter().cloned());
                 let op = Operation::AddField { model: m.name.clone(), name: fname.clone(), field: f.clone(), one_off_default: None };
                 self.push(P_CREATED_RELATIONS, app, op, needs, vec![], None)?;
             }
@@ -293,7 +295,7 @@ impl<'a> Autodetector<'a> {
             for (fname, f) in &old.fields {
                 if new.field(fname).is_none() {
                     let op = Operation::RemoveField { model: new.name.clone(), name: fname.clone() };
-                    self.push(P_REMOVED_FIELDS, app, op, vec![], f.to.iter().cloned().collect(), None)?;
+                    self.push(P_REMOVED_FIELDS, app, op, vec![], f.to.iter().chain(&f.through).cloned().collect(), None)?;
                 }
             }
         }
@@ -310,7 +312,7 @@ impl<'a> Autodetector<'a> {
                     one_off = q.not_null_default(app, &new.name, fname, f, true)?;
                 }
                 let op = Operation::AddField { model: new.name.clone(), name: fname.clone(), field: f.clone(), one_off_default: one_off };
-                self.push(P_ADDED_FIELDS, app, op, f.to.iter().cloned().collect(), vec![], None)?;
+                self.push(P_ADDED_FIELDS, app, op, f.to.iter().chain(&f.through).cloned().collect(), vec![], None)?;
             }
         }
         for (app, name) in &kept {
@@ -426,12 +428,14 @@ impl<'a> Autodetector<'a> {
             if of == nf {
                 continue;
             }
-            if of.ty == FieldType::ManyToMany || nf.ty == FieldType::ManyToMany {
+            // What only the ORM reads (related_query_name, ...) is an AlterField that runs no SQL.
+            let m2m_same = of.ty == FieldType::ManyToMany && nf.ty == FieldType::ManyToMany && of.same_in_database(nf);
+            if !m2m_same && (of.ty == FieldType::ManyToMany || nf.ty == FieldType::ManyToMany) {
                 // A join table cannot be altered into another: drop it and make the new one.
                 let rm = Operation::RemoveField { model: new.name.clone(), name: fname.clone() };
-                self.push(P_ALTERED_FIELDS, app, rm, vec![], of.to.iter().cloned().collect(), None)?;
+                self.push(P_ALTERED_FIELDS, app, rm, vec![], of.to.iter().chain(&of.through).cloned().collect(), None)?;
                 let add = Operation::AddField { model: new.name.clone(), name: fname.clone(), field: nf.clone(), one_off_default: None };
-                self.push(P_ALTERED_FIELDS, app, add, nf.to.iter().cloned().collect(), vec![], None)?;
+                self.push(P_ALTERED_FIELDS, app, add, nf.to.iter().chain(&nf.through).cloned().collect(), vec![], None)?;
                 continue;
             }
             if of.generated != nf.generated {

@@ -1,7 +1,10 @@
 //! The declared state: every `#[derive(Model)]` struct in the files teapot.toml lists, read with
 //! syn (the user's crate is never compiled), resolved into one [`ProjectState`].
 
-use teapot_schema::{read_source_items, resolve_with_choices, ProjectState, SchemaError, SourcedChoices, SourcedDeclaration};
+use teapot_schema::{
+    read_abstracts, read_source_items_with, resolve_with_choices, AbstractDecl, ProjectState, SchemaError, SourcedChoices,
+    SourcedDeclaration,
+};
 
 use crate::config::Config;
 use teapot_core::{Error, ErrorKind, Result};
@@ -45,10 +48,62 @@ impl Declared {
 /// The declarations of one model file: its models and its choices enums.
 type FileItems = (Vec<SourcedDeclaration>, Vec<SourcedChoices>);
 
-fn read_file(config: &Config, app: &str, file: &std::path::Path) -> Result<FileItems> {
-    let text = std::fs::read_to_string(file).map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", file.display())))?;
-    let shown = file.strip_prefix(&config.root).unwrap_or(file).to_path_buf();
-    let found = read_source_items(&text, Some(app)).map_err(|e| Error::from(SchemaError::from_read(&e, Some(shown.clone()))))?;
+/// An abstract base, the file it is declared in and that file's app.
+struct SourcedAbstract {
+    file: std::path::PathBuf,
+    app: String,
+    base: AbstractDecl,
+}
+
+fn shown(config: &Config, file: &std::path::Path) -> std::path::PathBuf {
+    file.strip_prefix(&config.root).unwrap_or(file).to_path_buf()
+}
+
+fn read_text(file: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(file).map_err(|e| Error::new(ErrorKind::Io, format!("cannot read {}: {e}", file.display())))
+}
+
+/// The abstract bases of one model file (a file that never says `abstract` declares none, and is
+/// not parsed twice).
+fn read_file_abstracts(config: &Config, app: &str, file: &std::path::Path) -> Result<Vec<SourcedAbstract>> {
+    let text = read_text(file)?;
+    if !text.contains("abstract") {
+        return Ok(Vec::new());
+    }
+    let shown = shown(config, file);
+    let found = read_abstracts(&text).map_err(|e| Error::from(SchemaError::from_read(&e, Some(shown.clone()))))?;
+    Ok(found.into_iter().map(|base| SourcedAbstract { file: shown.clone(), app: app.to_string(), base }).collect())
+}
+
+/// The base a flatten field of a model in `file` (of `app`) names: in the same file, else the one
+/// of that name in the app, else the one of that name in the project.
+fn find_base(all: &[SourcedAbstract], file: &std::path::Path, app: &str, written: &str) -> std::result::Result<AbstractDecl, String> {
+    let name = written.rsplit("::").next().unwrap_or(written);
+    let candidates: Vec<&SourcedAbstract> = all.iter().filter(|a| a.base.name == name).collect();
+    let same_app: Vec<&&SourcedAbstract> = candidates.iter().filter(|a| a.app == app).collect();
+    let pick = candidates
+        .iter()
+        .find(|a| a.file == file)
+        .or(if same_app.len() == 1 { same_app.first().copied() } else { None })
+        .or(if candidates.len() == 1 { candidates.first() } else { None });
+    match pick {
+        Some(a) => Ok(a.base.clone()),
+        None if candidates.len() > 1 => {
+            let places: Vec<String> = candidates.iter().map(|c| format!("{}:{}", c.file.display(), c.base.location.line)).collect();
+            Err(format!("several abstract bases are named `{written}` ({}): one per app, or the base in the model's own file", places.join(", ")))
+        }
+        None => Err(format!(
+            "`{written}` is not an abstract base declared in a file teapot.toml lists (a base is #[derive(Model)] #[teapot(abstract)]; a model is not one)"
+        )),
+    }
+}
+
+fn read_file(config: &Config, app: &str, file: &std::path::Path, bases: &[SourcedAbstract]) -> Result<FileItems> {
+    let text = read_text(file)?;
+    let shown = shown(config, file);
+    let lookup = |written: &str| find_base(bases, &shown, app, written);
+    let found =
+        read_source_items_with(&text, Some(app), &lookup).map_err(|e| Error::from(SchemaError::from_read(&e, Some(shown.clone()))))?;
     let models = found.models.into_iter().map(|decl| SourcedDeclaration { file: shown.clone(), decl }).collect();
     let enums = found.choices.into_iter().map(|choices| SourcedChoices { file: shown.clone(), app: app.to_string(), choices }).collect();
     Ok((models, enums))
@@ -74,10 +129,23 @@ pub fn read_declared(config: &Config) -> Result<Declared> {
     // are shared out between the cores, and put back in their order.
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(files.len()).max(1);
     let per_thread = files.len().div_ceil(threads).max(1);
+    // Abstract bases first: a model may flatten one declared in another file.
+    let found: Vec<Result<Vec<SourcedAbstract>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(per_thread)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(|(app, file)| read_file_abstracts(config, app, file)).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    let mut bases = Vec::new();
+    for f in found {
+        bases.extend(f?);
+    }
+    let bases = &bases;
     let parsed: Vec<Result<FileItems>> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(per_thread)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(|(app, file)| read_file(config, app, file)).collect::<Vec<_>>()))
+            .map(|chunk| scope.spawn(move || chunk.iter().map(|(app, file)| read_file(config, app, file, bases)).collect::<Vec<_>>()))
             .collect();
         handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
     });

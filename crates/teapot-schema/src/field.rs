@@ -333,9 +333,21 @@ pub struct Field {
     /// For relations: the name of the reverse accessor on the target model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub related_name: Option<String>,
+    /// For relations: the name of the reverse relation in filters (Django's `related_query_name`);
+    /// when absent, the related_name, else the model's name lowercased. No effect on the database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub related_query_name: Option<String>,
     /// For foreign keys: at most one referring row per target (a unique foreign key).
     #[serde(default, skip_serializing_if = "is_false")]
     pub one_to_one: bool,
+    /// For many-to-many fields: the model (`app.Model`) whose rows are the links, with a foreign
+    /// key to each side and fields of its own (Django's `through`). No join table is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub through: Option<String>,
+    /// For many-to-many fields with `through`: the through model's foreign keys to this model and
+    /// to the target, when it has more than one to either (Django's `through_fields`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub through_fields: Option<(String, String)>,
     /// For many-to-many fields: the type of the join table's `id` when it is not bigint
     /// (`integer` or `smallint`), from the project's `default_auto_field` when the join table was
     /// made (Django's DEFAULT_AUTO_FIELD / AppConfig.default_auto_field).
@@ -378,7 +390,10 @@ impl Field {
             to: None,
             on_delete: None,
             related_name: None,
+            related_query_name: None,
             one_to_one: false,
+            through: None,
+            through_fields: None,
             join_key: None,
             positive: false,
             default_fn: None,
@@ -398,18 +413,30 @@ impl Field {
     }
 
     /// Whether the two fields make the same column: they differ at most in what only the ORM and
-    /// the migration state use (choices, auto_now, auto_now_add), as Django's `non_db_attrs`.
-    /// An AlterField between such fields runs no SQL.
+    /// the migration state use (choices, auto_now, auto_now_add, related_query_name), as Django's
+    /// `non_db_attrs`. An AlterField between such fields runs no SQL.
     pub fn same_in_database(&self, other: &Field) -> bool {
         // A callable default is the ORM's (and fills rows only when a migration adds the column or
-        // makes it NOT NULL, which the alter's own null change says).
-        let strip = |f: &Field| Field { choices: None, auto_now: false, auto_now_add: false, default_fn: None, ..f.clone() };
+        // makes it NOT NULL, which the alter's own null change says); related_query_name is the ORM's.
+        let strip = |f: &Field| Field {
+            choices: None,
+            auto_now: false,
+            auto_now_add: false,
+            default_fn: None,
+            related_query_name: None,
+            ..f.clone()
+        };
         strip(self) == strip(other)
     }
 
     /// The condition a positive field's column has: Django's `data_type_check_constraints`.
     pub fn column_check(&self, column: &str) -> Option<String> {
         self.positive.then(|| format!("\"{}\" >= 0", column.replace('"', "\"\"")))
+    }
+
+    /// Whether this is a many-to-many field whose join table teapot makes (no `through` model).
+    pub fn makes_join_table(&self) -> bool {
+        self.ty == FieldType::ManyToMany && self.through.is_none()
     }
 
     /// The type of a many-to-many field's join table `id`: bigint unless recorded otherwise.

@@ -30,7 +30,7 @@ pub use model::{Constraint, ConstraintKind, Index, ModelState, NameHistory};
 pub use operation::{NamedField, Operation, StateError};
 pub use project::ProjectState;
 pub use reader::{
-    literal_fits, read_enum, read_source, read_source_items, read_struct, read_struct_source, ChoicesEnum, Declaration, Location,
-    ReadError, SourceItems,
+    literal_fits, read_abstract, read_abstracts, read_enum, read_source, read_source_items, read_source_items_with, read_struct,
+    read_struct_source, read_struct_with, AbstractDecl, ChoicesEnum, Declaration, Location, ReadError, SourceItems,
 };
 pub use resolve::{resolve, resolve_with_choices, SourcedChoices, SourcedDeclaration};

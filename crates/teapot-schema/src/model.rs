@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::field::{Field, FieldType};
+use crate::field::Field;
 use crate::naming;
 
 /// An index declared on a model (`index(fields = ["author", "-published"], name = "...")`), with
@@ -239,8 +239,9 @@ impl ModelState {
         self.fields.iter().filter_map(|(n, f)| f.column(n).map(|c| (n.as_str(), f, c)))
     }
 
-    /// The many-to-many fields.
+    /// The many-to-many fields that have a join table of their own (a field with a `through`
+    /// model has none: its links are that model's rows).
     pub fn m2m_fields(&self) -> impl Iterator<Item = (&str, &Field)> {
-        self.fields.iter().filter(|(_, f)| f.ty == FieldType::ManyToMany).map(|(n, f)| (n.as_str(), f))
+        self.fields.iter().filter(|(_, f)| f.makes_join_table()).map(|(n, f)| (n.as_str(), f))
     }
 }

@@ -500,7 +500,7 @@ fn readd_referring(state: &mut ProjectState, label: &str) {
         for (fname, f) in &m.fields {
             match f.ty {
                 FieldType::ForeignKey if points_here(f) => keys.push(fname.clone()),
-                FieldType::ManyToMany => {
+                FieldType::ManyToMany if f.makes_join_table() => {
                     if own {
                         keys.push(format!("{fname}:from"));
                     }

@@ -199,11 +199,36 @@ pub fn resolve_with_choices(decls: &mut [SourcedDeclaration], enums: &[SourcedCh
                 f.to = Some(resolved);
             }
         }
+        // `through = "Membership"`: a model of the same app, else the one of that name.
+        let throughs: Vec<(String, String)> =
+            d.decl.model.fields.iter().filter_map(|(n, f)| f.through.clone().map(|t| (n.clone(), t))).collect();
+        for (field, written) in throughs {
+            if written.contains('.') && by_name.values().flatten().any(|(a, n)| format!("{a}.{n}") == written) {
+                continue;
+            }
+            let loc = d.decl.field_location(&field);
+            let name = written.rsplit("::").next().unwrap_or(&written);
+            let candidates = by_name.get(name).cloned().unwrap_or_default();
+            let pick = candidates.iter().find(|(a, _)| *a == app).or(if candidates.len() == 1 { candidates.first() } else { None });
+            let Some((a, n)) = pick else {
+                return Err(SchemaError::new(
+                    ErrorKind::UnknownModel,
+                    Some(d.file.clone()),
+                    loc,
+                    format!("many-to-many `{field}` of {own} goes through model `{written}`, which no app in teapot.toml declares"),
+                )
+                .expected("through = \"Model\": a model with a foreign key to each side, in a file listed in teapot.toml"));
+            };
+            if let Some(f) = d.decl.model.field_mut(&field) {
+                f.through = Some(format!("{a}.{n}"));
+            }
+        }
     }
     let mut state = ProjectState::new();
     for d in decls.iter() {
         state.insert(d.decl.model.clone());
     }
+    check_throughs(&state, decls)?;
     check_targets_and_accessors(&state, decls)?;
     check_tables(&state, decls)?;
     Ok(state)
@@ -258,6 +283,70 @@ fn check_targets_and_accessors(state: &ProjectState, decls: &[SourcedDeclaration
                 .expected(format!("#[teapot(related_name = \"...\")] on `{fname}` with a name of its own")));
             }
             accessors.insert(key, (m.app.clone(), m.name.clone(), fname.clone()));
+        }
+    }
+    Ok(())
+}
+
+/// The foreign keys of a through model that a many-to-many goes through: `(to this model, to
+/// the target)`, by field name. With `through_fields`, those two; else the one foreign key to
+/// each side, as Django finds them.
+pub fn through_keys(state: &ProjectState, owner: &str, field: &crate::Field) -> Result<(String, String), String> {
+    let Some(through) = &field.through else { return Err("the field has no through model".into()) };
+    let Some(tm) = state.resolve(through) else { return Err(format!("the through model {through} is not in the project")) };
+    let target = field.to.clone().unwrap_or_default();
+    let fks_to = |label: &str| -> Vec<String> {
+        tm.fields
+            .iter()
+            .filter(|(_, f)| f.ty == FieldType::ForeignKey && f.to.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(label)))
+            .map(|(n, _)| n.clone())
+            .collect()
+    };
+    let (mine, theirs) = (fks_to(owner), fks_to(&target));
+    if let Some((a, b)) = &field.through_fields {
+        for (given, side, fks) in [(a, owner, &mine), (b, target.as_str(), &theirs)] {
+            if !fks.contains(given) {
+                return Err(format!(
+                    "through_fields names `{given}`, which is not a foreign key of {through} to {side} (its foreign keys to {side}: {})",
+                    if fks.is_empty() { "none".to_string() } else { fks.join(", ") }
+                ));
+            }
+        }
+        return Ok((a.clone(), b.clone()));
+    }
+    if owner.eq_ignore_ascii_case(&target) {
+        return Err(format!("{through} links {owner} to itself: say which foreign key is which with through_fields = [\"from\", \"to\"]"));
+    }
+    for (side, fks) in [(owner, &mine), (target.as_str(), &theirs)] {
+        match fks.len() {
+            1 => {}
+            0 => return Err(format!("the through model {through} has no foreign key to {side}")),
+            _ => {
+                return Err(format!(
+                    "the through model {through} has several foreign keys to {side} ({}): which one links is ambiguous",
+                    fks.join(", ")
+                ))
+            }
+        }
+    }
+    Ok((mine[0].clone(), theirs[0].clone()))
+}
+
+fn check_throughs(state: &ProjectState, decls: &[SourcedDeclaration]) -> Result<(), SchemaError> {
+    for m in state.models() {
+        for (fname, f) in m.fields.iter().filter(|(_, f)| f.through.is_some()) {
+            if let Err(why) = through_keys(state, &m.label(), f) {
+                let d = locate(decls, &m.app, &m.name);
+                return Err(SchemaError::new(
+                    ErrorKind::Declaration,
+                    d.map(|d| d.file.clone()),
+                    d.map(|d| d.decl.field_location(fname)).unwrap_or_default(),
+                    format!("many-to-many `{fname}` of {}: {why}", m.name),
+                )
+                .expected(
+                    "a through model with one foreign key to each side, or through_fields = [\"to_this\", \"to_target\"] naming them",
+                ));
+            }
         }
     }
     Ok(())

@@ -367,7 +367,10 @@ pub fn lower(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSt
         AddField { model: mn, name, field: f, one_off_default } => {
             let m = model(after, app, mn)?;
             if f.ty == FieldType::ManyToMany {
-                create_join_table(&mut c, after, m, name, f)?;
+                // A many-to-many through a model of the project has no table of its own.
+                if f.makes_join_table() {
+                    create_join_table(&mut c, after, m, name, f)?;
+                }
             } else {
                 add_field(&mut c, after, m, name, f, one_off_default.as_ref())?;
             }
@@ -376,8 +379,10 @@ pub fn lower(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSt
             let m = model(before, app, mn)?;
             let f = field(m, name)?;
             if f.ty == FieldType::ManyToMany {
-                let (jt, _, _) = join_table(before, m, name, f)?;
-                c.now(Change::DropTable { table: jt });
+                if f.makes_join_table() {
+                    let (jt, _, _) = join_table(before, m, name, f)?;
+                    c.now(Change::DropTable { table: jt });
+                }
             } else {
                 let table = m.table_name();
                 let col = f.column(name).unwrap_or_default();
@@ -856,7 +861,7 @@ pub(crate) fn referring_columns(before: &ProjectState, state: &ProjectState, m: 
                 FieldType::ForeignKey if points_here(f) => {
                     vec![(fname.clone(), other.table_name(), f.column(fname).unwrap_or_default(), f)]
                 }
-                FieldType::ManyToMany => {
+                FieldType::ManyToMany if f.makes_join_table() => {
                     let (jt, a, b) = join_table(state, other, fname, f)?;
                     let mut cols = Vec::new();
                     if other.label() == m.label() {
@@ -904,7 +909,9 @@ fn rename_field(
 ) -> Result<()> {
     let (of, nf) = (field(mb, old_name)?, field(ma, new_name)?);
     let table = ma.table_name();
-    if nf.ty == FieldType::ManyToMany {
+    if nf.ty == FieldType::ManyToMany && !nf.makes_join_table() {
+        // A many-to-many through a model has no table of its own to rename.
+    } else if nf.ty == FieldType::ManyToMany {
         let (ot, _, _) = join_table(before, mb, old_name, of)?;
         let (nt, _, _) = join_table(after, ma, new_name, nf)?;
         if ot != nt {

@@ -139,7 +139,7 @@ pub fn derived(state: &ProjectState, m: &ModelState) -> Result<Vec<Derived>> {
     add("pkey".into(), ObjectKind::Constraint, &table, pg_default_name(&table, None, "pkey"));
     for (fname, f) in &m.fields {
         let Some(col) = f.column(fname) else {
-            if f.ty == FieldType::ManyToMany {
+            if f.makes_join_table() {
                 let (jt, a, b) = join_table(state, m, fname, f)?;
                 let r = |s: &str| format!("m2m:{fname}:{s}");
                 add(r("pkey"), ObjectKind::Constraint, &jt, pg_default_name(&jt, None, "pkey"));

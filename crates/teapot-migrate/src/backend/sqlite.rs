@@ -309,7 +309,9 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
         AddField { model: mn, name, field: f, one_off_default } => {
             let (mb, ma) = (model(before, app, mn)?, model(after, app, mn)?);
             if f.ty == FieldType::ManyToMany {
-                r.now.extend(create_join_table(after, ma, name, f)?);
+                if f.makes_join_table() {
+                    r.now.extend(create_join_table(after, ma, name, f)?);
+                }
                 return Ok(r);
             }
             let col = f.column(name).unwrap_or_default();
@@ -345,7 +347,9 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
             let (mb, ma) = (model(before, app, mn)?, model(after, app, mn)?);
             let f = mb.field(name).ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("field {mn}.{name} does not exist")))?;
             if f.ty == FieldType::ManyToMany {
-                r.now.push(format!("DROP TABLE {};", quote(&join_table(before, mb, name, f)?.0)));
+                if f.makes_join_table() {
+                    r.now.push(format!("DROP TABLE {};", quote(&join_table(before, mb, name, f)?.0)));
+                }
             } else {
                 r.now.extend(rebuild(mb, after, ma, &same_columns(mb, ma))?);
                 r.rebuilt.push(rebuilt(mb, ma));
@@ -395,6 +399,9 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
             let (mb, ma) = (model(before, app, mn)?, model(after, app, mn)?);
             let nf = ma.field(new_name).ok_or_else(|| Error::new(ErrorKind::MigrationFile, format!("field {mn}.{new_name} missing")))?;
             if nf.ty == FieldType::ManyToMany {
+                if !nf.makes_join_table() {
+                    return Ok(r);
+                }
                 let of = mb.field(old_name).unwrap_or(nf);
                 let (ot, _, _) = join_table(before, mb, old_name, of)?;
                 let (nt, a, b) = join_table(after, ma, new_name, nf)?;

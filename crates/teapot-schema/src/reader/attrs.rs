@@ -8,17 +8,20 @@ use super::ReadError;
 use crate::field::{DefaultFn, Literal, OnDelete};
 use crate::model::{Constraint, ConstraintKind, Index};
 
-const MODEL_OPTIONS: &str = "app = \"...\", table = \"...\", managed = false, renamed_from = \"...\", ordering = [\"-field\", ...], \
+const MODEL_OPTIONS: &str = "abstract, app = \"...\", table = \"...\", managed = false, renamed_from = \"...\", ordering = [\"-field\", ...], \
 index(fields = [...], name = \"...\", condition = \"...\", include = [...], opclasses = [...], type = \"gin\"), unique(fields = [...] or expressions = [...], name = \"...\", condition = \"...\"), check(name = \"...\", expr = \"...\")";
 
 const FIELD_OPTIONS: &str = "primary_key, max_length = N, max_digits = N, decimal_places = N, unique, db_index, \
 db_column = \"...\", renamed_from = \"...\", default = <literal>, default = uuid4 | now | today | dict | list, \
 db_default = \"<sql>\", generated = \"<sql>\", db_persist = true, on_delete = \"...\", \
-related_name = \"...\", one_to_one, auto_now, auto_now_add, positive";
+related_name = \"...\", related_query_name = \"...\", one_to_one, auto_now, auto_now_add, positive, \
+through = \"Model\", through_fields = [\"to_this\", \"to_target\"], flatten";
 
 /// Options of `#[teapot(...)]` on a struct.
 #[derive(Default)]
 pub(crate) struct ModelOpts {
+    /// `abstract`: shared fields, no table (the span, for messages).
+    pub abstract_: Option<Span>,
     pub app: Option<(String, Span)>,
     pub table: Option<String>,
     pub managed: bool,
@@ -43,6 +46,10 @@ pub(crate) struct FieldOpts {
     pub db_default: Option<String>,
     pub on_delete: Option<OnDelete>,
     pub related_name: Option<String>,
+    pub related_query_name: Option<String>,
+    pub through: Option<String>,
+    pub through_fields: Option<(String, String)>,
+    pub flatten: bool,
     pub one_to_one: bool,
     pub auto_now: bool,
     pub auto_now_add: bool,
@@ -162,6 +169,7 @@ pub(crate) fn read_model_attrs(attrs: &[syn::Attribute], _ident: Span) -> Result
         attr.parse_nested_meta(|meta| {
             let key = ident_of(&meta);
             match key.as_str() {
+                "abstract" => o.abstract_ = Some(meta.path.span()),
                 "app" => {
                     if o.app.is_some() {
                         return Err(duplicate(&meta, "app"));
@@ -283,6 +291,16 @@ pub(crate) fn read_field_attrs(attrs: &[syn::Attribute]) -> Result<FieldOpts, Re
                 "unique" => o.unique = true,
                 "db_index" => o.db_index = true,
                 "one_to_one" => o.one_to_one = true,
+                "flatten" => o.flatten = true,
+                "related_query_name" => once!(o.related_query_name, lit_str(&meta)?),
+                "through" => once!(o.through, lit_str(&meta)?),
+                "through_fields" => {
+                    let names = str_list(&meta)?;
+                    let [a, b] = <[String; 2]>::try_from(names).map_err(|_| {
+                        meta.error("through_fields names two fields of the through model: [\"to_this_model\", \"to_the_target\"]")
+                    })?;
+                    once!(o.through_fields, (a, b))
+                }
                 "auto_now" => o.auto_now = true,
                 "auto_now_add" => o.auto_now_add = true,
                 "positive" => o.positive = true,

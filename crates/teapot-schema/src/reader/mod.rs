@@ -6,6 +6,7 @@
 //! (relation targets, reverse-name clashes) live in [`crate::resolve`].
 
 mod attrs;
+pub mod bases;
 pub mod choices;
 mod types;
 
@@ -15,6 +16,7 @@ use crate::field::{Field, FieldType};
 use crate::model::{ConstraintKind, ModelState};
 use crate::naming;
 
+pub use bases::{is_abstract, is_flatten, no_bases, read_abstract, AbstractDecl, BaseField, BaseLookup, Inherited};
 pub use choices::{derives_choices, read_enum, ChoiceVariant, ChoicesEnum};
 pub use types::{literal_fits, parse_naive_datetime, reverse_target, RUST_TYPES};
 
@@ -102,6 +104,10 @@ pub struct Declaration {
     /// `#[derive(Choices)]` enum by the resolver (until then such a field's type and choices are
     /// provisional: a string without choices).
     pub choice_types: Vec<(String, String)>,
+    /// The fields taken from abstract bases, with the flatten fields that reach them.
+    pub inherited: Vec<Inherited>,
+    /// `#[teapot(flatten)]` fields of the struct itself: `(field, base as written)`.
+    pub flattens: Vec<(String, String)>,
 }
 
 impl Declaration {
@@ -117,32 +123,73 @@ pub fn read_source(source: &str, default_app: Option<&str>) -> Result<Vec<Declar
     read_source_items(source, default_app).map(|items| items.models)
 }
 
-/// What a source file declares: its models and its `#[derive(Choices)]` enums.
+/// What a source file declares: its models, its abstract bases and its `#[derive(Choices)]` enums.
 #[derive(Debug, Clone, Default)]
 pub struct SourceItems {
     /// The `#[derive(Model)]` structs.
     pub models: Vec<Declaration>,
     /// The `#[derive(Choices)]` enums.
     pub choices: Vec<ChoicesEnum>,
+    /// The `#[derive(Model)] #[teapot(abstract)]` structs.
+    pub abstracts: Vec<AbstractDecl>,
+}
+
+fn parse_file(source: &str) -> Result<syn::File, ReadError> {
+    syn::parse_file(source)
+        .map_err(|e| ReadError::new(e.span(), format!("this file is not valid Rust: {e}")).expected("a Rust source file that compiles"))
 }
 
 /// Reads every model struct and every choices enum in a source file, including inline modules.
+/// A model's abstract bases are found in the same file.
 pub fn read_source_items(source: &str, default_app: Option<&str>) -> Result<SourceItems, ReadError> {
-    let file = syn::parse_file(source)
-        .map_err(|e| ReadError::new(e.span(), format!("this file is not valid Rust: {e}")).expected("a Rust source file that compiles"))?;
+    read_source_items_with(source, default_app, &no_bases)
+}
+
+/// [`read_source_items`], with the abstract bases of other files: `bases` finds one the file does
+/// not declare itself.
+pub fn read_source_items_with(source: &str, default_app: Option<&str>, bases: BaseLookup<'_>) -> Result<SourceItems, ReadError> {
+    let file = parse_file(source)?;
     let mut out = SourceItems::default();
-    collect_items(&file.items, default_app, &mut out)?;
+    let mut structs = Vec::new();
+    collect_items(&file.items, &mut structs, &mut out)?;
+    let (abstracts, models): (Vec<&syn::ItemStruct>, Vec<&syn::ItemStruct>) = structs.into_iter().partition(|s| is_abstract(&s.attrs));
+    for a in abstracts {
+        out.abstracts.push(read_abstract(a)?);
+    }
+    let model_names: Vec<String> = models.iter().map(|s| s.ident.to_string()).collect();
+    let own = out.abstracts.clone();
+    let lookup = |written: &str| {
+        let name = written.rsplit("::").next().unwrap_or(written);
+        if let Some(a) = own.iter().find(|a| a.name == name) {
+            return Ok(a.clone());
+        }
+        if model_names.iter().any(|m| m == name) {
+            return Err(format!("`{written}` is a model, not an abstract base: a model's fields are not flattened into another"));
+        }
+        bases(written)
+    };
+    for s in models {
+        out.models.push(read_struct_with(s, default_app, &lookup)?);
+    }
     Ok(out)
 }
 
-fn collect_items(items: &[syn::Item], default_app: Option<&str>, out: &mut SourceItems) -> Result<(), ReadError> {
+/// The abstract bases a source file declares (nothing else is read).
+pub fn read_abstracts(source: &str) -> Result<Vec<AbstractDecl>, ReadError> {
+    let file = parse_file(source)?;
+    let mut structs = Vec::new();
+    collect_items(&file.items, &mut structs, &mut SourceItems::default())?;
+    structs.into_iter().filter(|s| is_abstract(&s.attrs)).map(read_abstract).collect()
+}
+
+fn collect_items<'a>(items: &'a [syn::Item], structs: &mut Vec<&'a syn::ItemStruct>, out: &mut SourceItems) -> Result<(), ReadError> {
     for item in items {
         match item {
-            syn::Item::Struct(s) if derives_model(&s.attrs) => out.models.push(read_struct(s, default_app)?),
+            syn::Item::Struct(s) if derives_model(&s.attrs) => structs.push(s),
             syn::Item::Enum(e) if derives_choices(&e.attrs) => out.choices.push(read_enum(e)?),
             syn::Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
-                    collect_items(items, default_app, out)?;
+                    collect_items(items, structs, out)?;
                 }
             }
             _ => {}
@@ -168,8 +215,17 @@ pub fn derives_model(attrs: &[syn::Attribute]) -> bool {
 /// Reads one model struct. The struct's own `#[teapot(app = ...)]` wins over `default_app`; one of
 /// the two must be given.
 pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<Declaration, ReadError> {
+    read_struct_with(item, default_app, &no_bases)
+}
+
+/// [`read_struct`], finding the abstract bases of its flatten fields with `bases`.
+pub fn read_struct_with(item: &syn::ItemStruct, default_app: Option<&str>, bases: BaseLookup<'_>) -> Result<Declaration, ReadError> {
     let name = item.ident.to_string();
     let opts = attrs::read_model_attrs(&item.attrs, item.ident.span())?;
+    if let Some(span) = opts.abstract_ {
+        return Err(ReadError::new(span, format!("{name} is abstract: it is a base, not a model"))
+            .expected(format!("#[teapot(flatten)] pub base: {name} in a model (read with the abstract bases)")));
+    }
     if !item.generics.params.is_empty() {
         return Err(ReadError::new(item.generics.span_of(), "a model cannot be generic")
             .expected(format!("struct {name} {{ ... }} without type parameters")));
@@ -207,9 +263,15 @@ pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<
     let mut targets = Vec::new();
     let mut reverse_fields = Vec::new();
     let mut choice_types = Vec::new();
+    let mut flattens = Vec::new();
     for f in &named.named {
         let Some(ident) = &f.ident else { continue };
         let fname = ident.to_string().trim_start_matches("r#").to_string();
+        if is_flatten(f) {
+            let fopts = attrs::read_field_attrs(&f.attrs)?;
+            flattens.push((fname.clone(), bases::flatten_type(f, &fname, &fopts)?, ident.span()));
+            continue;
+        }
         if let Some(target) = reverse_target(&f.ty) {
             if let Some(a) = f.attrs.iter().find(|a| a.path().is_ident("teapot")) {
                 return Err(ReadError::new(
@@ -235,6 +297,46 @@ pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<
         }
         field_locations.push((fname.clone(), Location::of(ident.span())));
         decl_fields.push((fname, field, ident.span()));
+    }
+
+    // The bases' fields come first, in the order the flatten fields are written (Django puts
+    // inherited fields before the model's own).
+    let mut inherited = Vec::new();
+    let mut from_bases = Vec::new();
+    for (fname, written, span) in &flattens {
+        let mut got = Vec::new();
+        bases::expand(written, vec![fname.clone()], *span, bases, &mut Vec::new(), &mut got)?;
+        for (bf, inh) in got {
+            let Some(field) = bf.field.clone() else { continue };
+            let clash = decl_fields.iter().any(|(n, _, _)| *n == bf.name) || from_bases.iter().any(|(n, _, _)| *n == bf.name);
+            if clash {
+                let also = inherited
+                    .iter()
+                    .find(|i: &&Inherited| i.field == bf.name)
+                    .map(|i| format!("base {}", i.base))
+                    .unwrap_or_else(|| name.clone());
+                return Err(ReadError::new(*span, format!("field `{}` of {name} comes from base {} and from {also}", bf.name, inh.base))
+                    .expected("one field of each name: rename the model's own field, or take one base out"));
+            }
+            if let Some(t) = &bf.target {
+                targets.push((bf.name.clone(), t.clone()));
+            }
+            if let Some(t) = &bf.choices {
+                choice_types.push((bf.name.clone(), t.clone()));
+            }
+            if let Some(old) = &bf.renamed_from {
+                field_renames.push((bf.name.clone(), old.clone()));
+            }
+            field_locations.push((bf.name.clone(), Location::of(*span)));
+            from_bases.push((bf.name.clone(), field, *span));
+            inherited.push(inh);
+        }
+    }
+    from_bases.append(&mut decl_fields);
+    let mut decl_fields = from_bases;
+    for (_, f, _) in decl_fields.iter_mut() {
+        f.related_name = f.related_name.as_deref().map(|r| bases::fill_class(r, &name, &app));
+        f.related_query_name = f.related_query_name.as_deref().map(|r| bases::fill_class(r, &name, &app));
     }
 
     // Primary key: a declared one, else the field named `id`, which becomes an identity key.
@@ -331,6 +433,8 @@ pub fn read_struct(item: &syn::ItemStruct, default_app: Option<&str>) -> Result<
         reverse_fields,
         ordering,
         choice_types,
+        inherited,
+        flattens: flattens.into_iter().map(|(f, w, _)| (f, w)).collect(),
     })
 }
 
@@ -408,6 +512,29 @@ fn build_field(name: &str, span: Span, read: types::ReadType, o: &attrs::FieldOp
     }
     if o.related_name.is_some() {
         only(ty.is_relation(), "related_name", "ForeignKey and ManyToMany fields")?;
+    }
+    if let Some(q) = &o.related_query_name {
+        only(ty.is_relation(), "related_query_name", "ForeignKey and ManyToMany fields")?;
+        // Django's fields.E308 / E309: a lookup path is split at `__`.
+        let bad = q.is_empty()
+            || q.ends_with('_')
+            || q.contains("__")
+            || !q.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '%' || c == '(' || c == ')');
+        if bad {
+            return Err(ReadError::new(span, format!("related_query_name \"{q}\" of `{name}` cannot be a name in a filter"))
+                .expected("an identifier without `__` that does not end with `_`"));
+        }
+    }
+    if o.through.is_some() || o.through_fields.is_some() {
+        only(ty == FieldType::ManyToMany, if o.through.is_some() { "through" } else { "through_fields" }, "ManyToMany fields")?;
+        if o.through.is_none() {
+            return Err(ReadError::new(span, format!("`{name}` gives through_fields without through"))
+                .expected("through = \"Model\", through_fields = [\"to_this\", \"to_target\"]"));
+        }
+    }
+    if o.flatten {
+        return Err(ReadError::new(span, format!("`{name}` cannot be flattened: only an abstract base's type can"))
+            .expected("#[teapot(flatten)] on a field whose type is a #[derive(Model)] #[teapot(abstract)] struct"));
     }
     if ty == FieldType::ManyToMany {
         for (set, opt) in [
@@ -494,6 +621,9 @@ fn build_field(name: &str, span: Span, read: types::ReadType, o: &attrs::FieldOp
     f.default = o.default.clone();
     f.db_default = o.db_default.clone();
     f.related_name = o.related_name.clone();
+    f.related_query_name = o.related_query_name.clone();
+    f.through = o.through.clone();
+    f.through_fields = o.through_fields.clone();
     f.one_to_one = o.one_to_one;
     if let Some(t) = &read.target {
         // Provisional until the resolver knows every app: `?.Name` or `app.Name`.
@@ -569,9 +699,18 @@ impl SpanOf for syn::Generics {
     }
 }
 
-/// Reads one struct from its source text (what `#[derive(Model)]` stores for the ORM).
+/// Reads one model from its source text (what `#[derive(Model)]` stores for the ORM): the
+/// model's struct, then the abstract bases it flattens, if any.
 pub fn read_struct_source(source: &str, default_app: Option<&str>) -> Result<Declaration, ReadError> {
-    let item: syn::ItemStruct = syn::parse_str(source)
+    let file: syn::File = syn::parse_str(source)
         .map_err(|e| ReadError::new(e.span(), format!("not a struct declaration: {e}")).expected("struct Name { ... }"))?;
-    read_struct(&item, default_app)
+    let mut structs = file.items.iter().filter_map(|i| if let syn::Item::Struct(s) = i { Some(s) } else { None });
+    let item =
+        structs.next().ok_or_else(|| ReadError::new(Span::call_site(), "no struct in the source").expected("struct Name { ... }"))?;
+    let bases: Vec<AbstractDecl> = structs.map(read_abstract).collect::<Result<_, _>>()?;
+    let lookup = |written: &str| {
+        let name = written.rsplit("::").next().unwrap_or(written);
+        bases.iter().find(|a| a.name == name).cloned().ok_or_else(|| format!("no abstract base `{written}` came with the model"))
+    };
+    read_struct_with(item, default_app, &lookup)
 }
