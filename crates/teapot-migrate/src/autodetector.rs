@@ -427,7 +427,10 @@ impl<'a> Autodetector<'a> {
             if of == nf {
                 continue;
             }
-            if of.ty == FieldType::ManyToMany || nf.ty == FieldType::ManyToMany {
+            // A join table whose CASCADE changes hands (the on_delete setting) keeps its rows:
+            // its foreign keys are re-created in place.
+            let only_on_delete = Field { orm_on_delete: nf.orm_on_delete, ..of.clone() } == *nf;
+            if (of.ty == FieldType::ManyToMany || nf.ty == FieldType::ManyToMany) && !only_on_delete {
                 // A join table cannot be altered into another: drop it and make the new one.
                 let rm = Operation::RemoveField { model: new.name.clone(), name: fname.clone() };
                 self.push(P_ALTERED_FIELDS, app, rm, vec![], of.to.iter().cloned().collect(), None)?;
