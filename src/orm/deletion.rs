@@ -155,7 +155,7 @@ pub(crate) enum Keys {
     /// These.
     Known(Vec<Value>),
     /// `SELECT key ...`, and how to decode a row's key.
-    Select(sea_query::SelectStatement, fn(&DbRow) -> Result<Value>),
+    Select(Box<sea_query::SelectStatement>, fn(&DbRow) -> Result<Value>),
 }
 
 /// Deletes the rows of `origin` with these keys and does every `on_delete` action the database
@@ -166,7 +166,7 @@ pub(crate) async fn delete_collected(db: &Db, origin: Origin, keys: Keys) -> Res
     db.atomic(|tx| async move {
         let keys = match keys {
             Keys::Known(k) => k,
-            Keys::Select(s, decode) => fetch_all(&tx, &s).await?.iter().map(decode).collect::<Result<Vec<_>>>()?,
+            Keys::Select(s, decode) => fetch_all(&tx, &*s).await?.iter().map(decode).collect::<Result<Vec<_>>>()?,
         };
         let mut c =
             Collector { db: tx.clone(), actions, order: Vec::new(), seen: HashSet::new(), updates: Vec::new(), restricted: Vec::new() };

@@ -806,7 +806,7 @@ impl<M: Model> QuerySet<M> {
         }
         if super::deletion::needs_collector(db, M::TABLE).await? {
             let s = self.key_select(&mut Builder::new(db, M::TABLE, M::PK))?;
-            let keys = super::deletion::Keys::Select(s, |row| Ok(M::Key::decode(row, 0)?.to_value()));
+            let keys = super::deletion::Keys::Select(Box::new(s), |row| Ok(M::Key::decode(row, 0)?.to_value()));
             let origin = super::deletion::Origin { model: M::NAME, table: M::TABLE, pk: M::PK };
             return super::deletion::delete_collected(db, origin, keys).await;
         }
