@@ -45,6 +45,12 @@ pub use teapot_migrate as migrate;
 pub use teapot_migrate::Migrator;
 pub use teapot_schema as schema;
 
+#[doc(hidden)]
+/// What the derive's output names (not an API).
+pub mod __private {
+    pub use inventory;
+}
+
 /// What a model file needs: `use teapot::prelude::*;` brings the derive, the trait and the types.
 pub mod prelude {
     pub use crate::orm::instance::ModelExt;

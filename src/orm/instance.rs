@@ -282,9 +282,14 @@ pub trait ModelExt: Model {
         }
     }
 
-    /// Deletes the row (one query).
+    /// Deletes the row (one query), and does the `on_delete` of each foreign key pointing at it
+    /// that the database does not do itself (see [`super::deletion`]): then in one transaction.
     fn delete<'a>(&'a self, db: &'a Db) -> impl Future<Output = Result<u64>> + Send + 'a {
         async move {
+            if super::deletion::needs_collector(db, Self::TABLE).await? {
+                let origin = super::deletion::Origin { model: Self::NAME, table: Self::TABLE, pk: Self::PK };
+                return super::deletion::delete_collected(db, origin, super::deletion::Keys::Known(vec![self.key().to_value()])).await;
+            }
             let mut d = Query::delete();
             d.from_table(Alias::new(Self::TABLE)).and_where(by_key::<Self>(self.key().to_value()));
             execute(db, &d).await

@@ -8,6 +8,7 @@
 //! - [`arith`] — [`Expr`]: arithmetic over columns and values (Django's `F()`).
 //! - [`relation`] — [`ForeignKey`] and [`ManyToMany`], filled only on request.
 //! - [`instance`] — create, save, delete, refresh, bulk operations.
+//! - [`deletion`] — the `on_delete` actions the ORM does where the database does not.
 
 pub mod aggregate;
 pub mod arith;
@@ -15,6 +16,7 @@ pub mod bases;
 pub mod callable;
 pub mod choices;
 pub mod deferred;
+pub mod deletion;
 pub mod expression;
 pub mod functions;
 pub mod instance;

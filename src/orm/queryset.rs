@@ -749,6 +749,11 @@ impl<M: Model> QuerySet<M> {
         if self.conds.is_empty() && self.having.is_empty() && self.limit.is_none() && self.offset.is_none() {
             return Ok(None);
         }
+        Ok(Some(Expr::col(Alias::new(M::PK)).in_subquery(self.key_select(b)?)))
+    }
+
+    /// `SELECT t0.key ...` of the matching rows.
+    fn key_select(&self, b: &mut Builder) -> Result<SelectStatement> {
         let filter = self.filter_clause(b)?;
         // The order matters when a limit or an offset picks the rows.
         let terms = if self.limit.is_some() || self.offset.is_some() { b.order(&self.ordering())? } else { Vec::new() };
@@ -757,7 +762,7 @@ impl<M: Model> QuerySet<M> {
         filter.apply(&mut s);
         order_by(&mut s, terms);
         self.slice(&mut s, b.dialect());
-        Ok(Some(Expr::col(Alias::new(M::PK)).in_subquery(s)))
+        Ok(s)
     }
 
     /// Sets columns of every matching row (one query); returns the number of rows.
@@ -792,10 +797,18 @@ impl<M: Model> QuerySet<M> {
         execute(db, &u).await
     }
 
-    /// Deletes every matching row (one query); returns the number of rows.
+    /// Deletes every matching row (one query); returns the number of rows. The `on_delete` of
+    /// each foreign key pointing at them that the database does not do itself is done here too
+    /// (see [`super::deletion`]): the keys are read first, and it all runs in one transaction.
     pub async fn delete(&self, db: &Db) -> Result<u64> {
         if self.matches_nothing() {
             return Ok(0);
+        }
+        if super::deletion::needs_collector(db, M::TABLE).await? {
+            let s = self.key_select(&mut Builder::new(db, M::TABLE, M::PK))?;
+            let keys = super::deletion::Keys::Select(Box::new(s), |row| Ok(M::Key::decode(row, 0)?.to_value()));
+            let origin = super::deletion::Origin { model: M::NAME, table: M::TABLE, pk: M::PK };
+            return super::deletion::delete_collected(db, origin, keys).await;
         }
         let mut b = Builder::new(db, M::TABLE, M::PK);
         let mut d = Query::delete();

@@ -120,7 +120,18 @@ pub async fn applied(url: &str) -> Vec<String> {
 /// A database with the schema of `models_src` (the declarations of one app), made by teapot's
 /// own makemigrations and migrate, and a `Db` on it: what the ORM suites run on.
 pub async fn orm_db(t: &TestDb, app: &str, models_src: &str) -> teapot::Db {
-    let project = super::Project::new(&[(app, &format!("use teapot::prelude::*;\n\n{models_src}\n"))]);
+    orm_db_with(t, app, models_src, "").await
+}
+
+/// [`orm_db`] with more teapot.toml (a `[project]` table) before the app's.
+pub async fn orm_db_with(t: &TestDb, app: &str, models_src: &str, toml: &str) -> teapot::Db {
+    let mut project = super::Project::new(&[(app, &format!("use teapot::prelude::*;\n\n{models_src}\n"))]);
+    if !toml.is_empty() {
+        let path = project.root().join("teapot.toml");
+        let text = format!("{toml}\n{}", std::fs::read_to_string(&path).expect("read teapot.toml"));
+        std::fs::write(&path, text).expect("write teapot.toml");
+        project.config = teapot::migrate::config::Config::load(Some(&path)).expect("load teapot.toml");
+    }
     project.make();
     migrate(&project.config, &t.url, None, None).await.unwrap_or_else(|e| panic!("migrate: {e}"));
     teapot::Db::connect(&t.url).await.expect("connect")

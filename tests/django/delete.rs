@@ -1,7 +1,10 @@
-//! Django's `delete` tests. teapot deletes with one statement and leaves cascades, SET NULL and
-//! SET DEFAULT to the database's foreign keys (declared `ON DELETE`), where Django's collector
-//! fetches and deletes related rows itself: where Django counts its collector's queries, the
-//! count here is teapot's (noted at each one).
+//! Django's `delete` tests, run twice on each database: with teapot's default, where the database's
+//! foreign keys do CASCADE, SET NULL and SET DEFAULT (declared `ON DELETE`) and a delete is one
+//! statement; and under `[project] on_delete = "orm"` (module `orm`), where the constraints have
+//! NO ACTION as Django makes them and the ORM does the actions as Django's collector does. PROTECT
+//! is the ORM's in both. Where Django counts its collector's queries, the count here is teapot's
+//! in each mode (noted at each one), after the one read of the catalog a `Db` makes to know what
+//! its foreign keys do ([`warm`]).
 
 use crate::common::db::TestDb;
 use teapot::orm::instance::bulk_create;
@@ -58,8 +61,7 @@ models! {
         pub id: i64,
     }
 
-    /// Django's A without `setvalue` (on_delete=SET(callable)) and `protect` (PROTECT), which
-    /// teapot lacks. `setdefault`'s default is Django's `get_default_r`, a callable: here the
+    /// Django's A without `setvalue` (on_delete=SET(callable)), which teapot lacks. `setdefault`'s default is Django's `get_default_r`, a callable: here the
     /// literal key 1, the default R every test makes first.
     #[derive(Debug, Clone, teapot::Model)]
     #[teapot(app = "delete")]
@@ -81,6 +83,8 @@ models! {
         pub cascade: ForeignKey<R>,
         #[teapot(on_delete = "cascade", related_name = "cascade_nullable_set")]
         pub cascade_nullable: Option<ForeignKey<R>>,
+        #[teapot(on_delete = "protect", related_name = "protect_set")]
+        pub protect: Option<ForeignKey<R>>,
         #[teapot(on_delete = "restrict", related_name = "restrict_set")]
         pub restrict: Option<ForeignKey<R>>,
         #[teapot(on_delete = "do_nothing", related_name = "donothing_set")]
@@ -93,6 +97,55 @@ models! {
         pub cascade_p: Option<ForeignKey<P>>,
         #[teapot(on_delete = "set_null", related_name = "o2o_nullable_set")]
         pub o2o_setnull: Option<ForeignKey<R>>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "delete")]
+    pub struct B {
+        pub id: i64,
+        #[teapot(on_delete = "protect")]
+        pub protect: ForeignKey<R>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "delete")]
+    pub struct B3 {
+        pub id: i64,
+        #[teapot(on_delete = "restrict")]
+        pub restrict: ForeignKey<R>,
+    }
+
+    /// Django's DeleteTop without its generic relations (teapot has no GenericForeignKey).
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "delete")]
+    pub struct DeleteTop {
+        pub id: i64,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "delete")]
+    pub struct B1 {
+        pub id: i64,
+        #[teapot(on_delete = "cascade")]
+        pub delete_top: ForeignKey<DeleteTop>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "delete")]
+    pub struct B2 {
+        pub id: i64,
+        #[teapot(on_delete = "cascade")]
+        pub delete_top: ForeignKey<DeleteTop>,
+    }
+
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "delete")]
+    pub struct DeleteBottom {
+        pub id: i64,
+        #[teapot(on_delete = "restrict")]
+        pub b1: ForeignKey<B1>,
+        #[teapot(on_delete = "cascade")]
+        pub b2: ForeignKey<B2>,
     }
 
     #[derive(Debug, Clone, teapot::Model)]
@@ -187,31 +240,74 @@ async fn setup(t: &TestDb) -> Db {
     crate::common::db::orm_db(t, "delete", MODELS_SRC).await
 }
 
-suite!(
-    test_auto,
-    test_auto_nullable,
-    test_setnull,
-    test_setdefault,
-    test_setdefault_none,
-    test_cascade,
-    test_cascade_nullable,
-    test_do_nothing_qscount,
-    test_cascade_from_child,
-    test_setnull_from_child,
-    test_o2o_setnull,
-    test_m2m,
-    test_bulk,
-    test_hidden_related,
-    test_large_delete,
-    test_large_delete_related,
-    test_fast_delete_fk,
-    test_fast_delete_m2m,
-    test_fast_delete_revm2m,
-    test_fast_delete_qs,
-    test_fast_delete_joined_qs,
-    test_fast_delete_large_batch,
-    test_fast_delete_full_match,
-);
+macro_rules! all_tests {
+    () => {
+        suite!(
+            test_auto,
+            test_auto_nullable,
+            test_setnull,
+            test_setdefault,
+            test_setdefault_none,
+            test_cascade,
+            test_cascade_nullable,
+            test_do_nothing_qscount,
+            test_cascade_from_child,
+            test_setnull_from_child,
+            test_o2o_setnull,
+            test_m2m,
+            test_bulk,
+            test_hidden_related,
+            test_large_delete,
+            test_large_delete_related,
+            test_fast_delete_fk,
+            test_fast_delete_m2m,
+            test_fast_delete_revm2m,
+            test_fast_delete_qs,
+            test_fast_delete_joined_qs,
+            test_fast_delete_large_batch,
+            test_fast_delete_full_match,
+            test_protect,
+            test_protect_multiple,
+            test_protect_path,
+            test_restrict,
+            test_restrict_multiple,
+            test_restrict_path_cascade_indirect,
+            test_restrict_path_cascade_direct,
+            test_restrict_path_cascade_indirect_diamond,
+            test_queryset_delete_returns_num_rows,
+        );
+    };
+}
+
+all_tests!();
+
+/// The same tests with Django's constraints (NO ACTION) and the ORM doing the actions.
+mod orm {
+    use super::*;
+
+    async fn setup(t: &TestDb) -> Db {
+        crate::common::db::orm_db_with(t, "delete", MODELS_SRC, "[project]\non_delete = \"orm\"\n").await
+    }
+
+    all_tests!();
+}
+
+/// Reads what the foreign keys do (once per `Db`, one query) before a test counts queries.
+async fn warm(db: &Db) -> teapot::Result<()> {
+    db.delete_actions().await.map(|_| ())
+}
+
+/// Whether the constraints have NO ACTION and the ORM does the actions.
+async fn orm_mode(db: &Db) -> teapot::Result<bool> {
+    Ok(db.delete_actions().await?.action("delete_s", "r_id") == Some(teapot::orm::deletion::DbAction::NoAction))
+}
+
+/// The queries a test expects: in the database mode, and in the ORM's.
+async fn expect_queries(db: &Db, before: u64, database: u64, orm: u64) -> Res {
+    let expected = if orm_mode(db).await? { orm } else { database };
+    assert_eq!(db.query_count() - before, expected);
+    Ok(())
+}
 
 async fn new_r(db: &Db) -> teapot::Result<R> {
     let mut r = R::defaults();
@@ -229,7 +325,7 @@ async fn get_default_r(db: &Db) -> teapot::Result<i64> {
 /// Django's create_a: an A whose every relation points at a new row.
 async fn create_a(db: &Db, name: &str) -> teapot::Result<A> {
     let mut rs = Vec::new();
-    for _ in 0..10 {
+    for _ in 0..11 {
         rs.push(new_r(db).await?);
     }
     let fk = |i: usize| ForeignKey::from(&rs[i]);
@@ -247,6 +343,7 @@ async fn create_a(db: &Db, name: &str) -> teapot::Result<A> {
         setdefault_none: Some(fk(4)),
         cascade: fk(5),
         cascade_nullable: Some(fk(6)),
+        protect: Some(fk(10)),
         restrict: Some(fk(7)),
         donothing: Some(fk(8)),
         child: ForeignKey::from(&child),
@@ -429,10 +526,12 @@ async fn test_bulk(db: Db) -> Res {
     let mut ts: Vec<T> = (0..200).map(|_| T { id: 0, s: ForeignKey::from(&s) }).collect();
     bulk_create(&db, &mut ts).await?;
     // Django: 5 queries (its collector fetches T and U, deletes T in batches, then s); teapot:
-    // one DELETE, the database cascades.
+    // one DELETE, the database cascades; the ORM's cascade: BEGIN, T's keys, U by t_id, T, s,
+    // COMMIT (Django counts neither BEGIN nor COMMIT).
+    warm(&db).await?;
     let before = db.query_count();
     s.delete(&db).await?;
-    assert_eq!(db.query_count() - before, 1);
+    expect_queries(&db, before, 1, 6).await?;
     assert!(!S::objects().exists(&db).await?);
     assert!(!T::objects().exists(&db).await?);
     Ok(())
@@ -453,10 +552,12 @@ async fn test_hidden_related(db: Db) -> Res {
 async fn test_large_delete(db: Db) -> Res {
     let mut objs: Vec<Avatar> = (0..2000).map(|_| Avatar::defaults()).collect();
     bulk_create(&db, &mut objs).await?;
-    // Django: 1 + batches of related fetches + 2000 / 100 deletes; teapot: one DELETE.
+    // Django: 1 + batches of related fetches + 2000 / 100 deletes; teapot: one DELETE; the
+    // ORM's cascade: BEGIN, the keys, the users by avatar_id, the avatars, COMMIT.
+    warm(&db).await?;
     let before = db.query_count();
     Avatar::objects().delete(&db).await?;
-    assert_eq!(db.query_count() - before, 1);
+    expect_queries(&db, before, 1, 5).await?;
     assert!(!Avatar::objects().exists(&db).await?);
     Ok(())
 }
@@ -468,10 +569,12 @@ async fn test_large_delete_related(db: Db) -> Res {
     s.create(&db).await?;
     let mut ts: Vec<T> = (0..2000).map(|_| T { id: 0, s: ForeignKey::from(&s) }).collect();
     bulk_create(&db, &mut ts).await?;
-    // Django: 2000 / batch_size + 2000 / 100 + 2 queries; teapot: one DELETE, the database cascades.
+    // Django: 2000 / batch_size + 2000 / 100 + 2 queries; teapot: one DELETE, the database
+    // cascades; the ORM's cascade: BEGIN, T's keys, U by t_id, T, s, COMMIT.
+    warm(&db).await?;
     let before = db.query_count();
     s.delete(&db).await?;
-    assert_eq!(db.query_count() - before, 1);
+    expect_queries(&db, before, 1, 6).await?;
     assert!(!S::objects().exists(&db).await?);
     assert!(!T::objects().exists(&db).await?);
     Ok(())
@@ -484,10 +587,12 @@ async fn test_fast_delete_fk(db: Db) -> Res {
     let mut u = User { id: 0, avatar: Some(ForeignKey::from(&avatar)) };
     u.create(&db).await?;
     let a = Avatar::objects().filter(Avatar::id().eq(*u.avatar.as_ref().expect("set").key())).get(&db).await?;
-    // Django: 2 (fast-delete the user, delete the avatar); teapot: 1, the database cascades.
+    // Django: 2 (fast-delete the user, delete the avatar); teapot: 1, the database cascades;
+    // the ORM's cascade: BEGIN, the users by avatar_id, the avatar, COMMIT.
+    warm(&db).await?;
     let before = db.query_count();
     a.delete(&db).await?;
-    assert_eq!(db.query_count() - before, 1);
+    expect_queries(&db, before, 1, 4).await?;
     assert!(!User::objects().exists(&db).await?);
     assert!(!Avatar::objects().exists(&db).await?);
     Ok(())
@@ -505,10 +610,12 @@ async fn m2m_pair(db: &Db) -> teapot::Result<(M2MTo, M2MFrom)> {
 /// Django: delete.tests.FastDeleteTests.test_fast_delete_m2m
 async fn test_fast_delete_m2m(db: Db) -> Res {
     let (t, f) = m2m_pair(&db).await?;
-    // Django: 2 (delete f, fast-delete its links); teapot: 1, the links cascade.
+    // Django: 2 (delete f, fast-delete its links); teapot: 1, the links cascade; the ORM's
+    // cascade: BEGIN, the links, f, COMMIT.
+    warm(&db).await?;
     let before = db.query_count();
     f.delete(&db).await?;
-    assert_eq!(db.query_count() - before, 1);
+    expect_queries(&db, before, 1, 4).await?;
     assert!(M2MTo::objects().filter(M2MTo::id().eq(t.id)).exists(&db).await?);
     Ok(())
 }
@@ -517,9 +624,10 @@ async fn test_fast_delete_m2m(db: Db) -> Res {
 async fn test_fast_delete_revm2m(db: Db) -> Res {
     // (Django's test deletes `f` here too, as test_fast_delete_m2m does.)
     let (_, f) = m2m_pair(&db).await?;
+    warm(&db).await?;
     let before = db.query_count();
     f.delete(&db).await?;
-    assert_eq!(db.query_count() - before, 1);
+    expect_queries(&db, before, 1, 4).await?;
     Ok(())
 }
 
@@ -529,9 +637,10 @@ async fn test_fast_delete_qs(db: Db) -> Res {
     u1.create(&db).await?;
     let mut u2 = User::defaults();
     u2.create(&db).await?;
+    warm(&db).await?;
     let before = db.query_count();
     User::objects().filter(User::id().eq(u1.id)).delete(&db).await?;
-    assert_eq!(db.query_count() - before, 1);
+    expect_queries(&db, before, 1, 1).await?;
     assert_eq!(User::objects().count(&db).await?, 1);
     assert!(User::objects().filter(User::id().eq(u2.id)).exists(&db).await?);
     Ok(())
@@ -544,9 +653,10 @@ async fn test_fast_delete_joined_qs(db: Db) -> Res {
     User { id: 0, avatar: Some(ForeignKey::from(&a)) }.create(&db).await?;
     let mut u2 = User::defaults();
     u2.create(&db).await?;
+    warm(&db).await?;
     let before = db.query_count();
     User::objects().filter(User::avatar().desc().eq("a")).delete(&db).await?;
-    assert_eq!(db.query_count() - before, 1);
+    expect_queries(&db, before, 1, 1).await?;
     assert_eq!(User::objects().count(&db).await?, 1);
     assert!(User::objects().filter(User::id().eq(u2.id)).exists(&db).await?);
     Ok(())
@@ -556,17 +666,20 @@ async fn test_fast_delete_joined_qs(db: Db) -> Res {
 async fn test_fast_delete_large_batch(db: Db) -> Res {
     let mut users: Vec<User> = (0..2000).map(|_| User::defaults()).collect();
     bulk_create(&db, &mut users).await?;
+    warm(&db).await?;
     let before = db.query_count();
     User::objects().delete(&db).await?;
-    assert_eq!(db.query_count() - before, 1);
+    expect_queries(&db, before, 1, 1).await?;
     let mut a = Avatar { id: 0, desc: Some("a".into()) };
     a.create(&db).await?;
     let mut users: Vec<User> = (0..2000).map(|_| User { id: 0, avatar: Some(ForeignKey::from(&a)) }).collect();
     bulk_create(&db, &mut users).await?;
-    // Django: 2 (the avatar, then a fast delete of its users); teapot: 1, the database cascades.
+    // Django: 2 (the avatar, then a fast delete of its users); teapot: 1, the database cascades;
+    // the ORM's cascade: BEGIN, the users, the avatar, COMMIT.
+    warm(&db).await?;
     let before = db.query_count();
     a.delete(&db).await?;
-    assert_eq!(db.query_count() - before, 1);
+    expect_queries(&db, before, 1, 4).await?;
     assert_eq!(User::objects().count(&db).await?, 0);
     Ok(())
 }
@@ -576,9 +689,192 @@ async fn test_fast_delete_full_match(db: Db) -> Res {
     let mut avatar = Avatar { id: 0, desc: Some("bar".into()) };
     avatar.create(&db).await?;
     User { id: 0, avatar: Some(ForeignKey::from(&avatar)) }.create(&db).await?;
+    warm(&db).await?;
     let before = db.query_count();
     User::objects().filter(!User::id().is_in(Vec::<i64>::new()) | User::avatar().desc().eq("foo")).delete(&db).await?;
-    assert_eq!(db.query_count() - before, 1);
+    expect_queries(&db, before, 1, 1).await?;
     assert!(!User::objects().exists(&db).await?);
+    Ok(())
+}
+
+/// The error of a refused delete, and that it is of `kind`.
+fn refused<T: std::fmt::Debug>(r: teapot::Result<T>, kind: teapot::ErrorKind) -> teapot::Error {
+    let e = r.expect_err("the delete is refused");
+    assert_eq!(e.kind, kind, "{e}");
+    e
+}
+
+async fn r_of(db: &Db, id: i64) -> teapot::Result<R> {
+    R::objects().filter(R::id().eq(id)).get(db).await
+}
+
+/// Django: delete.tests.OnDeleteTests.test_protect
+async fn test_protect(db: Db) -> Res {
+    get_default_r(&db).await?;
+    let a = create_a(&db, "protect").await?;
+    let protect = r_of(&db, *a.protect.as_ref().expect("set").key()).await?;
+    let e = refused(protect.delete(&db).await, teapot::ErrorKind::Protected);
+    let msg = "Cannot delete some instances of model 'R' because they are referenced through protected foreign keys: 'A.protect'.";
+    assert!(e.message.starts_with(msg), "{e}");
+    // Django's `protected_objects == {a}`: how many, and which.
+    assert!(e.message.contains(&format!("1 protecting row(s): A {}", a.id)), "{e}");
+    assert!(a_exists(&db, "protect").await?, "nothing was deleted");
+    assert!(r_of(&db, protect.id).await.is_ok());
+    Ok(())
+}
+
+/// Django: delete.tests.OnDeleteTests.test_protect_multiple
+async fn test_protect_multiple(db: Db) -> Res {
+    get_default_r(&db).await?;
+    let a = create_a(&db, "protect").await?;
+    let protect = r_of(&db, *a.protect.as_ref().expect("set").key()).await?;
+    let mut b = B { id: 0, protect: ForeignKey::from(&protect) };
+    b.create(&db).await?;
+    let e = refused(protect.delete(&db).await, teapot::ErrorKind::Protected);
+    let msg =
+        "Cannot delete some instances of model 'R' because they are referenced through protected foreign keys: 'A.protect', 'B.protect'.";
+    assert!(e.message.starts_with(msg), "{e}");
+    assert!(e.message.contains(&format!("2 protecting row(s): A {}, B {}", a.id, b.id)), "{e}");
+    Ok(())
+}
+
+/// Django: delete.tests.OnDeleteTests.test_protect_path
+async fn test_protect_path(db: Db) -> Res {
+    get_default_r(&db).await?;
+    let a = create_a(&db, "protect").await?;
+    let mut p = P::defaults();
+    p.create(&db).await?;
+    let mut protect = r_of(&db, *a.protect.as_ref().expect("set").key()).await?;
+    protect.p = Some(ForeignKey::from(&p));
+    protect.save(&db).await?;
+    // A query set's delete refuses the same way.
+    let e = refused(P::objects().filter(P::id().eq(p.id)).delete(&db).await, teapot::ErrorKind::Protected);
+    let msg = "Cannot delete some instances of model 'P' because they are referenced through protected foreign keys: 'R.p'.";
+    assert!(e.message.starts_with(msg), "{e}");
+    assert!(e.message.contains(&format!("1 protecting row(s): A {}", a.id)), "{e}");
+    assert!(P::objects().filter(P::id().eq(p.id)).exists(&db).await?);
+    assert!(r_of(&db, protect.id).await.is_ok(), "the cascade was rolled back");
+    Ok(())
+}
+
+/// Django: delete.tests.OnDeleteTests.test_restrict
+async fn test_restrict(db: Db) -> Res {
+    get_default_r(&db).await?;
+    let a = create_a(&db, "restrict").await?;
+    let restrict = r_of(&db, *a.restrict.as_ref().expect("set").key()).await?;
+    let e = refused(restrict.delete(&db).await, teapot::ErrorKind::ForeignKeyViolation);
+    if orm_mode(&db).await? {
+        let msg = "Cannot delete some instances of model 'R' because they are referenced through restricted foreign keys: 'A.restrict'.";
+        assert!(e.message.starts_with(msg), "{e}");
+        assert!(e.message.contains(&format!("1 restricting row(s): A {}", a.id)), "{e}");
+    }
+    assert!(a_exists(&db, "restrict").await?);
+    Ok(())
+}
+
+/// Django: delete.tests.OnDeleteTests.test_restrict_multiple
+async fn test_restrict_multiple(db: Db) -> Res {
+    get_default_r(&db).await?;
+    let a = create_a(&db, "restrict").await?;
+    let restrict = r_of(&db, *a.restrict.as_ref().expect("set").key()).await?;
+    let mut b3 = B3 { id: 0, restrict: ForeignKey::from(&restrict) };
+    b3.create(&db).await?;
+    let e = refused(restrict.delete(&db).await, teapot::ErrorKind::ForeignKeyViolation);
+    if orm_mode(&db).await? {
+        let msg = "Cannot delete some instances of model 'R' because they are referenced through restricted foreign keys: 'A.restrict', 'B3.restrict'.";
+        assert!(e.message.starts_with(msg), "{e}");
+        assert!(e.message.contains(&format!("2 restricting row(s): A {}, B3 {}", a.id, b3.id)), "{e}");
+    }
+    Ok(())
+}
+
+/// Django: delete.tests.OnDeleteTests.test_restrict_path_cascade_indirect
+async fn test_restrict_path_cascade_indirect(db: Db) -> Res {
+    get_default_r(&db).await?;
+    let a = create_a(&db, "restrict").await?;
+    let mut p = P::defaults();
+    p.create(&db).await?;
+    let mut restrict = r_of(&db, *a.restrict.as_ref().expect("set").key()).await?;
+    restrict.p = Some(ForeignKey::from(&p));
+    restrict.save(&db).await?;
+    let e = refused(p.delete(&db).await, teapot::ErrorKind::ForeignKeyViolation);
+    if orm_mode(&db).await? {
+        let msg = "Cannot delete some instances of model 'P' because they are referenced through restricted foreign keys: 'A.restrict'.";
+        assert!(e.message.starts_with(msg), "{e}");
+    }
+    // Object referenced also with CASCADE relationship can be deleted.
+    let mut cascade = r_of(&db, *a.cascade.key()).await?;
+    cascade.p = Some(ForeignKey::from(&p));
+    cascade.save(&db).await?;
+    p.delete(&db).await?;
+    assert!(!a_exists(&db, "restrict").await?);
+    assert!(r_of(&db, restrict.id).await.is_err());
+    Ok(())
+}
+
+/// Django: delete.tests.OnDeleteTests.test_restrict_path_cascade_direct
+async fn test_restrict_path_cascade_direct(db: Db) -> Res {
+    get_default_r(&db).await?;
+    let mut a = create_a(&db, "restrict").await?;
+    let mut p = P::defaults();
+    p.create(&db).await?;
+    let mut restrict = r_of(&db, *a.restrict.as_ref().expect("set").key()).await?;
+    restrict.p = Some(ForeignKey::from(&p));
+    restrict.save(&db).await?;
+    a.cascade_p = Some(ForeignKey::from(&p));
+    a.save(&db).await?;
+    p.delete(&db).await?;
+    assert!(!a_exists(&db, "restrict").await?);
+    assert!(r_of(&db, restrict.id).await.is_err());
+    Ok(())
+}
+
+/// Django: delete.tests.OnDeleteTests.test_restrict_path_cascade_indirect_diamond
+async fn test_restrict_path_cascade_indirect_diamond(db: Db) -> Res {
+    let mut delete_top = DeleteTop::defaults();
+    delete_top.create(&db).await?;
+    let mut b1 = B1 { id: 0, delete_top: ForeignKey::from(&delete_top) };
+    b1.create(&db).await?;
+    let mut b2 = B2 { id: 0, delete_top: ForeignKey::from(&delete_top) };
+    b2.create(&db).await?;
+    let mut delete_bottom = DeleteBottom { id: 0, b1: ForeignKey::from(&b1), b2: ForeignKey::from(&b2) };
+    delete_bottom.create(&db).await?;
+    let e = refused(b1.delete(&db).await, teapot::ErrorKind::ForeignKeyViolation);
+    if orm_mode(&db).await? {
+        let msg =
+            "Cannot delete some instances of model 'B1' because they are referenced through restricted foreign keys: 'DeleteBottom.b1'.";
+        assert!(e.message.starts_with(msg), "{e}");
+        assert!(e.message.contains(&format!("DeleteBottom {}", delete_bottom.id)), "{e}");
+    }
+    assert!(DeleteTop::objects().exists(&db).await?);
+    assert!(B1::objects().exists(&db).await?);
+    assert!(B2::objects().exists(&db).await?);
+    assert!(DeleteBottom::objects().exists(&db).await?);
+    // Object referenced also with CASCADE relationship can be deleted.
+    delete_top.delete(&db).await?;
+    assert!(!DeleteTop::objects().exists(&db).await?);
+    assert!(!B1::objects().exists(&db).await?);
+    assert!(!B2::objects().exists(&db).await?);
+    assert!(!DeleteBottom::objects().exists(&db).await?);
+    Ok(())
+}
+
+/// Django: delete.tests.DeletionTests.test_queryset_delete_returns_num_rows (the first half:
+/// teapot returns the number of the model's own rows, not Django's per-model counts).
+async fn test_queryset_delete_returns_num_rows(db: Db) -> Res {
+    let mut avatars =
+        vec![Avatar { id: 0, desc: Some("a".into()) }, Avatar { id: 0, desc: Some("b".into()) }, Avatar { id: 0, desc: Some("c".into()) }];
+    bulk_create(&db, &mut avatars).await?;
+    let count = Avatar::objects().count(&db).await?;
+    assert_eq!(Avatar::objects().delete(&db).await?, count as u64);
+    let r = new_r(&db).await?;
+    let mut h1 = HiddenUser { id: 0, r: ForeignKey::from(&r) };
+    h1.create(&db).await?;
+    HiddenUser { id: 0, r: ForeignKey::from(&r) }.create(&db).await?;
+    HiddenUserProfile { id: 0, user: ForeignKey::from(&h1) }.create(&db).await?;
+    let rs = R::objects().count(&db).await?;
+    assert_eq!(R::objects().delete(&db).await?, rs as u64);
+    assert_eq!(HiddenUser::objects().count(&db).await?, 0);
+    assert_eq!(HiddenUserProfile::objects().count(&db).await?, 0);
     Ok(())
 }

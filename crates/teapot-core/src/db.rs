@@ -189,6 +189,9 @@ impl TxState {
 struct Shared {
     pool: Pool,
     queries: AtomicU64,
+    /// The foreign keys' ON DELETE actions, read from the catalog at the first delete that needs
+    /// them ([`Db::delete_actions`]).
+    delete_actions: std::sync::Mutex<Option<Arc<crate::catalog::DeleteActions>>>,
 }
 
 /// A database: a pool, or a transaction on one of its connections.
@@ -270,7 +273,7 @@ impl Db {
                     .map_err(fail)?,
             ),
         };
-        Ok(Db { shared: Arc::new(Shared { pool, queries: AtomicU64::new(0) }), scope: None })
+        Ok(Db { shared: Arc::new(Shared { pool, queries: AtomicU64::new(0), delete_actions: Default::default() }), scope: None })
     }
 
     /// A connection of its own, taken out of the pool (it is closed, not returned, when done):
@@ -297,6 +300,24 @@ impl Db {
     /// Statements run through this database (and its clones and transactions) so far.
     pub fn query_count(&self) -> u64 {
         self.shared.queries.load(Ordering::SeqCst)
+    }
+
+    /// What each foreign key of the database does on delete, read from the catalog by the first
+    /// call (one query, counted) and kept for this database's handles, clones and transactions:
+    /// the ORM asks it before a delete to know which `on_delete` actions the database does itself.
+    /// After a migration changes foreign keys under a running program, [`Db::forget_catalog`].
+    pub async fn delete_actions(&self) -> Result<Arc<crate::catalog::DeleteActions>> {
+        if let Some(known) = self.shared.delete_actions.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+            return Ok(known);
+        }
+        let read = Arc::new(crate::catalog::DeleteActions::read(self).await?);
+        *self.shared.delete_actions.lock().unwrap_or_else(|p| p.into_inner()) = Some(read.clone());
+        Ok(read)
+    }
+
+    /// Forgets what [`Db::delete_actions`] read: the next delete that needs it reads it again.
+    pub fn forget_catalog(&self) {
+        *self.shared.delete_actions.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// Whether this handle is in a transaction (or a savepoint).

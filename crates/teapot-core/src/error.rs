@@ -38,8 +38,11 @@ pub enum ErrorKind {
     Busy,
     /// A unique constraint refused the write.
     UniqueViolation,
-    /// A foreign key refused the write.
+    /// A foreign key refused the write (a RESTRICT one refused a delete too).
     ForeignKeyViolation,
+    /// A delete was refused because rows point at the rows deleted through a foreign key declared
+    /// `on_delete = "protect"` (Django's ProtectedError); nothing was deleted.
+    Protected,
     /// A NOT NULL column was given NULL.
     NotNullViolation,
     /// A CHECK constraint refused the write.
@@ -228,6 +231,11 @@ impl Error {
     /// `get()` found no row.
     pub fn is_not_found(&self) -> bool {
         self.kind == ErrorKind::NotFound
+    }
+
+    /// A delete was refused by a protecting foreign key.
+    pub fn is_protected(&self) -> bool {
+        self.kind == ErrorKind::Protected
     }
 
     /// A relation was read that was not fetched.

@@ -3,6 +3,7 @@
 //! Where to find things:
 //! - [`dialect`] — [`Dialect`] (PostgreSQL or SQLite, from a URL), identifier quoting, URL redaction.
 //! - [`db`] — [`Db`]: a pool, or a transaction on one of its connections; every statement counted.
+//! - [`catalog`] — what the database's foreign keys do on delete, read once per [`Db`].
 //! - [`connection`] — [`Connection`]: one dedicated connection, for work that needs session state
 //!   (advisory locks, `SET lock_timeout`, statements outside any transaction).
 //! - [`value`] — [`Value`] (what is bound) and [`FieldValue`] (Rust types to and from both backends);
@@ -13,6 +14,7 @@
 
 #[macro_use]
 mod bind;
+pub mod catalog;
 pub mod connection;
 pub mod db;
 pub mod dialect;

@@ -305,6 +305,8 @@ pub(crate) fn expand(item: &syn::ItemStruct, bases: &[syn::ItemStruct]) -> syn::
     let mut through_consts = Vec::new();
     let mut inherited_decode = Vec::new();
     let mut inherited_defaults = Vec::new();
+    // The foreign keys (and join tables' keys) registered for the ORM's deletes.
+    let mut relations = Vec::new();
     let mut idx = 0usize;
     // Each field gets a handle `Model::field()`: a field named like a function every model has
     // would hide it (`Book::objects()` would be a column), so it is refused here, not later.
@@ -396,6 +398,30 @@ pub(crate) fn expand(item: &syn::ItemStruct, bases: &[syn::ItemStruct]) -> syn::
                     None => {
                         let jt = naming::m2m_table(&table, fname);
                         let (from_col, to_col) = naming::m2m_columns(name, &target_name);
+                        // The join table's two keys, CASCADE both: its rows go with either side.
+                        // (A through model registers its own foreign keys.)
+                        let through = format!("{name}_{fname}");
+                        for (col, to) in [(&from_col, quote!(#ident)), (&to_col, quote!(#target))] {
+                            let field = col.trim_end_matches("_id").to_string();
+                            relations.push(quote! {
+                                ::teapot::__private::inventory::submit! {
+                                    ::teapot::orm::deletion::Relation {
+                                        model: #through,
+                                        field: #field,
+                                        table: #jt,
+                                        pk: "id",
+                                        column: #col,
+                                        to_model: <#to as ::teapot::Model>::NAME,
+                                        to_table: <#to as ::teapot::Model>::TABLE,
+                                        on_delete: ::teapot::schema::OnDelete::Cascade,
+                                        join: true,
+                                        order: 0,
+                                        decode_key: |row, i| <i64 as ::teapot::orm::FieldValue>::decode(row, i).map(|k| ::teapot::orm::FieldValue::to_value(&k)),
+                                        set_to: || ::teapot::orm::Value::Null,
+                                    }
+                                }
+                            });
+                        }
                         (quote!(#jt), quote!(#from_col), quote!(#to_col))
                     }
                     Some(written) => {
@@ -535,6 +561,47 @@ pub(crate) fn expand(item: &syn::ItemStruct, bases: &[syn::ItemStruct]) -> syn::
                         #fname => ::teapot::orm::instance::prefetch_fk::<#ident, #target>(db, rows, base, rests, |r| ::std::option::Option::Some(r.#acc.key().clone()), |r| r.#acc.take_loaded(), |r, t| r.#acc.set_loaded(t)).await,
                     });
                 }
+                let action = format_ident!(
+                    "{}",
+                    match f.on_delete.unwrap_or(teapot_schema::OnDelete::DoNothing) {
+                        teapot_schema::OnDelete::Cascade => "Cascade",
+                        teapot_schema::OnDelete::Restrict => "Restrict",
+                        teapot_schema::OnDelete::Protect => "Protect",
+                        teapot_schema::OnDelete::SetNull => "SetNull",
+                        teapot_schema::OnDelete::SetDefault => "SetDefault",
+                        teapot_schema::OnDelete::DoNothing => "DoNothing",
+                    }
+                );
+                // SET NULL writes a NULL of the key's type; SET DEFAULT the declared default, or NULL.
+                let set_to = match (&f.default, f.on_delete) {
+                    (Some(l), Some(teapot_schema::OnDelete::SetDefault)) => {
+                        let lit = literal_tokens(l);
+                        quote!(|| match <#ty as ::teapot::orm::FromLiteral>::from_literal(&#lit) {
+                            ::std::option::Option::Some(v) => ::teapot::orm::FieldValue::to_value(&v),
+                            ::std::option::Option::None => <#ty as ::teapot::orm::FieldValue>::null(),
+                        })
+                    }
+                    _ => quote!(|| <#ty as ::teapot::orm::FieldValue>::null()),
+                };
+                let fname_text = fname.trim_start_matches("r#");
+                relations.push(quote! {
+                    ::teapot::__private::inventory::submit! {
+                        ::teapot::orm::deletion::Relation {
+                            model: #name,
+                            field: #fname_text,
+                            table: #table,
+                            pk: #pk_column,
+                            column: #col,
+                            to_model: <#target as ::teapot::Model>::NAME,
+                            to_table: <#target as ::teapot::Model>::TABLE,
+                            on_delete: ::teapot::schema::OnDelete::#action,
+                            join: false,
+                            order: #i as u32,
+                            decode_key: |row, i| <#pk_ty as ::teapot::orm::FieldValue>::decode(row, i).map(|k| ::teapot::orm::FieldValue::to_value(&k)),
+                            set_to: #set_to,
+                        }
+                    }
+                });
                 let accessor = match &f.related_name {
                     Some(r) => r.clone(),
                     None if f.one_to_one => name.to_lowercase(),
@@ -721,6 +788,8 @@ pub(crate) fn expand(item: &syn::ItemStruct, bases: &[syn::ItemStruct]) -> syn::
         }
 
         #(#choice_checks)*
+
+        #(#relations)*
 
         impl ::teapot::Model for #ident {
             type Key = #pk_ty;

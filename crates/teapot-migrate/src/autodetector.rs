@@ -428,9 +428,12 @@ impl<'a> Autodetector<'a> {
             if of == nf {
                 continue;
             }
-            // What only the ORM reads (related_query_name, ...) is an AlterField that runs no SQL.
+            // What only the ORM reads (related_query_name, ...) is an AlterField that runs no SQL; a
+            // join table whose CASCADE changes hands (the on_delete setting) keeps its rows: its
+            // foreign keys are re-created in place.
             let m2m_same = of.ty == FieldType::ManyToMany && nf.ty == FieldType::ManyToMany && of.same_in_database(nf);
-            if !m2m_same && (of.ty == FieldType::ManyToMany || nf.ty == FieldType::ManyToMany) {
+            let only_on_delete = Field { orm_on_delete: nf.orm_on_delete, ..of.clone() } == *nf;
+            if !m2m_same && !only_on_delete && (of.ty == FieldType::ManyToMany || nf.ty == FieldType::ManyToMany) {
                 // A join table cannot be altered into another: drop it and make the new one.
                 let rm = Operation::RemoveField { model: new.name.clone(), name: fname.clone() };
                 self.push(P_ALTERED_FIELDS, app, rm, vec![], of.to.iter().chain(&of.through).cloned().collect(), None)?;

@@ -8,6 +8,7 @@
 //! migrations = "migrations/library"           # default: migrations/<app>
 //! [project]
 //! default_auto_field = "AutoField"            # join tables' id: BigAutoField (default), AutoField, SmallAutoField
+//! on_delete = "orm"                           # who does on_delete: "database" (default) or "orm" (Django's way)
 //! [online]
 //! lock_timeout = "2s"                         # 500ms, 2s, 1m: checked when the file is read
 //! [check]
@@ -42,6 +43,8 @@ pub struct Config {
     pub online: OnlineConfig,
     /// `[project] default_auto_field`.
     pub default_auto_field: AutoField,
+    /// `[project] on_delete`.
+    pub on_delete: OnDeleteBy,
     /// `[check]`: the baseline and the findings allowed in applied migrations.
     pub check: CheckConfig,
 }
@@ -95,6 +98,30 @@ pub struct AppConfig {
     pub migrations: PathBuf,
     /// `default_auto_field` of this app, over the project's (Django's AppConfig.default_auto_field).
     pub default_auto_field: Option<AutoField>,
+    /// `on_delete` of this app's foreign keys, over the project's.
+    pub on_delete: Option<OnDeleteBy>,
+}
+
+/// Who does a foreign key's `on_delete` action: the database's constraint (`ON DELETE CASCADE`,
+/// teapot's default), or the ORM with NO ACTION in the database, as Django does (a database
+/// shared with Django, or moved from it, has NO ACTION on every foreign key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnDeleteBy {
+    /// `on_delete = "database"`: the constraint has the action.
+    #[default]
+    Database,
+    /// `on_delete = "orm"`: the constraint has NO ACTION; the ORM's delete does the action.
+    Orm,
+}
+
+impl OnDeleteBy {
+    fn parse(s: &str) -> Option<OnDeleteBy> {
+        match s {
+            "database" => Some(OnDeleteBy::Database),
+            "orm" => Some(OnDeleteBy::Orm),
+            _ => None,
+        }
+    }
 }
 
 /// Django's DEFAULT_AUTO_FIELD: the key type of what teapot keys by itself (the `id` of
@@ -193,6 +220,7 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawProject {
     default_auto_field: Option<Spanned<String>>,
+    on_delete: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -237,6 +265,7 @@ struct RawApp {
     models: Vec<String>,
     migrations: Option<String>,
     default_auto_field: Option<Spanned<String>>,
+    on_delete: Option<Spanned<String>>,
 }
 
 impl Config {
@@ -286,7 +315,8 @@ impl Config {
             }
             let migrations = root.join(a.migrations.unwrap_or_else(|| format!("migrations/{label}")));
             let default_auto_field = a.default_auto_field.map(|v| auto_field(v, text, path, &format!("[apps.{label}]"))).transpose()?;
-            apps.insert(label.clone(), AppConfig { label, models: a.models, migrations, default_auto_field });
+            let on_delete = a.on_delete.map(|v| on_delete_by(v, text, path, &format!("[apps.{label}]"))).transpose()?;
+            apps.insert(label.clone(), AppConfig { label, models: a.models, migrations, default_auto_field, on_delete });
         }
         // Two apps writing into one folder would each read the other's migrations as their own
         // (makemigrations would then "delete" the other app's models).
@@ -316,13 +346,20 @@ impl Config {
         let check = check_config(raw.check, text, path, &apps)?;
         let default_auto_field =
             raw.project.default_auto_field.map(|v| auto_field(v, text, path, "[project]")).transpose()?.unwrap_or_default();
-        Ok(Config { root, path: path.to_path_buf(), database_url, apps, online, check, default_auto_field })
+        let on_delete = raw.project.on_delete.map(|v| on_delete_by(v, text, path, "[project]")).transpose()?.unwrap_or_default();
+        Ok(Config { root, path: path.to_path_buf(), database_url, apps, online, check, default_auto_field, on_delete })
     }
 
     /// The key type of what teapot keys by itself in an app: the app's `default_auto_field`, else
     /// the project's.
     pub fn auto_field(&self, app: &str) -> AutoField {
         self.apps.get(app).and_then(|a| a.default_auto_field).unwrap_or(self.default_auto_field)
+    }
+
+    /// Who does the `on_delete` actions of an app's foreign keys: the app's `on_delete`, else the
+    /// project's.
+    pub fn on_delete_by(&self, app: &str) -> OnDeleteBy {
+        self.apps.get(app).and_then(|a| a.on_delete).unwrap_or(self.on_delete)
     }
 
     /// The database URL: `--database-url`, else DATABASE_URL, else teapot.toml.
@@ -397,6 +434,16 @@ fn auto_field(v: Spanned<String>, text: &str, path: &Path, table: &str) -> Resul
             format!("{}:{line}: {table} default_auto_field = \"{value}\" is not a key type teapot knows", path.display()),
         )
         .hint("\"BigAutoField\" (bigint, the default), \"AutoField\" (integer) or \"SmallAutoField\" (smallint)")
+    })
+}
+
+/// An `on_delete` value, or an error naming the file, line and table.
+fn on_delete_by(v: Spanned<String>, text: &str, path: &Path, table: &str) -> Result<OnDeleteBy> {
+    let line = line_at(text, v.span().start);
+    let value = v.into_inner();
+    OnDeleteBy::parse(&value).ok_or_else(|| {
+        Error::new(ErrorKind::Config, format!("{}:{line}: {table} on_delete = \"{value}\" is not who can do an on_delete action", path.display()))
+            .hint("\"database\" (the foreign key's constraint does it, the default) or \"orm\" (NO ACTION in the database, the ORM's delete does it, as Django)")
     })
 }
 

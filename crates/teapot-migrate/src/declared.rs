@@ -186,11 +186,21 @@ pub fn read_declared(config: &Config) -> Result<Declared> {
         }
     }
     let mut state = resolve_with_choices(&mut decls, &enums)?;
-    // The join tables teapot keys by itself follow the app's default_auto_field.
+    // The join tables teapot keys by itself follow the app's default_auto_field; who does the
+    // on_delete actions follows the app's on_delete (recorded on each relation, so a change of the
+    // setting is an AlterField that re-creates the constraints).
     for m in state.models_mut() {
         let key = config.auto_field(&m.app).join_key();
-        for (_, f) in m.fields.iter_mut().filter(|(_, f)| f.ty == teapot_schema::FieldType::ManyToMany) {
-            f.join_key = key;
+        let orm = config.on_delete_by(&m.app) == crate::config::OnDeleteBy::Orm;
+        for (_, f) in m.fields.iter_mut() {
+            if f.ty == teapot_schema::FieldType::ManyToMany {
+                f.join_key = key;
+            }
+            // Only where it changes the constraint: DO_NOTHING and PROTECT have NO ACTION anyway.
+            let no_action = matches!(f.on_delete, Some(teapot_schema::OnDelete::DoNothing | teapot_schema::OnDelete::Protect));
+            if f.ty.is_relation() && !no_action {
+                f.orm_on_delete = orm;
+            }
         }
     }
     let mut hints = RenameHints::default();

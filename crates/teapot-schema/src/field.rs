@@ -93,14 +93,18 @@ impl FieldType {
     }
 }
 
-/// What the database does to referring rows when the referred row is deleted.
+/// What happens to referring rows when the referred row is deleted (Django's `on_delete`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum OnDelete {
     /// Delete the referring rows too.
     Cascade,
-    /// Refuse the delete while referring rows exist.
+    /// Refuse the delete while referring rows exist, unless the same delete removes them by a
+    /// cascade (Django's RESTRICT).
     Restrict,
+    /// Refuse the delete while referring rows exist, whatever else the delete removes (Django's
+    /// PROTECT). Always checked by the ORM; the database has NO ACTION, as Django leaves it.
+    Protect,
     /// Set the referring column to NULL (the field must be nullable).
     SetNull,
     /// Set the referring column to its database default.
@@ -111,13 +115,14 @@ pub enum OnDelete {
 
 impl OnDelete {
     /// All actions, in the spelling declarations and migration files use.
-    pub const ALL: [&'static str; 5] = ["cascade", "restrict", "set_null", "set_default", "do_nothing"];
+    pub const ALL: [&'static str; 6] = ["cascade", "protect", "restrict", "set_null", "set_default", "do_nothing"];
 
     /// Parses the spelling used in declarations.
     pub fn parse(s: &str) -> Option<OnDelete> {
         Some(match s {
             "cascade" => OnDelete::Cascade,
             "restrict" => OnDelete::Restrict,
+            "protect" => OnDelete::Protect,
             "set_null" => OnDelete::SetNull,
             "set_default" => OnDelete::SetDefault,
             "do_nothing" => OnDelete::DoNothing,
@@ -130,17 +135,20 @@ impl OnDelete {
         match self {
             OnDelete::Cascade => "cascade",
             OnDelete::Restrict => "restrict",
+            OnDelete::Protect => "protect",
             OnDelete::SetNull => "set_null",
             OnDelete::SetDefault => "set_default",
             OnDelete::DoNothing => "do_nothing",
         }
     }
 
-    /// The SQL action, as it follows `ON DELETE`.
+    /// The SQL action, as it follows `ON DELETE`, when the database does it (PROTECT is done by
+    /// the ORM: NO ACTION).
     pub fn sql(self) -> &'static str {
         match self {
             OnDelete::Cascade => "CASCADE",
             OnDelete::Restrict => "RESTRICT",
+            OnDelete::Protect => "NO ACTION",
             OnDelete::SetNull => "SET NULL",
             OnDelete::SetDefault => "SET DEFAULT",
             OnDelete::DoNothing => "NO ACTION",
@@ -327,9 +335,15 @@ pub struct Field {
     /// For relations: the model pointed at, as `app.Model`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
-    /// For foreign keys: what the database does on delete.
+    /// For foreign keys: what happens to the referring rows on delete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_delete: Option<OnDelete>,
+    /// For foreign keys and many-to-many fields: the ORM does the `on_delete` action and the
+    /// database's constraint has NO ACTION (Django's way, `[project] on_delete = "orm"`), rather
+    /// than the constraint doing it. Recorded from the setting when the field is migrated, so the
+    /// history replays the same whatever the setting says later.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub orm_on_delete: bool,
     /// For relations: the name of the reverse accessor on the target model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub related_name: Option<String>,
@@ -389,6 +403,7 @@ impl Field {
             auto_now_add: false,
             to: None,
             on_delete: None,
+            orm_on_delete: false,
             related_name: None,
             related_query_name: None,
             one_to_one: false,
@@ -413,8 +428,8 @@ impl Field {
     }
 
     /// Whether the two fields make the same column: they differ at most in what only the ORM and
-    /// the migration state use (choices, auto_now, auto_now_add, related_query_name), as Django's
-    /// `non_db_attrs`. An AlterField between such fields runs no SQL.
+    /// the migration state use (choices, auto_now, auto_now_add, related_query_name, an on_delete
+    /// the ORM does), as Django's `non_db_attrs`. An AlterField between such fields runs no SQL.
     pub fn same_in_database(&self, other: &Field) -> bool {
         // A callable default is the ORM's (and fills rows only when a migration adds the column or
         // makes it NOT NULL, which the alter's own null change says); related_query_name is the ORM's.
@@ -424,9 +439,37 @@ impl Field {
             auto_now_add: false,
             default_fn: None,
             related_query_name: None,
+            on_delete: f.database_on_delete(),
+            orm_on_delete: false,
             ..f.clone()
         };
         strip(self) == strip(other)
+    }
+
+    /// The action the foreign key constraint has in the database: None for NO ACTION (no
+    /// `ON DELETE` clause), which is what a DO_NOTHING or PROTECT field has, and every field whose
+    /// action the ORM does (`orm_on_delete`).
+    pub fn database_on_delete(&self) -> Option<OnDelete> {
+        match self.on_delete {
+            Some(OnDelete::DoNothing | OnDelete::Protect) | None => None,
+            Some(_) if self.orm_on_delete => None,
+            Some(a) => Some(a),
+        }
+    }
+
+    /// The ` ON DELETE ...` clause of the foreign key constraint, or "" for NO ACTION.
+    pub fn on_delete_clause(&self) -> String {
+        self.database_on_delete().map(|a| format!(" ON DELETE {}", a.sql())).unwrap_or_default()
+    }
+
+    /// The foreign key of a many-to-many field's join table to `to` (`app.Model`): CASCADE, done
+    /// by the database or, when the field records it, by the ORM.
+    pub fn join_foreign_key(&self, to: String) -> Field {
+        let mut fk = Field::new(FieldType::ForeignKey);
+        fk.to = Some(to);
+        fk.on_delete = Some(OnDelete::Cascade);
+        fk.orm_on_delete = self.orm_on_delete;
+        fk
     }
 
     /// The condition a positive field's column has: Django's `data_type_check_constraints`.

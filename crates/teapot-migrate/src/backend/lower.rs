@@ -395,7 +395,12 @@ pub fn lower(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSt
         }
         AlterField { model: mn, name, field: nf, one_off_default } => {
             let (mb, ma) = (model(before, app, mn)?, model(after, app, mn)?);
-            alter_field(&mut c, before, mb, after, ma, name, field(mb, name)?, nf, one_off_default.as_ref())?;
+            let of = field(mb, name)?;
+            if of.ty == FieldType::ManyToMany && nf.ty == FieldType::ManyToMany {
+                alter_join_table(&mut c, before, mb, after, ma, name, of, nf)?;
+            } else {
+                alter_field(&mut c, before, mb, after, ma, name, of, nf, one_off_default.as_ref())?;
+            }
         }
         RenameField { model: mn, old_name, new_name } => {
             rename_field(&mut c, before, model(before, app, mn)?, after, model(after, app, mn)?, old_name, new_name)?
@@ -556,11 +561,8 @@ fn create_model(c: &mut Changes, state: &ProjectState, m: &ModelState) -> Result
 fn create_join_table(c: &mut Changes, state: &ProjectState, m: &ModelState, field: &str, f: &Field) -> Result<()> {
     let (jt, a, b) = join_table(state, m, field, f)?;
     let t = target(state, f)?;
-    let mut from_fk = Field::new(FieldType::ForeignKey);
-    from_fk.to = Some(m.label());
-    from_fk.on_delete = Some(teapot_schema::OnDelete::Cascade);
-    let mut to_fk = from_fk.clone();
-    to_fk.to = Some(t.label());
+    let from_fk = f.join_foreign_key(m.label());
+    let to_fk = f.join_foreign_key(t.label());
     c.now(Change::CreateTable {
         table: jt.clone(),
         columns: vec![
@@ -692,8 +694,8 @@ fn alter_field(
     let (oc, nc) = (of.column(name).unwrap_or_default(), nf.column(name).unwrap_or_default());
     let (otype, ntype) = (column_type(before, of)?, column_type(after, nf)?);
     let renamed = oc != nc;
-    let fk_changed =
-        of.ty == FieldType::ForeignKey && (nf.ty != FieldType::ForeignKey || of.to != nf.to || of.on_delete != nf.on_delete || renamed);
+    let fk_changed = of.ty == FieldType::ForeignKey
+        && (nf.ty != FieldType::ForeignKey || of.to != nf.to || of.database_on_delete() != nf.database_on_delete() || renamed);
     // A key whose type changes takes the columns that point at it along (Django's
     // `rels_to_update`): their foreign keys are dropped first, the columns retyped right after the
     // key, and the foreign keys added back.
@@ -822,6 +824,43 @@ fn alter_field(
     Ok(())
 }
 
+/// A many-to-many field altered in place: only who does its join table's CASCADE can change
+/// (the autodetector makes any other change a new join table), so the two foreign keys are
+/// re-created with the new action.
+#[allow(clippy::too_many_arguments)]
+fn alter_join_table(
+    c: &mut Changes,
+    before: &ProjectState,
+    mb: &ModelState,
+    after: &ProjectState,
+    ma: &ModelState,
+    name: &str,
+    of: &Field,
+    nf: &Field,
+) -> Result<()> {
+    if of.orm_on_delete == nf.orm_on_delete {
+        return Ok(());
+    }
+    let (ojt, oa, ob) = join_table(before, mb, name, of)?;
+    let (jt, a, b) = join_table(after, ma, name, nf)?;
+    let (ot, nt) = (target(before, of)?, target(after, nf)?);
+    for (col, to) in [(&oa, mb.label()), (&ob, ot.label())] {
+        let fk = of.join_foreign_key(to);
+        c.now(Change::DropConstraint { table: ojt.clone(), name: fk_name(before, &ojt, col, &fk)?, if_exists: false, unique_on: None });
+    }
+    for (col, to) in [(&a, ma.label()), (&b, nt.label())] {
+        let fk = nf.join_foreign_key(to);
+        c.now(Change::AddForeignKey {
+            table: jt.clone(),
+            name: fk_name(after, &jt, col, &fk)?,
+            column: col.clone(),
+            references: references(after, &fk)?,
+            referenced_table: target(after, &fk)?.table_name(),
+        });
+    }
+    Ok(())
+}
+
 /// A column pointing at a model's key: a foreign key, or a join table's column.
 #[derive(Debug, Clone)]
 pub(crate) struct Referring {
@@ -854,9 +893,7 @@ pub(crate) fn referring_columns(before: &ProjectState, state: &ProjectState, m: 
     let mut out = Vec::new();
     for other in state.models().filter(|o| o.managed) {
         for (fname, f) in &other.fields {
-            let mut join_fk = Field::new(FieldType::ForeignKey);
-            join_fk.on_delete = Some(teapot_schema::OnDelete::Cascade);
-            join_fk.to = Some(m.label());
+            let join_fk = f.join_foreign_key(m.label());
             let columns = match f.ty {
                 FieldType::ForeignKey if points_here(f) => {
                     vec![(fname.clone(), other.table_name(), f.column(fname).unwrap_or_default(), f)]

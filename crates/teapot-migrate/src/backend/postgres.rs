@@ -55,10 +55,7 @@ pub(crate) fn base_type(t: &str) -> &str {
 pub(crate) fn references(state: &ProjectState, f: &Field) -> Result<String> {
     let t = target(state, f)?;
     let (to_col, _) = pk_column(t)?;
-    let on_delete = match f.on_delete {
-        Some(a) if a != teapot_schema::OnDelete::DoNothing => format!(" ON DELETE {}", a.sql()),
-        _ => String::new(),
-    };
+    let on_delete = f.on_delete_clause();
     Ok(format!("REFERENCES {} ({}){on_delete} DEFERRABLE INITIALLY DEFERRED", quote(&t.table_name()), quote(&to_col)))
 }
 

@@ -77,10 +77,7 @@ fn column_sql(state: &ProjectState, col: &str, f: &Field) -> Result<String> {
 fn references(state: &ProjectState, f: &Field) -> Result<String> {
     let t = target(state, f)?;
     let (to_col, _) = pk_column(t)?;
-    let on_delete = match f.on_delete {
-        Some(a) if a != teapot_schema::OnDelete::DoNothing => format!(" ON DELETE {}", a.sql()),
-        _ => String::new(),
-    };
+    let on_delete = f.on_delete_clause();
     Ok(format!("REFERENCES {} ({}){on_delete} DEFERRABLE INITIALLY DEFERRED", quote(&t.table_name()), quote(&to_col)))
 }
 
@@ -181,11 +178,8 @@ fn index_sql(m: &ModelState, idx: &teapot_schema::Index) -> Result<String> {
 fn create_join_table(state: &ProjectState, m: &ModelState, field: &str, f: &Field) -> Result<Vec<String>> {
     let (jt, a, b) = join_table(state, m, field, f)?;
     let t = target(state, f)?;
-    let mut from_fk = Field::new(FieldType::ForeignKey);
-    from_fk.to = Some(m.label());
-    from_fk.on_delete = Some(teapot_schema::OnDelete::Cascade);
-    let mut to_fk = from_fk.clone();
-    to_fk.to = Some(t.label());
+    let from_fk = f.join_foreign_key(m.label());
+    let to_fk = f.join_foreign_key(t.label());
     Ok(vec![
         format!(
             "CREATE TABLE {} (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, {}, {});",
@@ -203,6 +197,39 @@ fn create_join_table(state: &ProjectState, m: &ModelState, field: &str, f: &Fiel
         format!("CREATE INDEX {} ON {} ({});", quote(&field_index_name(&jt, &a)), quote(&jt), quote(&a)),
         format!("CREATE INDEX {} ON {} ({});", quote(&field_index_name(&jt, &b)), quote(&jt), quote(&b)),
     ])
+}
+
+/// A join table rebuilt into the shape `nf` gives it (its foreign keys' actions), its rows kept.
+fn rebuild_join_table(
+    before: &ProjectState,
+    mb: &ModelState,
+    after: &ProjectState,
+    ma: &ModelState,
+    name: &str,
+    of: &Field,
+    nf: &Field,
+) -> Result<Vec<String>> {
+    let (ojt, oa, ob) = join_table(before, mb, name, of)?;
+    let (jt, a, b) = join_table(after, ma, name, nf)?;
+    let temp = format!("new__{jt}");
+    let mut made = create_join_table(after, ma, name, nf)?.into_iter();
+    let create = made.next().unwrap_or_default().replacen(&quote(&jt), &quote(&temp), 1);
+    let mut out = vec![
+        create,
+        format!(
+            "INSERT INTO {} (\"id\", {}, {}) SELECT \"id\", {}, {} FROM {};",
+            quote(&temp),
+            quote(&a),
+            quote(&b),
+            quote(&oa),
+            quote(&ob),
+            quote(&ojt)
+        ),
+        format!("DROP TABLE {};", quote(&ojt)),
+        format!("ALTER TABLE {} RENAME TO {};", quote(&temp), quote(&jt)),
+    ];
+    out.extend(made);
+    Ok(out)
 }
 
 /// Where a column of the rebuilt table takes its values from.
@@ -365,6 +392,12 @@ pub fn render(app: &str, op: &Operation, before: &ProjectState, after: &ProjectS
                         format!("alter_field of {}.{name} changes its generated expression (or whether it is generated)", ma.label()),
                     )
                     .hint("remove the field and add it again (makemigrations writes remove_field + add_field for such a change)"));
+                }
+                // A join table altered in place changes only who does its CASCADE: rebuilt with
+                // the new foreign keys.
+                if of.ty == FieldType::ManyToMany && nf.ty == FieldType::ManyToMany && of.orm_on_delete != nf.orm_on_delete {
+                    r.now.extend(rebuild_join_table(before, mb, after, ma, name, of, nf)?);
+                    return Ok(r);
                 }
                 // Choices and auto_now live in the state only (Django's non_db_attrs): no rebuild.
                 if of.ty == FieldType::ManyToMany || nf.ty == FieldType::ManyToMany || of.same_in_database(nf) {

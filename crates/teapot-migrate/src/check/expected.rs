@@ -25,8 +25,9 @@ fn column_type(dialect: Dialect, state: &ProjectState, f: &Field) -> Result<Stri
     }
 }
 
+/// The action the constraint has in the database (NO ACTION where the ORM does the action).
 fn on_delete(f: &Field) -> String {
-    f.on_delete.unwrap_or(OnDelete::DoNothing).sql().to_string()
+    f.database_on_delete().unwrap_or(OnDelete::DoNothing).sql().to_string()
 }
 
 /// The names of the tables of models with `managed = false`: no migration touches them, drift
@@ -148,16 +149,13 @@ fn index(name: String, columns: Vec<String>, unique: bool, dialect: Dialect) -> 
 }
 
 /// A many-to-many field's join table: `id`, the two key columns, a unique pair (a constraint on
-/// PostgreSQL, a unique index on SQLite), two foreign keys ON DELETE CASCADE and an index each.
+/// PostgreSQL, a unique index on SQLite), two foreign keys ON DELETE CASCADE (NO ACTION when the ORM cascades) and an index each.
 fn join(schema: &mut Schema, state: &ProjectState, m: &ModelState, fname: &str, f: &Field, dialect: Dialect) -> Result<()> {
     let pg = dialect == Dialect::Postgres;
     let (jt, a, b) = join_table(state, m, fname, f)?;
     let to = target(state, f)?;
-    let mut from_fk = Field::new(FieldType::ForeignKey);
-    from_fk.to = Some(m.label());
-    from_fk.on_delete = Some(OnDelete::Cascade);
-    let mut to_fk = from_fk.clone();
-    to_fk.to = Some(to.label());
+    let from_fk = f.join_foreign_key(m.label());
+    let to_fk = f.join_foreign_key(to.label());
     let mut t = Table::default();
     let id_type = if pg { f.join_key_type().as_str() } else { "integer" };
     t.columns.insert("id".into(), Column { ty: id_type.into(), null: false, default: None, identity: true });
@@ -175,7 +173,7 @@ fn join(schema: &mut Schema, state: &ProjectState, m: &ModelState, fname: &str, 
             columns: vec![col.clone()],
             to_table: model.table_name(),
             to_columns: vec![pk_column(model)?.0],
-            on_delete: "CASCADE".into(),
+            on_delete: on_delete(fk),
             deferred: Some(true),
             valid: true,
         });

@@ -244,9 +244,11 @@ pub fn lint(app: &str, op: &Operation, before: &ProjectState, after: &ProjectSta
                         if (nf.has_index() && !of.has_index()) || (nf.is_unique() && !of.is_unique()) {
                             out.push(hit("TP007", format!("index on {}.{name}", ma.table_name())));
                         }
-                        if nf.ty == FieldType::ForeignKey
-                            && (of.ty != FieldType::ForeignKey || of.to != nf.to || of.on_delete != nf.on_delete)
-                        {
+                        let fk_again = nf.ty == FieldType::ForeignKey
+                            && (of.ty != FieldType::ForeignKey || of.to != nf.to || of.database_on_delete() != nf.database_on_delete());
+                        // A join table's foreign keys re-created for the on_delete setting.
+                        let join_fks_again = nf.ty == FieldType::ManyToMany && of.ty == nf.ty && of.orm_on_delete != nf.orm_on_delete;
+                        if fk_again || join_fks_again {
                             out.push(hit("TP008", format!("foreign key {}.{name}", ma.table_name())));
                         }
                     }
