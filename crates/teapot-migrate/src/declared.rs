@@ -192,7 +192,9 @@ pub fn read_declared(config: &Config) -> Result<Declared> {
     for m in state.models_mut() {
         let key = config.auto_field(&m.app).join_key();
         let orm = config.on_delete_by(&m.app) == crate::config::OnDeleteBy::Orm;
-        for (_, f) in m.fields.iter_mut() {
+        // A many-to-many through a model has no join table: neither setting touches it (the
+        // through model's own foreign keys carry the on_delete).
+        for (_, f) in m.fields.iter_mut().filter(|(_, f)| f.through.is_none()) {
             if f.ty == teapot_schema::FieldType::ManyToMany {
                 f.join_key = key;
             }
