@@ -11,9 +11,8 @@
 //! The live schema after each migration equals Django's fact for fact (tables, columns, types,
 //! nullability, keys, foreign keys, uniques, checks, indexes with names and definitions), built
 //! by a plain and by an `--online` migrate, and drift is empty after each.
-//!
-//! Taken out before comparing: the database defaults teapot keeps for a declared literal `default`
-//! (Django keeps none).
+//! teapot.toml asks for Django's ways where teapot's differ: `on_delete = "orm"` and
+//! `defaults = "orm"` (no DEFAULT in the database for a declared `default`).
 
 mod common;
 

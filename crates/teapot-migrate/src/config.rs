@@ -9,6 +9,7 @@
 //! [project]
 //! default_auto_field = "AutoField"            # join tables' id: BigAutoField (default), AutoField, SmallAutoField
 //! on_delete = "orm"                           # who does on_delete: "database" (default) or "orm" (Django's way)
+//! defaults = "orm"                            # who keeps a literal default: "database" (default) or "orm" (Django's way)
 //! [online]
 //! lock_timeout = "2s"                         # 500ms, 2s, 1m: checked when the file is read
 //! [check]
@@ -44,7 +45,10 @@ pub struct Config {
     /// `[project] default_auto_field`.
     pub default_auto_field: AutoField,
     /// `[project] on_delete`.
-    pub on_delete: OnDeleteBy,
+    pub on_delete: DoneBy,
+    /// `[project] defaults`: who keeps a field's literal `default` (the column's DEFAULT, or
+    /// the ORM alone, as Django).
+    pub defaults: DoneBy,
     /// `[check]`: the baseline and the findings allowed in applied migrations.
     pub check: CheckConfig,
 }
@@ -99,26 +103,30 @@ pub struct AppConfig {
     /// `default_auto_field` of this app, over the project's (Django's AppConfig.default_auto_field).
     pub default_auto_field: Option<AutoField>,
     /// `on_delete` of this app's foreign keys, over the project's.
-    pub on_delete: Option<OnDeleteBy>,
+    pub on_delete: Option<DoneBy>,
+    /// `defaults` of this app's fields, over the project's.
+    pub defaults: Option<DoneBy>,
 }
 
-/// Who does a foreign key's `on_delete` action: the database's constraint (`ON DELETE CASCADE`,
-/// teapot's default), or the ORM with NO ACTION in the database, as Django does (a database
-/// shared with Django, or moved from it, has NO ACTION on every foreign key).
+/// Who does what Django does in Python and teapot, by default, in the database: a foreign key's
+/// `on_delete` action (`on_delete`: the constraint's `ON DELETE CASCADE`, or the ORM's delete with
+/// NO ACTION in the database) and a field's literal `default` (`defaults`: the column's DEFAULT,
+/// or the ORM alone). A database shared with Django, or moved from it, has it Django's way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OnDeleteBy {
-    /// `on_delete = "database"`: the constraint has the action.
+pub enum DoneBy {
+    /// `"database"`: the constraint has the action, the column the default.
     #[default]
     Database,
-    /// `on_delete = "orm"`: the constraint has NO ACTION; the ORM's delete does the action.
+    /// `"orm"`: the constraint has NO ACTION and the ORM's delete does the action; the column has
+    /// no DEFAULT and the ORM fills the value in.
     Orm,
 }
 
-impl OnDeleteBy {
-    fn parse(s: &str) -> Option<OnDeleteBy> {
+impl DoneBy {
+    fn parse(s: &str) -> Option<DoneBy> {
         match s {
-            "database" => Some(OnDeleteBy::Database),
-            "orm" => Some(OnDeleteBy::Orm),
+            "database" => Some(DoneBy::Database),
+            "orm" => Some(DoneBy::Orm),
             _ => None,
         }
     }
@@ -221,6 +229,7 @@ struct RawConfig {
 struct RawProject {
     default_auto_field: Option<Spanned<String>>,
     on_delete: Option<Spanned<String>>,
+    defaults: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -266,6 +275,7 @@ struct RawApp {
     migrations: Option<String>,
     default_auto_field: Option<Spanned<String>>,
     on_delete: Option<Spanned<String>>,
+    defaults: Option<Spanned<String>>,
 }
 
 impl Config {
@@ -316,7 +326,8 @@ impl Config {
             let migrations = root.join(a.migrations.unwrap_or_else(|| format!("migrations/{label}")));
             let default_auto_field = a.default_auto_field.map(|v| auto_field(v, text, path, &format!("[apps.{label}]"))).transpose()?;
             let on_delete = a.on_delete.map(|v| on_delete_by(v, text, path, &format!("[apps.{label}]"))).transpose()?;
-            apps.insert(label.clone(), AppConfig { label, models: a.models, migrations, default_auto_field, on_delete });
+            let defaults = a.defaults.map(|v| defaults_by(v, text, path, &format!("[apps.{label}]"))).transpose()?;
+            apps.insert(label.clone(), AppConfig { label, models: a.models, migrations, default_auto_field, on_delete, defaults });
         }
         // Two apps writing into one folder would each read the other's migrations as their own
         // (makemigrations would then "delete" the other app's models).
@@ -347,7 +358,8 @@ impl Config {
         let default_auto_field =
             raw.project.default_auto_field.map(|v| auto_field(v, text, path, "[project]")).transpose()?.unwrap_or_default();
         let on_delete = raw.project.on_delete.map(|v| on_delete_by(v, text, path, "[project]")).transpose()?.unwrap_or_default();
-        Ok(Config { root, path: path.to_path_buf(), database_url, apps, online, check, default_auto_field, on_delete })
+        let defaults = raw.project.defaults.map(|v| defaults_by(v, text, path, "[project]")).transpose()?.unwrap_or_default();
+        Ok(Config { root, path: path.to_path_buf(), database_url, apps, online, check, default_auto_field, on_delete, defaults })
     }
 
     /// The key type of what teapot keys by itself in an app: the app's `default_auto_field`, else
@@ -358,8 +370,14 @@ impl Config {
 
     /// Who does the `on_delete` actions of an app's foreign keys: the app's `on_delete`, else the
     /// project's.
-    pub fn on_delete_by(&self, app: &str) -> OnDeleteBy {
+    pub fn on_delete_by(&self, app: &str) -> DoneBy {
         self.apps.get(app).and_then(|a| a.on_delete).unwrap_or(self.on_delete)
+    }
+
+    /// Who keeps the literal `default` of an app's fields: the app's `defaults`, else the
+    /// project's.
+    pub fn defaults_by(&self, app: &str) -> DoneBy {
+        self.apps.get(app).and_then(|a| a.defaults).unwrap_or(self.defaults)
     }
 
     /// The database URL: `--database-url`, else DATABASE_URL, else teapot.toml.
@@ -438,12 +456,22 @@ fn auto_field(v: Spanned<String>, text: &str, path: &Path, table: &str) -> Resul
 }
 
 /// An `on_delete` value, or an error naming the file, line and table.
-fn on_delete_by(v: Spanned<String>, text: &str, path: &Path, table: &str) -> Result<OnDeleteBy> {
+fn on_delete_by(v: Spanned<String>, text: &str, path: &Path, table: &str) -> Result<DoneBy> {
     let line = line_at(text, v.span().start);
     let value = v.into_inner();
-    OnDeleteBy::parse(&value).ok_or_else(|| {
+    DoneBy::parse(&value).ok_or_else(|| {
         Error::new(ErrorKind::Config, format!("{}:{line}: {table} on_delete = \"{value}\" is not who can do an on_delete action", path.display()))
             .hint("\"database\" (the foreign key's constraint does it, the default) or \"orm\" (NO ACTION in the database, the ORM's delete does it, as Django)")
+    })
+}
+
+/// A `defaults` value, or an error naming the file, line and table.
+fn defaults_by(v: Spanned<String>, text: &str, path: &Path, table: &str) -> Result<DoneBy> {
+    let line = line_at(text, v.span().start);
+    let value = v.into_inner();
+    DoneBy::parse(&value).ok_or_else(|| {
+        Error::new(ErrorKind::Config, format!("{}:{line}: {table} defaults = \"{value}\" is not who can keep a default", path.display()))
+            .hint("\"database\" (the column keeps the declared default as its DEFAULT, the default) or \"orm\" (the ORM fills it in; the column has none, as Django)")
     })
 }
 

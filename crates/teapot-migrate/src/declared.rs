@@ -191,7 +191,11 @@ pub fn read_declared(config: &Config) -> Result<Declared> {
     // setting is an AlterField that re-creates the constraints).
     for m in state.models_mut() {
         let key = config.auto_field(&m.app).join_key();
-        let orm = config.on_delete_by(&m.app) == crate::config::OnDeleteBy::Orm;
+        let orm = config.on_delete_by(&m.app) == crate::config::DoneBy::Orm;
+        let orm_defaults = config.defaults_by(&m.app) == crate::config::DoneBy::Orm;
+        for (_, f) in m.fields.iter_mut() {
+            f.orm_default = orm_defaults && f.default.is_some() && f.db_default.is_none();
+        }
         // A many-to-many through a model has no join table: neither setting touches it (the
         // through model's own foreign keys carry the on_delete).
         for (_, f) in m.fields.iter_mut().filter(|(_, f)| f.through.is_none()) {

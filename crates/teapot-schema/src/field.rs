@@ -344,6 +344,12 @@ pub struct Field {
     /// history replays the same whatever the setting says later.
     #[serde(default, skip_serializing_if = "is_false")]
     pub orm_on_delete: bool,
+    /// For a field with a literal `default`: the ORM alone fills it in and the column has no
+    /// DEFAULT (Django's way, `[project] defaults = "orm"`); the default still fills the rows a
+    /// migration adding the column finds, and is dropped right after, as Django does. Recorded
+    /// from the setting, so the history replays the same whatever the setting says later.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub orm_default: bool,
     /// For relations: the name of the reverse accessor on the target model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub related_name: Option<String>,
@@ -404,6 +410,7 @@ impl Field {
             to: None,
             on_delete: None,
             orm_on_delete: false,
+            orm_default: false,
             related_name: None,
             related_query_name: None,
             one_to_one: false,
@@ -494,10 +501,22 @@ impl Field {
 
     /// The default the column has in the database: its `db_default`, else its literal `default`.
     /// A declared default is kept in the database (in both modes of migrate), so a writer that does
-    /// not set the column — code still deployed while the migration runs — gets it. A one-off value
-    /// given to makemigrations is not part of the model: it only fills the rows that exist.
+    /// not set the column — code still deployed while the migration runs — gets it; unless the
+    /// field records `orm_default` (Django's way), where only [`Field::fill_default`] fills the
+    /// rows a migration finds. A one-off value given to makemigrations is not part of the model:
+    /// it only fills the rows that exist.
     pub fn database_default(&self) -> Option<String> {
-        self.db_default.clone().or_else(|| if self.ty == FieldType::ManyToMany { None } else { self.default.as_ref().map(Literal::to_sql) })
+        if self.ty == FieldType::ManyToMany {
+            return self.db_default.clone();
+        }
+        self.db_default.clone().or_else(|| if self.orm_default { None } else { self.default.as_ref().map(Literal::to_sql) })
+    }
+
+    /// The literal default that fills existing rows without staying in the column: a field's
+    /// `default` under `orm_default` (Django sets it as the column's DEFAULT for the statement that
+    /// adds the column, or makes it NOT NULL, and drops it right after).
+    pub fn fill_default(&self) -> Option<String> {
+        self.default.as_ref().filter(|_| self.orm_default && self.db_default.is_none()).map(Literal::to_sql)
     }
 
     /// Whether the column gets its own index (declared, or a foreign key as Django gives it one;

@@ -593,6 +593,8 @@ fn add_field(c: &mut Changes, state: &ProjectState, m: &ModelState, name: &str, 
     let default = match (f.database_default(), one_off, f.default_fn) {
         (Some(d), _, _) => Some(ColumnDefault { sql: d, kept: true }),
         (None, Some(v), _) => Some(ColumnDefault { sql: v.to_sql(), kept: false }),
+        // A literal default the ORM keeps (Django's way) fills the rows there and is dropped.
+        (None, None, _) if f.fill_default().is_some() => Some(ColumnDefault { sql: f.fill_default().unwrap_or_default(), kept: false }),
         // A callable default fills the rows there, as Django's does, and is no database default.
         (None, None, Some(c)) => Some(ColumnDefault { sql: default_fn_sql(c, f.ty), kept: false }),
         (None, None, None) => None,
@@ -782,7 +784,8 @@ fn alter_field(
     // (set above) fills the rows itself and stays.
     let mut drop_default_at_end = false;
     if of.null && !nf.null {
-        let one_off = one_off.map(Literal::to_sql).or_else(|| nf.default_fn.map(|d| default_fn_sql(d, nf.ty)));
+        let one_off =
+            one_off.map(Literal::to_sql).or_else(|| nf.fill_default()).or_else(|| nf.default_fn.map(|d| default_fn_sql(d, nf.ty)));
         let fill = match (nf.database_default(), one_off) {
             (Some(d), _) => Some(d),
             (None, Some(v)) => {
