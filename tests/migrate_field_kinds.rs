@@ -16,59 +16,15 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::db::{migrate, TestDb};
-use teapot::migrate::config::Config;
-use teapot::migrate::executor::{ancestors, migration_sql, Direction};
-use teapot::migrate::loader::load_graph;
+use common::reference::{no_drift, statements, Fixture};
+use teapot::migrate::executor::Direction;
 use teapot::Dialect;
 
-fn fixture() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/django-field-kinds")
-}
-
-fn reference(file: &str) -> String {
-    let path = fixture().join("django").join(file);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// A project holding the fixture's golden migrations and the models of `version`.
-fn project(version: &str) -> (tempfile::TempDir, Config) {
-    let root = fixture();
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::copy(root.join("teapot.toml"), dir.path().join("teapot.toml")).expect("copy toml");
-    std::fs::create_dir_all(dir.path().join("models")).expect("mkdir");
-    std::fs::copy(root.join(version).join("kinds.rs"), dir.path().join("models/kinds.rs")).expect("copy models");
-    let mig = dir.path().join("migrations/kinds");
-    std::fs::create_dir_all(&mig).expect("mkdir");
-    for e in std::fs::read_dir(root.join("expected/kinds")).expect("golden migrations") {
-        let p = e.expect("entry").path();
-        std::fs::copy(&p, mig.join(p.file_name().expect("name"))).expect("copy migration");
-    }
-    let config = Config::load(Some(&dir.path().join("teapot.toml"))).expect("config");
-    (dir, config)
-}
+const FIXTURE: Fixture = Fixture { name: "django-field-kinds", app: "kinds", models: "kinds.rs" };
 
 const FIRST: &str = "0001_initial";
 const SECOND: &str = "0002_item_code_item_double_item_extra_item_meta_item_peer_and_more";
-
-fn statements(sql: &str) -> Vec<String> {
-    sql.lines().filter(|l| !l.starts_with("--") && *l != "BEGIN;" && *l != "COMMIT;" && !l.trim().is_empty()).map(str::to_string).collect()
-}
-
-fn teapot_sql(config: &Config, dialect: Dialect, name: &str) -> String {
-    let graph = load_graph(config).expect("graph");
-    let key = graph.app_migrations("kinds").find(|m| m.name.starts_with(name)).map(|m| m.key()).expect("migration");
-    let before = ancestors(&graph, &key);
-    let mut state = graph.state_until(|m| before.contains(&m.key()) && m.key() != key).expect("state");
-    let m = graph.get(&key).expect("migration");
-    let teapot::migrate::executor::MigrationSql { operations: per_op, deferred, .. } =
-        migration_sql(dialect, m, &mut state, Direction::Forwards).expect("render");
-    let mut out: Vec<String> = per_op.into_iter().flat_map(|(_, s)| s).collect();
-    out.extend(deferred);
-    out.join("\n")
-}
 
 /// Django's text with the value it computed for a callable default (between `DEFAULT ` and
 /// ` NOT NULL` of the column's ADD COLUMN) replaced by `with`.
@@ -85,8 +41,8 @@ fn replace_default(sql: &str, column: &str, with: &str) -> String {
 
 #[test]
 fn create_model_is_djangos_ddl_on_postgres() {
-    let (_dir, config) = project("v2");
-    let ours = teapot_sql(&config, Dialect::Postgres, "0001");
+    let (_dir, config) = FIXTURE.project("v2");
+    let ours = FIXTURE.teapot_sql(&config, Dialect::Postgres, "0001", Direction::Forwards);
     for piece in [
         r#""lead_time" interval NOT NULL"#,
         r#""last_ip" inet NULL"#,
@@ -95,15 +51,15 @@ fn create_model_is_djangos_ddl_on_postgres() {
     ] {
         assert!(ours.contains(piece), "{piece} in\n{ours}");
     }
-    assert_eq!(statements(&ours), statements(&reference("0001.postgres.sql")));
+    assert_eq!(statements(&ours), statements(&FIXTURE.reference("0001.postgres.sql")));
 }
 
 #[test]
 fn create_model_is_djangos_ddl_on_sqlite() {
-    let (_dir, config) = project("v2");
-    let ours = teapot_sql(&config, Dialect::Sqlite, "0001");
+    let (_dir, config) = FIXTURE.project("v2");
+    let ours = FIXTURE.teapot_sql(&config, Dialect::Sqlite, "0001", Direction::Forwards);
     assert!(ours.contains(r#""total" decimal GENERATED ALWAYS AS ((CAST(("price" * "qty") AS NUMERIC))) STORED"#), "{ours}");
-    let mut theirs = reference("0001.sqlite.sql");
+    let mut theirs = FIXTURE.reference("0001.sqlite.sql");
     for c in ["attrs", "tags"] {
         theirs = theirs.replace(&format!(" CHECK ((JSON_VALID(\"{c}\") OR \"{c}\" IS NULL))"), "");
     }
@@ -114,9 +70,9 @@ fn create_model_is_djangos_ddl_on_sqlite() {
 /// the expression teapot writes (the one intended difference).
 #[test]
 fn add_fields_with_callable_defaults_are_djangos_ddl_but_for_the_computed_values() {
-    let (_dir, config) = project("v2");
-    let ours = teapot_sql(&config, Dialect::Postgres, "0002");
-    let mut theirs = reference("0002.postgres.sql");
+    let (_dir, config) = FIXTURE.project("v2");
+    let ours = FIXTURE.teapot_sql(&config, Dialect::Postgres, "0002", Direction::Forwards);
+    let mut theirs = FIXTURE.reference("0002.postgres.sql");
     assert!(theirs.contains(r#"ADD COLUMN "code" uuid DEFAULT '"#), "Django wrote one uuid for every row: {theirs}");
     theirs = replace_default(&theirs, "code", "gen_random_uuid()");
     theirs = replace_default(&theirs, "seen", "CURRENT_TIMESTAMP");
@@ -127,31 +83,15 @@ fn add_fields_with_callable_defaults_are_djangos_ddl_but_for_the_computed_values
 /// The declarations give the golden migrations: makemigrations has nothing to add.
 #[test]
 fn makemigrations_agrees_with_the_golden_migrations() {
-    let (dir, _config) = project("v2");
+    let (dir, _config) = FIXTURE.project("v2");
     let out = common::cli::teapot(dir.path(), &["makemigrations", "--check", "--noinput"]);
     assert_eq!(out.code, 0, "{out}");
-}
-
-fn theirs(step: usize) -> Vec<String> {
-    let mut lines: Vec<String> = reference(&format!("schema_after_000{step}.txt")).lines().map(str::to_string).collect();
-    lines.sort();
-    lines
 }
 
 async fn ours(db: &TestDb) -> Vec<String> {
     let mut lines = db.schema().await;
     lines.sort();
     lines
-}
-
-async fn no_drift(config: &Config, db: &TestDb) {
-    use teapot::migrate::check::drift::{drift_report, DriftOptions};
-    let graph = load_graph(config).expect("graph");
-    let applied: std::collections::BTreeSet<String> = common::db::applied(&db.url).await.into_iter().collect();
-    let mut conn = db.conn().await;
-    let out = drift_report(&mut conn, &graph, &applied, &DriftOptions::default()).await.expect("drift");
-    conn.close().await;
-    assert!(out.is_empty(), "drift after migrate: {out:?}");
 }
 
 const ROW: &str = "INSERT INTO kinds_item (name, price, qty, lead_time, ip, uid, created, day, attrs, tags) VALUES";
@@ -177,10 +117,10 @@ async fn distinct_after_0002(db: &TestDb) -> Vec<Option<String>> {
 
 #[tokio::test]
 async fn live_schema_is_djangos_after_plain_and_online_migrate_with_no_drift() {
-    let django_rows = reference("rows_after_0002.txt");
+    let django_rows = FIXTURE.reference("rows_after_0002.txt");
     assert!(django_rows.ends_with("3, 3, 1, 1, 1, 1, 1\n"), "Django's rows: {django_rows}");
     for online in [false, true] {
-        let (dir, config) = project("v2");
+        let (dir, config) = FIXTURE.project("v2");
         let db = TestDb::postgres().await;
         for (step, name) in [(1, FIRST), (2, SECOND)] {
             if online {
@@ -189,7 +129,7 @@ async fn live_schema_is_djangos_after_plain_and_online_migrate_with_no_drift() {
             } else {
                 migrate(&config, &db.url, Some("kinds"), Some(name)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
             }
-            assert_eq!(ours(&db).await, theirs(step), "after {name} (online: {online})");
+            assert_eq!(ours(&db).await, FIXTURE.theirs(step), "after {name} (online: {online})");
             no_drift(&config, &db).await;
             if step == 1 {
                 rows_at_0001(&db).await;
@@ -200,7 +140,7 @@ async fn live_schema_is_djangos_after_plain_and_online_migrate_with_no_drift() {
         let generated = db.column("SELECT CAST(total AS TEXT) || ' ' || CAST(double AS TEXT) FROM kinds_item ORDER BY qty").await;
         assert_eq!(generated, ["0.00 0", "1.00 2", "2.00 4"].map(|s| Some(s.to_string())), "computed by the database");
         migrate(&config, &db.url, Some("kinds"), Some(FIRST)).await.expect("unapply");
-        assert_eq!(ours(&db).await, theirs(1), "back at 0001");
+        assert_eq!(ours(&db).await, FIXTURE.theirs(1), "back at 0001");
     }
 }
 
@@ -208,7 +148,7 @@ async fn live_schema_is_djangos_after_plain_and_online_migrate_with_no_drift() {
 /// and drift is clean.
 #[tokio::test]
 async fn sqlite_builds_and_fills_them_with_no_drift() {
-    let (_dir, config) = project("v2");
+    let (_dir, config) = FIXTURE.project("v2");
     let db = TestDb::sqlite();
     migrate(&config, &db.url, Some("kinds"), Some(FIRST)).await.expect("0001");
     no_drift(&config, &db).await;
@@ -230,13 +170,7 @@ async fn sqlite_builds_and_fills_them_with_no_drift() {
 #[tokio::test]
 #[ignore]
 async fn dump_django_schemas() {
-    let Ok(template) = std::env::var("TEAPOT_DJANGO_FIELD_KINDS_URL") else { return };
-    for n in 1..=2 {
-        let mut c = teapot::Connection::open(&template.replace("{n}", &n.to_string())).await.expect("connect");
-        let lines = teapot::migrate::backend::introspect::schema_lines(&mut c).await.expect("introspect");
-        let lines: Vec<String> = lines.into_iter().filter(|l| !l.starts_with("django_migrations ")).collect();
-        std::fs::write(fixture().join(format!("django/schema_after_000{n}.txt")), lines.join("\n") + "\n").expect("write");
-    }
+    FIXTURE.dump_django_schemas("TEAPOT_DJANGO_FIELD_KINDS_URL", 2).await;
 }
 
 /// Django writes an AlterField for a changed expression and its schema editor refuses it
@@ -244,7 +178,7 @@ async fn dump_django_schemas() {
 /// that removal and addition; an alter_field written by hand is refused, naming the field.
 #[tokio::test]
 async fn a_changed_generated_expression_is_removed_and_added_again() {
-    assert!(reference("alter_generated_error.txt").contains("must be removed and re-added with the new definition"));
+    assert!(FIXTURE.reference("alter_generated_error.txt").contains("must be removed and re-added with the new definition"));
     let model = |expr: &str| {
         format!(
             "use teapot::prelude::*;\n\n#[derive(Model)]\n#[teapot(app = \"kinds\")]\npub struct Item {{\n    pub id: i64,\n    pub qty: i32,\n    #[teapot(generated = \"{expr}\")]\n    pub double: Option<i32>,\n}}\n"

@@ -16,68 +16,10 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::db::{migrate, TestDb};
-use teapot::migrate::config::Config;
-use teapot::migrate::loader::load_graph;
+use common::reference::{assert_same_schema, no_drift, schema, Fixture};
 
-fn fixture() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/every-field")
-}
-
-fn reference(file: &str) -> String {
-    let path = fixture().join("django").join(file);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// A project holding the fixture's golden migrations and the models of `version`.
-fn project(version: &str) -> (tempfile::TempDir, Config) {
-    let root = fixture();
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::copy(root.join("teapot.toml"), dir.path().join("teapot.toml")).expect("copy toml");
-    std::fs::create_dir_all(dir.path().join("models")).expect("mkdir");
-    std::fs::copy(root.join(version).join("shop.rs"), dir.path().join("models/shop.rs")).expect("copy models");
-    let mig = dir.path().join("migrations/shop");
-    std::fs::create_dir_all(&mig).expect("mkdir");
-    for e in std::fs::read_dir(root.join("expected/shop")).expect("golden migrations") {
-        let p = e.expect("entry").path();
-        std::fs::copy(&p, mig.join(p.file_name().expect("name"))).expect("copy migration");
-    }
-    let config = Config::load(Some(&dir.path().join("teapot.toml"))).expect("config");
-    (dir, config)
-}
-
-fn theirs(step: usize) -> Vec<String> {
-    let mut lines: Vec<String> = reference(&format!("schema_after_000{step}.txt")).lines().map(str::to_string).collect();
-    lines.sort();
-    lines
-}
-
-async fn ours(db: &TestDb) -> Vec<String> {
-    let mut lines: Vec<String> =
-        db.schema().await.into_iter().filter(|l| !l.contains(" default ") || l.contains(" default total ")).collect();
-    lines.sort();
-    lines
-}
-
-/// Asserts two schemas are equal, naming the facts only one side has.
-fn assert_same(ours: &[String], theirs: &[String], when: &str) {
-    let only_ours: Vec<&String> = ours.iter().filter(|l| !theirs.contains(l)).collect();
-    let only_theirs: Vec<&String> = theirs.iter().filter(|l| !ours.contains(l)).collect();
-    assert!(only_ours.is_empty() && only_theirs.is_empty(), "{when}: only teapot's: {only_ours:#?}\nonly Django's: {only_theirs:#?}");
-    assert_eq!(ours, theirs, "{when}");
-}
-
-async fn no_drift(config: &Config, db: &TestDb) {
-    use teapot::migrate::check::drift::{drift_report, DriftOptions};
-    let graph = load_graph(config).expect("graph");
-    let applied: std::collections::BTreeSet<String> = common::db::applied(&db.url).await.into_iter().collect();
-    let mut conn = db.conn().await;
-    let out = drift_report(&mut conn, &graph, &applied, &DriftOptions::default()).await.expect("drift");
-    conn.close().await;
-    assert!(out.is_empty(), "drift after migrate: {out:?}");
-}
+const FIXTURE: Fixture = Fixture { name: "every-field", app: "shop", models: "shop.rs" };
 
 /// Writes fixtures/every-field/django/schema_after_000N.txt from the databases make.py left
 /// migrated to 000N (`TEAPOT_DJANGO_EVERY_FIELD_URL` with `{n}` for the step). Run by hand when
@@ -85,13 +27,7 @@ async fn no_drift(config: &Config, db: &TestDb) {
 #[tokio::test]
 #[ignore]
 async fn dump_django_schemas() {
-    let Ok(template) = std::env::var("TEAPOT_DJANGO_EVERY_FIELD_URL") else { return };
-    for n in 1..=2 {
-        let mut c = teapot::Connection::open(&template.replace("{n}", &n.to_string())).await.expect("connect");
-        let lines = teapot::migrate::backend::introspect::schema_lines(&mut c).await.expect("introspect");
-        let lines: Vec<String> = lines.into_iter().filter(|l| !l.starts_with("django_migrations ")).collect();
-        std::fs::write(fixture().join(format!("django/schema_after_000{n}.txt")), lines.join("\n") + "\n").expect("write");
-    }
+    FIXTURE.dump_django_schemas("TEAPOT_DJANGO_EVERY_FIELD_URL", 2).await;
 }
 
 const FIRST: &str = "0001_initial";
@@ -100,7 +36,7 @@ const SECOND: &str = "0002_remove_product_product_seen_brin_product_code_and_mor
 #[tokio::test]
 async fn live_schema_is_djangos_after_plain_and_online_migrate_with_no_drift() {
     for online in [false, true] {
-        let (dir, config) = project("v2");
+        let (dir, config) = FIXTURE.project("v2");
         let db = TestDb::postgres().await;
         for (step, name) in [(1, FIRST), (2, SECOND)] {
             if online {
@@ -109,11 +45,11 @@ async fn live_schema_is_djangos_after_plain_and_online_migrate_with_no_drift() {
             } else {
                 migrate(&config, &db.url, Some("shop"), Some(name)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
             }
-            assert_same(&ours(&db).await, &theirs(step), &format!("after {name} (online: {online})"));
+            assert_same_schema(&schema(&db).await, &FIXTURE.theirs(step), &format!("after {name} (online: {online})"));
             no_drift(&config, &db).await;
         }
         migrate(&config, &db.url, Some("shop"), Some(FIRST)).await.expect("unapply");
-        assert_same(&ours(&db).await, &theirs(1), "back at 0001");
+        assert_same_schema(&schema(&db).await, &FIXTURE.theirs(1), "back at 0001");
         no_drift(&config, &db).await;
     }
 }
@@ -122,10 +58,10 @@ async fn live_schema_is_djangos_after_plain_and_online_migrate_with_no_drift() {
 /// nothing to add.
 #[test]
 fn makemigrations_agrees_with_the_golden_migrations() {
-    let (dir, _config) = project("v2");
+    let (dir, _config) = FIXTURE.project("v2");
     let out = common::cli::teapot(dir.path(), &["makemigrations", "--check", "--noinput"]);
     assert_eq!(out.code, 0, "{out}");
-    let names: Vec<String> = std::fs::read_dir(fixture().join("expected/shop"))
+    let names: Vec<String> = std::fs::read_dir(FIXTURE.root().join("expected/shop"))
         .expect("golden")
         .map(|e| e.expect("entry").file_name().to_string_lossy().trim_end_matches(".toml").to_string())
         .collect();

@@ -10,70 +10,21 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::db::{migrate, TestDb};
-use teapot::migrate::config::Config;
-use teapot::migrate::executor::{ancestors, migration_sql, Direction};
+use common::reference::{as_set, no_drift, statements, Fixture};
+use teapot::migrate::executor::Direction;
 use teapot::migrate::loader::load_graph;
 use teapot::Dialect;
 
-fn fixture() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/indexes")
-}
-
-fn reference(file: &str) -> String {
-    let path = fixture().join("django").join(file);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// A project holding the fixture's golden migrations and the models of `version`.
-fn project(version: &str) -> (tempfile::TempDir, Config) {
-    let root = fixture();
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::copy(root.join("teapot.toml"), dir.path().join("teapot.toml")).expect("copy toml");
-    std::fs::create_dir_all(dir.path().join("models")).expect("mkdir");
-    std::fs::copy(root.join(version).join("library.rs"), dir.path().join("models/library.rs")).expect("copy models");
-    let mig = dir.path().join("migrations/library");
-    std::fs::create_dir_all(&mig).expect("mkdir");
-    for e in std::fs::read_dir(root.join("expected/library")).expect("golden migrations") {
-        let p = e.expect("entry").path();
-        std::fs::copy(&p, mig.join(p.file_name().expect("name"))).expect("copy migration");
-    }
-    let config = Config::load(Some(&dir.path().join("teapot.toml"))).expect("config");
-    (dir, config)
-}
+const FIXTURE: Fixture = Fixture { name: "indexes", app: "library", models: "library.rs" };
 
 const FIRST: &str = "0001_initial";
 const SECOND: &str = "0002_remove_book_book_live_title_uniq_and_more";
 
-fn statements(sql: &str) -> Vec<String> {
-    sql.lines().filter(|l| !l.starts_with("--") && *l != "BEGIN;" && *l != "COMMIT;" && !l.trim().is_empty()).map(str::to_string).collect()
-}
-
-fn as_set(sql: &str) -> Vec<String> {
-    let mut all = statements(sql);
-    all.sort();
-    all
-}
-
-fn teapot_sql(config: &Config, name: &str, direction: Direction) -> String {
-    let graph = load_graph(config).expect("graph");
-    let key = graph.app_migrations("library").find(|m| m.name.starts_with(name)).map(|m| m.key()).expect("migration");
-    let before = ancestors(&graph, &key);
-    let mut state = graph.state_until(|m| before.contains(&m.key()) && m.key() != key).expect("state");
-    let m = graph.get(&key).expect("migration");
-    let teapot::migrate::executor::MigrationSql { operations: per_op, deferred, .. } =
-        migration_sql(Dialect::Postgres, m, &mut state, direction).expect("render");
-    let mut out: Vec<String> = per_op.into_iter().flat_map(|(_, s)| s).collect();
-    out.extend(deferred);
-    out.join("\n")
-}
-
 #[test]
 fn create_model_with_every_index_option_is_djangos_ddl() {
-    let (_dir, config) = project("v2");
-    let ours = teapot_sql(&config, "0001", Direction::Forwards);
+    let (_dir, config) = FIXTURE.project("v2");
+    let ours = FIXTURE.teapot_sql(&config, Dialect::Postgres, "0001", Direction::Forwards);
     for line in [
         r#"CREATE INDEX "book_long_idx" ON "library_book" ("title") WHERE "pages" > 100;"#,
         r#"CREATE INDEX "book_title_cover_idx" ON "library_book" ("title") INCLUDE ("price");"#,
@@ -84,32 +35,26 @@ fn create_model_with_every_index_option_is_djangos_ddl() {
     ] {
         assert!(ours.contains(line), "{line} in\n{ours}");
     }
-    assert_eq!(as_set(&ours), as_set(&reference("0001_initial.sql")));
+    assert_eq!(as_set(&ours), as_set(&FIXTURE.reference("0001_initial.sql")));
 }
 
 /// A changed condition, include, operator class or type is a removal and an addition, a new name
 /// alone a rename: Django's operations in Django's order, with Django's text.
 #[test]
 fn changed_options_are_removed_and_added_as_django_does() {
-    let (_dir, config) = project("v2");
-    let fwd = teapot_sql(&config, "0002", Direction::Forwards);
-    assert_eq!(statements(&fwd), statements(&reference("0002_v2.sql")));
-    let back = teapot_sql(&config, "0002", Direction::Backwards);
-    assert_eq!(as_set(&back), as_set(&reference("0002_v2.backwards.sql")));
+    let (_dir, config) = FIXTURE.project("v2");
+    let fwd = FIXTURE.teapot_sql(&config, Dialect::Postgres, "0002", Direction::Forwards);
+    assert_eq!(statements(&fwd), statements(&FIXTURE.reference("0002_v2.sql")));
+    let back = FIXTURE.teapot_sql(&config, Dialect::Postgres, "0002", Direction::Backwards);
+    assert_eq!(as_set(&back), as_set(&FIXTURE.reference("0002_v2.backwards.sql")));
 }
 
 /// The declarations give the golden migrations: makemigrations has nothing to add.
 #[test]
 fn makemigrations_agrees_with_the_golden_migrations() {
-    let (dir, _config) = project("v2");
+    let (dir, _config) = FIXTURE.project("v2");
     let out = common::cli::teapot(dir.path(), &["makemigrations", "--check", "--noinput"]);
     assert_eq!(out.code, 0, "{out}");
-}
-
-fn theirs(step: usize) -> Vec<String> {
-    let mut lines: Vec<String> = reference(&format!("schema_after_000{step}.txt")).lines().map(str::to_string).collect();
-    lines.sort();
-    lines
 }
 
 async fn ours(db: &TestDb) -> Vec<String> {
@@ -118,20 +63,10 @@ async fn ours(db: &TestDb) -> Vec<String> {
     lines
 }
 
-async fn no_drift(config: &Config, db: &TestDb) {
-    use teapot::migrate::check::drift::{drift_report, DriftOptions};
-    let graph = load_graph(config).expect("graph");
-    let applied: std::collections::BTreeSet<String> = common::db::applied(&db.url).await.into_iter().collect();
-    let mut conn = db.conn().await;
-    let out = drift_report(&mut conn, &graph, &applied, &DriftOptions::default()).await.expect("drift");
-    conn.close().await;
-    assert!(out.is_empty(), "drift after migrate: {out:?}");
-}
-
 #[tokio::test]
 async fn live_schema_is_djangos_after_plain_and_online_migrate_with_no_drift() {
     for online in [false, true] {
-        let (dir, config) = project("v2");
+        let (dir, config) = FIXTURE.project("v2");
         let db = TestDb::postgres().await;
         for (step, name) in [(1, FIRST), (2, SECOND)] {
             if online {
@@ -140,18 +75,18 @@ async fn live_schema_is_djangos_after_plain_and_online_migrate_with_no_drift() {
             } else {
                 migrate(&config, &db.url, Some("library"), Some(name)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
             }
-            assert_eq!(ours(&db).await, theirs(step), "after {name} (online: {online})");
+            assert_eq!(ours(&db).await, FIXTURE.theirs(step), "after {name} (online: {online})");
             no_drift(&config, &db).await;
         }
         migrate(&config, &db.url, Some("library"), Some(FIRST)).await.expect("unapply");
-        assert_eq!(ours(&db).await, theirs(1), "back at 0001");
+        assert_eq!(ours(&db).await, FIXTURE.theirs(1), "back at 0001");
     }
 }
 
 /// The partial unique index holds only where its condition does; the expression one ignores case.
 #[tokio::test]
 async fn a_conditional_unique_constraint_enforces_only_where_its_condition_holds() {
-    let (_dir, config) = project("v2");
+    let (_dir, config) = FIXTURE.project("v2");
     let db = TestDb::postgres().await;
     migrate(&config, &db.url, None, None).await.expect("migrate");
     let insert = |title: &str, pages: i32, email: &str, deleted: bool| {
@@ -176,7 +111,7 @@ async fn a_conditional_unique_constraint_enforces_only_where_its_condition_holds
 #[tokio::test]
 async fn drift_names_an_index_whose_options_changed_by_hand() {
     use teapot::migrate::check::drift::{drift_report, DriftOptions};
-    let (_dir, config) = project("v2");
+    let (_dir, config) = FIXTURE.project("v2");
     let db = TestDb::postgres().await;
     migrate(&config, &db.url, None, None).await.expect("migrate");
     no_drift(&config, &db).await;
@@ -206,20 +141,14 @@ async fn drift_names_an_index_whose_options_changed_by_hand() {
 #[tokio::test]
 #[ignore]
 async fn dump_django_schemas() {
-    let Ok(template) = std::env::var("TEAPOT_DJANGO_INDEXES_URL") else { return };
-    for n in 1..=2 {
-        let mut c = teapot::Connection::open(&template.replace("{n}", &n.to_string())).await.expect("connect");
-        let lines = teapot::migrate::backend::introspect::schema_lines(&mut c).await.expect("introspect");
-        let lines: Vec<String> = lines.into_iter().filter(|l| !l.starts_with("django_migrations ")).collect();
-        std::fs::write(fixture().join(format!("django/schema_after_000{n}.txt")), lines.join("\n") + "\n").expect("write");
-    }
+    FIXTURE.dump_django_schemas("TEAPOT_DJANGO_INDEXES_URL", 2).await;
 }
 
 /// SQLite has no GIN, GiST or BRIN (Django's GinIndex fails there with a syntax error): migrate
 /// refuses before running anything, naming the model and the index.
 #[tokio::test]
 async fn sqlite_refuses_an_index_type_it_does_not_have_naming_model_and_index() {
-    let (_dir, config) = project("v2");
+    let (_dir, config) = FIXTURE.project("v2");
     let db = TestDb::sqlite();
     let err = migrate(&config, &db.url, None, None).await.expect_err("gin on SQLite");
     let msg = err.to_string();

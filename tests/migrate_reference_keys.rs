@@ -19,39 +19,13 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::db::{migrate, TestDb};
-use teapot::migrate::config::Config;
-use teapot::migrate::executor::{ancestors, migration_sql, Direction};
+use common::reference::{no_drift, Fixture};
+use teapot::migrate::executor::Direction;
 use teapot::migrate::loader::load_graph;
 use teapot::Dialect;
 
-fn fixture() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/keys")
-}
-
-fn reference(file: &str) -> String {
-    let path = fixture().join("django").join(file);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// A project holding the fixture's golden migrations (all three) and the last models.
-fn project() -> (tempfile::TempDir, Config) {
-    let root = fixture();
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::copy(root.join("teapot.toml"), dir.path().join("teapot.toml")).expect("copy toml");
-    std::fs::create_dir_all(dir.path().join("models")).expect("mkdir");
-    std::fs::copy(root.join("v3/shop.rs"), dir.path().join("models/shop.rs")).expect("copy models");
-    let mig = dir.path().join("migrations/shop");
-    std::fs::create_dir_all(&mig).expect("mkdir");
-    for e in std::fs::read_dir(root.join("expected/shop")).expect("golden migrations") {
-        let p = e.expect("entry").path();
-        std::fs::copy(&p, mig.join(p.file_name().expect("name"))).expect("copy migration");
-    }
-    let config = Config::load(Some(&dir.path().join("teapot.toml"))).expect("config");
-    (dir, config)
-}
+const FIXTURE: Fixture = Fixture { name: "keys", app: "shop", models: "shop.rs" };
 
 /// The statements of a script, comments and the intended differences taken out (module doc).
 fn statements(sql: &str) -> Vec<String> {
@@ -71,34 +45,7 @@ fn statements(sql: &str) -> Vec<String> {
         .collect()
 }
 
-fn teapot_sql(config: &Config, name: &str, direction: Direction) -> String {
-    let graph = load_graph(config).expect("graph");
-    let key = graph.app_migrations("shop").find(|m| m.name.starts_with(name)).map(|m| m.key()).expect("migration");
-    let before = ancestors(&graph, &key);
-    let mut state = graph.state_until(|m| before.contains(&m.key()) && m.key() != key).expect("state");
-    let m = graph.get(&key).expect("migration");
-    let teapot::migrate::executor::MigrationSql { operations: per_op, deferred, .. } =
-        migration_sql(Dialect::Postgres, m, &mut state, direction).expect("render");
-    let mut out: Vec<String> = per_op.into_iter().flat_map(|(_, s)| s).collect();
-    out.extend(deferred);
-    out.join("\n")
-}
-
-#[test]
-fn foreign_keys_to_a_varchar_key_get_djangos_like_index() {
-    let (_dir, config) = project();
-    let ours = teapot_sql(&config, "0001", Direction::Forwards);
-    assert!(
-        ours.contains(r#"CREATE INDEX "shop_project_code_id_47d4e2f2_like" ON "shop_project" ("code_id" varchar_pattern_ops);"#),
-        "{ours}"
-    );
-    assert_eq!(as_set(&ours), as_set(&reference("0001_initial.sql")));
-}
-
-/// The statements as a set: Django lists the foreign keys pointing at a key in its
-/// related-objects order and teapot in model order, and Django creates join tables in field-name
-/// order where teapot follows the declaration (the order of tables and columns is issue 14's
-/// bug 5, worked on apart).
+/// The statements as a set, the intended differences taken out.
 fn as_set(sql: &str) -> Vec<String> {
     let mut all = statements(sql);
     all.sort();
@@ -106,16 +53,27 @@ fn as_set(sql: &str) -> Vec<String> {
 }
 
 #[test]
+fn foreign_keys_to_a_varchar_key_get_djangos_like_index() {
+    let (_dir, config) = FIXTURE.project("v3");
+    let ours = FIXTURE.teapot_sql(&config, Dialect::Postgres, "0001", Direction::Forwards);
+    assert!(
+        ours.contains(r#"CREATE INDEX "shop_project_code_id_47d4e2f2_like" ON "shop_project" ("code_id" varchar_pattern_ops);"#),
+        "{ours}"
+    );
+    assert_eq!(as_set(&ours), as_set(&FIXTURE.reference("0001_initial.sql")));
+}
+
+#[test]
 fn key_type_changes_retype_the_columns_pointing_at_them_as_django_does() {
-    let (_dir, config) = project();
-    let fwd = teapot_sql(&config, "0002", Direction::Forwards);
+    let (_dir, config) = FIXTURE.project("v3");
+    let fwd = FIXTURE.teapot_sql(&config, Dialect::Postgres, "0002", Direction::Forwards);
     assert!(
         fwd.contains(r#"ALTER TABLE "shop_task_codes" ALTER COLUMN "code_id" TYPE varchar(32) USING "code_id"::varchar(32);"#),
         "{fwd}"
     );
     assert!(fwd.contains(r#"ALTER TABLE "shop_task" ALTER COLUMN "project_id" TYPE bigint USING "project_id"::bigint;"#), "{fwd}");
-    assert_eq!(as_set(&fwd), as_set(&reference("0002_v2.sql")));
-    let back = teapot_sql(&config, "0002", Direction::Backwards);
+    assert_eq!(as_set(&fwd), as_set(&FIXTURE.reference("0002_v2.sql")));
+    let back = FIXTURE.teapot_sql(&config, Dialect::Postgres, "0002", Direction::Backwards);
     let readded_as_before = |l: &String| -> String {
         if l.contains(" ADD CONSTRAINT ") {
             l.replace("_fk_shop_code_code\"", "_fk\"").replace("_fk_shop_project_id\"", "_fk\"")
@@ -126,17 +84,17 @@ fn key_type_changes_retype_the_columns_pointing_at_them_as_django_does() {
     assert!(back.contains(r#"ADD CONSTRAINT "shop_task_code_id_e9e3e7c4_fk_shop_code_code""#), "{back}");
     let mut back: Vec<String> = as_set(&back).iter().map(readded_as_before).collect();
     back.sort();
-    assert_eq!(back, as_set(&reference("0002_v2.backwards.sql")));
+    assert_eq!(back, as_set(&FIXTURE.reference("0002_v2.backwards.sql")));
 }
 
 #[test]
 fn a_field_made_unique_later_gets_djangos_uniq_name_and_loses_it_by_that_name() {
-    let (_dir, config) = project();
-    let fwd = teapot_sql(&config, "0002", Direction::Forwards);
+    let (_dir, config) = FIXTURE.project("v3");
+    let fwd = FIXTURE.teapot_sql(&config, Dialect::Postgres, "0002", Direction::Forwards);
     assert!(fwd.contains(r#"ALTER TABLE "shop_task" ADD CONSTRAINT "shop_task_title_26188101_uniq" UNIQUE ("title");"#), "{fwd}");
     assert!(!fwd.contains("shop_task_title_key"), "{fwd}");
-    let third = teapot_sql(&config, "0003", Direction::Forwards);
-    assert_eq!(statements(&third), statements(&reference("0003_v3.sql")));
+    let third = FIXTURE.teapot_sql(&config, Dialect::Postgres, "0003", Direction::Forwards);
+    assert_eq!(statements(&third), statements(&FIXTURE.reference("0003_v3.sql")));
     assert!(!third.contains("DROP CONSTRAINT IF EXISTS"), "never dropped if it exists: {third}");
     assert!(third.contains("DO $teapot$"), "checked before the drop: {third}");
 }
@@ -154,35 +112,19 @@ async fn ours(db: &TestDb) -> Vec<String> {
     lines
 }
 
-fn theirs(step: usize) -> Vec<String> {
-    let mut lines: Vec<String> = reference(&format!("schema_after_000{step}.txt")).lines().map(str::to_string).collect();
-    lines.sort();
-    lines
-}
-
 #[tokio::test]
 async fn live_schema_after_each_migration_is_djangos() {
-    let (_dir, config) = project();
+    let (_dir, config) = FIXTURE.project("v3");
     let db = TestDb::postgres().await;
     for (step, name) in [(1, "0001_initial"), (2, "0002_alter_code_code_alter_project_id_alter_task_title"), (3, "0003_alter_task_title")] {
         migrate(&config, &db.url, Some("shop"), Some(name)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(ours(&db).await, theirs(step), "after {name}");
+        assert_eq!(ours(&db).await, FIXTURE.theirs(step), "after {name}");
         no_drift(&config, &db).await;
     }
     // Back to 0001 gives Django's first schema again.
     migrate(&config, &db.url, Some("shop"), Some("0001_initial")).await.expect("unapply");
-    assert_eq!(ours(&db).await, theirs(1), "back at 0001");
+    assert_eq!(ours(&db).await, FIXTURE.theirs(1), "back at 0001");
     no_drift(&config, &db).await;
-}
-
-async fn no_drift(config: &Config, db: &TestDb) {
-    use teapot::migrate::check::drift::{drift_report, DriftOptions};
-    let graph = load_graph(config).expect("graph");
-    let applied: std::collections::BTreeSet<String> = common::db::applied(&db.url).await.into_iter().collect();
-    let mut conn = db.conn().await;
-    let out = drift_report(&mut conn, &graph, &applied, &DriftOptions::default()).await.expect("drift");
-    conn.close().await;
-    assert!(out.is_empty(), "drift: {out:?}");
 }
 
 /// A foreign key re-created around its key's type change has Django's `_fk` name, and a later
@@ -190,7 +132,7 @@ async fn no_drift(config: &Config, db: &TestDb) {
 #[tokio::test]
 async fn a_foreign_key_readded_as_fk_is_dropped_later_by_that_name() {
     use teapot::migrate::backend::render;
-    let (_dir, config) = project();
+    let (_dir, config) = FIXTURE.project("v3");
     let graph = load_graph(&config).expect("graph");
     let state = graph.state_until(|_| true).expect("state");
     let remove = teapot::migrate::Operation::RemoveField { model: "Task".into(), name: "code".into() };
@@ -240,7 +182,7 @@ async fn point_at_wide_keys(db: &TestDb, pg: bool) {
 
 #[tokio::test]
 async fn wider_keys_can_be_pointed_at_after_migrate_on_postgres() {
-    let (_dir, config) = project();
+    let (_dir, config) = FIXTURE.project("v3");
     let db = TestDb::postgres().await;
     migrate(&config, &db.url, None, None).await.expect("migrate");
     point_at_wide_keys(&db, true).await;
@@ -248,7 +190,7 @@ async fn wider_keys_can_be_pointed_at_after_migrate_on_postgres() {
 
 #[tokio::test]
 async fn wider_keys_can_be_pointed_at_after_migrate_on_sqlite() {
-    let (_dir, config) = project();
+    let (_dir, config) = FIXTURE.project("v3");
     let db = TestDb::sqlite();
     migrate(&config, &db.url, None, None).await.expect("migrate");
     point_at_wide_keys(&db, false).await;
@@ -262,7 +204,7 @@ async fn wider_keys_can_be_pointed_at_after_migrate_on_sqlite() {
 /// constraint has another name stops the migration with an error naming what is there.
 #[tokio::test]
 async fn removing_unique_whose_constraint_is_not_there_is_an_error_naming_what_is() {
-    let (_dir, config) = project();
+    let (_dir, config) = FIXTURE.project("v3");
     let db = TestDb::postgres().await;
     migrate(&config, &db.url, Some("shop"), Some("0002_alter_code_code_alter_project_id_alter_task_title")).await.expect("to 0002");
     db.exec(r#"ALTER TABLE shop_task RENAME CONSTRAINT shop_task_title_26188101_uniq TO shop_task_title_key"#).await;
@@ -277,20 +219,14 @@ async fn removing_unique_whose_constraint_is_not_there_is_an_error_naming_what_i
 #[tokio::test]
 #[ignore]
 async fn dump_django_schemas() {
-    let Ok(template) = std::env::var("TEAPOT_DJANGO_KEYS_URL") else { return };
-    for n in 1..=3 {
-        let mut c = teapot::Connection::open(&template.replace("{n}", &n.to_string())).await.expect("connect");
-        let lines = teapot::migrate::backend::introspect::schema_lines(&mut c).await.expect("introspect");
-        let lines: Vec<String> = lines.into_iter().filter(|l| !l.starts_with("django_migrations ")).collect();
-        std::fs::write(fixture().join(format!("django/schema_after_000{n}.txt")), lines.join("\n") + "\n").expect("write");
-    }
+    FIXTURE.dump_django_schemas("TEAPOT_DJANGO_KEYS_URL", 3).await;
 }
 
 /// `--online` refuses a key's type change (it rewrites the table and every table pointing at
 /// it); the reason and the safe way name the columns that point at the key, not only the key.
 #[tokio::test]
 async fn online_refuses_a_key_type_change_naming_the_columns_pointing_at_it() {
-    let (dir, _config) = project();
+    let (dir, _config) = FIXTURE.project("v3");
     let db = TestDb::postgres().await;
     let name = "0002_alter_code_code_alter_project_id_alter_task_title";
     let out = common::cli::teapot(dir.path(), &["sqlmigrate", "shop", name, "--online", "--database-url", &db.url]);

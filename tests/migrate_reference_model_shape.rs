@@ -10,39 +10,12 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::db::{migrate, TestDb};
-use teapot::migrate::config::Config;
-use teapot::migrate::executor::{ancestors, migration_sql, Direction};
-use teapot::migrate::loader::load_graph;
+use common::reference::{no_drift, Fixture};
+use teapot::migrate::executor::Direction;
 use teapot::Dialect;
 
-fn fixture() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/django-model-shape")
-}
-
-fn reference(file: &str) -> String {
-    let path = fixture().join("django").join(file);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// A project holding the fixture's golden migrations and the models of `version`.
-fn project(version: &str) -> (tempfile::TempDir, Config) {
-    let root = fixture();
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::copy(root.join("teapot.toml"), dir.path().join("teapot.toml")).expect("copy toml");
-    std::fs::create_dir_all(dir.path().join("models")).expect("mkdir");
-    std::fs::copy(root.join(version).join("club.rs"), dir.path().join("models/club.rs")).expect("copy models");
-    let mig = dir.path().join("migrations/club");
-    std::fs::create_dir_all(&mig).expect("mkdir");
-    for e in std::fs::read_dir(root.join("expected/club")).expect("golden migrations") {
-        let p = e.expect("entry").path();
-        std::fs::copy(&p, mig.join(p.file_name().expect("name"))).expect("copy migration");
-    }
-    let config = Config::load(Some(&dir.path().join("teapot.toml"))).expect("config");
-    (dir, config)
-}
+const FIXTURE: Fixture = Fixture { name: "django-model-shape", app: "club", models: "club.rs" };
 
 const FIRST: &str = "0001_initial";
 const SECOND: &str = "0002_club_note_membership_note_person_note";
@@ -55,53 +28,41 @@ fn statements(sql: &str) -> Vec<String> {
         .collect()
 }
 
+/// The statements as a set, the intended differences taken out.
 fn as_set(sql: &str) -> Vec<String> {
     let mut all = statements(sql);
     all.sort();
     all
 }
 
-fn teapot_sql(config: &Config, name: &str, direction: Direction) -> String {
-    let graph = load_graph(config).expect("graph");
-    let key = graph.app_migrations("club").find(|m| m.name.starts_with(name)).map(|m| m.key()).expect("migration");
-    let before = ancestors(&graph, &key);
-    let mut state = graph.state_until(|m| before.contains(&m.key()) && m.key() != key).expect("state");
-    let m = graph.get(&key).expect("migration");
-    let teapot::migrate::executor::MigrationSql { operations: per_op, deferred, .. } =
-        migration_sql(Dialect::Postgres, m, &mut state, direction).expect("render");
-    let mut out: Vec<String> = per_op.into_iter().flat_map(|(_, s)| s).collect();
-    out.extend(deferred);
-    out.join("\n")
-}
-
 /// The bases' columns come first, in Django's order; the through many-to-many makes no table.
 #[test]
 fn create_models_with_abstract_bases_and_a_through_is_djangos_ddl() {
-    let (_dir, config) = project("v2");
-    let ours = teapot_sql(&config, "0001", Direction::Forwards);
+    let (_dir, config) = FIXTURE.project("v2");
+    let ours = FIXTURE.teapot_sql(&config, Dialect::Postgres, "0001", Direction::Forwards);
     assert!(!ours.contains("club_club_members"), "no join table for a many-to-many through a model:\n{ours}");
-    assert_eq!(as_set(&ours), as_set(&reference("0001_initial.sql")));
+    assert_eq!(as_set(&ours), as_set(&FIXTURE.reference("0001_initial.sql")));
     // Column order, statement for statement (a set would not see it).
     let create = |sql: &str, table: &str| statements(sql).into_iter().find(|l| l.starts_with(&format!("CREATE TABLE \"{table}\"")));
     for table in ["club_club", "club_person", "club_membership"] {
-        assert_eq!(create(&ours, table), create(&reference("0001_initial.sql"), table), "{table}");
+        assert_eq!(create(&ours, table), create(&FIXTURE.reference("0001_initial.sql"), table), "{table}");
     }
 }
 
 /// A field added to a base is an add_field on each model built on it, in Django's order.
 #[test]
 fn a_field_added_to_a_base_is_added_to_every_model_as_django_does() {
-    let (_dir, config) = project("v2");
-    let fwd = teapot_sql(&config, "0002", Direction::Forwards);
-    assert_eq!(statements(&fwd), statements(&reference("0002.sql")));
-    let back = teapot_sql(&config, "0002", Direction::Backwards);
-    assert_eq!(as_set(&back), as_set(&reference("0002.backwards.sql")));
+    let (_dir, config) = FIXTURE.project("v2");
+    let fwd = FIXTURE.teapot_sql(&config, Dialect::Postgres, "0002", Direction::Forwards);
+    assert_eq!(statements(&fwd), statements(&FIXTURE.reference("0002.sql")));
+    let back = FIXTURE.teapot_sql(&config, Dialect::Postgres, "0002", Direction::Backwards);
+    assert_eq!(as_set(&back), as_set(&FIXTURE.reference("0002.backwards.sql")));
 }
 
 /// The declarations give the golden migrations: makemigrations has nothing to add.
 #[test]
 fn makemigrations_agrees_with_the_golden_migrations() {
-    let (dir, _config) = project("v2");
+    let (dir, _config) = FIXTURE.project("v2");
     let out = common::cli::teapot(dir.path(), &["makemigrations", "--check", "--noinput"]);
     assert_eq!(out.code, 0, "{out}");
 }
@@ -109,17 +70,11 @@ fn makemigrations_agrees_with_the_golden_migrations() {
 /// Django records `through` and `related_query_name` on the fields: so does teapot.
 #[test]
 fn the_migration_records_through_and_related_query_name() {
-    let text = std::fs::read_to_string(fixture().join("expected/club/0001_initial.toml")).expect("golden");
+    let text = std::fs::read_to_string(FIXTURE.root().join("expected/club/0001_initial.toml")).expect("golden");
     assert!(text.contains(r#"through = "club.Membership""#), "{text}");
     assert!(text.contains(r#"related_query_name = "club""#), "{text}");
-    let django = reference("0001_initial.py");
+    let django = FIXTURE.reference("0001_initial.py");
     assert!(django.contains("through='club.Membership'") && django.contains("related_query_name='club'"), "{django}");
-}
-
-fn theirs(step: usize) -> Vec<String> {
-    let mut lines: Vec<String> = reference(&format!("schema_after_000{step}.txt")).lines().map(str::to_string).collect();
-    lines.sort();
-    lines
 }
 
 async fn ours(db: &TestDb) -> Vec<String> {
@@ -129,20 +84,10 @@ async fn ours(db: &TestDb) -> Vec<String> {
     lines
 }
 
-async fn no_drift(config: &Config, db: &TestDb) {
-    use teapot::migrate::check::drift::{drift_report, DriftOptions};
-    let graph = load_graph(config).expect("graph");
-    let applied: std::collections::BTreeSet<String> = common::db::applied(&db.url).await.into_iter().collect();
-    let mut conn = db.conn().await;
-    let out = drift_report(&mut conn, &graph, &applied, &DriftOptions::default()).await.expect("drift");
-    conn.close().await;
-    assert!(out.is_empty(), "drift after migrate: {out:?}");
-}
-
 #[tokio::test]
 async fn live_schema_is_djangos_after_plain_and_online_migrate_with_no_drift() {
     for online in [false, true] {
-        let (dir, config) = project("v2");
+        let (dir, config) = FIXTURE.project("v2");
         let db = TestDb::postgres().await;
         for (step, name) in [(1, FIRST), (2, SECOND)] {
             if online {
@@ -151,18 +96,18 @@ async fn live_schema_is_djangos_after_plain_and_online_migrate_with_no_drift() {
             } else {
                 migrate(&config, &db.url, Some("club"), Some(name)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
             }
-            assert_eq!(ours(&db).await, theirs(step), "after {name} (online: {online})");
+            assert_eq!(ours(&db).await, FIXTURE.theirs(step), "after {name} (online: {online})");
             no_drift(&config, &db).await;
         }
         migrate(&config, &db.url, Some("club"), Some(FIRST)).await.expect("unapply");
-        assert_eq!(ours(&db).await, theirs(1), "back at 0001");
+        assert_eq!(ours(&db).await, FIXTURE.theirs(1), "back at 0001");
     }
 }
 
 /// On SQLite too: the models migrate, and no join table is made for the through many-to-many.
 #[tokio::test]
 async fn sqlite_makes_no_join_table_for_a_through_many_to_many() {
-    let (_dir, config) = project("v2");
+    let (_dir, config) = FIXTURE.project("v2");
     let db = TestDb::sqlite();
     migrate(&config, &db.url, None, None).await.unwrap_or_else(|e| panic!("migrate: {e}"));
     let tables: Vec<String> = db
@@ -182,11 +127,5 @@ async fn sqlite_makes_no_join_table_for_a_through_many_to_many() {
 #[tokio::test]
 #[ignore]
 async fn dump_django_schemas() {
-    let Ok(template) = std::env::var("TEAPOT_DJANGO_MODEL_SHAPE_URL") else { return };
-    for n in 1..=2 {
-        let mut c = teapot::Connection::open(&template.replace("{n}", &n.to_string())).await.expect("connect");
-        let lines = teapot::migrate::backend::introspect::schema_lines(&mut c).await.expect("introspect");
-        let lines: Vec<String> = lines.into_iter().filter(|l| !l.starts_with("django_migrations ")).collect();
-        std::fs::write(fixture().join(format!("django/schema_after_000{n}.txt")), lines.join("\n") + "\n").expect("write");
-    }
+    FIXTURE.dump_django_schemas("TEAPOT_DJANGO_MODEL_SHAPE_URL", 2).await;
 }

@@ -217,3 +217,4 @@ pub fn only(outcome: &MakeOutcome) -> &Migration {
 pub mod cli;
 pub mod db;
 pub mod generated;
+pub mod reference;
