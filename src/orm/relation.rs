@@ -109,6 +109,60 @@ impl<T: Model> Clone for ForeignKey<T> {
 }
 
 /// A many-to-many relation to `T`: the related rows once fetched.
+///
+/// With `through = "Model"` the links are that model's rows, which need a foreign key to each
+/// side (docs/models.md, "Many-to-many through a model"). One that lacks them is refused when the
+/// crate compiles, with the message the CLI gives:
+///
+/// ```compile_fail,E0080
+/// use teapot::prelude::*;
+///
+/// #[derive(Model)]
+/// #[teapot(app = "docs")]
+/// pub struct Person { pub id: i64 }
+///
+/// #[derive(Model)]
+/// #[teapot(app = "docs")]
+/// pub struct Note { pub id: i64, pub text: String }
+///
+/// #[derive(Model)]
+/// #[teapot(app = "docs")]
+/// pub struct Club {
+///     pub id: i64,
+///     #[teapot(through = "Note")]
+///     pub members: ManyToMany<Person>,
+/// }
+/// # fn main() {}
+/// ```
+///
+/// The same with a through model that has both foreign keys compiles:
+///
+/// ```
+/// use teapot::prelude::*;
+///
+/// #[derive(Model)]
+/// #[teapot(app = "docs")]
+/// pub struct Person { pub id: i64 }
+///
+/// #[derive(Model)]
+/// #[teapot(app = "docs")]
+/// pub struct Membership {
+///     pub id: i64,
+///     #[teapot(on_delete = "cascade")]
+///     pub club: ForeignKey<Club>,
+///     #[teapot(on_delete = "cascade")]
+///     pub person: ForeignKey<Person>,
+/// }
+///
+/// #[derive(Model)]
+/// #[teapot(app = "docs")]
+/// pub struct Club {
+///     pub id: i64,
+///     #[teapot(through = "Membership")]
+///     pub members: ManyToMany<Person>,
+/// }
+/// # fn main() {}
+/// ```
 pub struct ManyToMany<T: Model> {
     loaded: Option<Vec<Arc<T>>>,
     owner: &'static str,
