@@ -114,7 +114,7 @@ fn database(config: &Config, a: &Args) -> Result<Option<(String, String)>> {
 }
 
 /// The file of a SQLite URL; None for PostgreSQL or an in-memory database.
-fn sqlite_file(url: &str) -> Option<String> {
+pub(super) fn sqlite_file(url: &str) -> Option<String> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path.is_empty() || path == ":memory:" || query.contains("mode=memory") {

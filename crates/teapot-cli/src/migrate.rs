@@ -459,13 +459,15 @@ pub(super) fn showmigrations(config: &Config, a: ShowArgs) -> Result<i32> {
     }
     let url = config.resolve_database_url(a.database_url.as_deref())?;
     let graph = load_graph(config)?;
-    let (applied, partial) = runtime()?.block_on(async {
-        let mut conn = Connection::open(&url).await?;
-        let applied: BTreeSet<String> = recorder::applied(&mut conn).await?.into_iter().map(|x| x.key()).collect();
-        let partial = progress::partial(&mut conn, &graph, &applied, |key, mode| online_step_count(&graph, &applied, key, mode)).await;
-        conn.close().await;
-        Ok::<_, Error>((applied, partial?))
-    })?;
+    // Only looks: a SQLite database not made yet (opening it would make it) has nothing applied.
+    let missing = super::check::sqlite_file(&url).filter(|f| !std::path::Path::new(f).exists());
+    if let Some(file) = &missing {
+        if !verbosity::quiet() {
+            eprintln!("note: the SQLite database {file} does not exist yet: nothing is applied (teapot migrate makes it)");
+        }
+    }
+    let (applied, partial) = if missing.is_some() { Default::default() } else { read_applied(&url, &graph)? };
+
     let mark = |k: &str| match (applied.contains(k), partial.get(k)) {
         (true, _) => "[X]".to_string(),
         (false, Some(_)) => "[~]".to_string(),
@@ -497,4 +499,15 @@ pub(super) fn showmigrations(config: &Config, a: ShowArgs) -> Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// What is applied, and how far each partly applied migration got.
+fn read_applied(url: &str, graph: &Graph) -> Result<(BTreeSet<String>, std::collections::BTreeMap<String, progress::Partial>)> {
+    runtime()?.block_on(async {
+        let mut conn = Connection::open(url).await?;
+        let applied: BTreeSet<String> = recorder::applied(&mut conn).await?.into_iter().map(|x| x.key()).collect();
+        let partial = progress::partial(&mut conn, graph, &applied, |key, mode| online_step_count(graph, &applied, key, mode)).await;
+        conn.close().await;
+        Ok::<_, Error>((applied, partial?))
+    })
 }
