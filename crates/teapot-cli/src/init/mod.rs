@@ -194,7 +194,7 @@ pub(super) fn run(a: Args) -> Result<i32> {
     for f in &files {
         println!("  {:width$}  {}", f.rel, f.what);
     }
-    println!("  {:width$}  {}", format!("migrations/{app}/"), "where makemigrations writes the app's migrations");
+    println!("  {:width$}  where makemigrations writes the app's migrations", format!("migrations/{app}/"));
     if dialect == Dialect::Postgres {
         println!("On PostgreSQL, migrate runs online by default ([migrate] online = true in teapot.toml; --plain opts out once).");
     }
