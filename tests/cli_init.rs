@@ -66,7 +66,8 @@ fn first_hour_example() -> PathBuf {
     let target_dir = profile_dir.parent().expect("target").to_path_buf();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args(["build", "--offline", "--example", "first_hour", "--manifest-path"])
+    // The features scripts/test.sh builds the workspace with: nothing is compiled twice.
+    cmd.args(["build", "--offline", "--workspace", "--features", "teapot-cli/test-hooks", "--example", "first_hour", "--manifest-path"])
         .arg(repo().join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", &target_dir);
     if profile_dir.file_name().is_some_and(|n| n == "release") {
