@@ -37,7 +37,7 @@
 pub mod orm;
 
 pub use orm::{Choices, ForeignKey, ManyToMany, Model, Reverse};
-pub use teapot_core::{Connection, DatabaseDetails, Db, Dialect, Error, ErrorKind, Result};
+pub use teapot_core::{Connection, DatabaseDetails, Db, Dialect, DriverError, Error, ErrorKind, Result};
 #[doc(hidden)]
 pub use teapot_macros::__gather;
 pub use teapot_macros::{Choices, Model};

@@ -630,7 +630,8 @@ async fn error_kinds(db: Db) -> R {
     assert!(e.is_unique_violation(), "{e}");
     // The driver's error stays reachable, with what the database said.
     let source = std::error::Error::source(&e).expect("the driver error is the source");
-    assert!(source.downcast_ref::<sqlx::Error>().is_some(), "{source:?}");
+    let driver = source.downcast_ref::<teapot::DriverError>().map(|d| d.driver());
+    assert!(matches!(driver, Some(sqlx::Error::Database(_))), "{source:?}");
     match db.dialect() {
         Dialect::Postgres => {
             assert_eq!(e.code(), Some("23505"), "{e:?}");

@@ -11,6 +11,8 @@ use teapot_migrate::config::Config;
 use teapot_migrate::loader::load_graph;
 use teapot_migrate::recorder;
 
+use super::verbosity;
+
 /// How findings are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(super) enum Format {
@@ -38,9 +40,14 @@ pub struct Args {
     /// Lint every migration: also those applied and those before the [check] since baseline.
     #[arg(long)]
     all: bool,
-    /// Deploys use `migrate --online`: rules it makes safe are not reported.
+    /// Deploys use `migrate --online`: rules it makes safe are not reported. The default when
+    /// teapot.toml says `[migrate] online = true`.
     #[arg(long)]
     online: bool,
+    /// Lint for plain `migrate` although teapot.toml says `[migrate] online = true`: report the
+    /// rules online migrate makes safe too.
+    #[arg(long, conflicts_with = "online")]
+    plain: bool,
     /// A database to compare with: what is applied, the checksums applied, and drift (default:
     /// DATABASE_URL, else [database] url in teapot.toml).
     #[arg(long, value_name = "URL", conflicts_with = "no_database")]
@@ -94,7 +101,9 @@ fn database(config: &Config, a: &Args) -> Result<Option<(String, String)>> {
     if let Some(file) = sqlite_file(&url) {
         if !std::path::Path::new(&file).exists() {
             if a.database_url.is_none() {
-                eprintln!("note: the SQLite database {file} (from {from}) does not exist yet: checked without a database");
+                if !verbosity::quiet() {
+                    eprintln!("note: the SQLite database {file} (from {from}) does not exist yet: checked without a database");
+                }
                 return Ok(None);
             }
             return Err(Error::new(ErrorKind::Connection, format!("the SQLite database {file} (from {from}) does not exist"))
@@ -105,7 +114,7 @@ fn database(config: &Config, a: &Args) -> Result<Option<(String, String)>> {
 }
 
 /// The file of a SQLite URL; None for PostgreSQL or an in-memory database.
-fn sqlite_file(url: &str) -> Option<String> {
+pub(super) fn sqlite_file(url: &str) -> Option<String> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path.is_empty() || path == ":memory:" || query.contains("mode=memory") {
@@ -117,11 +126,31 @@ fn sqlite_file(url: &str) -> Option<String> {
 fn run_check(config: &Config, a: Args) -> Result<i32> {
     if a.update_sums {
         for c in update_sums(config)? {
-            eprintln!("teapot.sum: updated {c}");
+            if !verbosity::quiet() {
+                eprintln!("teapot.sum: updated {c}");
+            }
         }
     }
     let db = database(config, &a)?;
-    let opts = CheckOptions { all: a.all, online: a.online, database_url: db.as_ref().map(|(u, _)| u.clone()) };
+    // The mode deploys use: the flag, else teapot.toml's [migrate] online.
+    let online = a.online || (config.migrate.online && !a.plain);
+    if verbosity::verbose() {
+        let why = if a.online {
+            "--online".to_string()
+        } else if a.plain {
+            "--plain".to_string()
+        } else if online {
+            format!("[migrate] online = true in {}; --plain lints for plain migrate", config.path.display())
+        } else {
+            format!("no [migrate] online in {}", config.path.display())
+        };
+        eprintln!("linting for {} migrate ({why})", if online { "online" } else { "plain" });
+        match &db {
+            Some((url, from)) => eprintln!("database: {} (from {from})", teapot_core::redact(url)),
+            None => eprintln!("database: none (checked without one)"),
+        }
+    }
+    let opts = CheckOptions { all: a.all, online, database_url: db.as_ref().map(|(u, _)| u.clone()) };
     let mut findings: Vec<Finding>;
     if let Some((url, from)) = &db {
         let unreachable = |e: Error| {
@@ -183,7 +212,7 @@ fn run_check(config: &Config, a: Args) -> Result<i32> {
                 println!("::error {}::{}", props.join(","), escape_github(&msg));
             }
         }
-        Format::Text => print_text(&findings),
+        Format::Text => print_text(&findings, online),
     }
     Ok(if findings.is_empty() { 0 } else { 1 })
 }
@@ -192,11 +221,13 @@ fn escape_github(s: &str) -> String {
     s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
-fn print_text(findings: &[Finding]) {
+fn print_text(findings: &[Finding], online: bool) {
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let (red, bold, dim, reset) = if colour { ("\x1b[31m", "\x1b[1m", "\x1b[2m", "\x1b[0m") } else { ("", "", "", "") };
     if findings.is_empty() {
-        println!("teapot check: no findings");
+        if !verbosity::quiet() {
+            println!("teapot check: no findings");
+        }
         return;
     }
     for f in findings {
@@ -212,9 +243,13 @@ fn print_text(findings: &[Finding]) {
         if let Some(fix) = &f.fix {
             println!("  fix: {fix}");
         }
-        if f.online_safe == Some(true) {
-            println!("  {dim}`migrate --online` makes this safe (pass --online to check if you deploy with it){reset}");
+        if f.online_safe == Some(true) && !online {
+            println!(
+                "  {dim}`migrate --online` makes this safe (if you deploy with it, set [migrate] online = true in teapot.toml, or pass --online to check){reset}"
+            );
         }
     }
-    println!("teapot check: {} finding(s)", findings.len());
+    if !verbosity::quiet() {
+        println!("teapot check: {} finding(s)", findings.len());
+    }
 }

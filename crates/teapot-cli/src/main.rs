@@ -1,9 +1,12 @@
 //! The `teapot` command: parses arguments, calls the migration engine, prints. No SQL is built here.
 
 mod check;
+mod completions;
+mod init;
 mod makemigrations;
 mod migrate;
 mod prompt;
+mod verbosity;
 
 use std::path::PathBuf;
 
@@ -19,6 +22,13 @@ struct Cli {
     /// The configuration file (default: ./teapot.toml).
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
+    /// Say more: the files makemigrations writes, the mode migrate and check use and why.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    verbose: u8,
+    /// Say less: only errors and what the command is run for (sqlmigrate's SQL, showmigrations'
+    /// list, check's findings), no progress or summary.
+    #[arg(short, long, global = true)]
+    quiet: bool,
     /// The command.
     #[command(subcommand)]
     command: Command,
@@ -37,6 +47,10 @@ enum Command {
     Showmigrations(migrate::ShowArgs),
     /// In CI: models and migrations agree, nothing unsafe, files untouched, no drift.
     Check(check::Args),
+    /// Start a project: teapot.toml, an app with a model, the migrations folder, a small main.
+    Init(init::Args),
+    /// Print a shell completion script (bash, zsh or fish).
+    Completions(completions::Args),
 }
 
 #[global_allocator]
@@ -71,12 +85,16 @@ fn exit_code(cli: Cli) -> i32 {
 }
 
 fn run(cli: Cli) -> Result<i32, Error> {
-    let config = Config::load(cli.config.as_deref())?;
+    verbosity::set(cli.verbose, cli.quiet);
+    // init (which writes teapot.toml) and completions (which describes the CLI) need none.
+    let config = || Config::load(cli.config.as_deref());
     match cli.command {
-        Command::Makemigrations(args) => makemigrations::run(&config, args),
-        Command::Migrate(args) => migrate::migrate(&config, args),
-        Command::Sqlmigrate(args) => migrate::sqlmigrate(&config, args),
-        Command::Showmigrations(args) => migrate::showmigrations(&config, args),
-        Command::Check(args) => check::run(&config, args),
+        Command::Init(args) => init::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Makemigrations(args) => makemigrations::run(&config()?, args),
+        Command::Migrate(args) => migrate::migrate(&config()?, args),
+        Command::Sqlmigrate(args) => migrate::sqlmigrate(&config()?, args),
+        Command::Showmigrations(args) => migrate::showmigrations(&config()?, args),
+        Command::Check(args) => check::run(&config()?, args),
     }
 }

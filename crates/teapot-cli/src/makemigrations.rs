@@ -9,8 +9,12 @@ use teapot_migrate::questioner::{FlagQuestioner, Questioner};
 use teapot_migrate::Operation;
 
 use super::prompt::TerminalQuestioner;
+use super::verbosity;
 
 /// Diff the declared models against the migration history and write a migration.
+///
+/// With the global -v each migration's file is printed in full; with -q nothing is printed (the
+/// files are still written, and --check still exits 1 when one would be).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Only these apps (default: every app in teapot.toml).
@@ -43,9 +47,6 @@ pub struct Args {
     /// A one-off value for existing rows: `library.Book.pages=0`.
     #[arg(long = "default", value_name = "FIELD=VALUE")]
     defaults: Vec<String>,
-    /// Print each migration's file in full.
-    #[arg(long, short = 'v')]
-    verbose: bool,
 }
 
 fn symbol(op: &Operation) -> char {
@@ -71,6 +72,10 @@ pub(super) fn run(config: &Config, a: Args) -> Result<i32> {
     };
     let opts = MakeOptions { apps: a.apps, name: a.name, empty: a.empty, merge: a.merge, dry_run: a.dry_run || a.check };
     let outcome = make_migrations(config, &opts, q)?;
+    let code = if a.check && !outcome.made.is_empty() { 1 } else { 0 };
+    if verbosity::quiet() {
+        return Ok(code);
+    }
     if outcome.made.is_empty() {
         if a.merge {
             println!("No conflicts detected to merge.");
@@ -93,9 +98,9 @@ pub(super) fn run(config: &Config, a: Args) -> Result<i32> {
         if m.migration.operations.is_empty() {
             println!("    (no operations)");
         }
-        if a.verbose {
+        if verbosity::verbose() {
             println!("{}", m.text);
         }
     }
-    Ok(if a.check { 1 } else { 0 })
+    Ok(code)
 }

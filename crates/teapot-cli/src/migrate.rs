@@ -8,10 +8,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use teapot_core::{redact, Connection, Dialect, Error, ErrorKind, Result};
 use teapot_migrate::config::Config;
 use teapot_migrate::executor::{self, ancestors, find_migration, Direction, Event, LockOptions, Target};
+use teapot_migrate::graph::Graph;
 use teapot_migrate::loader::load_graph;
 use teapot_migrate::migrator::online_step_count;
 use teapot_migrate::online_executor::{self as online, OnlineOptions};
 use teapot_migrate::{progress, recorder, Migrator};
+
+use super::verbosity;
 
 /// Apply (or unapply) migrations.
 #[derive(Debug, clap::Args)]
@@ -32,9 +35,14 @@ pub struct MigrateArgs {
     #[arg(long, value_name = "URL")]
     database_url: Option<String>,
     /// PostgreSQL: apply with non-blocking steps (CONCURRENTLY, NOT VALID + VALIDATE, batched
-    /// backfills), recording each step so a rerun resumes.
+    /// backfills), recording each step so a rerun resumes. The default when teapot.toml says
+    /// `[migrate] online = true`.
     #[arg(long)]
     online: bool,
+    /// Apply plainly (each migration in one transaction) although teapot.toml says `[migrate]
+    /// online = true`: for this run only.
+    #[arg(long, conflicts_with = "online")]
+    plain: bool,
     /// PostgreSQL: how long a statement waits for a lock before the step (plain: the whole
     /// migration) is rolled back and tried again (default: [online] lock_timeout, else 2s).
     #[arg(long, value_name = "DURATION")]
@@ -42,11 +50,12 @@ pub struct MigrateArgs {
     /// Attempts at a lock before giving up (default: [online] lock_attempts, else 10).
     #[arg(long, value_name = "N")]
     lock_attempts: Option<u32>,
-    /// statement_timeout for the steps that hold a strong lock (default: [online] statement_timeout, else 30s).
-    #[arg(long, value_name = "DURATION", requires = "online")]
+    /// Online: statement_timeout for the steps that hold a strong lock (default: [online]
+    /// statement_timeout, else 30s).
+    #[arg(long, value_name = "DURATION", conflicts_with = "plain")]
     statement_timeout: Option<String>,
-    /// Run changes --online refuses (table rewrites), with their blocking locks.
-    #[arg(long, requires = "online")]
+    /// Online: run changes online migrate refuses (table rewrites), with their blocking locks.
+    #[arg(long, conflicts_with = "plain")]
     allow_unsafe: bool,
     /// Fail at once if another migrator holds the migration lock, instead of waiting.
     #[arg(long)]
@@ -64,11 +73,15 @@ pub struct SqlMigrateArgs {
     #[arg(long)]
     backwards: bool,
     /// The steps `migrate --online` runs, with their lock level and transaction mode (PostgreSQL).
+    /// The default on PostgreSQL when teapot.toml says `[migrate] online = true`.
     #[arg(long, conflicts_with = "backwards")]
     online: bool,
-    /// With --online: show the steps of changes --online refuses (table rewrites) as
+    /// The SQL plain `migrate` runs, although teapot.toml says `[migrate] online = true`.
+    #[arg(long, conflicts_with = "online")]
+    plain: bool,
+    /// Online: show the steps of changes online migrate refuses (table rewrites) as
     /// `migrate --online --allow-unsafe` would run them, instead of the refusal.
-    #[arg(long, requires = "online")]
+    #[arg(long, conflicts_with_all = ["plain", "backwards"])]
     allow_unsafe: bool,
     /// The database whose dialect to print (overrides DATABASE_URL and teapot.toml; not connected to).
     #[arg(long, value_name = "URL")]
@@ -137,7 +150,7 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
         lock_timeout: online::parse_duration(a.lock_timeout.as_deref().unwrap_or(&config.online.lock_timeout))?,
         lock_attempts: a.lock_attempts.unwrap_or(config.online.lock_attempts).max(1),
     };
-    let online = if a.online {
+    let online = if online_mode(config, &a, &url, &graph, &target)? {
         Some(OnlineOptions {
             lock_timeout: locks.lock_timeout,
             lock_attempts: locks.lock_attempts,
@@ -174,11 +187,61 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
         for b in [view.step_bar.take(), view.bar.take()].into_iter().flatten() {
             b.abandon();
         }
-        if result.is_err() && tty {
+        if result.is_err() && tty && !verbosity::quiet() {
             println!(" FAILED");
         }
         result.map(|_| 0)
     })
+}
+
+/// Whether this migrate runs online: `--online`; else `[migrate] online = true` on PostgreSQL
+/// unless `--plain`. The setting does not apply where online has nothing to do: on SQLite (no
+/// concurrent schema changes), to `--fake` (nothing runs) and to a run that unapplies (online
+/// migrate only applies). The flags that only mean something online are refused on a plain run.
+fn online_mode(config: &Config, a: &MigrateArgs, url: &str, graph: &Graph, target: &Target) -> Result<bool> {
+    let postgres = Dialect::of_url(url)? == Dialect::Postgres;
+    let mut from_config = config.migrate.online && !a.plain && !a.online && postgres && !a.fake && !a.plan;
+    let mut unapplies = false;
+    if from_config && a.name.is_some() {
+        // Only a named target can go backwards: look at the plan first.
+        let steps = runtime()?.block_on(Migrator::connect(url).graph(graph.clone()).target(target.clone()).plan())?;
+        unapplies = steps.iter().any(|s| s.direction == Direction::Backwards);
+        from_config = !unapplies;
+    }
+    let online = a.online || from_config;
+    if !online && (a.allow_unsafe || a.statement_timeout.is_some()) {
+        let flag = if a.allow_unsafe { "--allow-unsafe" } else { "--statement-timeout" };
+        let why = if a.plain {
+            "with --plain"
+        } else if unapplies {
+            "it unapplies migrations"
+        } else if !postgres && config.migrate.online {
+            "on SQLite"
+        } else {
+            "without --online"
+        };
+        return Err(Error::new(ErrorKind::Usage, format!("{flag} applies to online migrate only, and this run is plain ({why})"))
+            .hint("pass --online (or set [migrate] online = true in teapot.toml for PostgreSQL), or drop the flag"));
+    }
+    if !a.plan && !verbosity::quiet() && (verbosity::verbose() || unapplies) {
+        let why = if a.online {
+            "--online".to_string()
+        } else if from_config {
+            format!("[migrate] online = true in {}; --plain opts out", config.path.display())
+        } else if a.plain {
+            "--plain".to_string()
+        } else if unapplies {
+            "online migrate only applies: migrations are unapplied plainly".to_string()
+        } else if config.migrate.online && !postgres {
+            "[migrate] online applies to PostgreSQL only".to_string()
+        } else if config.migrate.online && a.fake {
+            "--fake runs nothing".to_string()
+        } else {
+            format!("the default; --online, or [migrate] online = true in {}, runs online", config.path.display())
+        };
+        println!("Mode: {} ({why})", if online { "online" } else { "plain" });
+    }
+    Ok(online)
 }
 
 /// How migrate's progress looks: a bar per long migration and one per long step on a terminal;
@@ -218,6 +281,9 @@ impl Progress {
     }
 
     fn show(&mut self, e: Event) {
+        if verbosity::quiet() {
+            return;
+        }
         match e {
             Event::Planned { migrations } => {
                 println!(
@@ -308,7 +374,13 @@ pub(super) fn sqlmigrate(config: &Config, a: SqlMigrateArgs) -> Result<i32> {
     let graph = load_graph(config)?;
     let key = find_migration(&graph, &a.app, &a.name)?;
     let m = graph.get(&key).expect("found in the graph");
-    if a.online {
+    // What migrate would run: online where teapot.toml makes it the default on PostgreSQL.
+    let online = a.online || (config.migrate.online && dialect == Dialect::Postgres && !a.plain && !a.backwards);
+    if a.allow_unsafe && !online {
+        return Err(Error::new(ErrorKind::Usage, "--allow-unsafe shows online steps, and this sqlmigrate prints plain SQL")
+            .hint("pass --online (or set [migrate] online = true in teapot.toml and give a PostgreSQL --database-url)"));
+    }
+    if online {
         let before = ancestors(&graph, &key);
         let steps = online::online_steps(&graph, &key, |x| before.contains(&x.key()), a.allow_unsafe)?;
         println!("-- {} online: {} step(s)", comment(&dotted(&key)), steps.len());
@@ -387,13 +459,15 @@ pub(super) fn showmigrations(config: &Config, a: ShowArgs) -> Result<i32> {
     }
     let url = config.resolve_database_url(a.database_url.as_deref())?;
     let graph = load_graph(config)?;
-    let (applied, partial) = runtime()?.block_on(async {
-        let mut conn = Connection::open(&url).await?;
-        let applied: BTreeSet<String> = recorder::applied(&mut conn).await?.into_iter().map(|x| x.key()).collect();
-        let partial = progress::partial(&mut conn, &graph, &applied, |key, mode| online_step_count(&graph, &applied, key, mode)).await;
-        conn.close().await;
-        Ok::<_, Error>((applied, partial?))
-    })?;
+    // Only looks: a SQLite database not made yet (opening it would make it) has nothing applied.
+    let missing = super::check::sqlite_file(&url).filter(|f| !std::path::Path::new(f).exists());
+    if let Some(file) = &missing {
+        if !verbosity::quiet() {
+            eprintln!("note: the SQLite database {file} does not exist yet: nothing is applied (teapot migrate makes it)");
+        }
+    }
+    let (applied, partial) = if missing.is_some() { Default::default() } else { read_applied(&url, &graph)? };
+
     let mark = |k: &str| match (applied.contains(k), partial.get(k)) {
         (true, _) => "[X]".to_string(),
         (false, Some(_)) => "[~]".to_string(),
@@ -425,4 +499,15 @@ pub(super) fn showmigrations(config: &Config, a: ShowArgs) -> Result<i32> {
         }
     }
     Ok(0)
+}
+
+/// What is applied, and how far each partly applied migration got.
+fn read_applied(url: &str, graph: &Graph) -> Result<(BTreeSet<String>, std::collections::BTreeMap<String, progress::Partial>)> {
+    runtime()?.block_on(async {
+        let mut conn = Connection::open(url).await?;
+        let applied: BTreeSet<String> = recorder::applied(&mut conn).await?.into_iter().map(|x| x.key()).collect();
+        let partial = progress::partial(&mut conn, graph, &applied, |key, mode| online_step_count(graph, &applied, key, mode)).await;
+        conn.close().await;
+        Ok::<_, Error>((applied, partial?))
+    })
 }

@@ -1,6 +1,11 @@
 //! teapot's one error type: a matchable [`ErrorKind`], a message that says what and where, a hint
-//! that says what to do, and for a database error the driver's error as `source()` with the
-//! SQLSTATE, constraint and table it named.
+//! that says what to do, and for a database error the driver's error as `source()` (a
+//! [`DriverError`]) with the SQLSTATE, constraint and table it named.
+//!
+//! Nothing printed from an error (its Display, its Debug, the chain of its sources as an error
+//! reporter walks it) carries the database server's own source position: PostgreSQL reports the
+//! C file and line that raised an error, which the driver's Display appends as `at line 948`.
+//! That says nothing to a user and changes with every server build.
 
 use std::sync::Arc;
 
@@ -61,7 +66,7 @@ pub enum ErrorKind {
 }
 
 /// An error with a message for people and a kind for programs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Error {
     /// The kind, to match on.
@@ -98,7 +103,8 @@ impl Error {
     }
 
     /// A driver error, with `context` saying what was being done (the start of the message).
-    /// The kind follows the SQLSTATE; the driver error stays reachable as `source()`.
+    /// The kind follows the SQLSTATE; the driver error stays reachable as `source()`, a
+    /// [`DriverError`].
     pub fn from_driver(context: &str, e: sqlx::Error) -> Error {
         let (kind, database) = match &e {
             sqlx::Error::Database(d) => {
@@ -131,11 +137,13 @@ impl Error {
             sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => (ErrorKind::Connection, None),
             _ => (ErrorKind::Database, None),
         };
-        let mut err = Error { kind, message: String::new(), hint: None, database, source: Some(Arc::new(e)) };
-        let said = match &err.database {
-            Some(_) => err.database_message(),
-            None => err.source.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+        let driver = DriverError(Arc::new(e));
+        let said = match &database {
+            Some(_) => String::new(),
+            None => driver.to_string(),
         };
+        let mut err = Error { kind, message: String::new(), hint: None, database, source: Some(Arc::new(driver)) };
+        let said = if err.database.is_some() { err.database_message() } else { said };
         err.message = if context.is_empty() { said } else { format!("{context}: {said}") };
         err
     }
@@ -248,6 +256,57 @@ impl Error {
         matches!(self.kind, ErrorKind::Config | ErrorKind::Usage)
     }
 }
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // By hand: the derived one would print the driver's error with the server's source file
+        // and line.
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .field("hint", &self.hint)
+            .field("database", &self.database)
+            .field("source", &self.source.as_ref().map(|s| s.to_string()))
+            .finish()
+    }
+}
+
+/// The database driver's error, as an [`Error`]'s `source()`: [`DriverError::driver`] is the
+/// `sqlx::Error` itself. Printed, it is what the database said, without the server's source
+/// position; it has no source of its own, so an error reporter walking the chain never prints
+/// the driver's Display (which appends it).
+#[derive(Clone)]
+pub struct DriverError(Arc<sqlx::Error>);
+
+impl DriverError {
+    /// The driver's error.
+    pub fn driver(&self) -> &sqlx::Error {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for DriverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.as_ref() {
+            sqlx::Error::Database(d) => {
+                f.write_str(d.message())?;
+                if let Some(code) = d.code() {
+                    write!(f, " (SQLSTATE {code})")?;
+                }
+                Ok(())
+            }
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+impl std::fmt::Debug for DriverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DriverError({:?})", self.to_string())
+    }
+}
+
+impl std::error::Error for DriverError {}
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -24,5 +24,5 @@ pub mod value;
 pub use connection::Connection;
 pub use db::{Db, DbRow};
 pub use dialect::{quote, redact, Dialect};
-pub use error::{DatabaseDetails, Error, ErrorKind, Result};
+pub use error::{DatabaseDetails, DriverError, Error, ErrorKind, Result};
 pub use value::{unknown_choice, FieldValue, IntoArg, NullType, Value};

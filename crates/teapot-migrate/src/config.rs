@@ -10,6 +10,8 @@
 //! default_auto_field = "AutoField"            # join tables' id: BigAutoField (default), AutoField, SmallAutoField
 //! on_delete = "orm"                           # who does on_delete: "database" (default) or "orm" (Django's way)
 //! defaults = "orm"                            # who keeps a literal default: "database" (default) or "orm" (Django's way)
+//! [migrate]
+//! online = true                               # PostgreSQL: `teapot migrate` runs online (`--plain` opts out once)
 //! [online]
 //! lock_timeout = "2s"                         # 500ms, 2s, 1m: checked when the file is read
 //! [check]
@@ -42,6 +44,8 @@ pub struct Config {
     pub apps: BTreeMap<String, AppConfig>,
     /// `[online]` settings for `migrate --online`.
     pub online: OnlineConfig,
+    /// `[migrate]`: how `teapot migrate` runs when no flag says.
+    pub migrate: MigrateConfig,
     /// `[project] default_auto_field`.
     pub default_auto_field: AutoField,
     /// `[project] on_delete`.
@@ -165,6 +169,15 @@ impl AutoField {
     }
 }
 
+/// `[migrate]` in teapot.toml.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MigrateConfig {
+    /// `online = true`: on PostgreSQL, `teapot migrate` applies online without `--online` (and
+    /// `teapot check` lints for it); `--plain` opts out for one run. The zero-downtime default
+    /// `teapot init` writes for a PostgreSQL project.
+    pub online: bool,
+}
+
 /// `[online]`: lock safety settings.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -219,6 +232,8 @@ struct RawConfig {
     #[serde(default)]
     online: RawOnline,
     #[serde(default)]
+    migrate: RawMigrate,
+    #[serde(default)]
     check: RawCheck,
     #[serde(default)]
     project: RawProject,
@@ -230,6 +245,12 @@ struct RawProject {
     default_auto_field: Option<Spanned<String>>,
     on_delete: Option<Spanned<String>>,
     defaults: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawMigrate {
+    online: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -303,7 +324,7 @@ impl Config {
                 })
                 .unwrap_or_default();
             Error::new(ErrorKind::Config, format!("{}{at}: {}", path.display(), e.message().trim()))
-                .hint("teapot.toml has the tables [database], [project], [apps.<label>], [online] and [check] (docs/check.md)")
+                .hint("teapot.toml has the tables [database], [project], [apps.<label>], [migrate], [online] and [check] (docs/check.md)")
         })?;
         let root = path.parent().map(Path::to_path_buf).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from("."));
         if raw.apps.is_empty() {
@@ -354,12 +375,13 @@ impl Config {
             None => None,
         };
         let online = online_config(raw.online, text, path)?;
+        let migrate = MigrateConfig { online: raw.migrate.online.unwrap_or(false) };
         let check = check_config(raw.check, text, path, &apps)?;
         let default_auto_field =
             raw.project.default_auto_field.map(|v| auto_field(v, text, path, "[project]")).transpose()?.unwrap_or_default();
         let on_delete = raw.project.on_delete.map(|v| on_delete_by(v, text, path, "[project]")).transpose()?.unwrap_or_default();
         let defaults = raw.project.defaults.map(|v| defaults_by(v, text, path, "[project]")).transpose()?.unwrap_or_default();
-        Ok(Config { root, path: path.to_path_buf(), database_url, apps, online, check, default_auto_field, on_delete, defaults })
+        Ok(Config { root, path: path.to_path_buf(), database_url, apps, online, migrate, check, default_auto_field, on_delete, defaults })
     }
 
     /// The key type of what teapot keys by itself in an app: the app's `default_auto_field`, else

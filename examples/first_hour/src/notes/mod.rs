@@ -1,0 +1,3 @@
+//! The notes app.
+
+pub mod models;
