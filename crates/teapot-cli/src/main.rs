@@ -1,6 +1,7 @@
 //! The `teapot` command: parses arguments, calls the migration engine, prints. No SQL is built here.
 
 mod check;
+mod inspectdb;
 mod makemigrations;
 mod migrate;
 mod prompt;
@@ -37,6 +38,8 @@ enum Command {
     Showmigrations(migrate::ShowArgs),
     /// In CI: models and migrations agree, nothing unsafe, files untouched, no drift.
     Check(check::Args),
+    /// Write model declarations for the tables of an existing database (to adopt it).
+    Inspectdb(inspectdb::Args),
 }
 
 #[global_allocator]
@@ -71,12 +74,18 @@ fn exit_code(cli: Cli) -> i32 {
 }
 
 fn run(cli: Cli) -> Result<i32, Error> {
+    // inspectdb is often the first command of a project: it needs no teapot.toml.
+    let command = match cli.command {
+        Command::Inspectdb(args) => return inspectdb::run(cli.config.as_deref(), args),
+        other => other,
+    };
     let config = Config::load(cli.config.as_deref())?;
-    match cli.command {
+    match command {
         Command::Makemigrations(args) => makemigrations::run(&config, args),
         Command::Migrate(args) => migrate::migrate(&config, args),
         Command::Sqlmigrate(args) => migrate::sqlmigrate(&config, args),
         Command::Showmigrations(args) => migrate::showmigrations(&config, args),
         Command::Check(args) => check::run(&config, args),
+        Command::Inspectdb(_) => unreachable!("handled above"),
     }
 }

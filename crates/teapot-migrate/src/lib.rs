@@ -28,6 +28,7 @@ pub mod declared;
 pub mod executor;
 pub mod file;
 pub mod graph;
+pub mod inspect;
 pub mod loader;
 pub mod make;
 pub mod migrator;
