@@ -26,6 +26,7 @@ pub mod checksum;
 pub mod config;
 pub mod declared;
 pub mod executor;
+pub mod fake_initial;
 pub mod file;
 pub mod graph;
 pub mod inspect;

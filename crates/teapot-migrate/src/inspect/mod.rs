@@ -167,12 +167,13 @@ pub fn inspect_schema(live: &Schema, dialect: Dialect, opts: &InspectOptions) ->
         // constraints have actions of their own: then the database does them).
         let actions = tables.iter().flat_map(|t| &live.tables[t].foreign_keys).any(|f| f.on_delete != "NO ACTION");
         let on_delete_orm = own.iter().any(|m| m.no_action) || (django && !actions);
-        let default_auto_field = match keys.iter().next() {
+        // SQLite's join tables are keyed `integer` whatever the setting: nothing to read there.
+        let default_auto_field = match keys.iter().next().filter(|_| dialect == Dialect::Postgres) {
             Some(&"integer") => Some("AutoField".to_string()),
             Some(&"smallint") => Some("SmallAutoField".to_string()),
             _ => None,
         };
-        if keys.len() > 1 {
+        if keys.len() > 1 && dialect == Dialect::Postgres {
             notes.push(format!(
                 "app {app}: its join tables have keys of different types ({}): one default_auto_field fits only some",
                 keys.iter().copied().collect::<Vec<_>>().join(", ")

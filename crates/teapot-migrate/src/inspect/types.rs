@@ -102,7 +102,15 @@ pub(crate) fn map_type(dialect: Dialect, ty: &str) -> Result<Mapped, String> {
                 // Every integer is "integer" in teapot's SQLite tables but for the positive ones,
                 // whose type names the width (`integer unsigned` is an i32's).
                 "integer" | "int" if positive => int("i32"),
-                "integer" | "int" | "bigint" => int("i64"),
+                "integer" | "int" => int("i64"),
+                "bigint" => Mapped {
+                    note: Some(
+                        "bigint on SQLite: teapot's i64 is `integer` there (check reports the type), and its TimeDelta is `bigint` \
+                         (microseconds): if the column holds a duration, declare it TimeDelta"
+                            .to_string(),
+                    ),
+                    ..int("i64")
+                },
                 "bool" | "boolean" => mapped("bool"),
                 "real" | "double" | "double precision" | "float" => mapped("f64"),
                 "varchar" | "character varying" => {
