@@ -407,9 +407,14 @@ fn field(ctx: &Ctx<'_>, table: &str, t: &Table, col: &str, is_pk: bool, left: &m
     if (db_index || relation.is_some()) && !unique {
         if left.indexes.get(index_name.as_str()).is_some_and(|i| plain_index(i, &one)) {
             left.indexes.remove(index_name.as_str());
+        } else if let Some(other) = left.indexes.iter().find(|(_, i)| plain_index(i, &one)).map(|(n, _)| n.to_string()) {
+            // The same index under another name: the field's, renamed (check says so).
+            left.indexes.remove(other.as_str());
+            out.comments.push(format!(
+                "its index is named {other} in the database, {index_name} by teapot: check reports it as renamed (ALTER INDEX {other} RENAME TO {index_name})"
+            ));
         } else {
-            out.comments
-                .push(format!("the database has no index {index_name} on it; teapot makes one for a foreign key, and check reports it"));
+            out.comments.push(format!("the database has no index {index_name} on it; teapot makes one for a foreign key, and check reports it"));
         }
     }
     if pg && mapped.textual && (db_index || relation.is_some() || unique) {
