@@ -60,7 +60,10 @@ async fn bench(models: usize, admin: String) {
     assert!(out.remaining.is_empty(), "the declarations differ from the database: {:#?}", out.remaining);
     let declared: usize = out.apps.iter().map(|a| a.models).sum();
     let bytes: usize = out.apps.iter().map(|a| a.source.len()).sum();
-    println!("inspect_bench: PostgreSQL, {} tables ({models} models x 10 fields + 1 foreign key, an index on every tenth)", live.tables.len());
+    println!(
+        "inspect_bench: PostgreSQL, {} tables ({models} models x 10 fields + 1 foreign key, an index on every tenth)",
+        live.tables.len()
+    );
     println!("  read the catalogs                       {read:>8.3} s");
     println!("  write + read back + compare             {write:>8.3} s   ({declared} models, {} KiB of Rust)", bytes / 1024);
     println!("  inspectdb in all                        {:>8.3} s", read + write);

@@ -186,7 +186,12 @@ async fn fake_initial_refuses_tables_that_differ() {
     db.exec("DROP TABLE shop_order").await;
     let out = run(dir.path(), &db, &["migrate", "--fake-initial"]);
     let err = out.fails_with(1);
-    assert!(err.contains("shop/0001_initial: --fake-initial: some of the tables it creates exist (shop_customer) and others do not (shop_order)"), "{out}");
+    assert!(
+        err.contains(
+            "shop/0001_initial: --fake-initial: some of the tables it creates exist (shop_customer) and others do not (shop_order)"
+        ),
+        "{out}"
+    );
     assert!(recorded(&db, "shop").await.is_empty());
 }
 

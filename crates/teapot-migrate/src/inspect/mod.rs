@@ -137,7 +137,7 @@ pub fn inspect_schema(live: &Schema, dialect: Dialect, opts: &InspectOptions) ->
     }
     // Relations to the same model twice (or more) each need a related_name, as Django requires.
     let mut relations: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for (table, _) in &plans {
+    for table in plans.keys() {
         for fk in &live.tables[table].foreign_keys {
             *relations.entry((table.clone(), fk.to_table.clone())).or_default() += 1;
         }

@@ -398,11 +398,9 @@ fn field(ctx: &Ctx<'_>, table: &str, t: &Table, col: &str, is_pk: bool, left: &m
     // db_index, the foreign key's index, the `_like` index.
     let index_name = field_index_name(table, col);
     let mut db_index = false;
-    if relation.is_none() && !unique {
-        if left.indexes.get(index_name.as_str()).is_some_and(|i| plain_index(i, &one)) {
-            db_index = true;
-            out.attrs.push("db_index".to_string());
-        }
+    if relation.is_none() && !unique && left.indexes.get(index_name.as_str()).is_some_and(|i| plain_index(i, &one)) {
+        db_index = true;
+        out.attrs.push("db_index".to_string());
     }
     if (db_index || relation.is_some()) && !unique {
         if left.indexes.get(index_name.as_str()).is_some_and(|i| plain_index(i, &one)) {
@@ -414,7 +412,8 @@ fn field(ctx: &Ctx<'_>, table: &str, t: &Table, col: &str, is_pk: bool, left: &m
                 "its index is named {other} in the database, {index_name} by teapot: check reports it as renamed (ALTER INDEX {other} RENAME TO {index_name})"
             ));
         } else {
-            out.comments.push(format!("the database has no index {index_name} on it; teapot makes one for a foreign key, and check reports it"));
+            out.comments
+                .push(format!("the database has no index {index_name} on it; teapot makes one for a foreign key, and check reports it"));
         }
     }
     if pg && mapped.textual && (db_index || relation.is_some() || unique) {
