@@ -12,8 +12,8 @@ use teapot_migrate::inspect::{inspect, InspectOptions, Inspected};
 #[command(after_help = "Adopting a database (one Django built, say):
   teapot inspectdb --database-url URL --output src/models > teapot.toml
   teapot makemigrations
-  teapot migrate --fake-initial      # records the initial migrations: the tables exist
-  teapot check --database-url URL    # no drift")]
+  teapot migrate --database-url URL --fake-initial   # records the initial migrations: the tables exist
+  teapot check --database-url URL                    # no drift")]
 pub struct Args {
     /// Only these tables (default: every table but teapot's and django_migrations).
     #[arg(value_name = "TABLE")]
