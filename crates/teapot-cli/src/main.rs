@@ -3,6 +3,7 @@
 mod check;
 mod completions;
 mod init;
+mod inspectdb;
 mod makemigrations;
 mod migrate;
 mod prompt;
@@ -51,6 +52,8 @@ enum Command {
     Init(init::Args),
     /// Print a shell completion script (bash, zsh or fish).
     Completions(completions::Args),
+    /// Write model declarations for the tables of an existing database (to adopt it).
+    Inspectdb(inspectdb::Args),
 }
 
 #[global_allocator]
@@ -86,11 +89,13 @@ fn exit_code(cli: Cli) -> i32 {
 
 fn run(cli: Cli) -> Result<i32, Error> {
     verbosity::set(cli.verbose, cli.quiet);
-    // init (which writes teapot.toml) and completions (which describes the CLI) need none.
+    // init (which writes teapot.toml), completions (which describes the CLI) and inspectdb (often
+    // a project's first command) need none.
     let config = || Config::load(cli.config.as_deref());
     match cli.command {
         Command::Init(args) => init::run(args),
         Command::Completions(args) => completions::run(args),
+        Command::Inspectdb(args) => inspectdb::run(cli.config.as_deref(), args),
         Command::Makemigrations(args) => makemigrations::run(&config()?, args),
         Command::Migrate(args) => migrate::migrate(&config()?, args),
         Command::Sqlmigrate(args) => migrate::sqlmigrate(&config()?, args),

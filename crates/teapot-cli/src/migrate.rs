@@ -31,6 +31,11 @@ pub struct MigrateArgs {
     /// Record the migrations as applied (or unapplied) without running them.
     #[arg(long)]
     fake: bool,
+    /// Record an app's initial migration as applied without running it when all the tables it
+    /// creates exist and match it (a database made before its migrations: see inspectdb); a
+    /// mismatch is an error listing the differences.
+    #[arg(long, conflicts_with = "fake")]
+    fake_initial: bool,
     /// The database (overrides DATABASE_URL and teapot.toml).
     #[arg(long, value_name = "URL")]
     database_url: Option<String>,
@@ -179,7 +184,13 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
         }
         let tty = std::io::stdout().is_terminal();
         let mut view = Progress { tty, fake: a.fake, url: redact(&url), bar: None, step_bar: None, last_line: None };
-        let mut migrator = Migrator::connect(url.as_str()).graph(graph).target(target).fake(a.fake).no_wait(a.no_wait).locks(locks);
+        let mut migrator = Migrator::connect(url.as_str())
+            .graph(graph)
+            .target(target)
+            .fake(a.fake)
+            .fake_initial(a.fake_initial)
+            .no_wait(a.no_wait)
+            .locks(locks);
         if let Some(options) = online {
             migrator = migrator.online_options(options);
         }

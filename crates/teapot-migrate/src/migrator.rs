@@ -17,6 +17,7 @@ use teapot_core::{Connection, Db, Dialect, Error, ErrorKind, Result};
 
 use crate::config::Config;
 use crate::executor::{self, file_checksum, plan, Event, LockOptions, PlanStep, Target};
+use crate::fake_initial;
 use crate::graph::Graph;
 use crate::loader::load_graph;
 use crate::online_executor::{self, OnlineOptions};
@@ -61,6 +62,7 @@ pub struct Migrator<'a> {
     online: Option<OnlineOptions>,
     locks: LockOptions,
     fake: bool,
+    fake_initial: bool,
     no_wait: bool,
     target: Target,
     on_event: Box<dyn FnMut(Event) + Send + 'a>,
@@ -73,6 +75,7 @@ impl std::fmt::Debug for Migrator<'_> {
             .field("project", &self.project)
             .field("online", &self.online)
             .field("fake", &self.fake)
+            .field("fake_initial", &self.fake_initial)
             .field("target", &self.target)
             .finish_non_exhaustive()
     }
@@ -97,6 +100,7 @@ impl<'a> Migrator<'a> {
             online: None,
             locks: LockOptions::default(),
             fake: false,
+            fake_initial: false,
             no_wait: false,
             target: Target::default(),
             on_event: Box::new(|_| {}),
@@ -142,6 +146,14 @@ impl<'a> Migrator<'a> {
     /// Record migrations as applied (or unapplied) without running them.
     pub fn fake(mut self, fake: bool) -> Self {
         self.fake = fake;
+        self
+    }
+
+    /// Record an app's initial migration as applied without running it when every table it
+    /// creates exists already and matches what it would create (Django's `--fake-initial`); a
+    /// mismatch is an error listing the differences, and nothing is recorded.
+    pub fn fake_initial(mut self, fake_initial: bool) -> Self {
+        self.fake_initial = fake_initial;
         self
     }
 
@@ -248,19 +260,44 @@ impl<'a> Migrator<'a> {
         if steps.is_empty() {
             return Ok(steps);
         }
+        let soft = if self.fake_initial && !self.fake {
+            fake_initial::soft_applied(conn, graph, &applied, &steps).await?
+        } else {
+            Default::default()
+        };
+        // Runs of steps alike (recorded only, or run), in plan order.
+        let mut at = 0;
+        while at < steps.len() {
+            let faked = soft.contains(&steps[at].key);
+            let len = steps[at..].iter().take_while(|s| soft.contains(&s.key) == faked).count();
+            let run = &steps[at..at + len];
+            at += len;
+            if faked {
+                for s in run {
+                    (self.on_event)(Event::Message(format!(
+                        "  {}: its tables exist and match it: recorded as applied without running (--fake-initial)",
+                        s.key
+                    )));
+                }
+                executor::execute_with(conn, Some(&self.source), graph, run, true, None, &mut *self.on_event).await?;
+            } else {
+                self.execute(conn, graph, run).await?;
+            }
+        }
+        Ok(steps)
+    }
+
+    async fn execute(&mut self, conn: &mut Connection, graph: &Graph, steps: &[PlanStep]) -> Result<()> {
         match &self.online {
             Some(options) => {
                 if self.fake {
                     return Err(Error::new(ErrorKind::Usage, "--fake records migrations without running them; --online runs them")
                         .hint("use one or the other"));
                 }
-                online_executor::execute_online(conn, &self.source, graph, &steps, options, &mut *self.on_event).await?
+                online_executor::execute_online(conn, &self.source, graph, steps, options, &mut *self.on_event).await
             }
-            None => {
-                executor::execute_with(conn, Some(&self.source), graph, &steps, self.fake, Some(&self.locks), &mut *self.on_event).await?
-            }
+            None => executor::execute_with(conn, Some(&self.source), graph, steps, self.fake, Some(&self.locks), &mut *self.on_event).await,
         }
-        Ok(steps)
     }
 }
 

@@ -151,6 +151,9 @@ pub struct Schema {
 pub struct Table {
     /// Columns by name.
     pub columns: BTreeMap<String, Column>,
+    /// The column names in the table's own order (as `SELECT *` lists them), for inspectdb;
+    /// empty in a schema built from a migration state (drift does not compare the order).
+    pub order: Vec<String>,
     /// The primary key, if any.
     pub primary_key: Option<Key>,
     /// UNIQUE constraints (not unique indexes made with CREATE UNIQUE INDEX: those are indexes).
@@ -253,7 +256,8 @@ const PG_SCHEMA_COLUMNS: &str = "SELECT c.relname::text, a.attname::text, format
     ELSE pg_get_expr(d.adbin, d.adrelid) END \
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped";
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
+    ORDER BY c.relname, a.attnum";
 
 const PG_SCHEMA_CONSTRAINTS: &str = "SELECT c.relname::text, con.conname::text, con.contype::text, pg_get_constraintdef(con.oid), \
     con.confdeltype::text, CASE WHEN con.condeferrable AND con.condeferred THEN 't' ELSE 'f' END, \
@@ -298,6 +302,7 @@ async fn pg_schema(conn: &mut Conn) -> Result<Schema> {
     for r in conn.fetch_all(PG_SCHEMA_COLUMNS, &[]).await.map_err(err)? {
         let t = schema.tables.entry(s(&r, 0)).or_default();
         let default = Some(s(&r, 5)).filter(|d| !d.is_empty());
+        t.order.push(s(&r, 1));
         t.columns.insert(s(&r, 1), Column { ty: s(&r, 2), null: s(&r, 3) == "t", default, identity: !s(&r, 4).is_empty() });
     }
     for r in conn.fetch_all(PG_SCHEMA_CONSTRAINTS, &[]).await.map_err(err)? {
@@ -428,22 +433,30 @@ async fn sqlite_schema(conn: &mut Conn) -> Result<Schema> {
         .fetch_all(
             &format!(
                 "SELECT m.name, p.name, lower(p.type), CAST(p.\"notnull\" AS TEXT), CAST(p.pk AS TEXT), p.dflt_value \
-                 FROM sqlite_master m, pragma_table_xinfo(m.name) p WHERE {TABLES} AND p.hidden <> 1 ORDER BY m.name, p.pk"
+                 FROM sqlite_master m, pragma_table_xinfo(m.name) p WHERE {TABLES} AND p.hidden <> 1 ORDER BY m.name, p.cid"
             ),
             &[],
         )
         .await
         .map_err(err)?;
     let mut parsed: BTreeMap<String, CreateTable> = sql_of.iter().map(|(t, sql)| (t.clone(), parse_create_table(sql))).collect();
+    // A composite key lists its columns in the key's order (pk 1, 2, ...), not the table's.
+    let mut pk_cols: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for r in cols {
         let (table, col) = (s(&r, 0), s(&r, 1));
         let p = parsed.entry(table.clone()).or_default();
         let t = schema.tables.entry(table).or_default();
         let default = Some(s(&r, 5)).filter(|d| !d.is_empty());
+        t.order.push(col.clone());
         t.columns.insert(col.clone(), Column { ty: s(&r, 2), null: s(&r, 3) == "0", default, identity: p.autoincrement.contains(&col) });
         if s(&r, 4) != "0" {
-            t.primary_key.get_or_insert_with(Key::default).columns.push(col);
+            pk_cols.entry(s(&r, 0)).or_default().push((format!("{:>4}", s(&r, 4)), col));
         }
+    }
+    for (table, mut cols) in pk_cols {
+        cols.sort();
+        let t = schema.tables.entry(table).or_default();
+        t.primary_key = Some(Key { name: None, columns: cols.into_iter().map(|(_, c)| c).collect() });
     }
     let fks = conn
         .fetch_all(
