@@ -162,7 +162,9 @@ impl Writer {
             let mut inserted: Vec<i64> = Vec::new();
             while !flag.load(Ordering::SeqCst) {
                 i += 1;
-                let (sql, id, value) = if i % 2 == 1 {
+                // Inserts on odd turns (and until one succeeded), updates of an own row on even ones.
+                let inserting = i % 2 == 1 || inserted.is_empty();
+                let (sql, id, value) = if inserting {
                     let id = base + i;
                     (format!("INSERT INTO shop_item (id, name, {column}, note) VALUES ({id}, 'w{id}', {i}, 'x')"), id, i)
                 } else {
@@ -172,7 +174,7 @@ impl Writer {
                 };
                 match c.run(&sql).await {
                     Ok(1) => {
-                        if i % 2 == 1 {
+                        if inserting {
                             inserted.push(id);
                         }
                         r.ok += 1;
@@ -200,7 +202,12 @@ impl Writer {
 /// Compares the two versions' views row by row while they exist: a row whose new column is
 /// filled (by the trigger or the backfill) must show the same value both ways. Returns the
 /// mismatches seen and how many comparisons ran.
-fn start_checker(url: &str, old: String, new: String, column: &'static str) -> (Arc<AtomicBool>, tokio::task::JoinHandle<(Vec<String>, u64)>) {
+fn start_checker(
+    url: &str,
+    old: String,
+    new: String,
+    column: &'static str,
+) -> (Arc<AtomicBool>, tokio::task::JoinHandle<(Vec<String>, u64)>) {
     let stop = Arc::new(AtomicBool::new(false));
     let (url, flag) = (url.to_string(), stop.clone());
     let task = tokio::spawn(async move {
@@ -212,14 +219,11 @@ fn start_checker(url: &str, old: String, new: String, column: &'static str) -> (
         );
         while !flag.load(Ordering::SeqCst) {
             // Only while both views exist (between expand and complete).
-            match c.fetch_scalar::<i64>(&sql, &[]).await {
-                Ok(Some(n)) => {
-                    runs += 1;
-                    if n != 0 {
-                        bad.push(format!("{n} rows differ between the two versions"));
-                    }
+            if let Ok(Some(n)) = c.fetch_scalar::<i64>(&sql, &[]).await {
+                runs += 1;
+                if n != 0 {
+                    bad.push(format!("{n} rows differ between the two versions"));
                 }
-                Ok(None) | Err(_) => {}
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -230,7 +234,12 @@ fn start_checker(url: &str, old: String, new: String, column: &'static str) -> (
 }
 
 fn assert_clean(kind: Kind, who: &str, r: &Report) {
-    assert!(r.errors.is_empty(), "{kind:?}: {} writes of the {who} writer failed, first: {:?}", r.errors.len(), &r.errors[..r.errors.len().min(3)]);
+    assert!(
+        r.errors.is_empty(),
+        "{kind:?}: {} writes of the {who} writer failed, first: {:?}",
+        r.errors.len(),
+        &r.errors[..r.errors.len().min(3)]
+    );
     assert!(r.ok > 20, "{kind:?}: the {who} writer made no progress ({} writes)", r.ok);
 }
 

@@ -6,10 +6,10 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use teapot_core::{redact, Connection, Dialect, Error, ErrorKind, Result};
+use teapot_migrate::backend::online::Phase;
 use teapot_migrate::config::Config;
 use teapot_migrate::executor::{self, ancestors, find_migration, Direction, Event, LockOptions, Target};
 use teapot_migrate::loader::load_graph;
-use teapot_migrate::backend::online::Phase;
 use teapot_migrate::migrator::online_step_count;
 use teapot_migrate::online_executor::{self as online, Finish, OnlineOptions};
 use teapot_migrate::{progress, recorder, Migrator};

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use teapot_core::{quote, Connection as Conn, DbRow, Error, ErrorKind, Result, Value};
 
-use crate::backend::lower::Update;
 use crate::backend::expand;
+use crate::backend::lower::Update;
 use crate::backend::online::{plan_migration, Guard, Phase, Step};
 use crate::executor::{file_checksum, Event, PlanStep};
 use crate::graph::Graph;

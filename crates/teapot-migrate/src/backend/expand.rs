@@ -95,7 +95,8 @@ fn widening(from: &str, to: &str) -> bool {
 /// Whether anything of the model besides the column itself names the field (an index over it,
 /// a constraint): such columns are not expanded yet (docs/online.md says how they will be).
 fn named_elsewhere(m: &ModelState, name: &str, column: &str) -> bool {
-    let indexed = m.indexes.iter().any(|i| i.fields.iter().any(|f| f.trim_start_matches('-') == name) || i.include.iter().any(|f| f == name));
+    let indexed =
+        m.indexes.iter().any(|i| i.fields.iter().any(|f| f.trim_start_matches('-') == name) || i.include.iter().any(|f| f == name));
     let constrained = m.constraints.iter().any(|c| match &c.kind {
         ConstraintKind::Unique { fields, condition, expressions } => {
             fields.iter().any(|f| f == name)
@@ -109,7 +110,13 @@ fn named_elsewhere(m: &ModelState, name: &str, column: &str) -> bool {
 
 /// A field whose column can be expanded: a plain column, not a key, no index or constraint.
 fn plain(f: &Field) -> bool {
-    !f.primary_key && f.ty != FieldType::ForeignKey && f.ty != FieldType::ManyToMany && !f.is_unique() && !f.has_index() && !f.positive && f.generated.is_none()
+    !f.primary_key
+        && f.ty != FieldType::ForeignKey
+        && f.ty != FieldType::ManyToMany
+        && !f.is_unique()
+        && !f.has_index()
+        && !f.positive
+        && f.generated.is_none()
 }
 
 /// What one operation contributes to an expand.
@@ -135,7 +142,9 @@ fn part(app: &str, op: &Operation, before: &ProjectState, after: &ProjectState) 
             if of.primary_key || of.ty == FieldType::ManyToMany || of.ty == FieldType::ForeignKey {
                 return Ok(None);
             }
-            let metadata = changes.iter().all(|c| matches!(c, Change::RenameColumn { .. } | Change::RenameIndex { .. } | Change::RenameConstraint { .. }));
+            let metadata = changes
+                .iter()
+                .all(|c| matches!(c, Change::RenameColumn { .. } | Change::RenameIndex { .. } | Change::RenameConstraint { .. }));
             match (metadata, of.column(old_name), nf.column(new_name)) {
                 (true, Some(oc), Some(nc)) if oc != nc => Ok(Some(Part::Rename(ma.table_name(), oc, nc, changes))),
                 _ => Ok(None),
@@ -199,7 +208,8 @@ pub fn plan(app: &str, name: &str, previous: Option<&str>, ops: &[Operation], st
     let (old, new) = (version_schema(app, previous), version_schema(app, Some(name)));
     let mut expand = Vec::new();
     let mut complete = Vec::new();
-    let mut swap = vec![format!("DROP SCHEMA IF EXISTS {} CASCADE;", quote(&old)), format!("DROP SCHEMA IF EXISTS {} CASCADE;", quote(&new))];
+    let mut swap =
+        vec![format!("DROP SCHEMA IF EXISTS {} CASCADE;", quote(&old)), format!("DROP SCHEMA IF EXISTS {} CASCADE;", quote(&new))];
     let mut abort = swap.clone();
     let mut tables = Vec::new();
     for (_, p) in &parts {
@@ -213,15 +223,24 @@ pub fn plan(app: &str, name: &str, previous: Option<&str>, ops: &[Operation], st
                 tables.push(r.table.clone());
                 let (t, c, n) = (quote(&r.table), quote(&r.column), quote(&new_column(&r.column)));
                 let trig = quote(&trigger_name(&r.table, &r.column));
-                expand.push(Step::tx(
-                    format!("Add {} {} beside {} and the trigger keeping both in step (metadata only)", new_column(&r.column), r.to_type, r.column),
-                    &r.table,
-                    Lock::AccessExclusive,
-                    vec![format!("ALTER TABLE {t} ADD COLUMN {n} {} NULL;", r.to_type), sync_function(r), format!(
-                        "CREATE TRIGGER {trig} BEFORE INSERT OR UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION {trig}();"
-                    )],
-                )
-                .phase(Phase::Expand));
+                expand.push(
+                    Step::tx(
+                        format!(
+                            "Add {} {} beside {} and the trigger keeping both in step (metadata only)",
+                            new_column(&r.column),
+                            r.to_type,
+                            r.column
+                        ),
+                        &r.table,
+                        Lock::AccessExclusive,
+                        vec![
+                            format!("ALTER TABLE {t} ADD COLUMN {n} {} NULL;", r.to_type),
+                            sync_function(r),
+                            format!("CREATE TRIGGER {trig} BEFORE INSERT OR UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION {trig}();"),
+                        ],
+                    )
+                    .phase(Phase::Expand),
+                );
                 if !r.null {
                     let check = not_null_check(&r.table, &r.column);
                     complete.push(
@@ -345,8 +364,13 @@ fn views_step(
         sql.push(format!("CREATE VIEW {}.{} AS SELECT {} FROM {};", quote(old), quote(table), old_cols.join(", "), quote(table)));
         sql.push(format!("CREATE VIEW {}.{} AS SELECT {} FROM {};", quote(new), quote(table), new_cols.join(", "), quote(table)));
     }
-    Ok(Step::tx(format!("Create the views of {old} (old) and {new} (new)"), tables.first().map(String::as_str).unwrap_or(""), Lock::AccessShare, sql)
-        .phase(Phase::Expand))
+    Ok(Step::tx(
+        format!("Create the views of {old} (old) and {new} (new)"),
+        tables.first().map(String::as_str).unwrap_or(""),
+        Lock::AccessShare,
+        sql,
+    )
+    .phase(Phase::Expand))
 }
 
 /// A model's columns, in declaration order (a many-to-many has none).
