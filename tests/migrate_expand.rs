@@ -431,3 +431,35 @@ fn sqlmigrate_online_shows_expand_and_complete() {
         assert!(text.contains(piece), "missing {piece:?} in:\n{text}");
     }
 }
+
+/// `teapot check`: the rename and the type change are TP004 / TP006, which `--online` makes safe
+/// when the migration expands (and says so); in a migration that does not expand they stay unsafe.
+#[test]
+fn check_says_online_expands_renames_and_type_changes() {
+    use teapot::migrate::check::lint;
+    use teapot::migrate::loader::load_graph;
+    for (kind, rule) in [(Kind::Rename, "TP004"), (Kind::Widen, "TP006")] {
+        let (p, _, _) = project(kind);
+        let graph = load_graph(&p.config).expect("graph");
+        let all = lint(&p.config, &graph, &|_| true, false).expect("lint");
+        let hit = all.iter().find(|f| f.rule == rule).unwrap_or_else(|| panic!("{kind:?}: no {rule} in {all:#?}"));
+        assert_eq!(hit.online_safe, Some(true), "{kind:?}: {hit:#?}");
+        assert!(hit.message.contains("migrate --online expands it"), "{kind:?}: {}", hit.message);
+        let online = lint(&p.config, &graph, &|_| true, true).expect("lint");
+        assert!(online.iter().all(|f| f.rule != rule), "{kind:?}: {online:#?}");
+    }
+    // A rename beside an index in one migration does not expand: still unsafe online.
+    let (p, first, _) = project(Kind::Rename);
+    p.write_migration(
+        APP,
+        "0002_rename_qty",
+        &format!(
+            "dependencies = [\"{APP}/{first}\"]\n\n[[operations]]\nop = \"rename_field\"\nmodel = \"Item\"\n\
+             old_name = \"qty\"\nnew_name = \"quantity\"\n\n[[operations]]\nop = \"add_index\"\nmodel = \"Item\"\n\
+             index = {{ name = \"item_note_idx\", fields = [\"note\"] }}\n"
+        ),
+    );
+    let graph = load_graph(&p.config).expect("graph");
+    let online = lint(&p.config, &graph, &|_| true, true).expect("lint");
+    assert!(online.iter().any(|f| f.rule == "TP004" && f.online_safe == Some(false)), "{online:#?}");
+}

@@ -225,7 +225,7 @@ pub fn online_steps(
 }
 
 /// The migration of the same app a migration follows (the old version of an expand).
-fn previous(m: &crate::Migration) -> Option<String> {
+pub(crate) fn previous(m: &crate::Migration) -> Option<String> {
     let prefix = format!("{}/", m.app);
     m.dependencies.iter().filter_map(|d| d.strip_prefix(&prefix)).max().map(str::to_string)
 }

@@ -89,7 +89,7 @@ fn widening(from: &str, to: &str) -> bool {
         "bigint" => Some(3),
         _ => None,
     };
-    matches!((rank(from), rank(to)), (Some(a), Some(b)) if b > a) || (from == "real" && to == "double precision")
+    matches!((rank(from), rank(to)), (Some(a), Some(b)) if b > a)
 }
 
 /// Whether anything of the model besides the column itself names the field (an index over it,
