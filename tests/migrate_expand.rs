@@ -463,3 +463,86 @@ fn check_says_online_expands_renames_and_type_changes() {
     let online = lint(&p.config, &graph, &|_| true, true).expect("lint");
     assert!(online.iter().any(|f| f.rule == "TP004" && f.online_safe == Some(false)), "{online:#?}");
 }
+
+/// The code built before the rename: its model knows the column as `qty`.
+mod old_code {
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "shop")]
+    pub struct Item {
+        pub id: i64,
+        #[teapot(max_length = 50)]
+        pub name: String,
+        pub qty: i32,
+        pub note: Option<String>,
+    }
+}
+
+/// The code built after it: the same model with the field renamed `quantity`.
+mod new_code {
+    #[derive(Debug, Clone, teapot::Model)]
+    #[teapot(app = "shop")]
+    pub struct Item {
+        pub id: i64,
+        #[teapot(max_length = 50)]
+        pub name: String,
+        pub quantity: i32,
+        pub note: Option<String>,
+    }
+}
+
+/// The derive registers the version its app's models were compiled at: the schema of the app's
+/// latest migration in the project above the crate (here the repository's example project).
+#[test]
+fn the_derive_registers_the_version_it_was_built_at() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let latest = teapot::schema::version::latest_migration(&root.join("teapot.toml"), "shop").expect("the example's shop has migrations");
+    let versions = teapot::version::compiled_versions();
+    assert!(versions.contains(&format!("teapot_v_shop_{latest}")), "{versions:?}");
+}
+
+/// The ORM of each version, through the whole expand / contract of a rename: the model built
+/// before it writes and reads `qty`, the one built after it `quantity`, on the same table at the
+/// same time; after --complete the new one works on the plain table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_orm_of_each_version_works_during_an_expand() -> teapot::Result<()> {
+    use teapot::prelude::*;
+    let (p, first, second) = project(Kind::Rename);
+    let db = at_v1(&p, &first).await;
+    let old_db = teapot::Db::connect_as(&db.url, vec![schema_name(&first)]).await?;
+    let new_db = teapot::Db::connect_as(&db.url, vec![schema_name(&second)]).await?;
+    // Before the expand, the old code uses the plain table.
+    let mut a = old_code::Item { name: "before".into(), qty: 1, ..old_code::Item::defaults() };
+    a.create(&old_db).await?;
+    online(&p, &db.url, None).await?;
+    let mut b = old_code::Item { name: "old code".into(), qty: 2, ..old_code::Item::defaults() };
+    b.create(&old_db).await?;
+    let mut c = new_code::Item { name: "new code".into(), quantity: 3, ..new_code::Item::defaults() };
+    c.create(&new_db).await?;
+    new_code::Item::objects().filter(new_code::Item::id().eq(a.id)).update(&new_db, vec![new_code::Item::quantity().set(10)]).await?;
+    let old_view: Vec<(String, i32)> = old_code::Item::objects()
+        .filter(old_code::Item::id().gt(ROWS))
+        .order_by(old_code::Item::id().asc())
+        .all(&old_db)
+        .await?
+        .into_iter()
+        .map(|i| (i.name, i.qty))
+        .collect();
+    let new_view: Vec<(String, i32)> = new_code::Item::objects()
+        .filter(new_code::Item::id().gt(ROWS))
+        .order_by(new_code::Item::id().asc())
+        .all(&new_db)
+        .await?
+        .into_iter()
+        .map(|i| (i.name, i.quantity))
+        .collect();
+    let want = vec![("before".to_string(), 10), ("old code".to_string(), 2), ("new code".to_string(), 3)];
+    assert_eq!(old_view, want);
+    assert_eq!(new_view, want);
+    // The migrator on an application's pool works on the tables, not on the version's views.
+    teapot::Migrator::new(&new_db).config(p.config.clone()).online_options(options(Some(Finish::Complete))).run().await?;
+    let after: Vec<i32> =
+        new_code::Item::objects().filter(new_code::Item::id().eq(c.id)).all(&new_db).await?.into_iter().map(|i| i.quantity).collect();
+    assert_eq!(after, vec![3]);
+    assert_eq!(db.schema().await, plain_schema(&p, None).await);
+    Ok(())
+}

@@ -17,32 +17,11 @@ use teapot_schema::{ConstraintKind, Field, FieldType, ModelState, ProjectState};
 use super::lower::{lower, update, Change};
 use super::online::{binary_compatible, Lock, Phase, Step};
 use super::postgres::{self, quote};
-use crate::progress::fingerprint;
 use crate::Operation;
 use teapot_core::{Error, ErrorKind, Result};
 
-/// PostgreSQL's longest identifier, in bytes.
-const MAX_NAME: usize = 63;
-
-/// A name shortened to fit PostgreSQL's 63 bytes: a prefix and a hash of the whole, so two long
-/// names never end up the same.
-fn short(name: &str) -> String {
-    if name.len() <= MAX_NAME {
-        return name.to_string();
-    }
-    let hash = fingerprint(&[name]);
-    let mut cut = MAX_NAME - hash.len() - 1;
-    while !name.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}_{hash}", &name[..cut])
-}
-
-/// The schema of views a version of an app's models is seen through while an expand is in
-/// flight: the version being the app's migration (`zero` before its first).
-pub fn version_schema(app: &str, migration: Option<&str>) -> String {
-    short(&format!("teapot_v_{app}_{}", migration.unwrap_or("zero")).to_lowercase())
-}
+use teapot_schema::version::short_name as short;
+pub use teapot_schema::version::version_schema;
 
 /// The column of the new type that lives next to `column` while it is retyped.
 pub fn new_column(column: &str) -> String {
@@ -383,17 +362,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn long_names_fit_and_stay_distinct() {
-        let a = version_schema(&"a".repeat(40), Some(&format!("0002_{}", "x".repeat(40))));
-        let b = version_schema(&"a".repeat(40), Some(&format!("0002_{}", "y".repeat(40))));
-        assert!(a.len() <= MAX_NAME && b.len() <= MAX_NAME);
-        assert_ne!(a, b);
-        assert_eq!(version_schema("shop", Some("0002_x")), "teapot_v_shop_0002_x");
-    }
-
-    #[test]
     fn only_widening_integers_expand() {
         assert!(widening("integer", "bigint"));
+        assert!(widening("smallint", "integer"));
         assert!(!widening("bigint", "integer"));
         assert!(!widening("integer", "varchar(10)"));
     }
