@@ -47,6 +47,16 @@ struct Retype {
     to_type: String,
     null: bool,
     default: Option<String>,
+    /// The column's own index (`db_index`), rebuilt on the new column and renamed into place.
+    index: Option<String>,
+    /// The column's unique constraint, rebuilt as a unique index on the new column and attached
+    /// under its name at the swap.
+    unique: Option<String>,
+}
+
+/// The name an index of the new column has until the swap gives it the old one's.
+fn new_index(name: &str) -> String {
+    short(&format!("teapot_x_{name}"))
 }
 
 /// The three parts of an expanded migration.
@@ -87,15 +97,10 @@ fn named_elsewhere(m: &ModelState, name: &str, column: &str) -> bool {
     indexed || constrained
 }
 
-/// A field whose column can be expanded: a plain column, not a key, no index or constraint.
+/// A field whose column can be expanded: not a key or a relation, no check, not generated (its
+/// own index or unique constraint is rebuilt on the new column).
 fn plain(f: &Field) -> bool {
-    !f.primary_key
-        && f.ty != FieldType::ForeignKey
-        && f.ty != FieldType::ManyToMany
-        && !f.is_unique()
-        && !f.has_index()
-        && !f.positive
-        && f.generated.is_none()
+    !f.primary_key && f.ty != FieldType::ForeignKey && f.ty != FieldType::ManyToMany && !f.positive && f.generated.is_none()
 }
 
 /// What one operation contributes to an expand.
@@ -133,7 +138,10 @@ fn part(app: &str, op: &Operation, before: &ProjectState, after: &ProjectState) 
             let (Some(mb), Some(ma)) = (before.get(app, model), after.get(app, model)) else { return Ok(None) };
             let (Some(of), Some(nf)) = (mb.field(name), ma.field(name)) else { return Ok(None) };
             let [Change::RetypeColumn { table, column, from_type, to_type, referring, .. }] = changes.as_slice() else { return Ok(None) };
+            // The index and uniqueness stay as they are (otherwise the change is more than a retype).
             let expandable = referring.is_empty()
+                && of.has_index() == nf.has_index()
+                && of.is_unique() == nf.is_unique()
                 && !binary_compatible(from_type, to_type)
                 && widening(from_type, to_type)
                 && plain(of)
@@ -150,6 +158,8 @@ fn part(app: &str, op: &Operation, before: &ProjectState, after: &ProjectState) 
                 to_type: to_type.clone(),
                 null: nf.null,
                 default: nf.database_default(),
+                index: nf.has_index().then(|| super::objects::field_index_name(table, column)),
+                unique: nf.is_unique().then(|| super::objects::unique_name(ma, name, table, column)),
             })))
         }
         _ => Ok(None),
@@ -245,6 +255,13 @@ pub fn plan(app: &str, name: &str, previous: Option<&str>, ops: &[Operation], st
                 swap.push(format!("DROP FUNCTION {trig}();"));
                 swap.push(format!("ALTER TABLE {t} DROP COLUMN {c};"));
                 swap.push(postgres::rename_column(&r.table, &new_column(&r.column), &r.column));
+                // The old column's index and constraint went with it: the new column's take their names.
+                for name in r.index.iter().chain(&r.unique) {
+                    swap.push(format!("ALTER INDEX {} RENAME TO {};", quote(&new_index(name)), quote(name)));
+                }
+                if let Some(name) = &r.unique {
+                    swap.push(postgres::attach_unique(&r.table, name));
+                }
                 if let Some(d) = &r.default {
                     swap.push(postgres::set_default(&r.table, &r.column, Some(d)));
                 }
@@ -271,6 +288,10 @@ pub fn plan(app: &str, name: &str, previous: Option<&str>, ops: &[Operation], st
             let mut step = super::online::backfill_step(&u);
             step.phase = Phase::Expand;
             expand.push(step);
+            for (name, unique) in r.index.iter().map(|n| (n, false)).chain(r.unique.iter().map(|n| (n, true))) {
+                let options = super::lower::IndexOptions { unique, ..Default::default() };
+                expand.push(super::online::index_step(&r.table, &new_index(name), &n, &options).phase(Phase::Expand));
+            }
         }
     }
     let first = tables.first().cloned().unwrap_or_default();

@@ -328,7 +328,7 @@ impl Planner<'_> {
     }
 }
 
-fn index_step(table: &str, name: &str, columns: &str, options: &IndexOptions) -> Step {
+pub(crate) fn index_step(table: &str, name: &str, columns: &str, options: &IndexOptions) -> Step {
     Step {
         description: format!("Build {}index {name} concurrently", if options.unique { "unique " } else { "" }),
         sql: vec![postgres::create_index(table, name, columns, options, true)],
