@@ -417,7 +417,7 @@ async fn complete_and_abort_refuse_without_an_expand() {
     let err = online(&p, &db.url, Some(Finish::Complete)).await.expect_err("nothing to complete").to_string();
     assert!(err.contains("no migration is expanded") && err.contains("migrate --online first"), "{err}");
     let err = online(&p, &db.url, Some(Finish::Abort)).await.expect_err("nothing to abort").to_string();
-    assert!(err.contains("is not expanded"), "{err}");
+    assert!(err.contains("no migration is expanded, so --abort has nothing to undo"), "{err}");
     assert_eq!(db.schema().await, plain_schema(&p, Some(&first)).await, "nothing changed");
 }
 
@@ -445,6 +445,12 @@ async fn killed_during_expand_and_complete_reruns_converge() {
             assert!(!out.status.success(), "killed after expand step {kill_expand}");
             let out = cli(&p, &db.url, &[], None);
             assert!(out.status.success(), "rerun of the expand: {}", String::from_utf8_lossy(&out.stderr));
+            if kill_expand == 1 && kill_complete == 1 {
+                // A plain migrate refuses to take over, and says how to finish.
+                let out = teapot(p.root(), &["migrate", "--database-url", &db.url]);
+                let err = out.fails_with(1);
+                assert!(err.contains("is expanded by migrate --online") && err.contains("--complete") && err.contains("--abort"), "{err}");
+            }
             let show = teapot(p.root(), &["showmigrations", "--database-url", &db.url]);
             let shown = show.ok();
             assert!(shown.contains(&format!("[~] {second}")) && shown.contains("expanded") && shown.contains("--complete"), "{shown}");
@@ -478,6 +484,8 @@ fn sqlmigrate_online_shows_expand_and_complete() {
         "complete, migrate --online --complete: Swap in the new shape",
         "lock: ACCESS EXCLUSIVE",
         "ALTER TABLE \"shop_item\" RENAME COLUMN \"qty__teapot_new\" TO \"qty\"",
+        "abort, migrate --online --abort: Undo the expand of shop_item",
+        "ALTER TABLE \"shop_item\" DROP COLUMN IF EXISTS \"qty__teapot_new\"",
     ] {
         assert!(text.contains(piece), "missing {piece:?} in:\n{text}");
     }
@@ -667,4 +675,38 @@ async fn killed_at_random_moments_during_expand_and_complete_converges() {
         assert_eq!(count(&db, "SELECT count(*) FROM pg_index WHERE NOT indisvalid").await, 0, "round {round}");
     }
     assert!(inside >= 4, "only {inside} kills fell inside a run (TEAPOT_CRASH_SEED={seed})");
+}
+
+/// `--complete` and `--abort` find the expanded migration when another app's migration comes
+/// before it in the order of the plan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn complete_and_abort_find_the_expanded_migration_behind_another_apps() {
+    use teapot::migrate::loader::load_graph;
+    const AAA: &str = "use teapot::prelude::*;\n\n#[derive(Model)]\n#[teapot(app = \"aaa\")]\npub struct Tag {\n    pub id: i64,\n}\n";
+    for abort in [false, true] {
+        let p = Project::new(&[("aaa", AAA), (APP, V1)]);
+        p.make();
+        let first = p.names(APP)[0].clone();
+        p.set(APP, &V1.replace("pub qty: i32", "pub qty: i64"));
+        p.make();
+        let db = TestDb::postgres().await;
+        migrate(&p.config, &db.url, Some(APP), Some(&first)).await.expect("shop v1");
+        migrate(&p.config, &db.url, Some("aaa"), None).await.expect("aaa");
+        online(&p, &db.url, None).await.expect("expand");
+        p.set("aaa", &AAA.replace("    pub id: i64,\n", "    pub id: i64,\n    pub label: Option<String>,\n"));
+        p.make();
+        let order: Vec<String> = load_graph(&p.config).expect("graph").order().expect("order").iter().map(|m| m.key()).collect();
+        let (aaa2, shop2) = (p.names("aaa")[1].clone(), p.names(APP)[1].clone());
+        let pos = |k: String| order.iter().position(|o| *o == k).expect("in the graph");
+        assert!(pos(format!("aaa/{aaa2}")) < pos(format!("{APP}/{shop2}")), "the other app's migration comes first: {order:?}");
+        if abort {
+            online(&p, &db.url, Some(Finish::Abort)).await.expect("abort");
+            assert_eq!(count(&db, "SELECT count(*) FROM teapot_online_progress").await, 0);
+            assert!(!applied(&db.url).await.contains(&format!("{APP}/{shop2}")));
+        } else {
+            online(&p, &db.url, Some(Finish::Complete)).await.expect("complete");
+            let done = applied(&db.url).await;
+            assert!(done.contains(&format!("aaa/{aaa2}")) && done.contains(&format!("{APP}/{shop2}")), "{done:?}");
+        }
+    }
 }

@@ -353,6 +353,16 @@ pub(super) fn sqlmigrate(config: &Config, a: SqlMigrateArgs) -> Result<i32> {
                 println!("{};", b.batch_sql(true));
             }
         }
+        if let Some(abort) = online::abort_step(&graph, &key, |x| before.contains(&x.key()))? {
+            println!(
+                "--\n-- abort, migrate --online --abort: {}\n--   lock: {}; in its own transaction\n--",
+                comment(&abort.description),
+                abort.lock.name()
+            );
+            for q in &abort.sql {
+                println!("{q}");
+            }
+        }
         return Ok(0);
     }
     let before = ancestors(&graph, &key);

@@ -291,12 +291,16 @@ async fn run_plans(
         Some(Finish::Complete) => {
             // Only what an earlier run expanded is completed: expanding and completing in one
             // command would break the old code that still runs.
-            let first = steps.first().map(|s| s.key.clone()).unwrap_or_default();
-            let expanded = match graph.get(&first) {
-                Some(m) => progress::read(conn, &m.app, &m.name).await?.get(&0).is_some_and(|r| r.progress.as_deref() == Some(EXPANDED)),
-                None => false,
-            };
+            // (In another app's order the expanded migration need not be the first to apply.)
+            let mut expanded = false;
+            for ps in steps {
+                if let Some(m) = graph.get(&ps.key) {
+                    let done = progress::read(conn, &m.app, &m.name).await?;
+                    expanded |= done.get(&0).is_some_and(|r| r.progress.as_deref() == Some(EXPANDED));
+                }
+            }
             if !expanded {
+                let first = steps.first().map(|s| s.key.clone()).unwrap_or_default();
                 return Err(Error::new(
                     ErrorKind::Usage,
                     format!("no migration is expanded, so --complete has nothing to finish (the next migration to apply is {first})"),
@@ -396,15 +400,28 @@ async fn abort(
     on_event: &mut dyn FnMut(Event),
     applied: &std::collections::BTreeSet<String>,
 ) -> Result<()> {
-    let Some(first) = steps.first() else { return Ok(()) };
-    let m = graph.get(&first.key).ok_or_else(|| Error::new(ErrorKind::Graph, format!("{} is not in the graph", first.key)))?;
-    let done = progress::read(conn, &m.app, &m.name).await?;
-    let plan = online_steps(graph, &first.key, |x| applied.contains(&x.key()), opts.allow_unsafe)?;
-    let step = abort_step(graph, &first.key, |x| applied.contains(&x.key()))?;
-    let Some(step) = step.filter(|_| !done.is_empty()) else {
-        return Err(Error::new(ErrorKind::Usage, format!("{} is not expanded, so --abort has nothing to undo", first.key))
-            .hint("--abort undoes what migrate --online expanded and --complete did not finish"));
+    // The migration to undo: the first to apply that expands and that a run began.
+    let mut target = None;
+    for ps in steps {
+        let m = graph.get(&ps.key).ok_or_else(|| Error::new(ErrorKind::Graph, format!("{} is not in the graph", ps.key)))?;
+        let done = progress::read(conn, &m.app, &m.name).await?;
+        if done.is_empty() {
+            continue;
+        }
+        if let Some(step) = abort_step(graph, &ps.key, |x| applied.contains(&x.key()))? {
+            target = Some((m, done, step));
+            break;
+        }
+    }
+    let Some((m, done, step)) = target else {
+        let first = steps.first().map(|s| s.key.clone()).unwrap_or_default();
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!("no migration is expanded, so --abort has nothing to undo (the next migration to apply is {first})"),
+        )
+        .hint("--abort undoes what migrate --online expanded and --complete did not finish"));
     };
+    let plan = online_steps(graph, &m.key(), |x| applied.contains(&x.key()), opts.allow_unsafe)?;
     // Once the swap ran, the old columns are gone: only --complete can finish it.
     if done.get(&plan.len()).is_some_and(|r| r.finished) {
         return Err(Error::new(ErrorKind::Usage, format!("{} was completed up to its last step: the old shape is gone", m.key()))

@@ -278,6 +278,13 @@ pub fn refuse_other_mode(key: &str, done: &BTreeMap<usize, Recorded>, mode: Mode
 
 /// The error for running a migration in the mode that did not begin it.
 pub fn begun_in_another_mode(p: &Partial) -> Error {
+    if p.expanded {
+        return Error::new(
+            ErrorKind::PartiallyApplied,
+            format!("{} is expanded by migrate --online ({p}); any other way would run it again from the start", p.key),
+        )
+        .hint("once the new code is deployed, finish it with teapot migrate --online --complete; or undo it with teapot migrate --online --abort");
+    }
     Error::new(
         ErrorKind::PartiallyApplied,
         format!("{} was partly applied ({p}); running it the other way would run it again from the start", p.key),
