@@ -710,3 +710,38 @@ async fn complete_and_abort_find_the_expanded_migration_behind_another_apps() {
         }
     }
 }
+
+/// An application that connects as a role of its own (not the migrator's) can use both
+/// versions: the table's privileges are granted on its views and their schemas.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_role_can_use_both_versions() {
+    let (p, first, second) = project(Kind::Widen);
+    let db = at_v1(&p, &first).await;
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let role = format!("teapot_app_{}_{nanos}", std::process::id());
+    db.exec(&format!("CREATE ROLE {role} LOGIN; GRANT SELECT, INSERT, UPDATE ON shop_item TO {role}")).await;
+    online(&p, &db.url, None).await.expect("expand");
+    let url = db.url.replacen("postgres://postgres@", &format!("postgres://{role}@"), 1);
+    assert_ne!(url, db.url, "the test URL names the postgres user");
+    let result = async {
+        let mut c = Conn::open(&url).await?;
+        for (schema, column) in [(schema_name(&first), "qty"), (schema_name(&second), "qty")] {
+            c.run(&format!("INSERT INTO \"{schema}\".shop_item (name, {column}) VALUES ('as app', 5)")).await?;
+            c.run(&format!("UPDATE \"{schema}\".shop_item SET {column} = {column} + 1 WHERE name = 'as app'")).await?;
+        }
+        let denied = c.run(&format!("DELETE FROM \"{}\".shop_item", schema_name(&second))).await.expect_err("no DELETE granted");
+        c.close().await;
+        Ok::<_, teapot::Error>(denied)
+    }
+    .await;
+    online(&p, &db.url, Some(Finish::Abort)).await.expect("abort");
+    db.exec(&format!("REVOKE ALL ON shop_item FROM {role}")).await;
+    let admin = common::db::pg_admin_url();
+    let mut a = Conn::open(&admin).await.expect("admin");
+    let _ = a.run(&format!("DROP ROLE IF EXISTS {role}")).await;
+    a.close().await;
+    let denied = result.expect("the application role writes through both versions");
+    assert_eq!(denied.code(), Some("42501"), "{denied}");
+    // Inserted at 5 through each version; the second update reaches both rows: 7 and 6.
+    assert_eq!(count(&db, "SELECT sum(qty) FROM shop_item WHERE name = 'as app'").await, 13);
+}

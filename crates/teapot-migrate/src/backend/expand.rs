@@ -363,6 +363,7 @@ fn views_step(
             .collect();
         sql.push(format!("CREATE VIEW {}.{} AS SELECT {} FROM {};", quote(old), quote(table), old_cols.join(", "), quote(table)));
         sql.push(format!("CREATE VIEW {}.{} AS SELECT {} FROM {};", quote(new), quote(table), new_cols.join(", "), quote(table)));
+        sql.push(copy_grants(table, &[old, new]));
     }
     Ok(Step::tx(
         format!("Create the views of {old} (old) and {new} (new)"),
@@ -371,6 +372,23 @@ fn views_step(
         sql,
     )
     .phase(Phase::Expand))
+}
+
+/// The table's privileges, granted on its views too (and USAGE on their schemas), so that an
+/// application connecting as another role than the migrator's can use either version.
+fn copy_grants(table: &str, schemas: &[&str]) -> String {
+    let lit = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let schemas = schemas.iter().map(|s| lit(s)).collect::<Vec<_>>().join(", ");
+    format!(
+        "DO $teapot$ DECLARE g record; s text; BEGIN \
+         FOR g IN SELECT grantee, privilege_type FROM information_schema.role_table_grants \
+         WHERE table_schema = current_schema() AND table_name = {t} AND grantee <> current_user LOOP \
+         FOREACH s IN ARRAY ARRAY[{schemas}] LOOP \
+         EXECUTE format('GRANT USAGE ON SCHEMA %I TO %s', s, CASE WHEN g.grantee = 'PUBLIC' THEN 'PUBLIC' ELSE quote_ident(g.grantee) END); \
+         EXECUTE format('GRANT %s ON %I.%I TO %s', g.privilege_type, s, {t}, CASE WHEN g.grantee = 'PUBLIC' THEN 'PUBLIC' ELSE quote_ident(g.grantee) END); \
+         END LOOP; END LOOP; END $teapot$;",
+        t = lit(table)
+    )
 }
 
 /// A model's columns, in declaration order (a many-to-many has none).
