@@ -37,6 +37,8 @@
 pub mod orm;
 
 pub use orm::{Choices, ForeignKey, ManyToMany, Model, Reverse};
+/// The versions of the apps' models compiled in (what a session sees during an expand).
+pub use teapot_core::version;
 pub use teapot_core::{Connection, DatabaseDetails, Db, Dialect, DriverError, Error, ErrorKind, Result};
 #[doc(hidden)]
 pub use teapot_macros::__gather;
@@ -49,6 +51,7 @@ pub use teapot_schema as schema;
 /// What the derive's output names (not an API).
 pub mod __private {
     pub use inventory;
+    pub use teapot_core::version::AppVersion;
 }
 
 /// What a model file needs: `use teapot::prelude::*;` brings the derive, the trait and the types.

@@ -6,12 +6,13 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use teapot_core::{redact, Connection, Dialect, Error, ErrorKind, Result};
+use teapot_migrate::backend::online::Phase;
 use teapot_migrate::config::Config;
 use teapot_migrate::executor::{self, ancestors, find_migration, Direction, Event, LockOptions, Target};
 use teapot_migrate::graph::Graph;
 use teapot_migrate::loader::load_graph;
 use teapot_migrate::migrator::online_step_count;
-use teapot_migrate::online_executor::{self as online, OnlineOptions};
+use teapot_migrate::online_executor::{self as online, Finish, OnlineOptions};
 use teapot_migrate::{progress, recorder, Migrator};
 
 use super::verbosity;
@@ -65,6 +66,14 @@ pub struct MigrateArgs {
     /// Fail at once if another migrator holds the migration lock, instead of waiting.
     #[arg(long)]
     no_wait: bool,
+    /// Finish a migration an earlier `migrate --online` expanded (a rename or a type change
+    /// applied in two phases), once the new code is deployed: drop the old shape.
+    #[arg(long, requires = "online", conflicts_with = "abort")]
+    complete: bool,
+    /// Undo a migration an earlier `migrate --online` expanded: the old shape alone again, with
+    /// every row written meanwhile.
+    #[arg(long, requires = "online")]
+    abort: bool,
 }
 
 /// Print the SQL of a migration.
@@ -162,6 +171,13 @@ pub(super) fn migrate(config: &Config, a: MigrateArgs) -> Result<i32> {
             allow_unsafe: a.allow_unsafe,
             long_transaction: online::parse_duration(&config.online.long_transaction)?,
             statement_timeout: online::parse_duration(a.statement_timeout.as_deref().unwrap_or(&config.online.statement_timeout))?,
+            finish: if a.complete {
+                Some(Finish::Complete)
+            } else if a.abort {
+                Some(Finish::Abort)
+            } else {
+                None
+            },
         })
     } else {
         None
@@ -397,8 +413,13 @@ pub(super) fn sqlmigrate(config: &Config, a: SqlMigrateArgs) -> Result<i32> {
         println!("-- {} online: {} step(s)", comment(&dotted(&key)), steps.len());
         println!("SET standard_conforming_strings = on;");
         for (n, (op, s)) in steps.iter().enumerate() {
+            let phase = match s.phase {
+                Phase::Apply => "",
+                Phase::Expand => "expand, migrate --online: ",
+                Phase::Complete => "complete, migrate --online --complete: ",
+            };
             println!(
-                "--\n-- step {}: {} (operation {})\n--   lock: {}; {}\n--",
+                "--\n-- step {}: {phase}{} (operation {})\n--   lock: {}; {}\n--",
                 n + 1,
                 comment(&s.description),
                 op + 1,
@@ -413,6 +434,16 @@ pub(super) fn sqlmigrate(config: &Config, a: SqlMigrateArgs) -> Result<i32> {
                 println!("{};", b.batch_sql(false));
                 println!("-- every next batch, $1 being the last key the batch before it returned, until one updates no row:");
                 println!("{};", b.batch_sql(true));
+            }
+        }
+        if let Some(abort) = online::abort_step(&graph, &key, |x| before.contains(&x.key()))? {
+            println!(
+                "--\n-- abort, migrate --online --abort: {}\n--   lock: {}; in its own transaction\n--",
+                comment(&abort.description),
+                abort.lock.name()
+            );
+            for q in &abort.sql {
+                println!("{q}");
             }
         }
         return Ok(0);
@@ -485,8 +516,18 @@ pub(super) fn showmigrations(config: &Config, a: ShowArgs) -> Result<i32> {
         (false, None) => "[ ]".to_string(),
     };
     // A migration --online began and did not finish says how far it got.
-    let note =
-        |k: &str| partial.get(k).map(|p| format!("  (partly applied: {p}; finish with teapot migrate --online)")).unwrap_or_default();
+    let note = |k: &str| {
+        partial
+            .get(k)
+            .map(|p| {
+                if p.expanded {
+                    format!("  ({p}; finish with teapot migrate --online --complete once the new code is deployed, or undo with --abort)")
+                } else {
+                    format!("  (partly applied: {p}; finish with teapot migrate --online)")
+                }
+            })
+            .unwrap_or_default()
+    };
     if a.plan {
         for m in graph.order()? {
             if a.apps.is_empty() || a.apps.contains(&m.app) {

@@ -258,11 +258,29 @@ macro_rules! run {
 
 impl Db {
     /// Connects to `postgres://...` or `sqlite://...` (a SQLite file is created if missing).
+    ///
+    /// On PostgreSQL its sessions see the tables as the models compiled into this program know
+    /// them, also while `migrate --online` has a rename or a type change expanded (see
+    /// [`crate::version`]).
     pub async fn connect(url: &str) -> Result<Db> {
+        Db::connect_as(url, crate::version::compiled_versions()).await
+    }
+
+    /// [`Db::connect`] as the given versions of the apps' models (schemas `teapot_v_<app>_<migration>`,
+    /// put first in each PostgreSQL session's search_path) instead of the ones compiled in: for a
+    /// tool or a test that speaks for another version.
+    pub async fn connect_as(url: &str, versions: Vec<String>) -> Result<Db> {
         let fail = |e: sqlx::Error| Error::from_driver(&format!("cannot connect to {}", redact(url)), e).with_connect_hint();
         let pool = match Dialect::of_url(url)? {
             Dialect::Postgres => {
-                Pool::Pg(sqlx::postgres::PgPoolOptions::new().max_connections(10).connect_with(pg_options(url)?).await.map_err(fail)?)
+                let mut options = sqlx::postgres::PgPoolOptions::new().max_connections(10);
+                if let Some(sql) = crate::version::search_path_sql(&versions) {
+                    options = options.after_connect(move |conn, _| {
+                        let sql = sql.clone();
+                        Box::pin(async move { sqlx::Executor::execute(conn, sqlx::raw_sql(AssertSqlSafe(sql))).await.map(|_| ()) })
+                    });
+                }
+                Pool::Pg(options.connect_with(pg_options(url)?).await.map_err(fail)?)
             }
             Dialect::Sqlite => Pool::Sqlite(
                 sqlx::sqlite::SqlitePoolOptions::new()

@@ -8,6 +8,8 @@
 //!   (advisory locks, `SET lock_timeout`, statements outside any transaction).
 //! - [`value`] — [`Value`] (what is bound) and [`FieldValue`] (Rust types to and from both backends);
 //!   rows are read typed with [`DbRow::get`].
+//! - [`version`] — the versions of the apps' models compiled in, whose views a session sees
+//!   while an expand / contract migration is in flight.
 //! - [`error`] — [`Error`] with a matchable [`ErrorKind`]; a database error keeps the driver error as
 //!   its `source()`, with the SQLSTATE, constraint and table.
 #![warn(missing_docs, unreachable_pub)]
@@ -20,6 +22,7 @@ pub mod db;
 pub mod dialect;
 pub mod error;
 pub mod value;
+pub mod version;
 
 pub use connection::Connection;
 pub use db::{Db, DbRow};

@@ -270,6 +270,7 @@ pub(crate) fn expand(item: &syn::ItemStruct, bases: &[syn::ItemStruct]) -> syn::
     let pk_column = pk_field.column(pk_name).unwrap_or_else(|| pk_name.to_string());
     let pk_auto = pk_field.auto;
     let app = &model.app;
+    let version = version_registration(app);
     let name = &model.name;
     let table = model.table_name();
     // The model's struct, then its bases: what `Model::model_state` reads again.
@@ -791,6 +792,8 @@ pub(crate) fn expand(item: &syn::ItemStruct, bases: &[syn::ItemStruct]) -> syn::
 
         #(#relations)*
 
+        #version
+
         impl ::teapot::Model for #ident {
             type Key = #pk_ty;
             type Columns = #columns_ident;
@@ -1033,4 +1036,24 @@ fn through_methods(
 /// it or by the reverse accessor.
 fn query_name(f: &teapot_schema::Field, model: &str) -> String {
     f.related_query_name.clone().or_else(|| f.related_name.clone()).unwrap_or_else(|| model.to_lowercase())
+}
+
+/// Registers the version of the model's app this program is built with: the schema of views of
+/// its latest migration, found now, at compile time, from the teapot.toml above the crate (see
+/// `teapot_schema::version`). Nothing when there is no such project file, app or migration. The
+/// project file is included so that editing it rebuilds the models; a new migration comes with a
+/// change to the models, which rebuilds them anyway.
+fn version_registration(app: &str) -> proc_macro2::TokenStream {
+    use teapot_schema::version::{find_project_file, latest_migration, version_schema};
+    let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") else { return quote!() };
+    let Some(file) = find_project_file(std::path::Path::new(&dir)) else { return quote!() };
+    let Some(latest) = latest_migration(&file, app) else { return quote!() };
+    let schema = version_schema(app, Some(&latest));
+    let path = file.display().to_string();
+    quote! {
+        const _: &[u8] = ::std::include_bytes!(#path);
+        ::teapot::__private::inventory::submit! {
+            ::teapot::__private::AppVersion { schema: #schema }
+        }
+    }
 }

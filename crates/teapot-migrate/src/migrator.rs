@@ -43,7 +43,14 @@ impl Source {
     pub async fn open(&self) -> Result<Connection> {
         match self {
             Source::Url(url) => Connection::open(url).await,
-            Source::Db(db) => db.acquire().await,
+            Source::Db(db) => {
+                let mut conn = db.acquire().await?;
+                // The migrator works on the tables themselves, never on a version's views.
+                if conn.dialect() == Dialect::Postgres {
+                    conn.run("RESET search_path").await.map_err(|e| e.context("cannot reset search_path"))?;
+                }
+                Ok(conn)
+            }
         }
     }
 }

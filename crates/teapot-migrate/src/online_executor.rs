@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 
 use teapot_core::{quote, Connection as Conn, DbRow, Error, ErrorKind, Result, Value};
 
+use crate::backend::expand;
 use crate::backend::lower::Update;
-use crate::backend::online::{plan_migration, Guard, Step};
+use crate::backend::online::{plan_migration, Guard, Phase, Step};
 use crate::executor::{file_checksum, Event, PlanStep};
 use crate::graph::Graph;
 use crate::migrator::Source;
@@ -33,6 +34,17 @@ pub struct OnlineOptions {
     pub long_transaction: Duration,
     /// statement_timeout for the steps that hold a strong lock (they should be quick).
     pub statement_timeout: Duration,
+    /// Finish an expanded migration (`--complete`) or undo it (`--abort`) instead of applying.
+    pub finish: Option<Finish>,
+}
+
+/// What to do with a migration an earlier `migrate --online` left expanded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    /// Remove the old shape and record the migration applied, then go on with the rest.
+    Complete,
+    /// Undo the expand: the old shape alone again, every row kept.
+    Abort,
 }
 
 impl Default for OnlineOptions {
@@ -43,6 +55,7 @@ impl Default for OnlineOptions {
             allow_unsafe: false,
             long_transaction: Duration::from_secs(10),
             statement_timeout: Duration::from_secs(30),
+            finish: None,
         }
     }
 }
@@ -208,8 +221,24 @@ pub fn online_steps(
 ) -> Result<Vec<(usize, Step)>> {
     let m = graph.get(key).ok_or_else(|| Error::new(ErrorKind::Graph, format!("{key} is not in the graph")))?;
     let mut state = graph.state_until(|x| applied(x) && x.key() != key)?;
-    plan_migration(&m.app, key, &m.operations, &mut state, allow_unsafe)
+    plan_migration(&m.app, key, previous(m).as_deref(), &m.operations, &mut state, allow_unsafe)
 }
+
+/// The migration of the same app a migration follows (the old version of an expand).
+pub(crate) fn previous(m: &crate::Migration) -> Option<String> {
+    let prefix = format!("{}/", m.app);
+    m.dependencies.iter().filter_map(|d| d.strip_prefix(&prefix)).max().map(str::to_string)
+}
+
+/// The step that undoes the expand of a migration (None when it does not expand).
+pub fn abort_step(graph: &Graph, key: &str, applied: impl Fn(&crate::Migration) -> bool) -> Result<Option<Step>> {
+    let m = graph.get(key).ok_or_else(|| Error::new(ErrorKind::Graph, format!("{key} is not in the graph")))?;
+    let state = graph.state_until(|x| applied(x) && x.key() != key)?;
+    Ok(expand::plan(&m.app, &m.name, previous(m).as_deref(), &m.operations, &state)?.map(|x| x.abort))
+}
+
+/// The progress mark of a migration whose expand is done (step 0 of its progress record).
+const EXPANDED: &str = "expanded";
 
 /// Runs a forwards plan online. Each migration's steps run one by one; a finished step is
 /// recorded; the migration is recorded as applied when all are done.
@@ -257,6 +286,30 @@ async fn run_plans(
         plans.push(online_steps(graph, &ps.key, |x| will_apply.contains(&x.key()), opts.allow_unsafe)?);
         will_apply.insert(ps.key.clone());
     }
+    match opts.finish {
+        Some(Finish::Abort) => return abort(conn, graph, steps, opts, on_event, applied).await,
+        Some(Finish::Complete) => {
+            // Only what an earlier run expanded is completed: expanding and completing in one
+            // command would break the old code that still runs.
+            // (In another app's order the expanded migration need not be the first to apply.)
+            let mut expanded = false;
+            for ps in steps {
+                if let Some(m) = graph.get(&ps.key) {
+                    let done = progress::read(conn, &m.app, &m.name).await?;
+                    expanded |= done.get(&0).is_some_and(|r| r.progress.as_deref() == Some(EXPANDED));
+                }
+            }
+            if !expanded {
+                let first = steps.first().map(|s| s.key.clone()).unwrap_or_default();
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    format!("no migration is expanded, so --complete has nothing to finish (the next migration to apply is {first})"),
+                )
+                .hint("run migrate --online first; deploy the new code; then migrate --online --complete"));
+            }
+        }
+        None => {}
+    }
     for (ps, plan) in steps.iter().zip(plans) {
         let m = graph.get(&ps.key).ok_or_else(|| Error::new(ErrorKind::Graph, format!("{} is not in the graph", ps.key)))?;
         let start = Instant::now();
@@ -268,8 +321,20 @@ async fn run_plans(
         }
         let done = progress::read(conn, &m.app, &m.name).await?;
         progress::refuse_other_mode(&m.key(), &done, Mode::Online)?;
+        let expanded_before = done.get(&0).is_some_and(|r| r.progress.as_deref() == Some(EXPANDED));
         for (n, (op_index, step)) in plan.iter().enumerate() {
             let n = n + 1;
+            if step.phase == Phase::Complete && !(expanded_before && opts.finish == Some(Finish::Complete)) {
+                // The expand is done: old and new code both work until --complete.
+                progress::save(conn, &m.app, &m.name, 0, false, EXPANDED, Mode::Online, "").await?;
+                on_event(Event::Message(format!(
+                    "  {} is expanded: code built for the migration before it and code built for it both work now. \
+                     Deploy the new code, then run teapot migrate --online --complete (or --abort to undo); \
+                     the migrations after it wait until then",
+                    m.key()
+                )));
+                return Ok(());
+            }
             let rec = StepRecord { app: &m.app, name: &m.name, n, fingerprint: step_fingerprint(step) };
             let (finished, resume_after) = match done.get(&n) {
                 Some(r) => {
@@ -322,6 +387,73 @@ async fn run_plans(
         applied.insert(m.key());
         on_event(Event::Done { key: m.key(), elapsed: start.elapsed() });
     }
+    Ok(())
+}
+
+/// `--abort`: undoes the expand of the first migration to apply, in one transaction (retried when
+/// its lock is not granted in time) that also forgets its progress.
+async fn abort(
+    conn: &mut Conn,
+    graph: &Graph,
+    steps: &[PlanStep],
+    opts: &OnlineOptions,
+    on_event: &mut dyn FnMut(Event),
+    applied: &std::collections::BTreeSet<String>,
+) -> Result<()> {
+    // The migration to undo: the first to apply that expands and that a run began.
+    let mut target = None;
+    for ps in steps {
+        let m = graph.get(&ps.key).ok_or_else(|| Error::new(ErrorKind::Graph, format!("{} is not in the graph", ps.key)))?;
+        let done = progress::read(conn, &m.app, &m.name).await?;
+        if done.is_empty() {
+            continue;
+        }
+        if let Some(step) = abort_step(graph, &ps.key, |x| applied.contains(&x.key()))? {
+            target = Some((m, done, step));
+            break;
+        }
+    }
+    let Some((m, done, step)) = target else {
+        let first = steps.first().map(|s| s.key.clone()).unwrap_or_default();
+        return Err(Error::new(
+            ErrorKind::Usage,
+            format!("no migration is expanded, so --abort has nothing to undo (the next migration to apply is {first})"),
+        )
+        .hint("--abort undoes what migrate --online expanded and --complete did not finish"));
+    };
+    let plan = online_steps(graph, &m.key(), |x| applied.contains(&x.key()), opts.allow_unsafe)?;
+    // Once the swap ran, the old columns are gone: only --complete can finish it.
+    if done.get(&plan.len()).is_some_and(|r| r.finished) {
+        return Err(Error::new(ErrorKind::Usage, format!("{} was completed up to its last step: the old shape is gone", m.key()))
+            .hint("run migrate --online --complete to record it"));
+    }
+    on_event(Event::Message(format!("  {}: {}  [{}, in a transaction]", m.key(), step.description, step.lock.name())));
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let res = async {
+            conn.run("BEGIN").await?;
+            conn.run(&format!("SET LOCAL lock_timeout = {}", opts.lock_timeout.as_millis())).await?;
+            for s in &step.sql {
+                conn.run(s).await?;
+            }
+            progress::clear(conn, &m.app, &m.name).await?;
+            conn.run("COMMIT").await?;
+            Ok::<(), Error>(())
+        }
+        .await;
+        match res {
+            Ok(()) => break,
+            Err(e) => {
+                let _ = conn.run("ROLLBACK").await;
+                if !is_lock_timeout(&e) || attempt >= opts.lock_attempts {
+                    return Err(step_failed(&format!("{} abort", m.key()), e));
+                }
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+        }
+    }
+    on_event(Event::Message(format!("  {} aborted: the schema is as before it, with every row written meanwhile", m.key())));
     Ok(())
 }
 

@@ -212,6 +212,8 @@ pub struct Partial {
     pub done: usize,
     /// Steps in all (None when it cannot be planned any more).
     pub total: Option<usize>,
+    /// Its expand is done (expand / contract): old and new code both work until it is completed.
+    pub expanded: bool,
 }
 
 impl std::fmt::Display for Partial {
@@ -220,6 +222,9 @@ impl std::fmt::Display for Partial {
             Mode::Online => "migrate --online",
             Mode::Plain => "a plain migrate, statement by statement",
         };
+        if self.expanded {
+            write!(f, "expanded: old and new code both work; ")?;
+        }
         match self.total {
             Some(t) => write!(f, "{} of {t} steps done by {by}", self.done),
             None => write!(f, "{} steps done by {by}", self.done),
@@ -240,7 +245,8 @@ pub async fn partial(
     }
     let rows = conn
         .fetch_all(
-            "SELECT app, name, count(*) FILTER (WHERE finished), bool_or(mode = 'plain') FROM teapot_online_progress GROUP BY app, name",
+            "SELECT app, name, count(*) FILTER (WHERE finished AND step > 0), bool_or(mode = 'plain'), \
+             bool_or(step = 0 AND progress = 'expanded') FROM teapot_online_progress GROUP BY app, name",
             &[],
         )
         .await
@@ -252,7 +258,8 @@ pub async fn partial(
             continue;
         }
         let mode = if r.get::<bool>(3)? { Mode::Plain } else { Mode::Online };
-        out.insert(key.clone(), Partial { total: total(&key, mode), key, mode, done: r.get::<i64>(2)?.max(0) as usize });
+        let expanded = r.get::<bool>(4)?;
+        out.insert(key.clone(), Partial { total: total(&key, mode), key, mode, done: r.get::<i64>(2)?.max(0) as usize, expanded });
     }
     Ok(out)
 }
@@ -263,7 +270,7 @@ pub fn refuse_other_mode(key: &str, done: &BTreeMap<usize, Recorded>, mode: Mode
     match done.values().find(|r| r.mode != mode) {
         Some(other) => {
             let finished = done.values().filter(|r| r.finished).count();
-            Err(begun_in_another_mode(&Partial { key: key.to_string(), mode: other.mode, done: finished, total: None }))
+            Err(begun_in_another_mode(&Partial { key: key.to_string(), mode: other.mode, done: finished, total: None, expanded: false }))
         }
         None => Ok(()),
     }
@@ -271,6 +278,13 @@ pub fn refuse_other_mode(key: &str, done: &BTreeMap<usize, Recorded>, mode: Mode
 
 /// The error for running a migration in the mode that did not begin it.
 pub fn begun_in_another_mode(p: &Partial) -> Error {
+    if p.expanded {
+        return Error::new(
+            ErrorKind::PartiallyApplied,
+            format!("{} is expanded by migrate --online ({p}); any other way would run it again from the start", p.key),
+        )
+        .hint("once the new code is deployed, finish it with teapot migrate --online --complete; or undo it with teapot migrate --online --abort");
+    }
     Error::new(
         ErrorKind::PartiallyApplied,
         format!("{} was partly applied ({p}); running it the other way would run it again from the start", p.key),

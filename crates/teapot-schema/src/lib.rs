@@ -11,6 +11,8 @@
 //! - [`resolve`] — rules across models (relation targets, reverse accessors, tables).
 //! - [`text`] — what names and raw expressions may hold before they reach SQL.
 //! - [`sql_lexer`] — where SQL text's statements end (quotes, dollar quotes, comments).
+//! - [`version`] — the schemas of views each version of an app sees during an expand, and which
+//!   version a crate's models are (the app's latest migration).
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod error;
@@ -23,6 +25,7 @@ pub mod reader;
 pub mod resolve;
 pub mod sql_lexer;
 pub mod text;
+pub mod version;
 
 pub use error::{ErrorKind, SchemaError};
 pub use field::{Choice, DefaultFn, Field, FieldType, Literal, OnDelete};

@@ -3,12 +3,14 @@
 //! - [`postgres`] — PostgreSQL DDL, statement for statement what Django emits for the same models.
 //! - [`sqlite`] — SQLite DDL; what ALTER TABLE cannot do is a table rebuild (create, copy, drop, rename).
 //! - [`inverse`] — the operations that undo an operation, which is how backwards SQL is rendered.
+//! - [`expand`] — expand / contract: renames and rewriting type changes applied in two phases online.
 //! - [`objects`] — the indexes and constraints a model's state implies, with their names.
 //!
 //! Each operation renders to statements run at once and statements deferred to the end of the
 //! migration (foreign keys and indexes, as Django defers them), given the project state just
 //! before and just after it.
 
+pub mod expand;
 pub mod introspect;
 pub mod inverse;
 pub mod lower;

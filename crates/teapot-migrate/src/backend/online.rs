@@ -20,6 +20,8 @@ use teapot_core::{Error, ErrorKind, Result};
 /// The strongest table lock a step takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Lock {
+    /// Reads the table's definition only (a view made over it).
+    AccessShare,
     /// Row locks only (a backfill batch).
     RowExclusive,
     /// Blocks schema changes and VACUUM, not reads or writes (CONCURRENTLY, VALIDATE).
@@ -34,6 +36,7 @@ impl Lock {
     /// As PostgreSQL names it.
     pub fn name(self) -> &'static str {
         match self {
+            Lock::AccessShare => "ACCESS SHARE",
             Lock::RowExclusive => "ROW EXCLUSIVE",
             Lock::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
             Lock::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
@@ -59,6 +62,17 @@ pub enum Guard {
     Idempotent,
 }
 
+/// Which part of an online migration a step belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// A migration applied in one run (every migration that does not expand).
+    Apply,
+    /// Expand / contract: builds the new shape beside the old (`migrate --online`).
+    Expand,
+    /// Expand / contract: removes the old shape (`migrate --online --complete`).
+    Complete,
+}
+
 /// One step of an online migration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
@@ -78,10 +92,12 @@ pub struct Step {
     pub guard: Guard,
     /// For a backfill: the batched update.
     pub batches: Option<Update>,
+    /// The phase it runs in.
+    pub phase: Phase,
 }
 
 impl Step {
-    fn tx(description: impl Into<String>, table: &str, lock: Lock, sql: Vec<String>) -> Step {
+    pub(crate) fn tx(description: impl Into<String>, table: &str, lock: Lock, sql: Vec<String>) -> Step {
         Step {
             description: description.into(),
             sql,
@@ -91,7 +107,14 @@ impl Step {
             also_locks: None,
             guard: Guard::Transaction,
             batches: None,
+            phase: Phase::Apply,
         }
+    }
+
+    /// The same step, in another phase.
+    pub(crate) fn phase(mut self, phase: Phase) -> Step {
+        self.phase = phase;
+        self
     }
 }
 
@@ -305,7 +328,7 @@ impl Planner<'_> {
     }
 }
 
-fn index_step(table: &str, name: &str, columns: &str, options: &IndexOptions) -> Step {
+pub(crate) fn index_step(table: &str, name: &str, columns: &str, options: &IndexOptions) -> Step {
     Step {
         description: format!("Build {}index {name} concurrently", if options.unique { "unique " } else { "" }),
         sql: vec![postgres::create_index(table, name, columns, options, true)],
@@ -315,6 +338,7 @@ fn index_step(table: &str, name: &str, columns: &str, options: &IndexOptions) ->
         also_locks: None,
         guard: Guard::Index(name.to_string()),
         batches: None,
+        phase: Phase::Apply,
     }
 }
 
@@ -328,6 +352,7 @@ fn drop_index_step(table: &str, name: &str) -> Step {
         also_locks: None,
         guard: Guard::Idempotent,
         batches: None,
+        phase: Phase::Apply,
     }
 }
 
@@ -378,7 +403,7 @@ fn not_null_steps(table: &str, col: &str) -> Vec<Step> {
     steps
 }
 
-fn backfill_step(u: &Update) -> Step {
+pub(crate) fn backfill_step(u: &Update) -> Step {
     Step {
         description: format!("Backfill {} in batches of {}: SET {}", u.table, u.batch_size, u.set),
         sql: vec![],
@@ -388,6 +413,7 @@ fn backfill_step(u: &Update) -> Step {
         also_locks: None,
         guard: Guard::Transaction,
         batches: Some(u.clone()),
+        phase: Phase::Apply,
     }
 }
 
@@ -412,7 +438,24 @@ pub fn binary_compatible(old: &str, new: &str) -> bool {
 }
 
 /// Every step of every operation of a migration; refusals are collected and returned as one error.
-pub fn plan_migration(app: &str, key: &str, ops: &[Operation], state: &mut ProjectState, allow_unsafe: bool) -> Result<Vec<(usize, Step)>> {
+///
+/// A migration that expands (renames, rewriting type changes: see [`super::expand`]) is planned
+/// as its expand steps then its complete steps; `previous` is the app's migration before it.
+pub fn plan_migration(
+    app: &str,
+    key: &str,
+    previous: Option<&str>,
+    ops: &[Operation],
+    state: &mut ProjectState,
+    allow_unsafe: bool,
+) -> Result<Vec<(usize, Step)>> {
+    let name = key.split_once('/').map_or(key, |(_, n)| n);
+    if let Some(x) = super::expand::plan(app, name, previous, ops, state)? {
+        for (i, op) in ops.iter().enumerate() {
+            op.apply(app, state).map_err(|e| Error::new(ErrorKind::MigrationFile, format!("{key} operation {}: {e}", i + 1)))?;
+        }
+        return Ok(x.expand.into_iter().chain(x.complete).map(|s| (0, s)).collect());
+    }
     let mut out = Vec::new();
     let mut refusals = Vec::new();
     for (i, op) in ops.iter().enumerate() {

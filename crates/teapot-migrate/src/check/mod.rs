@@ -201,6 +201,13 @@ pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool
         let renames =
             m.operations.iter().any(|op| matches!(op, crate::Operation::RenameModel { .. } | crate::Operation::AlterModelTable { .. }));
         let start = (check && renames).then(|| state.clone());
+        // A migration `--online` applies by expand / contract makes its renames and rewriting
+        // type changes safe: old and new code both work until --complete.
+        let expands = check
+            && crate::backend::expand::plan(&m.app, &m.name, crate::online_executor::previous(m).as_deref(), &m.operations, &state)
+                .ok()
+                .flatten()
+                .is_some();
         for (i, op) in m.operations.iter().enumerate() {
             // Operations that only add need no copy of the state before them.
             let before =
@@ -213,7 +220,11 @@ pub fn lint(config: &Config, graph: &Graph, include: &dyn Fn(&Migration) -> bool
             let before = before.as_ref().unwrap_or(&state);
             let allowed = m.allows.iter().find(|a| a.operation == i);
             let allowed_in_config = config.check.allow.get(&m.key());
-            for h in rules::lint(&m.app, op, before, &state, &new_models).into_iter().chain(rules::lint_in_migration(op, m.atomic)) {
+            for mut h in rules::lint(&m.app, op, before, &state, &new_models).into_iter().chain(rules::lint_in_migration(op, m.atomic)) {
+                if expands && matches!(h.rule.id, "TP004" | "TP006") {
+                    h.online_safe = true;
+                    h.detail.push_str(" (migrate --online expands it: old and new code both work until migrate --online --complete)");
+                }
                 if online && h.online_safe {
                     continue;
                 }
