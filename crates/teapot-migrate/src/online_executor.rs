@@ -221,7 +221,27 @@ pub fn online_steps(
 ) -> Result<Vec<(usize, Step)>> {
     let m = graph.get(key).ok_or_else(|| Error::new(ErrorKind::Graph, format!("{key} is not in the graph")))?;
     let mut state = graph.state_until(|x| applied(x) && x.key() != key)?;
-    plan_migration(&m.app, key, previous(m).as_deref(), &m.operations, &mut state, allow_unsafe)
+    let steps = plan_migration(&m.app, key, previous(m).as_deref(), &m.operations, &mut state, allow_unsafe)?;
+    Ok(if m.atomic { steps } else { outside_transactions(&m.operations, steps) })
+}
+
+/// `atomic = false`: each statement of a `run_sql` runs on its own outside any transaction, as a
+/// plain migrate runs it (PostgreSQL refuses `CREATE INDEX CONCURRENTLY` and friends inside
+/// one), and is recorded finished when it is; the migration's statements are written to run
+/// again after a crash (docs/migrations.md), so a rerun repeats the one that was cut off.
+fn outside_transactions(ops: &[crate::Operation], steps: Vec<(usize, Step)>) -> Vec<(usize, Step)> {
+    let mut out = Vec::new();
+    for (i, step) in steps {
+        if !matches!(ops.get(i), Some(crate::Operation::RunSql { .. })) || step.batches.is_some() {
+            out.push((i, step));
+            continue;
+        }
+        for one in step.sql.iter().flat_map(|s| teapot_schema::sql_lexer::split_statements(s)) {
+            let description = format!("Raw SQL, on its own (atomic = false): {}", one.chars().take(60).collect::<String>());
+            out.push((i, Step { description, sql: vec![one], transaction: false, guard: Guard::Idempotent, ..step.clone() }));
+        }
+    }
+    out
 }
 
 /// The migration of the same app a migration follows (the old version of an expand).
