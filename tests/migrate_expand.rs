@@ -745,3 +745,29 @@ async fn an_application_role_can_use_both_versions() {
     // Inserted at 5 through each version; the second update reaches both rows: 7 and 6.
     assert_eq!(count(&db, "SELECT sum(qty) FROM shop_item WHERE name = 'as app'").await, 13);
 }
+
+/// While a migration is expanded, `check`'s drift sees the database as the applied migrations
+/// say (the expanded one is not applied yet): the new column, its indexes and its NOT NULL check
+/// are the expand's work in progress, not drift. After complete, the state has caught up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_is_empty_while_expanded_and_after_complete() {
+    use teapot::migrate::check::drift::{drift_report, DriftOptions};
+    for kind in [Kind::Rename, Kind::WidenIndexed, Kind::WidenUnique] {
+        let (p, first, _) = project(kind);
+        let db = TestDb::postgres().await;
+        migrate(&p.config, &db.url, Some(APP), Some(&first)).await.expect("v1");
+        db.exec("INSERT INTO shop_item (name, qty) SELECT 'i' || g, g FROM generate_series(1, 100) g").await;
+        online(&p, &db.url, None).await.expect("expand");
+        for phase in ["expanded", "completed"] {
+            let graph = teapot::migrate::loader::load_graph(&p.config).expect("graph");
+            let applied: std::collections::BTreeSet<String> = common::db::applied(&db.url).await.into_iter().collect();
+            let mut c = db.conn().await;
+            let out = drift_report(&mut c, &graph, &applied, &DriftOptions::default()).await.expect("drift");
+            c.close().await;
+            assert!(out.is_empty(), "{kind:?} {phase}: {out:#?}");
+            if phase == "expanded" {
+                online(&p, &db.url, Some(Finish::Complete)).await.expect("complete");
+            }
+        }
+    }
+}

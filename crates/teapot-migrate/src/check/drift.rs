@@ -69,7 +69,7 @@ pub async fn drift(conn: &mut Conn, _url: &str, graph: &Graph, applied: &BTreeSe
 pub async fn drift_report(conn: &mut Conn, graph: &Graph, applied: &BTreeSet<String>, opts: &DriftOptions) -> Result<Vec<Difference>> {
     let state = graph.state_until(|m| applied.contains(&m.key()))?;
     let expected = expected_schema(&state, conn.dialect())?;
-    let live = introspect::schema(conn).await?;
+    let live = without_expand_objects(introspect::schema(conn).await?);
     let mut raw = Vec::new();
     for m in graph.order()? {
         if applied.contains(&m.key()) {
@@ -82,6 +82,22 @@ pub async fn drift_report(conn: &mut Conn, graph: &Graph, applied: &BTreeSet<Str
     }
     let ctx = Context { excuses: Excuses::from_sql(&raw), ignored: unmanaged_tables(&state).into_iter().collect(), opts: opts.clone() };
     Ok(compare(&expected, &live, &ctx))
+}
+
+/// The live schema without teapot's own objects of an expand in flight (docs/online.md): the
+/// new column beside a retyped one (`{column}__teapot_new`), and the `teapot_x_` indexes and
+/// checks built on it. The migration that made them is not applied until `--complete` swaps them
+/// into place (or `--abort` drops them), so they are its work in progress, not drift.
+fn without_expand_objects(mut live: introspect::Schema) -> introspect::Schema {
+    let ours = |name: &str| name.starts_with("teapot_x_");
+    for t in live.tables.values_mut() {
+        let new_columns: BTreeSet<String> = t.columns.keys().map(|c| crate::backend::expand::new_column(c)).collect();
+        t.columns.retain(|c, _| !new_columns.contains(c));
+        t.order.retain(|c| !new_columns.contains(c));
+        t.indexes.retain(|i| !ours(&i.name));
+        t.checks.retain(|c| !c.name.as_deref().is_some_and(ours));
+    }
+    live
 }
 
 /// What the comparison forgives.
