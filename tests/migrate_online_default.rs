@@ -130,3 +130,25 @@ fn check_lints_for_the_mode_the_project_uses() {
     assert!(out.stdout.contains("blocking-index"), "{out}");
     teapot(online.root(), &["check", "--plain", "--online"]).fails_with(2);
 }
+
+/// Under `[migrate] online = true` a rename expands, and `--complete` / `--abort` need no
+/// `--online` either; with `--plain`, or on SQLite, they are refused saying why.
+#[tokio::test]
+async fn complete_and_abort_follow_the_projects_online_mode() {
+    let db = TestDb::postgres().await;
+    let p = project(true);
+    let url = db.url.as_str();
+    teapot(p.root(), &["migrate", "--database-url", url]).ok();
+    p.set("shop", &V2.replace("pub name: String", "pub full_name: String"));
+    teapot(p.root(), &["makemigrations", "--rename", "shop.Customer.name=full_name"]).ok();
+    let out = teapot(p.root(), &["migrate", "--database-url", url]);
+    assert!(out.code == 0 && out.stdout.contains("is expanded"), "{out}");
+    let refused = teapot(p.root(), &["migrate", "--complete", "--plain", "--database-url", url]);
+    assert_eq!(refused.code, 2, "{refused}");
+    let sqlite = teapot(p.root(), &["migrate", "--abort", "--database-url", "sqlite://other.db"]);
+    assert!(sqlite.code == 2 && sqlite.stderr.contains("--abort applies to online migrate only"), "{sqlite}");
+    assert!(!p.root().join("other.db").exists(), "nothing made on SQLite");
+    teapot(p.root(), &["migrate", "--complete", "--database-url", url]).ok();
+    let cols = db.column("SELECT column_name::text FROM information_schema.columns WHERE table_name = 'shop_customer' ORDER BY 1").await;
+    assert!(cols.contains(&Some("full_name".to_string())) && !cols.contains(&Some("name".to_string())), "{cols:?}");
+}

@@ -68,11 +68,12 @@ pub struct MigrateArgs {
     no_wait: bool,
     /// Finish a migration an earlier `migrate --online` expanded (a rename or a type change
     /// applied in two phases), once the new code is deployed: drop the old shape.
-    #[arg(long, requires = "online", conflicts_with = "abort")]
+    /// Online mode: `--online`, or `[migrate] online = true` in teapot.toml.
+    #[arg(long, conflicts_with_all = ["abort", "plain"])]
     complete: bool,
     /// Undo a migration an earlier `migrate --online` expanded: the old shape alone again, with
-    /// every row written meanwhile.
-    #[arg(long, requires = "online")]
+    /// every row written meanwhile. Online mode, as `--complete`.
+    #[arg(long, conflicts_with = "plain")]
     abort: bool,
 }
 
@@ -236,8 +237,16 @@ fn online_mode(config: &Config, a: &MigrateArgs, url: &str, graph: &Graph, targe
         from_config = !unapplies;
     }
     let online = a.online || from_config;
-    if !online && (a.allow_unsafe || a.statement_timeout.is_some()) {
-        let flag = if a.allow_unsafe { "--allow-unsafe" } else { "--statement-timeout" };
+    if !online && (a.allow_unsafe || a.statement_timeout.is_some() || a.complete || a.abort) {
+        let flag = if a.allow_unsafe {
+            "--allow-unsafe"
+        } else if a.complete {
+            "--complete"
+        } else if a.abort {
+            "--abort"
+        } else {
+            "--statement-timeout"
+        };
         let why = if a.plain {
             "with --plain"
         } else if unapplies {
