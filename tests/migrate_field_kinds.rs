@@ -123,12 +123,7 @@ async fn live_schema_is_djangos_after_plain_and_online_migrate_with_no_drift() {
         let (dir, config) = FIXTURE.project("v2");
         let db = TestDb::postgres().await;
         for (step, name) in [(1, FIRST), (2, SECOND)] {
-            if online {
-                let out = common::cli::teapot(dir.path(), &["migrate", "kinds", name, "--online", "--database-url", &db.url]);
-                assert_eq!(out.code, 0, "{out}");
-            } else {
-                migrate(&config, &db.url, Some("kinds"), Some(name)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
-            }
+            FIXTURE.migrate_to(dir.path(), &config, &db, name, online).await;
             assert_eq!(ours(&db).await, FIXTURE.theirs(step), "after {name} (online: {online})");
             no_drift(&config, &db).await;
             if step == 1 {

@@ -64,6 +64,17 @@ impl Fixture {
         out.join("\n")
     }
 
+    /// Migrates `db` to the app's migration `name` (forwards or back): by a plain migrate through
+    /// the library, or `online`, by the CLI's `migrate --online` in the project `dir`.
+    pub async fn migrate_to(&self, dir: &std::path::Path, config: &Config, db: &TestDb, name: &str, online: bool) {
+        if online {
+            let out = super::cli::teapot(dir, &["migrate", self.app, name, "--online", "--database-url", &db.url]);
+            assert_eq!(out.code, 0, "{out}");
+        } else {
+            super::db::migrate(config, &db.url, Some(self.app), Some(name)).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+
     /// Django's live schema after step `n` (`django/schema_after_000N.txt`), sorted.
     pub fn theirs(&self, n: usize) -> Vec<String> {
         let mut lines: Vec<String> = self.reference(&format!("schema_after_000{n}.txt")).lines().map(str::to_string).collect();
