@@ -479,21 +479,20 @@ fn auto_field(v: Spanned<String>, text: &str, path: &Path, table: &str) -> Resul
 
 /// An `on_delete` value, or an error naming the file, line and table.
 fn on_delete_by(v: Spanned<String>, text: &str, path: &Path, table: &str) -> Result<DoneBy> {
-    let line = line_at(text, v.span().start);
-    let value = v.into_inner();
-    DoneBy::parse(&value).ok_or_else(|| {
-        Error::new(ErrorKind::Config, format!("{}:{line}: {table} on_delete = \"{value}\" is not who can do an on_delete action", path.display()))
-            .hint("\"database\" (the foreign key's constraint does it, the default) or \"orm\" (NO ACTION in the database, the ORM's delete does it, as Django)")
-    })
+    done_by(v, text, path, table, "on_delete", "who can do an on_delete action", "\"database\" (the foreign key's constraint does it, the default) or \"orm\" (NO ACTION in the database, the ORM's delete does it, as Django)")
 }
 
 /// A `defaults` value, or an error naming the file, line and table.
 fn defaults_by(v: Spanned<String>, text: &str, path: &Path, table: &str) -> Result<DoneBy> {
+    done_by(v, text, path, table, "defaults", "who can keep a default", "\"database\" (the column keeps the declared default as its DEFAULT, the default) or \"orm\" (the ORM fills it in; the column has none, as Django)")
+}
+
+/// A [`DoneBy`] value of `key`, or an error naming the file, line, table and what it should say.
+fn done_by(v: Spanned<String>, text: &str, path: &Path, table: &str, key: &str, what: &str, hint: &str) -> Result<DoneBy> {
     let line = line_at(text, v.span().start);
     let value = v.into_inner();
     DoneBy::parse(&value).ok_or_else(|| {
-        Error::new(ErrorKind::Config, format!("{}:{line}: {table} defaults = \"{value}\" is not who can keep a default", path.display()))
-            .hint("\"database\" (the column keeps the declared default as its DEFAULT, the default) or \"orm\" (the ORM fills it in; the column has none, as Django)")
+        Error::new(ErrorKind::Config, format!("{}:{line}: {table} {key} = \"{value}\" is not {what}", path.display())).hint(hint)
     })
 }
 

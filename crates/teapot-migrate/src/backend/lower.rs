@@ -590,14 +590,10 @@ fn create_join_table(c: &mut Changes, state: &ProjectState, m: &ModelState, fiel
 fn add_field(c: &mut Changes, state: &ProjectState, m: &ModelState, name: &str, f: &Field, one_off: Option<&Literal>) -> Result<()> {
     let table = m.table_name();
     let col = f.column(name).unwrap_or_default();
-    let default = match (f.database_default(), one_off, f.default_fn) {
-        (Some(d), _, _) => Some(ColumnDefault { sql: d, kept: true }),
-        (None, Some(v), _) => Some(ColumnDefault { sql: v.to_sql(), kept: false }),
-        // A literal default the ORM keeps (Django's way) fills the rows there and is dropped.
-        (None, None, _) if f.fill_default().is_some() => Some(ColumnDefault { sql: f.fill_default().unwrap_or_default(), kept: false }),
-        // A callable default fills the rows there, as Django's does, and is no database default.
-        (None, None, Some(c)) => Some(ColumnDefault { sql: default_fn_sql(c, f.ty), kept: false }),
-        (None, None, None) => None,
+    let default = match f.database_default() {
+        Some(d) => Some(ColumnDefault { sql: d, kept: true }),
+        // The rows there are filled, and the default dropped again (it is no database default).
+        None => fill_value(one_off, f).map(|sql| ColumnDefault { sql, kept: false }),
     };
     let foreign_key = if f.ty == FieldType::ForeignKey {
         Some(InlineForeignKey {
@@ -623,6 +619,13 @@ fn add_field(c: &mut Changes, state: &ProjectState, m: &ModelState, name: &str, 
     }));
     field_indexes(c, state, &table, &col, f);
     Ok(())
+}
+
+/// What fills the rows a migration finds when a field has no database default: a one-off value
+/// given to makemigrations, the literal default the ORM keeps (`orm_default`), or the callable
+/// default's SQL.
+fn fill_value(one_off: Option<&Literal>, f: &Field) -> Option<String> {
+    one_off.map(Literal::to_sql).or_else(|| f.fill_default()).or_else(|| f.default_fn.map(|d| default_fn_sql(d, f.ty)))
 }
 
 /// What a callable default gives the rows a migration fills, on PostgreSQL. Django calls the
@@ -784,8 +787,7 @@ fn alter_field(
     // (set above) fills the rows itself and stays.
     let mut drop_default_at_end = false;
     if of.null && !nf.null {
-        let one_off =
-            one_off.map(Literal::to_sql).or_else(|| nf.fill_default()).or_else(|| nf.default_fn.map(|d| default_fn_sql(d, nf.ty)));
+        let one_off = fill_value(one_off, nf);
         let fill = match (nf.database_default(), one_off) {
             (Some(d), _) => Some(d),
             (None, Some(v)) => {

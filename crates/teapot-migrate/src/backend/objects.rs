@@ -145,12 +145,8 @@ pub fn derived(state: &ProjectState, m: &ModelState) -> Result<Vec<Derived>> {
                 add(r("pkey"), ObjectKind::Constraint, &jt, pg_default_name(&jt, None, "pkey"));
                 add(r("uniq"), ObjectKind::Constraint, &jt, unique_together_name(&jt, &[&a, &b]));
                 let target = super::target(state, f)?;
-                let join_fk = |side: &str, col: &str, to: &ModelState| -> Result<String> {
-                    Ok(if m.history.fk_readded.contains(&format!("{fname}:{side}")) {
-                        index_name(&jt, &[col], "_fk")
-                    } else {
-                        foreign_key_name(&jt, col, &to.table_name(), &pk_column(to)?.0)
-                    })
+                let join_fk = |side: &str, col: &str, to: &ModelState| {
+                    fk_name_of(state, m, &format!("{fname}:{side}"), &jt, col, &f.join_foreign_key(to.label()))
                 };
                 add(r("fk_from"), ObjectKind::Constraint, &jt, join_fk("from", &a, m)?);
                 add(r("fk_to"), ObjectKind::Constraint, &jt, join_fk("to", &b, target)?);
